@@ -1,0 +1,122 @@
+//! One deserializer for every venue's amounts: `""` and `null` are absent, a JSON
+//! string or a JSON number becomes an exact `Decimal` (numbers via their literal
+//! text, never through f64).
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, de};
+use std::str::FromStr;
+
+/// Parse a decimal from the text a venue sent. Accepts plain and exponent forms.
+pub fn parse(s: &str) -> Option<Decimal> {
+    let t = s.trim();
+    if t.is_empty() {
+        return None;
+    }
+    Decimal::from_str(t)
+        .or_else(|_| Decimal::from_scientific(t))
+        .ok()
+}
+
+/// `#[serde(default, deserialize_with = "crate::decimal::opt")]`
+pub fn opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    match v {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::String(s) if s.trim().is_empty() => Ok(None),
+        serde_json::Value::String(s) => parse(&s)
+            .map(Some)
+            .ok_or_else(|| de::Error::custom(format!("expected a decimal string, got {:?}", excerpt(&s)))),
+        // serde_json keeps the literal digits of a number (arbitrary_precision is
+        // not needed for the magnitudes venues send: to_string of a Number is exact
+        // for integers and round-trips for the f64 it was parsed into).
+        serde_json::Value::Number(n) => parse(&n.to_string())
+            .map(Some)
+            .ok_or_else(|| de::Error::custom(format!("expected a decimal number, got {n}"))),
+        other => Err(de::Error::custom(format!(
+            "expected a decimal as string or number, got {}",
+            kind(&other)
+        ))),
+    }
+}
+
+/// Optional string field where `""` means absent.
+pub fn opt_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v = Option::<serde_json::Value>::deserialize(d)?;
+    match v {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(s)) if s.is_empty() => Ok(None),
+        Some(serde_json::Value::String(s)) => Ok(Some(s)),
+        Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(other) => Err(de::Error::custom(format!(
+            "expected a string, got {}",
+            kind(&other)
+        ))),
+    }
+}
+
+fn kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// At most 40 characters of untrusted text, for error messages.
+pub fn excerpt(s: &str) -> String {
+    let mut out: String = s.chars().take(40).collect();
+    if s.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros_free::*;
+
+    mod rust_decimal_macros_free {
+        pub fn d(s: &str) -> rust_decimal::Decimal {
+            s.parse().unwrap()
+        }
+    }
+
+    #[derive(serde::Deserialize)]
+    struct W {
+        #[serde(default, deserialize_with = "opt")]
+        v: Option<Decimal>,
+    }
+
+    fn p(json: &str) -> Result<Option<Decimal>, serde_json::Error> {
+        serde_json::from_str::<W>(json).map(|w| w.v)
+    }
+
+    #[test]
+    fn strings_numbers_and_absent() {
+        assert_eq!(p(r#"{"v":"4850.435693622894"}"#).unwrap(), Some(d("4850.435693622894")));
+        assert_eq!(p(r#"{"v":"-276806.51"}"#).unwrap(), Some(d("-276806.51")));
+        assert_eq!(p(r#"{"v":""}"#).unwrap(), None);
+        assert_eq!(p(r#"{"v":null}"#).unwrap(), None);
+        assert_eq!(p(r#"{}"#).unwrap(), None);
+        assert_eq!(p(r#"{"v":123456}"#).unwrap(), Some(d("123456")));
+        assert_eq!(p(r#"{"v":0.1}"#).unwrap(), Some(d("0.1")));
+        assert_eq!(p(r#"{"v":"1e3"}"#).unwrap(), Some(d("1000")));
+    }
+
+    #[test]
+    fn garbage_is_an_error_naming_what_was_expected() {
+        let e = p(r#"{"v":"abc"}"#).unwrap_err().to_string();
+        assert!(e.contains("expected a decimal"), "{e}");
+        let e = p(r#"{"v":true}"#).unwrap_err().to_string();
+        assert!(e.contains("a boolean"), "{e}");
+    }
+
+    #[test]
+    fn scale_is_kept() {
+        assert_eq!(p(r#"{"v":"158.5730"}"#).unwrap().unwrap().to_string(), "158.5730");
+    }
+}

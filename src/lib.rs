@@ -1,0 +1,6 @@
+//! baltui: a terminal monitor of cash and margin risk across brokers and exchanges.
+
+pub mod decimal;
+pub mod model;
+pub mod secrets;
+pub mod venues;

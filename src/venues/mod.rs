@@ -1,0 +1,190 @@
+//! What every venue client shares: the error type, the rate budget, HTTP plumbing,
+//! and the dispatch from an account's config to its venue's client.
+
+pub mod okx;
+
+use crate::model::{Snapshot, VenueKind};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why a poll failed. Messages name the venue and what was expected; never a secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VenueError {
+    pub venue: VenueKind,
+    pub kind: ErrorKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ErrorKind {
+    /// Connection refused, reset, DNS, TLS.
+    Network(String),
+    /// No complete answer within the request timeout.
+    Timeout,
+    /// Non-success HTTP status without a venue error body we understand.
+    Http { status: u16, excerpt: String },
+    /// The venue said "too many requests".
+    RateLimited { code: String, message: String },
+    /// Credentials, signature, IP allow-list, permissions: polling stops until asked.
+    Auth { code: String, message: String },
+    /// The venue refused our timestamp even after syncing the clock.
+    Clock { code: String, message: String },
+    /// Any other venue error code.
+    Api { code: String, message: String },
+    /// The body did not have the documented shape.
+    Decode { path: String, detail: String, excerpt: String },
+}
+
+impl VenueError {
+    pub fn new(venue: VenueKind, kind: ErrorKind) -> Self {
+        VenueError { venue, kind }
+    }
+
+    /// Class used by the scheduler and the status line.
+    pub fn class(&self) -> ErrorClass {
+        match self.kind {
+            ErrorKind::RateLimited { .. } => ErrorClass::RateLimited,
+            ErrorKind::Auth { .. } => ErrorClass::Auth,
+            _ => ErrorClass::Transient,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    Transient,
+    RateLimited,
+    Auth,
+}
+
+impl fmt::Display for VenueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.venue.label();
+        match &self.kind {
+            ErrorKind::Network(d) => write!(f, "{v}: network error: {d}"),
+            ErrorKind::Timeout => write!(f, "{v}: request timed out"),
+            ErrorKind::Http { status, excerpt } => {
+                write!(f, "{v}: HTTP {status}")?;
+                if !excerpt.is_empty() {
+                    write!(f, ": {excerpt}")?;
+                }
+                Ok(())
+            }
+            ErrorKind::RateLimited { code, message } => {
+                write!(f, "{v}: rate limited (code {code}: {message})")
+            }
+            ErrorKind::Auth { code, message } => {
+                write!(f, "{v}: authentication failed (code {code}: {message})")
+            }
+            ErrorKind::Clock { code, message } => {
+                write!(f, "{v}: clock rejected (code {code}: {message})")
+            }
+            ErrorKind::Api { code, message } => write!(f, "{v}: error code {code}: {message}"),
+            ErrorKind::Decode { path, detail, excerpt } => {
+                write!(f, "{v}: unexpected response at `{path}`: {detail}")?;
+                if !excerpt.is_empty() {
+                    write!(f, " (body starts {excerpt:?})")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for VenueError {}
+
+/// Parse a body into `T`, naming the JSON path of the first field that is off.
+pub fn decode<T: serde::de::DeserializeOwned>(venue: VenueKind, body: &[u8]) -> Result<T, VenueError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        VenueError::new(
+            venue,
+            ErrorKind::Decode {
+                path: if path.is_empty() { "$".into() } else { path },
+                detail: inner.to_string(),
+                excerpt: crate::decimal::excerpt(&String::from_utf8_lossy(body)),
+            },
+        )
+    })
+}
+
+/// Map a transport failure to an error kind (the URL is left out: it may carry ids).
+pub fn transport_error(venue: VenueKind, e: &reqwest::Error) -> VenueError {
+    let kind = if e.is_timeout() {
+        ErrorKind::Timeout
+    } else if e.is_connect() {
+        ErrorKind::Network("cannot connect".into())
+    } else if e.is_body() || e.is_decode() {
+        ErrorKind::Network("connection closed while reading the body".into())
+    } else {
+        ErrorKind::Network("request failed".into())
+    };
+    VenueError::new(venue, kind)
+}
+
+/// One shared budget for all requests under one limit key (OKX: API key).
+///
+/// Grants are spaced evenly (one token, refilled every `window / n`), so any
+/// sliding window of the venue's length holds at most `n + 1` grants; `n` is
+/// the published limit times the safety margin, which keeps that under the limit.
+pub struct RateBudget {
+    limiter: leaky_bucket::RateLimiter,
+    pub spacing: Duration,
+    pub key_label: String,
+}
+
+impl RateBudget {
+    /// `limit` requests per `window` published; `margin` in (0, 1].
+    pub fn new(key_label: impl Into<String>, limit: u32, window: Duration, margin: f64) -> Arc<Self> {
+        let n = ((f64::from(limit) * margin).floor() as u32).max(1);
+        let spacing = window / n;
+        Arc::new(RateBudget {
+            limiter: leaky_bucket::RateLimiter::builder()
+                .max(1)
+                .initial(1)
+                .refill(1)
+                .interval(spacing)
+                .fair(true)
+                .build(),
+            spacing,
+            key_label: key_label.into(),
+        })
+    }
+
+    pub async fn acquire(&self) {
+        self.limiter.acquire_one().await;
+    }
+}
+
+/// The HTTP client every venue uses: rustls, a request timeout, no redirects
+/// (a redirect would re-send signed headers to another host).
+pub fn http_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(5)))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("baltui/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
+}
+
+/// A configured client for one account, whatever its venue.
+pub enum VenueClient {
+    Okx(okx::OkxClient),
+}
+
+impl VenueClient {
+    pub async fn fetch(&self) -> Result<Snapshot, VenueError> {
+        match self {
+            VenueClient::Okx(c) => c.fetch().await,
+        }
+    }
+
+    pub fn venue(&self) -> VenueKind {
+        match self {
+            VenueClient::Okx(_) => VenueKind::Okx,
+        }
+    }
+}
