@@ -23,9 +23,9 @@ pub fn opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error>
     match v {
         serde_json::Value::Null => Ok(None),
         serde_json::Value::String(s) if s.trim().is_empty() => Ok(None),
-        serde_json::Value::String(s) => parse(&s)
-            .map(Some)
-            .ok_or_else(|| de::Error::custom(format!("expected a decimal string, got {:?}", excerpt(&s)))),
+        serde_json::Value::String(s) => parse(&s).map(Some).ok_or_else(|| {
+            de::Error::custom(format!("expected a decimal string, got {:?}", excerpt(&s)))
+        }),
         // serde_json keeps the literal digits of a number (arbitrary_precision is
         // not needed for the magnitudes venues send: to_string of a Number is exact
         // for integers and round-trips for the f64 it was parsed into).
@@ -97,7 +97,10 @@ mod tests {
 
     #[test]
     fn strings_numbers_and_absent() {
-        assert_eq!(p(r#"{"v":"4850.435693622894"}"#).unwrap(), Some(d("4850.435693622894")));
+        assert_eq!(
+            p(r#"{"v":"4850.435693622894"}"#).unwrap(),
+            Some(d("4850.435693622894"))
+        );
         assert_eq!(p(r#"{"v":"-276806.51"}"#).unwrap(), Some(d("-276806.51")));
         assert_eq!(p(r#"{"v":""}"#).unwrap(), None);
         assert_eq!(p(r#"{"v":null}"#).unwrap(), None);
@@ -117,6 +120,9 @@ mod tests {
 
     #[test]
     fn scale_is_kept() {
-        assert_eq!(p(r#"{"v":"158.5730"}"#).unwrap().unwrap().to_string(), "158.5730");
+        assert_eq!(
+            p(r#"{"v":"158.5730"}"#).unwrap().unwrap().to_string(),
+            "158.5730"
+        );
     }
 }

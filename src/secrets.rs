@@ -33,18 +33,15 @@ impl fmt::Display for Secret {
 /// Where a secret comes from, as written in config:
 /// `"literal"`, `{ env = "VAR" }`, `{ file = "path" }`, `{ command = ["pass", "show", "x"] }`.
 #[derive(Clone, Deserialize, PartialEq, Eq)]
-#[serde(untagged, expecting = "a string, { env = \"VAR\" }, { file = \"path\" } or { command = [\"prog\", \"arg\"] }")]
+#[serde(
+    untagged,
+    expecting = "a string, { env = \"VAR\" }, { file = \"path\" } or { command = [\"prog\", \"arg\"] }"
+)]
 pub enum SecretSource {
     Inline(String),
-    Env {
-        env: String,
-    },
-    File {
-        file: PathBuf,
-    },
-    Command {
-        command: Vec<String>,
-    },
+    Env { env: String },
+    File { file: PathBuf },
+    Command { command: Vec<String> },
 }
 
 impl fmt::Debug for SecretSource {
@@ -54,7 +51,11 @@ impl fmt::Debug for SecretSource {
             SecretSource::Env { env } => write!(f, "Env({env})"),
             SecretSource::File { file } => write!(f, "File({})", file.display()),
             SecretSource::Command { command } => {
-                write!(f, "Command({})", command.first().map(String::as_str).unwrap_or(""))
+                write!(
+                    f,
+                    "Command({})",
+                    command.first().map(String::as_str).unwrap_or("")
+                )
             }
         }
     }
@@ -68,7 +69,10 @@ impl SecretSource {
             SecretSource::Env { env } => format!("environment variable {env}"),
             SecretSource::File { file } => format!("file {}", file.display()),
             SecretSource::Command { command } => {
-                format!("command `{}`", command.first().map(String::as_str).unwrap_or(""))
+                format!(
+                    "command `{}`",
+                    command.first().map(String::as_str).unwrap_or("")
+                )
             }
         }
     }
@@ -81,8 +85,9 @@ impl SecretSource {
     pub fn resolve(&self) -> Result<Secret, String> {
         let raw = match self {
             SecretSource::Inline(s) => s.clone(),
-            SecretSource::Env { env } => std::env::var(env)
-                .map_err(|_| format!("environment variable {env} is not set"))?,
+            SecretSource::Env { env } => {
+                std::env::var(env).map_err(|_| format!("environment variable {env} is not set"))?
+            }
             SecretSource::File { file } => std::fs::read_to_string(expand_home(file))
                 .map_err(|e| format!("cannot read secret file {}: {e}", file.display()))?,
             SecretSource::Command { command } => {
@@ -96,7 +101,10 @@ impl SecretSource {
                     .output()
                     .map_err(|e| format!("cannot run secret command `{prog}`: {e}"))?;
                 if !out.status.success() {
-                    return Err(format!("secret command `{prog}` exited with {}", out.status));
+                    return Err(format!(
+                        "secret command `{prog}` exited with {}",
+                        out.status
+                    ));
                 }
                 String::from_utf8(out.stdout)
                     .map_err(|_| format!("secret command `{prog}` printed non-UTF-8 output"))?
@@ -136,17 +144,33 @@ mod tests {
 
     #[test]
     fn resolves_each_source() {
-        assert_eq!(SecretSource::Inline("a".into()).resolve().unwrap().expose(), "a");
+        assert_eq!(
+            SecretSource::Inline("a".into()).resolve().unwrap().expose(),
+            "a"
+        );
         let dir = std::env::temp_dir().join(format!("baltui-secret-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let f = dir.join("s");
         std::fs::write(&f, "from-file\n").unwrap();
-        assert_eq!(SecretSource::File { file: f }.resolve().unwrap().expose(), "from-file");
-        let c = SecretSource::Command { command: vec!["echo".into(), "from-cmd".into()] };
+        assert_eq!(
+            SecretSource::File { file: f }.resolve().unwrap().expose(),
+            "from-file"
+        );
+        let c = SecretSource::Command {
+            command: vec!["echo".into(), "from-cmd".into()],
+        };
         assert_eq!(c.resolve().unwrap().expose(), "from-cmd");
-        let e = SecretSource::Env { env: "BALTUI_TEST_SURELY_UNSET_VAR".into() }.resolve();
-        assert_eq!(e.unwrap_err(), "environment variable BALTUI_TEST_SURELY_UNSET_VAR is not set");
-        let c = SecretSource::Command { command: vec!["false".into()] };
+        let e = SecretSource::Env {
+            env: "BALTUI_TEST_SURELY_UNSET_VAR".into(),
+        }
+        .resolve();
+        assert_eq!(
+            e.unwrap_err(),
+            "environment variable BALTUI_TEST_SURELY_UNSET_VAR is not set"
+        );
+        let c = SecretSource::Command {
+            command: vec!["false".into()],
+        };
         assert!(c.resolve().unwrap_err().contains("exited"));
     }
 }

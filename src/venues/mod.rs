@@ -32,7 +32,11 @@ pub enum ErrorKind {
     /// Any other venue error code.
     Api { code: String, message: String },
     /// The body did not have the documented shape.
-    Decode { path: String, detail: String, excerpt: String },
+    Decode {
+        path: String,
+        detail: String,
+        excerpt: String,
+    },
 }
 
 impl VenueError {
@@ -80,7 +84,11 @@ impl fmt::Display for VenueError {
                 write!(f, "{v}: clock rejected (code {code}: {message})")
             }
             ErrorKind::Api { code, message } => write!(f, "{v}: error code {code}: {message}"),
-            ErrorKind::Decode { path, detail, excerpt } => {
+            ErrorKind::Decode {
+                path,
+                detail,
+                excerpt,
+            } => {
                 write!(f, "{v}: unexpected response at `{path}`: {detail}")?;
                 if !excerpt.is_empty() {
                     write!(f, " (body starts {excerpt:?})")?;
@@ -94,7 +102,10 @@ impl fmt::Display for VenueError {
 impl std::error::Error for VenueError {}
 
 /// Parse a body into `T`, naming the JSON path of the first field that is off.
-pub fn decode<T: serde::de::DeserializeOwned>(venue: VenueKind, body: &[u8]) -> Result<T, VenueError> {
+pub fn decode<T: serde::de::DeserializeOwned>(
+    venue: VenueKind,
+    body: &[u8],
+) -> Result<T, VenueError> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -137,7 +148,12 @@ pub struct RateBudget {
 
 impl RateBudget {
     /// `limit` requests per `window` published; `margin` in (0, 1].
-    pub fn new(key_label: impl Into<String>, limit: u32, window: Duration, margin: f64) -> Arc<Self> {
+    pub fn new(
+        key_label: impl Into<String>,
+        limit: u32,
+        window: Duration,
+        margin: f64,
+    ) -> Arc<Self> {
         let n = ((f64::from(limit) * margin).floor() as u32).max(1);
         let spacing = window / n;
         Arc::new(RateBudget {

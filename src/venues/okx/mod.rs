@@ -43,15 +43,19 @@ fn classify(code: &str, msg: &str) -> ErrorKind {
     match code.as_str() {
         "50011" | "50013" => ErrorKind::RateLimited { code, message },
         "50102" => ErrorKind::Clock { code, message },
-        "50101" | "50103" | "50104" | "50105" | "50106" | "50107" | "50110" | "50111"
-        | "50112" | "50113" | "50114" | "50119" | "50120" => ErrorKind::Auth { code, message },
+        "50101" | "50103" | "50104" | "50105" | "50106" | "50107" | "50110" | "50111" | "50112"
+        | "50113" | "50114" | "50119" | "50120" => ErrorKind::Auth { code, message },
         _ => ErrorKind::Api { code, message },
     }
 }
 
 impl OkxClient {
     pub fn new(http: reqwest::Client, s: OkxSettings) -> Self {
-        OkxClient { http, s, clock_offset_ms: Arc::new(AtomicI64::new(0)) }
+        OkxClient {
+            http,
+            s,
+            clock_offset_ms: Arc::new(AtomicI64::new(0)),
+        }
     }
 
     /// The request target exactly as sent and signed.
@@ -69,7 +73,10 @@ impl OkxClient {
 
     pub async fn fetch(&self) -> Result<Snapshot, VenueError> {
         match self.fetch_once().await {
-            Err(VenueError { kind: ErrorKind::Clock { .. }, .. }) => {
+            Err(VenueError {
+                kind: ErrorKind::Clock { .. },
+                ..
+            }) => {
                 // 50102: our clock is off; measure the server's and retry once.
                 self.sync_clock().await?;
                 self.fetch_once().await
@@ -85,7 +92,11 @@ impl OkxClient {
         let signature = sign::sign(self.s.secret_key.expose(), &ts, "GET", &target, "");
         let mut req = self
             .http
-            .get(format!("{}{}", self.s.base_url.trim_end_matches('/'), target))
+            .get(format!(
+                "{}{}",
+                self.s.base_url.trim_end_matches('/'),
+                target
+            ))
             .header("OK-ACCESS-KEY", self.s.api_key.expose())
             .header("OK-ACCESS-SIGN", signature)
             .header("OK-ACCESS-TIMESTAMP", ts)
@@ -117,7 +128,12 @@ impl OkxClient {
     pub async fn sync_clock(&self) -> Result<i64, VenueError> {
         let url = format!("{}{}", self.s.base_url.trim_end_matches('/'), TIME_PATH);
         let sent = Utc::now();
-        let resp = self.http.get(url).send().await.map_err(|e| transport_error(V, &e))?;
+        let resp = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| transport_error(V, &e))?;
         let status = resp.status();
         let body = resp.bytes().await.map_err(|e| transport_error(V, &e))?;
         let received = Utc::now();
@@ -154,9 +170,15 @@ fn check_envelope(status: reqwest::StatusCode, body: &[u8]) -> Result<(), VenueE
         Ok(_) | Err(_) if !status.is_success() => Err(VenueError::new(
             V,
             if status.as_u16() == 429 {
-                ErrorKind::RateLimited { code: "429".into(), message: "HTTP 429".into() }
+                ErrorKind::RateLimited {
+                    code: "429".into(),
+                    message: "HTTP 429".into(),
+                }
             } else if status.as_u16() == 401 || status.as_u16() == 403 {
-                ErrorKind::Auth { code: status.as_u16().to_string(), message: "HTTP status".into() }
+                ErrorKind::Auth {
+                    code: status.as_u16().to_string(),
+                    message: "HTTP status".into(),
+                }
             } else {
                 ErrorKind::Http {
                     status: status.as_u16(),
@@ -175,9 +197,14 @@ mod tests {
 
     #[test]
     fn error_codes_are_classified_by_code() {
-        assert!(matches!(classify("50011", "x"), ErrorKind::RateLimited { .. }));
+        assert!(matches!(
+            classify("50011", "x"),
+            ErrorKind::RateLimited { .. }
+        ));
         assert!(matches!(classify("50102", "x"), ErrorKind::Clock { .. }));
-        for c in ["50111", "50113", "50114", "50119", "50101", "50105", "50110"] {
+        for c in [
+            "50111", "50113", "50114", "50119", "50101", "50105", "50110",
+        ] {
             assert!(matches!(classify(c, ""), ErrorKind::Auth { .. }), "{c}");
         }
         assert!(matches!(classify("50001", ""), ErrorKind::Api { .. }));
@@ -192,7 +219,13 @@ mod tests {
             assert!(matches!(e.kind, ErrorKind::RateLimited { ref code, .. } if code == "50011"));
         }
         let e = check_envelope(S::INTERNAL_SERVER_ERROR, b"<html>oops</html>").unwrap_err();
-        assert_eq!(e.kind, ErrorKind::Http { status: 500, excerpt: "<html>oops</html>".into() });
+        assert_eq!(
+            e.kind,
+            ErrorKind::Http {
+                status: 500,
+                excerpt: "<html>oops</html>".into()
+            }
+        );
         assert!(check_envelope(S::OK, br#"{"code":"0","msg":"","data":[]}"#).is_ok());
     }
 }

@@ -31,10 +31,22 @@ mod tests {
     #[test]
     fn known_answers_from_protocols_md() {
         let cases = [
-            ("/api/v5/account/balance", "AkD5YszBhggtIyjDlmTy/9PpNVntel+1Lff8wh0qpQw="),
-            ("/api/v5/account/balance?ccy=BTC", "HiZhvSfMtWJA3uUIVXV3a/bSXNPCWvYFXoGCVS8V4zY="),
-            ("/api/v5/account/balance?ccy=BTC,ETH", "oah2EOT2Fnz1bjkgiAnuKl+zFQzDG3/nqPUqyYzArrE="),
-            ("/api/v5/account/balance?ccy=BTC%2CETH", "X/i/q53ENYaVFJP/x3gMqfyuIw8hS3HPa3eFxfQQFaY="),
+            (
+                "/api/v5/account/balance",
+                "AkD5YszBhggtIyjDlmTy/9PpNVntel+1Lff8wh0qpQw=",
+            ),
+            (
+                "/api/v5/account/balance?ccy=BTC",
+                "HiZhvSfMtWJA3uUIVXV3a/bSXNPCWvYFXoGCVS8V4zY=",
+            ),
+            (
+                "/api/v5/account/balance?ccy=BTC,ETH",
+                "oah2EOT2Fnz1bjkgiAnuKl+zFQzDG3/nqPUqyYzArrE=",
+            ),
+            (
+                "/api/v5/account/balance?ccy=BTC%2CETH",
+                "X/i/q53ENYaVFJP/x3gMqfyuIw8hS3HPa3eFxfQQFaY=",
+            ),
         ];
         for (target, want) in cases {
             assert_eq!(sign(SECRET, TS, "GET", target, ""), want, "target {target}");

@@ -1,0 +1,420 @@
+//! App state, the messages that change it, and `update`: the only place state changes.
+//! `render` (in ui/) only reads an `&App`.
+
+use crate::health::{self, Finding, Severity, Thresholds};
+use crate::keymap::{self, Action, Context};
+use crate::model::{Snapshot, VenueKind};
+use crate::venues::{ErrorClass, VenueError};
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+use rust_decimal::Decimal;
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// Margin-ratio samples kept per account for the sparkline.
+pub const HISTORY_LEN: usize = 120;
+/// Lines kept in the events log.
+pub const EVENTS_LEN: usize = 200;
+
+/// Outcome of the latest poll of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollState {
+    Loading,
+    Ok,
+    RateLimited,
+    AuthFailed,
+    Error,
+}
+
+/// What a user sees as an account's status: the poll state, plus Stale when the
+/// last good data is older than `stale_after_intervals` poll intervals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Loading,
+    Ok,
+    Stale,
+    RateLimited,
+    AuthFailed,
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Loading => "loading",
+            Status::Ok => "ok",
+            Status::Stale => "stale",
+            Status::RateLimited => "rate_limited",
+            Status::AuthFailed => "auth_failed",
+            Status::Error => "error",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Loading => "LOADING",
+            Status::Ok => "OK",
+            Status::Stale => "STALE",
+            Status::RateLimited => "RATE LIMITED",
+            Status::AuthFailed => "AUTH FAILED",
+            Status::Error => "ERROR",
+        }
+    }
+    /// How bad the status itself is, apart from the numbers' findings.
+    pub fn severity(self) -> Severity {
+        match self {
+            Status::Loading | Status::Ok => Severity::Ok,
+            Status::Stale | Status::RateLimited | Status::Error => Severity::Warn,
+            Status::AuthFailed => Severity::Critical,
+        }
+    }
+}
+
+/// How an account is set up, as the screen needs to know it.
+#[derive(Debug, Clone)]
+pub struct AccountSpec {
+    pub name: String,
+    pub venue: VenueKind,
+    /// Not real money: OKX demo trading, or a simulator on loopback.
+    pub demo: bool,
+    pub poll_interval: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccountView {
+    pub spec: AccountSpec,
+    pub poll: PollState,
+    /// The last error, already formatted (no secrets: VenueError never holds any).
+    pub last_error: Option<String>,
+    /// The last good snapshot; kept (and dimmed) when later polls fail.
+    pub snapshot: Option<Snapshot>,
+    pub findings: Vec<Finding>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub next_poll_at: Option<DateTime<Utc>>,
+    pub margin_history: VecDeque<Decimal>,
+    /// Worst severity when last announced (bell/title fire on a rise only).
+    pub announced: Severity,
+}
+
+impl AccountView {
+    pub fn new(spec: AccountSpec) -> Self {
+        AccountView {
+            spec,
+            poll: PollState::Loading,
+            last_error: None,
+            snapshot: None,
+            findings: Vec::new(),
+            last_attempt_at: None,
+            next_poll_at: None,
+            margin_history: VecDeque::with_capacity(HISTORY_LEN),
+            announced: Severity::Ok,
+        }
+    }
+
+    pub fn last_ok_at(&self) -> Option<DateTime<Utc>> {
+        self.snapshot.as_ref().map(|s| s.fetched_at)
+    }
+
+    pub fn is_stale(&self, now: DateTime<Utc>, t: &Thresholds) -> bool {
+        let Some(at) = self.last_ok_at() else {
+            return false;
+        };
+        let limit = self.spec.poll_interval * t.stale_after_intervals.max(1);
+        (now - at).to_std().map(|age| age > limit).unwrap_or(false)
+    }
+
+    pub fn status(&self, now: DateTime<Utc>, t: &Thresholds) -> Status {
+        match self.poll {
+            PollState::Loading => Status::Loading,
+            PollState::RateLimited => Status::RateLimited,
+            PollState::AuthFailed => Status::AuthFailed,
+            PollState::Error => Status::Error,
+            PollState::Ok if self.is_stale(now, t) => Status::Stale,
+            PollState::Ok => Status::Ok,
+        }
+    }
+
+    /// Worst of the findings and the status itself.
+    pub fn worst(&self, now: DateTime<Utc>, t: &Thresholds) -> Severity {
+        health::worst(&self.findings).max(self.status(now, t).severity())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventLine {
+    pub at: DateTime<Utc>,
+    pub account: String,
+    pub severity: Severity,
+    pub text: String,
+}
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize,
+    /// The slow clock: refreshes "ago" labels and staleness.
+    Tick(DateTime<Utc>),
+    Polled {
+        account: usize,
+        generation: u64,
+        at: DateTime<Utc>,
+        result: Result<Snapshot, VenueError>,
+        next_poll_at: Option<DateTime<Utc>>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Ask the poller of this account (None: every account) to poll now.
+    Refresh(Option<usize>),
+    Bell,
+    SetTitle(String),
+    Quit,
+}
+
+pub struct App {
+    pub accounts: Vec<AccountView>,
+    /// 0 = the All overview, n = account n-1.
+    pub tab: usize,
+    pub scroll: usize,
+    pub privacy: bool,
+    pub show_help: bool,
+    /// Shown above everything in demo mode.
+    pub banner: Option<String>,
+    pub now: DateTime<Utc>,
+    pub generation: u64,
+    pub events: VecDeque<EventLine>,
+    pub thresholds: Thresholds,
+    pub bell: bool,
+    pub should_quit: bool,
+}
+
+impl App {
+    pub fn new(specs: Vec<AccountSpec>, thresholds: Thresholds, now: DateTime<Utc>) -> Self {
+        // One account: open its tab directly; several: start on the overview.
+        let tab = usize::from(specs.len() == 1);
+        App {
+            accounts: specs.into_iter().map(AccountView::new).collect(),
+            tab,
+            scroll: 0,
+            privacy: false,
+            show_help: false,
+            banner: None,
+            now,
+            generation: 0,
+            events: VecDeque::with_capacity(EVENTS_LEN),
+            thresholds,
+            bell: true,
+            should_quit: false,
+        }
+    }
+
+    pub fn tab_count(&self) -> usize {
+        self.accounts.len() + 1
+    }
+
+    /// The account whose tab is open, if any.
+    pub fn selected(&self) -> Option<usize> {
+        self.tab.checked_sub(1).filter(|i| *i < self.accounts.len())
+    }
+
+    pub fn counts(&self) -> (usize, usize) {
+        let mut warn = 0;
+        let mut crit = 0;
+        for a in &self.accounts {
+            match a.worst(self.now, &self.thresholds) {
+                Severity::Critical => crit += 1,
+                Severity::Warn => warn += 1,
+                _ => {}
+            }
+        }
+        (crit, warn)
+    }
+
+    /// Terminal title: names the trouble so a hidden tmux pane shows it.
+    pub fn title(&self) -> String {
+        match self.counts() {
+            (0, 0) => "baltui: ok".into(),
+            (c, 0) => format!("baltui: {c} critical"),
+            (0, w) => format!("baltui: {w} warn"),
+            (c, w) => format!("baltui: {c} critical, {w} warn"),
+        }
+    }
+
+    fn log(&mut self, account: String, severity: Severity, text: String) {
+        if self.events.len() == EVENTS_LEN {
+            self.events.pop_back();
+        }
+        self.events.push_front(EventLine {
+            at: self.now,
+            account,
+            severity,
+            text,
+        });
+    }
+
+    fn act(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Quit => {
+                self.should_quit = true;
+                return vec![Effect::Quit];
+            }
+            Action::NextTab => {
+                self.tab = (self.tab + 1) % self.tab_count();
+                self.scroll = 0;
+            }
+            Action::PrevTab => {
+                self.tab = (self.tab + self.tab_count() - 1) % self.tab_count();
+                self.scroll = 0;
+            }
+            Action::GoTab(n) => {
+                if n < self.tab_count() {
+                    self.tab = n;
+                    self.scroll = 0;
+                }
+            }
+            Action::ScrollDown => {
+                self.scroll = self.scroll.saturating_add(1).min(self.scroll_max())
+            }
+            Action::ScrollUp => self.scroll = self.scroll.saturating_sub(1),
+            Action::Refresh => return vec![Effect::Refresh(self.selected())],
+            Action::RefreshAll => return vec![Effect::Refresh(None)],
+            Action::TogglePrivacy => self.privacy = !self.privacy,
+            Action::ToggleHelp => self.show_help = !self.show_help,
+            Action::CloseOverlay => self.show_help = false,
+        }
+        Vec::new()
+    }
+
+    fn scroll_max(&self) -> usize {
+        match self.selected() {
+            Some(i) => self.accounts[i]
+                .snapshot
+                .as_ref()
+                .map_or(0, |s| s.currencies.len().saturating_sub(1)),
+            None => self.accounts.len().saturating_sub(1),
+        }
+    }
+
+    /// Announce a rise in an account's worst severity: bell and title.
+    fn announce(&mut self, i: usize) -> Vec<Effect> {
+        let worst = self.accounts[i].worst(self.now, &self.thresholds);
+        let before = self.accounts[i].announced;
+        self.accounts[i].announced = worst;
+        let mut fx = Vec::new();
+        if worst != before {
+            fx.push(Effect::SetTitle(self.title()));
+        }
+        if worst > before && worst >= Severity::Warn && self.bell {
+            fx.push(Effect::Bell);
+        }
+        fx
+    }
+
+    fn polled(
+        &mut self,
+        i: usize,
+        at: DateTime<Utc>,
+        result: Result<Snapshot, VenueError>,
+        next_poll_at: Option<DateTime<Utc>>,
+    ) -> Vec<Effect> {
+        let t = self.thresholds.clone();
+        let name = self.accounts[i].spec.name.clone();
+        let acc = &mut self.accounts[i];
+        acc.last_attempt_at = Some(at);
+        acc.next_poll_at = next_poll_at;
+        let before_poll = acc.poll;
+        let mut log: Vec<(Severity, String)> = Vec::new();
+        match result {
+            Ok(snap) => {
+                let findings = health::evaluate(&snap, &t);
+                for f in &findings {
+                    if !acc
+                        .findings
+                        .iter()
+                        .any(|o| o.subject == f.subject && o.severity == f.severity)
+                    {
+                        log.push((f.severity, f.message.clone()));
+                    }
+                }
+                for o in &acc.findings {
+                    if !findings.iter().any(|f| f.subject == o.subject) {
+                        log.push((Severity::Ok, format!("cleared: {}", o.message)));
+                    }
+                }
+                if let Some(r) = snap.risk.margin_ratio {
+                    if acc.margin_history.len() == HISTORY_LEN {
+                        acc.margin_history.pop_front();
+                    }
+                    acc.margin_history.push_back(r);
+                }
+                if !matches!(before_poll, PollState::Ok | PollState::Loading) {
+                    log.push((Severity::Ok, "recovered".into()));
+                }
+                acc.findings = findings;
+                acc.snapshot = Some(snap);
+                acc.poll = PollState::Ok;
+                acc.last_error = None;
+            }
+            Err(e) => {
+                let state = match e.class() {
+                    ErrorClass::RateLimited => PollState::RateLimited,
+                    ErrorClass::Auth => PollState::AuthFailed,
+                    ErrorClass::Transient => PollState::Error,
+                };
+                let text = e.to_string();
+                if state != before_poll || acc.last_error.as_deref() != Some(text.as_str()) {
+                    let sev = if state == PollState::AuthFailed {
+                        Severity::Critical
+                    } else {
+                        Severity::Warn
+                    };
+                    log.push((sev, text.clone()));
+                }
+                acc.poll = state;
+                acc.last_error = Some(text);
+            }
+        }
+        for (sev, text) in log {
+            self.log(name.clone(), sev, text);
+        }
+        self.announce(i)
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Key(ev) => {
+                let ctx = if self.show_help {
+                    Context::Help
+                } else {
+                    Context::Global
+                };
+                match keymap::lookup(&ev, ctx) {
+                    Some(a) => self.act(a),
+                    None => Vec::new(),
+                }
+            }
+            Msg::Resize => Vec::new(),
+            Msg::Tick(now) => {
+                self.now = now;
+                // Staleness can rise with time alone.
+                (0..self.accounts.len())
+                    .flat_map(|i| self.announce(i))
+                    .collect()
+            }
+            Msg::Polled {
+                account,
+                generation,
+                at,
+                result,
+                next_poll_at,
+            } => {
+                if generation != self.generation || account >= self.accounts.len() {
+                    return Vec::new();
+                }
+                self.now = self.now.max(at);
+                self.polled(account, at, result, next_poll_at)
+            }
+        }
+    }
+}

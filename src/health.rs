@@ -1,0 +1,294 @@
+//! What counts as a warning: Snapshot + Thresholds -> findings with a Severity.
+//! Defaults are PROTOCOLS.md section 4; every number is configurable.
+
+use crate::model::{RiskLevel, Snapshot};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    #[default]
+    Ok,
+    Notice,
+    Warn,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Ok => "ok",
+            Severity::Notice => "notice",
+            Severity::Warn => "warn",
+            Severity::Critical => "critical",
+        }
+    }
+    /// A symbol that carries the severity without color.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Severity::Ok => "✓",
+            Severity::Notice => "i",
+            Severity::Warn => "▲",
+            Severity::Critical => "✖",
+        }
+    }
+    pub fn word(self) -> &'static str {
+        match self {
+            Severity::Ok => "OK",
+            Severity::Notice => "NOTICE",
+            Severity::Warn => "WARN",
+            Severity::Critical => "CRITICAL",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// What it is about: `margin_ratio`, `risk_level`, `USDT.twap`, `USDT.available`...
+    pub subject: String,
+    pub message: String,
+}
+
+/// Config `[thresholds]`. Ratios are plain (3 = 300%).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Thresholds {
+    pub margin_ratio_warn: Decimal,
+    pub margin_ratio_critical: Decimal,
+    pub risk_level_warn: u8,
+    pub risk_level_critical: u8,
+    pub twap_warn: u8,
+    pub twap_critical: u8,
+    pub auto_conversion_warn: u8,
+    pub auto_conversion_critical: u8,
+    pub stale_after_intervals: u32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            margin_ratio_warn: Decimal::new(3, 0),
+            margin_ratio_critical: Decimal::new(15, 1),
+            risk_level_warn: 2,
+            risk_level_critical: 3,
+            twap_warn: 1,
+            twap_critical: 4,
+            auto_conversion_warn: 1,
+            auto_conversion_critical: 4,
+            stale_after_intervals: 3,
+        }
+    }
+}
+
+/// Plain ratio as a percentage string: 2.61 -> "261%".
+pub fn percent(r: Decimal) -> String {
+    format!("{}%", (r * Decimal::ONE_HUNDRED).round_dp(1).normalize())
+}
+
+fn level_of(sev_warn: u8, sev_crit: u8, v: u8) -> Option<Severity> {
+    if v >= sev_crit {
+        Some(Severity::Critical)
+    } else if v >= sev_warn {
+        Some(Severity::Warn)
+    } else {
+        None
+    }
+}
+
+/// Every finding for one snapshot, worst first.
+pub fn evaluate(s: &Snapshot, t: &Thresholds) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut push = |severity, subject: String, message: String| {
+        out.push(Finding {
+            severity,
+            subject,
+            message,
+        })
+    };
+
+    if let Some(r) = s.risk.margin_ratio {
+        if r < t.margin_ratio_critical {
+            push(
+                Severity::Critical,
+                "margin_ratio".into(),
+                format!(
+                    "margin ratio {} below {}",
+                    percent(r),
+                    percent(t.margin_ratio_critical)
+                ),
+            );
+        } else if r < t.margin_ratio_warn {
+            push(
+                Severity::Warn,
+                "margin_ratio".into(),
+                format!(
+                    "margin ratio {} below {}",
+                    percent(r),
+                    percent(t.margin_ratio_warn)
+                ),
+            );
+        }
+    }
+
+    if let Some(level) = s.risk.level {
+        let n = match level {
+            RiskLevel::Safe => 0,
+            RiskLevel::Medium => 1,
+            RiskLevel::Warning => 2,
+            RiskLevel::Danger => 3,
+        };
+        if let Some(sev) = level_of(t.risk_level_warn, t.risk_level_critical, n) {
+            push(
+                sev,
+                "risk_level".into(),
+                format!("venue risk level {n} ({level:?})"),
+            );
+        }
+    }
+
+    if let Some(mc) = s.risk.margin_call
+        && mc > Decimal::ZERO
+    {
+        push(
+            Severity::Critical,
+            "margin_call".into(),
+            format!("margin call of {mc}"),
+        );
+    }
+
+    for ind in &s.risk.indicators {
+        if ind.key == "deltaNeutralStatus" {
+            let sev = match ind.value.as_str() {
+                "1" => Some(Severity::Warn),
+                "2" => Some(Severity::Critical),
+                _ => None,
+            };
+            if let Some(sev) = sev {
+                push(
+                    sev,
+                    "deltaNeutralStatus".into(),
+                    format!("delta status: {}", ind.meaning),
+                );
+            }
+        }
+    }
+
+    for c in &s.currencies {
+        for ind in &c.indicators {
+            let n: Option<u8> = ind.value.parse().ok();
+            let sev = match (ind.key.as_str(), n) {
+                ("twap", Some(n)) => level_of(t.twap_warn, t.twap_critical, n),
+                ("colBorrAutoConversion", Some(n)) => {
+                    level_of(t.auto_conversion_warn, t.auto_conversion_critical, n)
+                }
+                ("colRes", Some(2)) => Some(Severity::Warn),
+                _ => None,
+            };
+            if let Some(sev) = sev {
+                push(
+                    sev,
+                    format!("{}.{}", c.currency, ind.key),
+                    format!("{} {}: {}", c.currency, ind.key, ind.meaning),
+                );
+            }
+        }
+        if let Some(a) = c.available
+            && a < Decimal::ZERO
+        {
+            push(
+                Severity::Warn,
+                format!("{}.available", c.currency),
+                format!("{} available cash is negative: {a}", c.currency),
+            );
+        }
+    }
+
+    out.sort_by(|a, b| b.severity.cmp(&a.severity));
+    out
+}
+
+/// The worst severity among findings (Ok when there are none).
+pub fn worst(f: &[Finding]) -> Severity {
+    f.iter().map(|f| f.severity).max().unwrap_or(Severity::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CurrencyBalance, Indicator, Risk, Snapshot, Totals};
+
+    fn snap(ratio: Option<&str>) -> Snapshot {
+        Snapshot {
+            fetched_at: chrono::Utc::now(),
+            venue_time: None,
+            totals: Totals::default(),
+            risk: Risk {
+                margin_ratio: ratio.map(|r| r.parse().unwrap()),
+                ..Risk::default()
+            },
+            currencies: vec![],
+        }
+    }
+
+    #[test]
+    fn margin_ratio_levels() {
+        let t = Thresholds::default();
+        assert!(evaluate(&snap(None), &t).is_empty());
+        assert!(evaluate(&snap(Some("3")), &t).is_empty());
+        let f = evaluate(&snap(Some("2.61")), &t);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Warn);
+        assert_eq!(f[0].message, "margin ratio 261% below 300%");
+        let f = evaluate(&snap(Some("1.2")), &t);
+        assert_eq!(f[0].severity, Severity::Critical);
+        assert_eq!(f[0].message, "margin ratio 120% below 150%");
+    }
+
+    #[test]
+    fn okx_indicators() {
+        let mut s = snap(None);
+        let ind = |k: &str, v: &str| Indicator {
+            key: k.into(),
+            value: v.into(),
+            meaning: "m".into(),
+        };
+        s.currencies.push(CurrencyBalance {
+            currency: "USDT".into(),
+            available: Some("-1".parse().unwrap()),
+            indicators: vec![
+                ind("twap", "4"),
+                ind("colRes", "2"),
+                ind("colBorrAutoConversion", "2"),
+            ],
+            ..CurrencyBalance::default()
+        });
+        s.risk.indicators.push(ind("deltaNeutralStatus", "1"));
+        let f = evaluate(&s, &Thresholds::default());
+        let by = |subj: &str| f.iter().find(|f| f.subject == subj).map(|f| f.severity);
+        assert_eq!(by("USDT.twap"), Some(Severity::Critical));
+        assert_eq!(by("USDT.colRes"), Some(Severity::Warn));
+        assert_eq!(by("USDT.colBorrAutoConversion"), Some(Severity::Warn));
+        assert_eq!(by("USDT.available"), Some(Severity::Warn));
+        assert_eq!(by("deltaNeutralStatus"), Some(Severity::Warn));
+        assert_eq!(f[0].severity, Severity::Critical, "worst first");
+        assert_eq!(worst(&f), Severity::Critical);
+    }
+
+    #[test]
+    fn zero_indicators_are_quiet() {
+        let mut s = snap(None);
+        let ind = |k: &str| Indicator {
+            key: k.into(),
+            value: "0".into(),
+            meaning: "m".into(),
+        };
+        s.currencies.push(CurrencyBalance {
+            currency: "BTC".into(),
+            indicators: vec![ind("twap"), ind("colRes"), ind("colBorrAutoConversion")],
+            ..CurrencyBalance::default()
+        });
+        assert!(evaluate(&s, &Thresholds::default()).is_empty());
+    }
+}
