@@ -241,7 +241,7 @@ impl App {
         }
     }
 
-    fn log(&mut self, account: String, severity: Severity, text: String) {
+    pub fn push_event(&mut self, account: String, severity: Severity, text: String) {
         if self.events.len() == EVENTS_LEN {
             self.events.pop_back();
         }
@@ -376,7 +376,7 @@ impl App {
             }
         }
         for (sev, text) in log {
-            self.log(name.clone(), sev, text);
+            self.push_event(name.clone(), sev, text);
         }
         self.announce(i)
     }

@@ -1,9 +1,14 @@
 //! baltui: a terminal monitor of cash and margin risk across brokers and exchanges.
 
 pub mod app;
+pub mod cli;
+pub mod config;
 pub mod decimal;
 pub mod health;
 pub mod keymap;
+pub mod logging;
 pub mod model;
+pub mod poll;
 pub mod secrets;
+pub mod snapshot;
 pub mod venues;

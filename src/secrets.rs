@@ -35,7 +35,7 @@ impl fmt::Display for Secret {
 #[derive(Clone, Deserialize, PartialEq, Eq)]
 #[serde(
     untagged,
-    expecting = "a string, { env = \"VAR\" }, { file = \"path\" } or { command = [\"prog\", \"arg\"] }"
+    expecting = "expected a string, { env = \"VAR\" }, { file = \"path\" } or { command = [\"prog\", \"arg\"] }"
 )]
 pub enum SecretSource {
     Inline(String),

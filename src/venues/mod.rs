@@ -204,3 +204,52 @@ impl VenueClient {
         }
     }
 }
+
+/// Build the client for one configured account, resolving its secrets.
+/// Errors name the account and the key whose secret could not be read.
+pub fn client_for(
+    acc: &crate::config::AccountConfig,
+    http: reqwest::Client,
+) -> Result<VenueClient, String> {
+    use crate::config::Credentials;
+    let resolve = |src: &crate::secrets::SecretSource, key: &str| {
+        src.resolve()
+            .map_err(|e| format!("account \"{}\": key `{key}`: {e}", acc.name))
+    };
+    match &acc.credentials {
+        Credentials::Okx {
+            api_key,
+            secret_key,
+            passphrase,
+        } => Ok(VenueClient::Okx(okx::OkxClient::new(
+            http,
+            okx::OkxSettings {
+                base_url: acc.base_url.clone(),
+                api_key: resolve(api_key, "api_key")?,
+                secret_key: resolve(secret_key, "secret_key")?,
+                passphrase: resolve(passphrase, "passphrase")?,
+                demo_trading: acc.demo_trading,
+                currencies: acc.currencies.clone(),
+            },
+        ))),
+    }
+}
+
+impl VenueClient {
+    /// Which requests share one budget, and that budget's published limit.
+    /// The key is a digest, so no credential is kept in it.
+    pub fn limit_key(&self) -> (String, u32, Duration) {
+        use sha2::Digest;
+        match self {
+            VenueClient::Okx(c) => {
+                // OKX counts per user ID; an API key belongs to one user ID.
+                let d = sha2::Sha256::digest(format!("okx|{}", c.api_key_for_budget()).as_bytes());
+                (
+                    format!("okx:{}", hex::encode(&d[..8])),
+                    okx::LIMIT,
+                    okx::WINDOW,
+                )
+            }
+        }
+    }
+}

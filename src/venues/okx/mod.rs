@@ -67,6 +67,11 @@ impl OkxClient {
         }
     }
 
+    /// Only for deriving the budget key digest; never printed.
+    pub(crate) fn api_key_for_budget(&self) -> &str {
+        self.s.api_key.expose()
+    }
+
     pub fn clock_offset_ms(&self) -> i64 {
         self.clock_offset_ms.load(Ordering::Relaxed)
     }
