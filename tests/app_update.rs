@@ -1,0 +1,190 @@
+//! update() is the only place state changes: each key action, each poll outcome.
+
+use baltui::app::{AccountSpec, App, Effect, EVENTS_LEN, HISTORY_LEN, Msg, PollState, Status};
+use baltui::health::{Severity, Thresholds};
+use baltui::model::{Risk, Snapshot, Totals, VenueKind};
+use baltui::venues::{ErrorKind, VenueError};
+use chrono::{DateTime, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::time::Duration;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 16, 0, 0).unwrap()
+}
+
+fn app(n: usize) -> App {
+    let specs = (0..n)
+        .map(|i| AccountSpec {
+            name: format!("acc{i}"),
+            venue: VenueKind::Okx,
+            demo: false,
+            poll_interval: Duration::from_secs(5),
+        })
+        .collect();
+    App::new(specs, Thresholds::default(), t0())
+}
+
+fn key(c: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+fn snap(at: DateTime<Utc>, ratio: Option<&str>) -> Snapshot {
+    Snapshot {
+        fetched_at: at,
+        venue_time: None,
+        totals: Totals::default(),
+        risk: Risk { margin_ratio: ratio.map(|r| r.parse().unwrap()), ..Risk::default() },
+        currencies: vec![],
+    }
+}
+
+fn polled(account: usize, at: DateTime<Utc>, result: Result<Snapshot, VenueError>) -> Msg {
+    Msg::Polled { account, generation: 0, at, result, next_poll_at: None }
+}
+
+fn err(kind: ErrorKind) -> VenueError {
+    VenueError::new(VenueKind::Okx, kind)
+}
+
+#[test]
+fn tabs_wrap_and_digits_jump() {
+    let mut a = app(3);
+    assert_eq!(a.tab, 0, "several accounts open on the All overview");
+    a.update(key(KeyCode::Tab));
+    assert_eq!(a.tab, 1);
+    a.update(Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)));
+    a.update(Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)));
+    assert_eq!(a.tab, 3, "wraps backwards to the last account");
+    a.update(key(KeyCode::Tab));
+    assert_eq!(a.tab, 0, "wraps forwards to All");
+    a.update(key(KeyCode::Char('2')));
+    assert_eq!(a.tab, 2);
+    assert_eq!(a.selected(), Some(1));
+    a.update(key(KeyCode::Char('9')));
+    assert_eq!(a.tab, 2, "no tab 9: ignored");
+    a.update(key(KeyCode::Char('0')));
+    assert_eq!(a.tab, 0);
+    assert_eq!(app(1).tab, 1, "a single account opens on its own tab");
+}
+
+#[test]
+fn refresh_quit_privacy_help() {
+    let mut a = app(2);
+    a.update(key(KeyCode::Char('2')));
+    assert_eq!(a.update(key(KeyCode::Char('r'))), vec![Effect::Refresh(Some(1))]);
+    assert_eq!(a.update(key(KeyCode::Char('R'))), vec![Effect::Refresh(None)]);
+    a.update(key(KeyCode::Char('p')));
+    assert!(a.privacy);
+    a.update(key(KeyCode::Char('?')));
+    assert!(a.show_help);
+    // While help is open, digits do not switch tabs behind it; Esc closes it.
+    a.update(key(KeyCode::Char('1')));
+    assert_eq!(a.tab, 2);
+    a.update(key(KeyCode::Esc));
+    assert!(!a.show_help);
+    assert_eq!(a.update(key(KeyCode::Char('q'))), vec![Effect::Quit]);
+    assert!(a.should_quit);
+    let mut b = app(1);
+    assert_eq!(
+        b.update(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))),
+        vec![Effect::Quit]
+    );
+}
+
+#[test]
+fn scrolling_is_clamped() {
+    let mut a = app(1);
+    let mut s = snap(t0(), None);
+    for c in ["A", "B", "C"] {
+        s.currencies.push(baltui::model::CurrencyBalance { currency: c.into(), ..Default::default() });
+    }
+    a.update(polled(0, t0(), Ok(s)));
+    for _ in 0..10 {
+        a.update(key(KeyCode::Char('j')));
+    }
+    assert_eq!(a.scroll, 2);
+    a.update(key(KeyCode::Up));
+    assert_eq!(a.scroll, 1);
+}
+
+#[test]
+fn rising_severity_rings_once_and_sets_title() {
+    let mut a = app(2);
+    let fx = a.update(polled(0, t0(), Ok(snap(t0(), Some("5")))));
+    assert!(fx.is_empty(), "ok stays quiet: {fx:?}");
+    let fx = a.update(polled(0, t0(), Ok(snap(t0(), Some("2.5")))));
+    assert_eq!(fx, vec![Effect::SetTitle("baltui: 1 warn".into()), Effect::Bell]);
+    let fx = a.update(polled(0, t0(), Ok(snap(t0(), Some("2.4")))));
+    assert!(fx.is_empty(), "still warn: no second bell: {fx:?}");
+    let fx = a.update(polled(0, t0(), Ok(snap(t0(), Some("1.2")))));
+    assert_eq!(fx, vec![Effect::SetTitle("baltui: 1 critical".into()), Effect::Bell]);
+    let fx = a.update(polled(0, t0(), Ok(snap(t0(), Some("4")))));
+    assert_eq!(fx, vec![Effect::SetTitle("baltui: ok".into())], "clearing retitles, no bell");
+    a.bell = false;
+    let fx = a.update(polled(1, t0(), Ok(snap(t0(), Some("1")))));
+    assert_eq!(fx, vec![Effect::SetTitle("baltui: 1 critical".into())], "bell = false");
+    let texts: Vec<&str> = a.events.iter().map(|e| e.text.as_str()).collect();
+    assert!(texts.contains(&"margin ratio 250% below 300%"), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with("cleared: margin ratio")), "{texts:?}");
+}
+
+#[test]
+fn errors_set_state_and_keep_old_numbers() {
+    let mut a = app(1);
+    a.update(polled(0, t0(), Ok(snap(t0(), Some("5")))));
+    a.update(polled(0, t0(), Err(err(ErrorKind::RateLimited { code: "50011".into(), message: "x".into() }))));
+    assert_eq!(a.accounts[0].poll, PollState::RateLimited);
+    assert_eq!(a.accounts[0].status(t0(), &a.thresholds), Status::RateLimited);
+    assert!(a.accounts[0].snapshot.is_some(), "last good numbers kept");
+    let fx = a.update(polled(0, t0(), Err(err(ErrorKind::Auth { code: "50113".into(), message: "bad sign".into() }))));
+    assert_eq!(a.accounts[0].status(t0(), &a.thresholds), Status::AuthFailed);
+    assert!(fx.contains(&Effect::Bell), "auth failure is critical: {fx:?}");
+    assert_eq!(
+        a.accounts[0].last_error.as_deref(),
+        Some("OKX: authentication failed (code 50113: bad sign)")
+    );
+    assert_eq!(a.events[0].severity, Severity::Critical);
+    a.update(polled(0, t0(), Ok(snap(t0(), Some("5")))));
+    assert_eq!(a.accounts[0].poll, PollState::Ok);
+    assert_eq!(a.accounts[0].last_error, None);
+    assert_eq!(a.events[0].text, "recovered");
+}
+
+#[test]
+fn stale_after_three_intervals_by_the_clock_alone() {
+    let mut a = app(1);
+    a.update(polled(0, t0(), Ok(snap(t0(), None))));
+    a.update(Msg::Tick(t0() + chrono::Duration::seconds(15)));
+    assert_eq!(a.accounts[0].status(a.now, &a.thresholds), Status::Ok, "15 s = 3 x 5 s: not yet");
+    let fx = a.update(Msg::Tick(t0() + chrono::Duration::seconds(16)));
+    assert_eq!(a.accounts[0].status(a.now, &a.thresholds), Status::Stale);
+    assert!(fx.contains(&Effect::SetTitle("baltui: 1 warn".into())), "{fx:?}");
+}
+
+#[test]
+fn replies_from_an_old_generation_are_dropped() {
+    let mut a = app(1);
+    a.generation = 2;
+    let fx = a.update(Msg::Polled { account: 0, generation: 1, at: t0(), result: Ok(snap(t0(), Some("1"))), next_poll_at: None });
+    assert!(fx.is_empty());
+    assert!(a.accounts[0].snapshot.is_none());
+    let fx = a.update(Msg::Polled { account: 7, generation: 2, at: t0(), result: Ok(snap(t0(), None)), next_poll_at: None });
+    assert!(fx.is_empty(), "unknown account index is ignored, not a panic");
+}
+
+#[test]
+fn history_and_events_are_bounded() {
+    let mut a = app(1);
+    for i in 0..(HISTORY_LEN + 50) {
+        // alternate warn/ok so every poll logs an event
+        let r = if i % 2 == 0 { "2" } else { "5" };
+        a.update(polled(0, t0(), Ok(snap(t0(), Some(r)))));
+    }
+    assert_eq!(a.accounts[0].margin_history.len(), HISTORY_LEN);
+    assert_eq!(a.accounts[0].margin_history.back(), Some(&"5".parse().unwrap()));
+    for _ in 0..EVENTS_LEN {
+        a.update(polled(0, t0(), Ok(snap(t0(), Some("2")))));
+        a.update(polled(0, t0(), Ok(snap(t0(), Some("5")))));
+    }
+    assert_eq!(a.events.len(), EVENTS_LEN);
+}
