@@ -3,7 +3,6 @@
 //! coalesced manual refresh, and generation tags on every reply.
 
 use crate::app::Msg;
-use crate::model::Snapshot;
 use crate::venues::{ErrorClass, RateBudget, VenueClient, VenueError};
 use chrono::Utc;
 use std::collections::HashMap;
@@ -97,68 +96,53 @@ impl PollerSet {
     }
 }
 
-/// Budgets for a set of clients: one per limit key, shared by all its accounts.
-pub fn budgets(clients: &[VenueClient]) -> Vec<(Arc<RateBudget>, Duration)> {
+/// Give each client its budget: one per limit key, shared by all its accounts.
+/// Returns each client's rate-limit window (the least pause after a rate-limit reply).
+pub fn assign_budgets(clients: &mut [VenueClient]) -> Vec<Duration> {
     let mut by_key: HashMap<String, Arc<RateBudget>> = HashMap::new();
     clients
-        .iter()
+        .iter_mut()
         .map(|c| {
             let (key, limit, window) = c.limit_key();
             let b = by_key
                 .entry(key.clone())
                 .or_insert_with(|| RateBudget::new(key, limit, window, SAFETY_MARGIN))
                 .clone();
-            (b, window)
+            c.set_budget(b);
+            window
         })
         .collect()
 }
 
 /// Start one poller per client. `intervals[i]` is account i's poll interval.
 pub fn spawn(
-    clients: Vec<VenueClient>,
+    mut clients: Vec<VenueClient>,
     intervals: &[Duration],
     generation: u64,
     tx: mpsc::Sender<Msg>,
 ) -> PollerSet {
-    let budgets = budgets(&clients);
+    let windows = assign_budgets(&mut clients);
     let pollers = clients
         .into_iter()
-        .zip(budgets)
+        .zip(windows)
         .enumerate()
-        .map(|(i, (client, (budget, window)))| {
+        .map(|(i, (client, window))| {
             let (refresh, rx) = mpsc::channel(1);
             let interval = intervals
                 .get(i)
                 .copied()
                 .unwrap_or(crate::config::DEFAULT_POLL_INTERVAL);
-            let task = tokio::spawn(run(
-                i,
-                generation,
-                client,
-                budget,
-                interval,
-                window,
-                tx.clone(),
-                rx,
-            ));
+            let task = tokio::spawn(run(i, generation, client, interval, window, tx.clone(), rx));
             Poller { refresh, task }
         })
         .collect();
     PollerSet { pollers }
 }
 
-/// One fetch through the account's budget.
-pub async fn fetch_once(client: &VenueClient, budget: &RateBudget) -> Result<Snapshot, VenueError> {
-    budget.acquire().await;
-    client.fetch().await
-}
-
-#[allow(clippy::too_many_arguments)]
 async fn run(
     account: usize,
     generation: u64,
     client: VenueClient,
-    budget: Arc<RateBudget>,
     interval: Duration,
     window: Duration,
     tx: mpsc::Sender<Msg>,
@@ -166,7 +150,7 @@ async fn run(
 ) {
     let mut backoff = Backoff::default();
     loop {
-        let result = fetch_once(&client, &budget).await;
+        let result = client.fetch().await;
         let at = Utc::now();
         let outcome = result.as_ref().map(|_| ()).map_err(VenueError::class);
         if let Err(e) = &result {

@@ -207,16 +207,13 @@ impl Report {
 /// Poll each account once (through its budget) and report.
 pub async fn run(cfg: &Config) -> Result<Report, String> {
     let http = crate::venues::http_client(cfg.request_timeout);
-    let clients = cfg
+    let mut clients = cfg
         .accounts
         .iter()
         .map(|a| crate::venues::client_for(a, http.clone()))
         .collect::<Result<Vec<_>, _>>()?;
-    let budgets = crate::poll::budgets(&clients);
-    let fetches = clients
-        .iter()
-        .zip(&budgets)
-        .map(|(c, (b, _))| crate::poll::fetch_once(c, b));
+    crate::poll::assign_budgets(&mut clients);
+    let fetches = clients.iter().map(|c| c.fetch());
     let results = futures::future::join_all(fetches).await;
     let accounts = cfg
         .accounts

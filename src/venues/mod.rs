@@ -198,6 +198,13 @@ impl VenueClient {
         }
     }
 
+    /// Make every request of this client wait for `budget`.
+    pub fn set_budget(&mut self, budget: Arc<RateBudget>) {
+        match self {
+            VenueClient::Okx(c) => c.set_budget(budget),
+        }
+    }
+
     pub fn venue(&self) -> VenueKind {
         match self {
             VenueClient::Okx(_) => VenueKind::Okx,

@@ -5,7 +5,7 @@ pub mod normalize;
 pub mod sign;
 pub mod wire;
 
-use super::{ErrorKind, VenueError, decode, transport_error};
+use super::{ErrorKind, RateBudget, VenueError, decode, transport_error};
 use crate::model::{Snapshot, VenueKind};
 use crate::secrets::Secret;
 use chrono::Utc;
@@ -33,6 +33,8 @@ pub struct OkxClient {
     s: OkxSettings,
     /// Server clock minus local clock, in ms; shared by every request of this client.
     clock_offset_ms: Arc<AtomicI64>,
+    /// Every balance request (a retry too) waits for a grant from this budget.
+    budget: Option<Arc<RateBudget>>,
 }
 
 const V: VenueKind = VenueKind::Okx;
@@ -55,7 +57,12 @@ impl OkxClient {
             http,
             s,
             clock_offset_ms: Arc::new(AtomicI64::new(0)),
+            budget: None,
         }
+    }
+
+    pub fn set_budget(&mut self, budget: Arc<RateBudget>) {
+        self.budget = Some(budget);
     }
 
     /// The request target exactly as sent and signed.
@@ -91,6 +98,9 @@ impl OkxClient {
     }
 
     async fn fetch_once(&self) -> Result<Snapshot, VenueError> {
+        if let Some(b) = &self.budget {
+            b.acquire().await;
+        }
         let target = self.target();
         let now = Utc::now() + chrono::Duration::milliseconds(self.clock_offset_ms());
         let ts = sign::timestamp(now);
