@@ -3,4 +3,5 @@
 pub mod decimal;
 pub mod model;
 pub mod secrets;
+pub mod sim;
 pub mod venues;
