@@ -10,5 +10,6 @@ pub mod logging;
 pub mod model;
 pub mod poll;
 pub mod secrets;
+pub mod sim;
 pub mod snapshot;
 pub mod venues;

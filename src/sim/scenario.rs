@@ -1,0 +1,319 @@
+//! Deterministic account drift, venue-neutral: a `Book` is a pure function of
+//! (seed, account name, scenario, step). Venue renderers (okx.rs, later
+//! longport.rs / webull.rs) turn a `Book` into their wire shape.
+//!
+//! `step` counts replies served, not wall time, so tests are reproducible.
+
+use super::Scenario;
+use rust_decimal::Decimal;
+
+/// One currency held (or owed) in the account. Amounts in the currency's units;
+/// `price` in USD. `cash` is negative for a borrowed currency (as OKX shows it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Holding {
+    pub ccy: &'static str,
+    pub cash: Decimal,
+    pub frozen: Decimal,
+    pub liab: Decimal,
+    pub interest: Decimal,
+    pub upl: Decimal,
+    pub price: Decimal,
+    /// Collateral discount rate (1 = full value counts as margin).
+    pub discount: Decimal,
+    pub max_loan: Decimal,
+    /// Forced-repayment risk 0-5 (OKX twap); frp_type 0 none, 1 user, 2 platform.
+    pub twap: u8,
+    pub frp_type: u8,
+    pub col_res: u8,
+    pub auto_conversion: u8,
+    /// Display scale for amounts of this currency.
+    pub scale: u32,
+}
+
+impl Holding {
+    pub fn equity(&self) -> Decimal {
+        (self.cash + self.upl).round_dp(self.scale)
+    }
+    pub fn avail(&self) -> Decimal {
+        (self.cash - self.frozen)
+            .max(Decimal::ZERO)
+            .round_dp(self.scale)
+    }
+    pub fn eq_usd(&self) -> Decimal {
+        (self.equity() * self.price).round_dp(4)
+    }
+    /// Discounted equity: only positive holdings are discounted.
+    pub fn dis_eq(&self) -> Decimal {
+        let usd = self.eq_usd();
+        if usd > Decimal::ZERO {
+            (usd * self.discount).round_dp(4)
+        } else {
+            usd
+        }
+    }
+}
+
+/// Account-level margin figures (USD). Absent for a spot-like account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Margin {
+    pub adj_eq: Decimal,
+    pub imr: Decimal,
+    pub mmr: Decimal,
+    /// adj_eq / mmr, rounded; 1 = liquidation line.
+    pub ratio: Decimal,
+    pub notional_usd: Decimal,
+    pub upl: Decimal,
+    pub delta_neutral_status: u8,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Book {
+    pub step: u64,
+    pub holdings: Vec<Holding>,
+    pub margin: Option<Margin>,
+}
+
+impl Book {
+    pub fn total_eq(&self) -> Decimal {
+        self.holdings
+            .iter()
+            .map(Holding::eq_usd)
+            .sum::<Decimal>()
+            .round_dp(4)
+    }
+    pub fn adj_eq(&self) -> Decimal {
+        self.holdings
+            .iter()
+            .map(Holding::dis_eq)
+            .sum::<Decimal>()
+            .round_dp(4)
+    }
+}
+
+/// Length of one MarginSwing cycle, in steps.
+pub const SWING_PERIOD: u64 = 40;
+
+pub fn book(seed: u64, account: &str, scenario: Scenario, step: u64) -> Book {
+    let n = Noise {
+        seed,
+        account: fnv1a(account.as_bytes()),
+    };
+    match scenario {
+        Scenario::Calm => calm(&n, step),
+        Scenario::MarginSwing => margin_swing(&n, step),
+    }
+}
+
+fn dec(s: &str) -> Decimal {
+    // Only called on the literals in this file.
+    s.parse().unwrap_or(Decimal::ZERO)
+}
+
+fn holding(ccy: &'static str, cash: Decimal, price: Decimal, scale: u32) -> Holding {
+    Holding {
+        ccy,
+        cash: cash.round_dp(scale),
+        frozen: Decimal::ZERO,
+        liab: Decimal::ZERO,
+        interest: Decimal::ZERO,
+        upl: Decimal::ZERO,
+        price: price.round_dp(4),
+        discount: Decimal::ONE,
+        max_loan: Decimal::ZERO,
+        twap: 0,
+        frp_type: 0,
+        col_res: 0,
+        auto_conversion: 0,
+        scale,
+    }
+}
+
+/// Spot-like account: a few coins, small drift, no margin risk.
+fn calm(n: &Noise, step: u64) -> Book {
+    // Drift factor around 1: +-0.2% for balances, +-2% for prices.
+    let bal = |k: u64| Decimal::ONE + n.smooth(k, step) * dec("0.002");
+    let px = |k: u64| Decimal::ONE + n.smooth(k, step) * dec("0.02");
+    let mut usdt = holding("USDT", dec("4850.4357") * bal(1), dec("0.9997"), 4);
+    usdt.frozen = dec("158.573");
+    let mut btc = holding("BTC", dec("0.5213") * bal(2), dec("43250.5") * px(3), 8);
+    btc.discount = dec("0.98");
+    let mut eth = holding("ETH", dec("3.1042") * bal(4), dec("2285.12") * px(5), 8);
+    eth.discount = dec("0.97");
+    eth.frozen = dec("0.25");
+    let mut okb = holding("OKB", dec("42.5") * bal(6), dec("54.31") * px(7), 6);
+    okb.discount = dec("0.9");
+    Book {
+        step,
+        holdings: vec![usdt, btc, eth, okb],
+        margin: None,
+    }
+}
+
+/// Multi-currency margin account: long BTC/ETH against borrowed USDT. The
+/// margin ratio follows 1.2 + 6.8 * s^2, s = |phase - 20| / 20, so it spends
+/// about half of each 40-step cycle below 3 and about 9 steps below 1.5.
+fn margin_swing(n: &Noise, step: u64) -> Book {
+    let phase = step % SWING_PERIOD;
+    let half = SWING_PERIOD / 2;
+    let dist = phase.abs_diff(half);
+    let s = Decimal::from(dist) / Decimal::from(half);
+    let target = dec("1.2") + dec("6.8") * s * s + n.at(10, step) * dec("0.03");
+    let bottom = dist <= 1;
+
+    // The market falls as the ratio falls: prices at 85% at the bottom.
+    let fall = dec("0.85") + dec("0.15") * s * s;
+    let mut btc = holding(
+        "BTC",
+        dec("1.8"),
+        dec("43250.5") * fall * (Decimal::ONE + n.at(11, step) * dec("0.002")),
+        8,
+    );
+    btc.discount = dec("0.98");
+    btc.max_loan = dec("0.75") * s;
+    btc.auto_conversion = match dist {
+        0 => 4,
+        1..=2 => 2,
+        3..=4 => 1,
+        _ => 0,
+    };
+    let mut eth = holding(
+        "ETH",
+        dec("12.5"),
+        dec("2285.12") * fall * (Decimal::ONE + n.at(12, step) * dec("0.002")),
+        8,
+    );
+    eth.discount = dec("0.97");
+    eth.frozen = dec("0.5");
+    eth.col_res = if bottom {
+        2
+    } else if target < dec("2.5") {
+        1
+    } else {
+        0
+    };
+    let borrowed = dec("25000");
+    let mut usdt = holding("USDT", -borrowed, Decimal::ONE, 4);
+    usdt.liab = borrowed;
+    // Interest accrues with each reply and resets every cycle (as if repaid).
+    usdt.interest = (borrowed * dec("0.000004") * Decimal::from(phase)).round_dp(4);
+    usdt.max_loan = (dec("12000") * s).round_dp(4);
+    usdt.upl = ((fall - Decimal::ONE) * dec("9000")).round_dp(4);
+    usdt.twap = if target < dec("1.3") {
+        4
+    } else if target < dec("1.5") {
+        3
+    } else if target < dec("1.75") {
+        2
+    } else if target < dec("2") {
+        1
+    } else {
+        0
+    };
+    usdt.frp_type = u8::from(usdt.twap > 0);
+
+    let mut book = Book {
+        step,
+        holdings: vec![usdt, btc, eth],
+        margin: None,
+    };
+    let adj_eq = book.adj_eq();
+    // Choose mmr so that adj_eq / mmr is the target, then report the ratio
+    // actually implied by the rounded figures: the three stay consistent.
+    let mmr = (adj_eq / target).round_dp(2);
+    let ratio = if mmr.is_zero() {
+        Decimal::ZERO
+    } else {
+        (adj_eq / mmr).round_dp(4)
+    };
+    book.margin = Some(Margin {
+        adj_eq,
+        imr: (mmr * dec("1.5")).round_dp(2),
+        mmr,
+        ratio,
+        notional_usd: (mmr * dec("40")).round_dp(2),
+        upl: book
+            .holdings
+            .iter()
+            .map(|h| h.upl * h.price)
+            .sum::<Decimal>()
+            .round_dp(4),
+        delta_neutral_status: u8::from(bottom && phase >= half),
+    });
+    book
+}
+
+/// Stable hash noise (std's hasher is not stable across Rust versions).
+struct Noise {
+    seed: u64,
+    account: u64,
+}
+
+impl Noise {
+    /// A value in [-1, 1] with 4 decimals, for field `k` at `step`.
+    fn at(&self, k: u64, step: u64) -> Decimal {
+        let h = mix(self.seed ^ mix(self.account ^ mix(k ^ mix(step))));
+        Decimal::new((h % 20_001) as i64 - 10_000, 4)
+    }
+
+    /// Value noise: knots every 8 steps, linear in between, so it wanders.
+    fn smooth(&self, k: u64, step: u64) -> Decimal {
+        let (knot, frac) = (
+            step / 8,
+            Decimal::new((step % 8) as i64, 0) / Decimal::from(8),
+        );
+        let (a, b) = (self.at(k, knot), self.at(k, knot.saturating_add(1)));
+        (a + (b - a) * frac).round_dp(6)
+    }
+}
+
+fn mix(mut z: u64) -> u64 {
+    // splitmix64 finalizer.
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pure_function_of_seed_account_step() {
+        assert_eq!(
+            book(7, "a", Scenario::Calm, 3),
+            book(7, "a", Scenario::Calm, 3)
+        );
+        assert_ne!(
+            book(7, "a", Scenario::Calm, 3),
+            book(8, "a", Scenario::Calm, 3)
+        );
+        assert_ne!(
+            book(7, "a", Scenario::Calm, 3),
+            book(7, "b", Scenario::Calm, 3)
+        );
+    }
+
+    #[test]
+    fn swing_covers_ok_warn_critical_and_stays_consistent() {
+        let ratios: Vec<Decimal> = (0..SWING_PERIOD)
+            .map(|st| {
+                let b = book(1, "m", Scenario::MarginSwing, st);
+                let m = b.margin.clone().unwrap_or_else(|| panic!("margin at {st}"));
+                assert_eq!(m.adj_eq, b.adj_eq());
+                assert!((m.adj_eq / m.mmr - m.ratio).abs() < dec("0.001"));
+                assert!(m.ratio > Decimal::ONE, "step {st}: {}", m.ratio);
+                m.ratio
+            })
+            .collect();
+        assert!(ratios[0] > dec("7.5"));
+        assert!(ratios.iter().filter(|r| **r < dec("1.5")).count() >= 5);
+        assert!(ratios.iter().filter(|r| **r > dec("3")).count() >= 15);
+    }
+}

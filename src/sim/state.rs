@@ -1,0 +1,172 @@
+//! Shared simulator state: accounts by API key, counters, rate windows,
+//! injected faults and the sim clock. Locks are never held across an await.
+
+use super::{Fault, SimAccount, SimOptions};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::time::Instant;
+
+pub struct SimState {
+    pub(crate) opts: SimOptions,
+    /// In the order given, for config output.
+    order: Vec<SimAccount>,
+    accounts: Mutex<HashMap<String, Slot>>,
+    requests: AtomicU64,
+    violations: AtomicU64,
+    clock_offset_ms: AtomicI64,
+}
+
+struct Slot {
+    account: SimAccount,
+    requests: u64,
+    /// Successful balance replies served so far: the drift step.
+    step: u64,
+    /// Arrival times of accepted requests within the current window.
+    window: VecDeque<Instant>,
+    faults: VecDeque<(Fault, u32)>,
+}
+
+/// What an authenticated request is allowed to do next.
+pub(crate) enum Admission {
+    Ok,
+    /// Over the venue's limit: a real violation.
+    Limited,
+    Fault(Fault),
+}
+
+impl SimState {
+    pub(crate) fn new(opts: SimOptions, accounts: Vec<SimAccount>) -> Self {
+        let order = accounts.clone();
+        let accounts = accounts
+            .into_iter()
+            .map(|a| {
+                let slot = Slot {
+                    account: a,
+                    requests: 0,
+                    step: 0,
+                    window: VecDeque::new(),
+                    faults: VecDeque::new(),
+                };
+                (slot.account.api_key.clone(), slot)
+            })
+            .collect();
+        SimState {
+            opts,
+            order,
+            accounts: Mutex::new(accounts),
+            requests: AtomicU64::new(0),
+            violations: AtomicU64::new(0),
+            clock_offset_ms: AtomicI64::new(0),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Slot>> {
+        // A panic elsewhere must not take the simulator down with it.
+        self.accounts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The simulated accounts, in the order given to `Sim::start`.
+    pub fn accounts(&self) -> Vec<SimAccount> {
+        self.order.clone()
+    }
+
+    /// Requests refused because the client broke the real limit.
+    pub fn violations(&self) -> u64 {
+        self.violations.load(Ordering::Relaxed)
+    }
+
+    /// Balance requests received, total (whatever their outcome).
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Balance requests received carrying this API key (known keys only).
+    pub fn requests_for(&self, api_key: &str) -> u64 {
+        self.lock().get(api_key).map_or(0, |s| s.requests)
+    }
+
+    /// The next `times` authenticated balance requests of this key get `fault`.
+    /// Several injections queue up in order. Unknown keys are ignored.
+    pub fn inject(&self, api_key: &str, fault: Fault, times: u32) {
+        if times == 0 {
+            return;
+        }
+        match self.lock().get_mut(api_key) {
+            Some(s) => s.faults.push_back((fault, times)),
+            None => tracing::warn!("sim: inject for an unknown API key ignored"),
+        }
+    }
+
+    /// Sim clock = real clock + `ms` (to provoke 50102).
+    pub fn set_clock_offset_ms(&self, ms: i64) {
+        self.clock_offset_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Successful balance replies served so far to this key's account.
+    pub fn step_for(&self, api_key: &str) -> u64 {
+        self.lock().get(api_key).map_or(0, |s| s.step)
+    }
+
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+            + chrono::Duration::milliseconds(self.clock_offset_ms.load(Ordering::Relaxed))
+    }
+
+    /// Count a balance request; returns the account if the key is known.
+    pub(crate) fn arrive(&self, api_key: Option<&str>) -> Option<SimAccount> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let mut map = self.lock();
+        let slot = map.get_mut(api_key?)?;
+        slot.requests += 1;
+        Some(slot.account.clone())
+    }
+
+    /// Rate window, then injected faults, for an authenticated request.
+    ///
+    /// Sliding window: a request is accepted if fewer than `limit` accepted
+    /// requests arrived within the last `window`. Refused requests are not
+    /// recorded, so a client that overshoots is refused only while it is
+    /// really over the limit and gets access back as soon as its oldest
+    /// accepted request ages out (refusals do not extend the window).
+    pub(crate) fn admit(&self, api_key: &str, limit: usize, window: Duration) -> Admission {
+        let now = Instant::now();
+        let mut map = self.lock();
+        let Some(slot) = map.get_mut(api_key) else {
+            return Admission::Ok;
+        };
+        while slot
+            .window
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= window)
+        {
+            slot.window.pop_front();
+        }
+        if slot.window.len() >= limit {
+            self.violations.fetch_add(1, Ordering::Relaxed);
+            return Admission::Limited;
+        }
+        slot.window.push_back(now);
+        let Some((fault, left)) = slot.faults.front_mut() else {
+            return Admission::Ok;
+        };
+        let fault = fault.clone();
+        *left -= 1;
+        if *left == 0 {
+            slot.faults.pop_front();
+        }
+        Admission::Fault(fault)
+    }
+
+    /// Claim the drift step for a successful reply: returns the step to
+    /// render and advances the account's counter.
+    pub(crate) fn claim_step(&self, api_key: &str) -> u64 {
+        let mut map = self.lock();
+        map.get_mut(api_key).map_or(0, |s| {
+            let step = s.step;
+            s.step += 1;
+            step
+        })
+    }
+}
