@@ -1,0 +1,284 @@
+//! The real binary end to end: `baltui sim` prints a config, `baltui snapshot`
+//! polls it and prints JSON/table with the right exit codes.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_baltui");
+
+struct SimProc {
+    child: Child,
+    config: String,
+}
+
+impl Drop for SimProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Start `baltui sim --port 0 --seed N` and collect the config it prints.
+fn start_sim(seed: u64) -> SimProc {
+    let mut child = Command::new(BIN)
+        .args(["sim", "--port", "0", "--seed", &seed.to_string()])
+        .env("BALTUI_LOG_DIR", tmpdir("log"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = Arc::new(Mutex::new(String::new()));
+    let stdout = child.stdout.take().unwrap();
+    let sink = out.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let mut s = sink.lock().unwrap();
+            s.push_str(&line);
+            s.push('\n');
+        }
+    });
+    // stderr says "listening" only after stdout was flushed.
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.contains("listening on http://127.0.0.1:"), "{line}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let text = out.lock().unwrap().clone();
+        if toml::from_str::<toml::Value>(&text).is_ok() && text.contains("[[account]]") {
+            return SimProc {
+                child,
+                config: text,
+            };
+        }
+        assert!(Instant::now() < deadline, "sim printed no config: {text}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn tmpdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("baltui-cli-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write_config(name: &str, text: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let p = tmpdir("cfg").join(name);
+    std::fs::write(&p, text).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    p
+}
+
+fn baltui(args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(BIN)
+        .args(args)
+        .env("BALTUI_LOG_DIR", tmpdir("log"))
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn snapshot_json_against_baltui_sim() {
+    let sim = start_sim(3);
+    let cfg = write_config("sim.toml", &sim.config);
+    let (code, out, err) = baltui(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "snapshot",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}"));
+    let accounts = v["accounts"].as_array().unwrap();
+    assert!(accounts.len() >= 2, "{v}");
+    for a in accounts {
+        assert_eq!(a["venue"], "okx");
+        assert_eq!(a["status"], "ok", "{a}");
+        assert!(a["error"].is_null());
+        assert!(a["fetched_at"].is_string());
+        assert_eq!(a["totals"]["currency"], "USD");
+        assert!(a["totals"]["net_assets"].is_string(), "amounts are strings");
+        assert!(a["totals"]["total_cash"].is_null(), "absent is null, not 0");
+        for k in [
+            "level",
+            "margin_ratio",
+            "margin_call",
+            "initial_margin",
+            "maintenance_margin",
+        ] {
+            assert!(a["risk"].get(k).is_some(), "risk.{k} present");
+        }
+        let cur = a["currencies"].as_array().unwrap();
+        assert!(!cur.is_empty());
+        for c in cur {
+            assert!(c["currency"].is_string());
+            assert!(c["cash"].is_string(), "{c}");
+            assert!(
+                c["settling"].is_null() && c["withdrawable"].is_null(),
+                "OKX has neither"
+            );
+            // exact decimal text: parses as a Decimal, no float exponent noise
+            let cash: rust_decimal::Decimal = c["cash"].as_str().unwrap().parse().unwrap();
+            assert_eq!(cash.to_string(), c["cash"].as_str().unwrap());
+        }
+        assert!(a["findings"].is_array());
+    }
+    let worst = v["worst"].as_str().unwrap();
+    let want = match worst {
+        "ok" | "notice" => 0,
+        "warn" => 1,
+        "critical" => 2,
+        w => panic!("worst = {w}"),
+    };
+    assert_eq!(
+        code, want,
+        "exit code matches worst = {worst}; stderr: {err}"
+    );
+    let t: toml::Value = toml::from_str(&sim.config).unwrap();
+    for acc in t["account"].as_array().unwrap() {
+        for k in ["api_key", "secret_key", "passphrase"] {
+            let secret = acc[k].as_str().unwrap();
+            assert!(
+                !out.contains(secret) && !err.contains(secret),
+                "{k} leaked into the output"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn snapshot_values_equal_a_direct_fetch_at_the_same_seed() {
+    // The binary's JSON carries exactly the digits the venue sent: compare with an
+    // in-process simulator at the same seed and step.
+    let sim = start_sim(11);
+    let cfg = write_config("sim11.toml", &sim.config);
+    let (_, out, _) = baltui(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "snapshot",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+
+    let local = baltui::sim::Sim::start(
+        ([127, 0, 0, 1], 0).into(),
+        baltui::sim::SimOptions {
+            seed: 11,
+            ..Default::default()
+        },
+        baltui::sim::demo_accounts(),
+    )
+    .await
+    .unwrap();
+    let c = baltui::config::Config::parse(&local.config_toml(), "local").unwrap();
+    for (i, acc) in c.accounts.iter().enumerate() {
+        let client =
+            baltui::venues::client_for(acc, baltui::venues::http_client(Duration::from_secs(5)))
+                .unwrap();
+        let s = client.fetch().await.unwrap();
+        let a = &v["accounts"][i];
+        assert_eq!(a["name"], acc.name.as_str());
+        assert_eq!(
+            a["totals"]["net_assets"],
+            s.totals.net_assets.unwrap().to_string()
+        );
+        for (j, cb) in s.currencies.iter().enumerate() {
+            let got = &a["currencies"][j];
+            assert_eq!(got["currency"], cb.currency.as_str());
+            assert_eq!(got["cash"], cb.cash.map(|d| d.to_string()).into_json());
+            assert_eq!(got["available"], cb.available.map(|d| d.to_string()).into_json());
+            assert_eq!(got["frozen"], cb.frozen.map(|d| d.to_string()).into_json());
+            assert_eq!(got["equity"], cb.equity.map(|d| d.to_string()).into_json());
+        }
+    }
+    local.shutdown().await;
+}
+
+#[test]
+fn snapshot_table_and_failures() {
+    let sim = start_sim(5);
+    let cfg = write_config("sim5.toml", &sim.config);
+    let (code, out, err) = baltui(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "snapshot",
+        "--format",
+        "table",
+    ]);
+    assert!((0..=2).contains(&code), "{code} {err}");
+    assert!(out.contains("okx-main (OKX) — OK"), "{out}");
+    assert!(
+        out.contains("CURRENCY") && out.contains("AVAILABLE") && out.contains("WITHDRAWABLE"),
+        "{out}"
+    );
+    assert!(out.contains("worst: "), "{out}");
+
+    // A wrong secret: that account is auth_failed, exit 3, the secret is not printed.
+    let bad = sim
+        .config
+        .replacen("secret_key = \"", "secret_key = \"WRONG", 1);
+    let cfg = write_config("bad.toml", &bad);
+    let (code, out, _) = baltui(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "snapshot",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 3);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["accounts"][0]["status"], "auth_failed");
+    let e = v["accounts"][0]["error"].as_str().unwrap();
+    assert!(e.contains("okx-main") && e.contains("50113"), "{e}");
+    assert!(!out.contains("WRONG"), "secret never printed");
+    assert_eq!(
+        v["accounts"][1]["status"], "ok",
+        "the other account is unaffected"
+    );
+}
+
+#[test]
+fn config_errors_and_usage() {
+    let (code, _, err) = baltui(&["--config", "/nonexistent/baltui.toml", "snapshot"]);
+    assert_eq!(code, 4);
+    assert!(
+        err.contains("/nonexistent/baltui.toml: cannot read config"),
+        "{err}"
+    );
+    let cfg = write_config(
+        "bad-key.toml",
+        "[[account]]\nname = \"x\"\nvenue = \"okx\"\nfoo = 1\n",
+    );
+    let (code, _, err) = baltui(&["--config", cfg.to_str().unwrap(), "snapshot"]);
+    assert_eq!(code, 4);
+    assert!(err.contains("bad-key.toml:4: unknown field `foo`"), "{err}");
+    let (code, out, _) = baltui(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("snapshot") && out.contains("sim") && out.contains("--demo"),
+        "{out}"
+    );
+    let (code, _, _) = baltui(&["--bogus"]);
+    assert_eq!(code, 4);
+}
+
+trait IntoJson {
+    fn into_json(self) -> serde_json::Value;
+}
+
+impl IntoJson for Option<String> {
+    fn into_json(self) -> serde_json::Value {
+        self.map_or(serde_json::Value::Null, serde_json::Value::String)
+    }
+}
