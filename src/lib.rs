@@ -6,4 +6,5 @@ pub mod health;
 pub mod keymap;
 pub mod model;
 pub mod secrets;
+pub mod theme;
 pub mod venues;
