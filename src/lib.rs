@@ -7,4 +7,5 @@ pub mod keymap;
 pub mod model;
 pub mod secrets;
 pub mod theme;
+pub mod ui;
 pub mod venues;
