@@ -473,6 +473,31 @@ fn overview_narrow_drops_columns_not_digits() {
 }
 
 #[test]
+fn balances_scroll_from_app_scroll() {
+    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let at = now() - Duration::seconds(3);
+    let mut snap = okx_snapshot(at, "5");
+    for i in 0..30 {
+        snap.currencies.push(CurrencyBalance {
+            currency: format!("C{i:02}"),
+            cash: d("1"),
+            ..CurrencyBalance::default()
+        });
+    }
+    poll(&mut app, 0, at, Ok(snap));
+    app.scroll = 5;
+    let lines = draw(&app, 100, 30);
+    assert_has(&lines, "↕ 6/32");
+    assert!(!screen(&lines).contains("USDT "));
+    let first_row = lines.iter().position(|l| l.contains("↕ 6/32")).unwrap() + 1;
+    assert!(
+        lines[first_row].trim_start().starts_with("C03"),
+        "{}",
+        lines[first_row]
+    );
+}
+
+#[test]
 fn no_accounts() {
     let app = app_with(vec![]);
     let lines = draw(&app, 80, 20);

@@ -309,8 +309,16 @@ fn balances(
         widths[c] = w;
     }
 
+    // When rows are out of view, the first header cell says where we are.
+    let n = snap.currencies.len();
+    let visible = usize::from(area.height).saturating_sub(1);
+    let first_header = if first > 0 || n - first > visible {
+        format!("↕ {}/{n}", first + 1)
+    } else {
+        HEADERS[0].to_string()
+    };
     let header = Row::new(cols.iter().map(|&i| {
-        let text = clip(HEADERS[i], widths[i]);
+        let text = clip(if i == 0 { &first_header } else { HEADERS[i] }, widths[i]);
         Cell::from(if i == 0 {
             Line::from(text)
         } else {
