@@ -148,6 +148,8 @@ pub struct EventLine {
     pub text: String,
 }
 
+// A few messages a second: boxing the snapshot would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),

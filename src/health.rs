@@ -205,7 +205,7 @@ pub fn evaluate(s: &Snapshot, t: &Thresholds) -> Vec<Finding> {
         }
     }
 
-    out.sort_by(|a, b| b.severity.cmp(&a.severity));
+    out.sort_by_key(|f| std::cmp::Reverse(f.severity));
     out
 }
 

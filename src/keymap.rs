@@ -112,7 +112,7 @@ pub static BINDINGS: &[Binding] = &[
     },
     Binding {
         keys: &[(KeyCode::Down, NONE), (KeyCode::Char('j'), NONE)],
-        label: "j/k",
+        label: "j",
         action: Action::ScrollDown,
         description: "scroll down (also ↓)",
         context: Context::Global,

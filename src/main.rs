@@ -1,1 +1,169 @@
-fn main() {}
+//! Parse the command line, install hooks and logging, dispatch. Nothing else.
+
+use baltui::cli::{Cli, Command, Format};
+use baltui::config::{self, Config};
+use clap::Parser;
+use std::process::ExitCode;
+
+/// Exit code for a bad config or bad usage.
+const EXIT_CONFIG: u8 = 4;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_CONFIG } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let _ = color_eyre::install();
+    let _log = baltui::logging::init();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("baltui: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(dispatch(cli))
+}
+
+async fn dispatch(cli: Cli) -> ExitCode {
+    match cli.command {
+        None => monitor(cli.config, cli.demo).await,
+        Some(Command::Snapshot { format }) => snapshot(cli.config, format).await,
+        Some(Command::Sim { port, seed }) => sim(port, seed).await,
+    }
+}
+
+fn load(path: Option<std::path::PathBuf>) -> Result<Option<Config>, String> {
+    match path {
+        Some(p) => Config::load(&p).map(Some),
+        None => match config::default_path() {
+            Some(p) if p.exists() => Config::load(&p).map(Some),
+            _ => Ok(None),
+        },
+    }
+}
+
+async fn monitor(path: Option<std::path::PathBuf>, demo: bool) -> ExitCode {
+    let loaded = if demo { Ok(None) } else { load(path) };
+    let config = match loaded {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("baltui: config error:\n{e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let (launch, sim) = match config {
+        Some(config) => (
+            baltui::tui::Launch {
+                config,
+                banner: None,
+            },
+            None,
+        ),
+        None => match baltui::demo::start().await {
+            Ok((launch, sim)) => (launch, Some(sim)),
+            Err(e) => {
+                eprintln!("baltui: cannot start the demo: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let result = baltui::tui::run(launch).await;
+    if let Some(sim) = sim {
+        sim.shutdown().await;
+    }
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("baltui: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn snapshot(path: Option<std::path::PathBuf>, format: Format) -> ExitCode {
+    let cfg = match load(path) {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            eprintln!(
+                "baltui: no config file; pass --config PATH or create {}",
+                config::default_path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            );
+            return ExitCode::from(EXIT_CONFIG);
+        }
+        Err(e) => {
+            eprintln!("baltui: config error:\n{e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    for w in &cfg.warnings {
+        eprintln!("baltui: warning: {w}");
+    }
+    match baltui::snapshot::run(&cfg).await {
+        Ok(report) => {
+            match format {
+                Format::Json => println!("{}", report.to_json()),
+                Format::Table => print!("{}", report.to_table()),
+            }
+            ExitCode::from(report.exit_code() as u8)
+        }
+        Err(e) => {
+            eprintln!("baltui: {e}");
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
+}
+
+async fn sim(port: u16, seed: u64) -> ExitCode {
+    use baltui::sim::{Sim, SimOptions, demo_accounts};
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let opts = SimOptions {
+        seed,
+        ..SimOptions::default()
+    };
+    let sim = match Sim::start(addr, opts, demo_accounts()).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("baltui: cannot start the simulator on {addr}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    print!("{}", sim.config_toml());
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    eprintln!(
+        "baltui sim: listening on {} (Ctrl-C to stop)",
+        sim.base_url()
+    );
+    wait_for_stop().await;
+    let violations = sim.state.violations();
+    sim.shutdown().await;
+    eprintln!("baltui sim: stopped; rate-limit violations: {violations}");
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_stop() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        let _ = tokio::signal::ctrl_c().await;
+        return;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+        _ = hup.recv() => {}
+    }
+}

@@ -1,0 +1,121 @@
+//! The interactive monitor: terminal enter/restore, the event loop, signals.
+//! The terminal is restored on every exit path: q, Ctrl-C, SIGTERM, SIGHUP,
+//! SIGINT, an error, and a panic (ratatui's hook restores before the report).
+
+use crate::app::{AccountSpec, App, Effect, Msg};
+use crate::config::Config;
+use crate::poll::{self, PollerSet};
+use crate::theme::Theme;
+use chrono::Utc;
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use std::io::Write;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// How the monitor was started.
+pub struct Launch {
+    pub config: Config,
+    /// Shown on top of the screen (demo mode).
+    pub banner: Option<String>,
+}
+
+/// Build clients (secrets are read here, before the screen opens, so a missing
+/// one is a plain error on stderr), then run until the user quits.
+pub async fn run(launch: Launch) -> color_eyre::Result<()> {
+    let cfg = launch.config;
+    let http = crate::venues::http_client(cfg.request_timeout);
+    let clients = cfg
+        .accounts
+        .iter()
+        .map(|a| crate::venues::client_for(a, http.clone()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| color_eyre::eyre::eyre!(e))?;
+    let specs: Vec<AccountSpec> = cfg
+        .accounts
+        .iter()
+        .map(|a| AccountSpec {
+            name: a.name.clone(),
+            venue: a.venue,
+            demo: a.is_demo(),
+            poll_interval: a.poll_interval,
+        })
+        .collect();
+    let intervals: Vec<Duration> = specs.iter().map(|s| s.poll_interval).collect();
+    let mut app = App::new(specs, cfg.thresholds.clone(), Utc::now());
+    app.banner = launch.banner;
+    app.bell = cfg.bell;
+    for w in &cfg.warnings {
+        app.push_event("config".into(), crate::health::Severity::Warn, w.clone());
+    }
+
+    // Bounded: pollers wait (they never drop data) if the screen falls behind.
+    let (tx, rx) = mpsc::channel(256);
+    let pollers = poll::spawn(clients, &intervals, app.generation, tx);
+    let theme = Theme::from_env();
+
+    let mut terminal = ratatui::init();
+    let result = event_loop(&mut terminal, &mut app, &pollers, rx, &theme).await;
+    ratatui::restore();
+    pollers.shutdown();
+    // Leave the window title as the shell had it (most shells reset it anyway).
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::terminal::SetTitle(""));
+    result
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    pollers: &PollerSet,
+    mut rx: mpsc::Receiver<Msg>,
+    theme: &Theme,
+) -> color_eyre::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    apply(&[Effect::SetTitle(app.title())], pollers);
+    loop {
+        terminal.draw(|f| crate::ui::render(f, app, theme))?;
+        let msg = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Msg::Key(k),
+                Some(Ok(Event::Resize(..))) => Msg::Resize,
+                Some(Ok(_)) => continue,
+                // The terminal is gone (e.g. the tmux pane was killed).
+                Some(Err(_)) | None => return Ok(()),
+            },
+            _ = tick.tick() => Msg::Tick(Utc::now()),
+            Some(m) = rx.recv() => m,
+            _ = sigterm.recv() => return Ok(()),
+            _ = sighup.recv() => return Ok(()),
+            _ = sigint.recv() => return Ok(()),
+        };
+        let effects = app.update(msg);
+        if apply(&effects, pollers) || app.should_quit {
+            return Ok(());
+        }
+    }
+}
+
+/// Carry out effects; true when the app should quit.
+fn apply(effects: &[Effect], pollers: &PollerSet) -> bool {
+    let mut quit = false;
+    for fx in effects {
+        match fx {
+            Effect::Refresh(a) => pollers.refresh(*a),
+            Effect::Bell => {
+                let mut out = std::io::stdout();
+                let _ = out.write_all(b"\x07").and_then(|_| out.flush());
+            }
+            Effect::SetTitle(t) => {
+                let _ = crossterm::execute!(std::io::stdout(), crossterm::terminal::SetTitle(t));
+            }
+            Effect::Quit => quit = true,
+        }
+    }
+    quit
+}

@@ -1,0 +1,550 @@
+//! One account's tab: title line, reason line when not OK, the per-currency
+//! balances, then margin, totals, venue risk and findings.
+
+use super::format::{self, clip, fit_number, width};
+use super::{data_is_old, shrink_widths, updated};
+use crate::app::{AccountView, App, Status};
+use crate::health::{Finding, Severity};
+use crate::model::{CurrencyBalance, Snapshot};
+use crate::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table, Wrap};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+const HEADERS: [&str; 7] = [
+    "currency",
+    "cash",
+    "available",
+    "frozen",
+    "settling",
+    "withdrawable",
+    "equity",
+];
+/// Lines of the summary before the findings: rule, margin, totals, risk.
+const SUMMARY_FIXED: usize = 4;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, i: usize, theme: &Theme) {
+    let Some(acc) = app.accounts.get(i) else {
+        return;
+    };
+    let status = acc.status(app.now, &app.thresholds);
+    let old = data_is_old(acc, status);
+
+    let title = title_line(app, acc, status, theme, usize::from(area.width));
+    let reason = reason_line(app, acc, status, theme);
+    let rows_n = acc.snapshot.as_ref().map_or(0, |s| s.currencies.len());
+    let first = app.scroll.min(rows_n.saturating_sub(1));
+    let table_need = 1 + (rows_n - first).max(1);
+    let table_min = table_need.min(3);
+    let findings_n = acc.findings.len().max(1);
+    let summary_need = if acc.snapshot.is_some() {
+        SUMMARY_FIXED + findings_n
+    } else {
+        0
+    };
+    // A long error may wrap onto up to 3 lines, using only space nobody else needs.
+    let height = usize::from(area.height);
+    let reason_h = match &reason {
+        None => 0,
+        Some(l) => {
+            let slack = height.saturating_sub(2 + table_need + summary_need);
+            l.width()
+                .div_ceil(usize::from(area.width.max(1)))
+                .clamp(1, 1 + slack.min(2))
+        }
+    };
+    let rest = height.saturating_sub(1 + reason_h);
+    let summary_h = summary_need.min(rest.saturating_sub(table_min));
+    let table_h = table_need.min(rest - summary_h);
+
+    let h = |n: usize| Constraint::Length(u16::try_from(n).unwrap_or(u16::MAX));
+    let [title_a, reason_a, table_a, summary_a] =
+        Layout::vertical([h(1), h(reason_h), h(table_h), h(summary_h)]).areas(area);
+
+    frame.render_widget(Paragraph::new(title), title_a);
+    if let Some(r) = reason {
+        frame.render_widget(Paragraph::new(r).wrap(Wrap { trim: false }), reason_a);
+    }
+    match &acc.snapshot {
+        Some(snap) => {
+            balances(frame, table_a, app, acc, snap, first, old, theme);
+            summary(frame, summary_a, app, acc, snap, old, theme);
+        }
+        None => {
+            let text = match status {
+                Status::Loading => "waiting for the first answer…",
+                _ => "no data yet",
+            };
+            frame.render_widget(Paragraph::new(Line::styled(text, theme.muted)), table_a);
+        }
+    }
+}
+
+fn status_badge(status: Status, theme: &Theme) -> Span<'static> {
+    let sev = status.severity();
+    let sym = if status == Status::Loading {
+        "…"
+    } else {
+        sev.symbol()
+    };
+    let style = if sev == Severity::Ok {
+        theme.ok
+    } else {
+        theme.badge(sev)
+    };
+    Span::styled(format!("{sym} {}", status.label()), style)
+}
+
+/// Always names account, venue, LIVE/DEMO, status and age; the name is clipped
+/// first so the rest always fits.
+fn title_line(
+    app: &App,
+    acc: &AccountView,
+    status: Status,
+    theme: &Theme,
+    w: usize,
+) -> Line<'static> {
+    let sep = || Span::styled(" · ", theme.muted);
+    let mut rest = vec![
+        sep(),
+        Span::raw(acc.spec.venue.label()),
+        sep(),
+        if acc.spec.demo {
+            Span::styled("DEMO", theme.badge(Severity::Notice))
+        } else {
+            Span::styled("LIVE", theme.accent)
+        },
+        sep(),
+        status_badge(status, theme),
+        sep(),
+        Span::styled(
+            updated(app, acc),
+            if status == Status::Stale {
+                theme.warn
+            } else {
+                Style::new()
+            },
+        ),
+    ];
+    // Extras only when they fit next to a readable name.
+    let mut extras = Vec::new();
+    if status != Status::Ok
+        && let Some(at) = acc.last_attempt_at
+        && acc.snapshot.as_ref().is_none_or(|s| s.fetched_at != at)
+    {
+        extras.push(format!("last try {}", format::ago(app.now, at)));
+    }
+    if let Some(next) = acc.next_poll_at {
+        extras.push(format!("next {}", format::until(app.now, next)));
+    }
+    let name_w = width(&acc.spec.name).min(12);
+    for extra in extras {
+        let used: usize = rest.iter().map(Span::width).sum();
+        if name_w + used + 3 + width(&extra) <= w {
+            rest.push(sep());
+            rest.push(Span::styled(extra, theme.muted));
+        }
+    }
+    let rest_w: usize = rest.iter().map(Span::width).sum();
+    let name_w = w.saturating_sub(rest_w).max(8);
+    let mut spans = vec![Span::styled(clip(&acc.spec.name, name_w), theme.title)];
+    spans.extend(rest);
+    Line::from(spans)
+}
+
+/// Why the account is not OK, or its worst finding; None when all is well.
+fn reason_line(
+    app: &App,
+    acc: &AccountView,
+    status: Status,
+    theme: &Theme,
+) -> Option<Line<'static>> {
+    let p = app.privacy;
+    let age = acc
+        .snapshot
+        .as_ref()
+        .map(|s| format::ago(app.now, s.fetched_at));
+    let (sev, label, text) = match status {
+        Status::Ok => {
+            let f = acc.findings.first()?;
+            let more = acc.findings.len() - 1;
+            let mut text = f.message.clone();
+            if more > 0 {
+                text.push_str(&format!(" (+{more} more below)"));
+            }
+            (f.severity, f.severity.word(), text)
+        }
+        Status::Loading => (
+            Severity::Notice,
+            "LOADING",
+            format!("waiting for {}", acc.spec.venue.label()),
+        ),
+        Status::Stale => (
+            Severity::Warn,
+            "STALE",
+            format!(
+                "no fresh data since {}; polls every {}",
+                age.as_deref().unwrap_or("start"),
+                format::duration(i64::try_from(acc.spec.poll_interval.as_secs()).unwrap_or(0))
+            ),
+        ),
+        Status::RateLimited | Status::AuthFailed | Status::Error => {
+            let mut text = acc
+                .last_error
+                .clone()
+                .unwrap_or_else(|| "no detail".to_string());
+            if let Some(a) = &age {
+                text.push_str(&format!(" — numbers below are from {a}"));
+            }
+            (status.severity(), status.label(), text)
+        }
+    };
+    Some(Line::from(vec![
+        Span::styled(format!("{} {label}", sev.symbol()), theme.badge(sev)),
+        Span::raw(" "),
+        Span::styled(format::text(&text, p).into_owned(), theme.severity(sev)),
+    ]))
+}
+
+/// Worst finding about `subject`, e.g. "margin_ratio" or "USDT.available".
+fn finding_for<'a>(acc: &'a AccountView, subject: &str) -> Option<&'a Finding> {
+    // Findings are worst first.
+    acc.findings.iter().find(|f| f.subject == subject)
+}
+
+fn cells(c: &CurrencyBalance) -> [Option<Decimal>; 6] {
+    [
+        c.cash,
+        c.available,
+        c.frozen,
+        c.settling,
+        c.withdrawable,
+        c.equity,
+    ]
+}
+
+#[allow(clippy::too_many_arguments)]
+fn balances(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    acc: &AccountView,
+    snap: &Snapshot,
+    first: usize,
+    old: bool,
+    theme: &Theme,
+) {
+    if snap.currencies.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Line::styled("no balances reported", theme.muted)),
+            area,
+        );
+        return;
+    }
+    let p = app.privacy;
+    let base = if old { theme.stale } else { Style::new() };
+    let fields = [
+        "cash",
+        "available",
+        "frozen",
+        "settling",
+        "withdrawable",
+        "equity",
+    ];
+
+    // Row texts for every currency (not only visible ones) so widths stay put
+    // while scrolling.
+    let texts: Vec<(String, Option<Severity>, [String; 6])> = snap
+        .currencies
+        .iter()
+        .map(|c| {
+            let worst = acc
+                .findings
+                .iter()
+                .filter(|f| {
+                    f.subject
+                        .split_once('.')
+                        .is_some_and(|(ccy, _)| ccy == c.currency)
+                })
+                .map(|f| f.severity)
+                .max();
+            let label = match worst {
+                Some(s) => format!("{} {}", s.symbol(), c.currency),
+                None => format!("  {}", c.currency),
+            };
+            (label, worst, cells(c).map(|v| format::amount(v, p)))
+        })
+        .collect();
+
+    let mut widths: Vec<usize> = HEADERS.iter().map(|h| width(h)).collect();
+    for (label, _, vals) in &texts {
+        widths[0] = widths[0].max(width(label)).min(14);
+        for (w, v) in widths[1..].iter_mut().zip(vals) {
+            *w = (*w).max(width(v));
+        }
+    }
+    // Too narrow: first drop columns the venue does not report at all (all "—"),
+    // which loses nothing; only then shorten numbers, visibly.
+    let avail = |cols: &[usize]| usize::from(area.width).saturating_sub(cols.len() - 1);
+    let mut cols: Vec<usize> = (0..HEADERS.len()).collect();
+    for k in (1..HEADERS.len()).rev() {
+        let total: usize = cols.iter().map(|&c| widths[c]).sum();
+        if total <= avail(&cols) {
+            break;
+        }
+        if texts
+            .iter()
+            .all(|(_, _, vals)| vals[k - 1] == format::ABSENT)
+        {
+            cols.retain(|&c| c != k);
+        }
+    }
+    let mut shown: Vec<usize> = cols.iter().map(|&c| widths[c]).collect();
+    shrink_widths(&mut shown, avail(&cols), 6);
+    for (&c, &w) in cols.iter().zip(&shown) {
+        widths[c] = w;
+    }
+
+    // When rows are out of view, the first header cell says where we are.
+    let n = snap.currencies.len();
+    let visible = usize::from(area.height).saturating_sub(1);
+    let first_header = if first > 0 || n - first > visible {
+        format!("↕ {}/{n}", first + 1)
+    } else {
+        HEADERS[0].to_string()
+    };
+    let header = Row::new(cols.iter().map(|&i| {
+        let text = clip(if i == 0 { &first_header } else { HEADERS[i] }, widths[i]);
+        Cell::from(if i == 0 {
+            Line::from(text)
+        } else {
+            Line::from(text).right_aligned()
+        })
+    }))
+    .style(theme.title);
+
+    let rows = snap
+        .currencies
+        .iter()
+        .zip(&texts)
+        .skip(first)
+        .map(|(c, (label, worst, vals))| {
+            let mut row = vec![Cell::from(Line::styled(
+                clip(label, widths[0]),
+                worst.map_or(base, |s| theme.severity(s)),
+            ))];
+            for &k in &cols[1..] {
+                let subject = format!("{}.{}", c.currency, fields[k - 1]);
+                let style = finding_for(acc, &subject).map_or(base, |f| theme.badge(f.severity));
+                row.push(Cell::from(
+                    Line::styled(fit_number(&vals[k - 1], widths[k]), style).right_aligned(),
+                ));
+            }
+            Row::new(row).style(base)
+        });
+    let constraints = cols
+        .iter()
+        .map(|&c| Constraint::Length(u16::try_from(widths[c]).unwrap_or(u16::MAX)));
+    frame.render_widget(
+        Table::new(rows, constraints)
+            .header(header)
+            .column_spacing(1),
+        area,
+    );
+}
+
+/// Margin-ratio history as sparkline bars (ratio × 100, saturating).
+fn history_bars(acc: &AccountView) -> Vec<u64> {
+    acc.margin_history
+        .iter()
+        .map(|r| {
+            r.checked_mul(Decimal::ONE_HUNDRED)
+                .and_then(|v| v.to_u64())
+                .unwrap_or(if r.is_sign_negative() { 0 } else { u64::MAX })
+        })
+        .collect()
+}
+
+fn summary(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    acc: &AccountView,
+    snap: &Snapshot,
+    old: bool,
+    theme: &Theme,
+) {
+    if area.height == 0 {
+        return;
+    }
+    let p = app.privacy;
+    let t = &app.thresholds;
+    let base = if old { theme.stale } else { Style::new() };
+    let label = |s: &str| Span::styled(s.to_string(), theme.muted);
+    let value = |v: String, f: Option<&Finding>| match f {
+        Some(f) => Span::styled(v, theme.badge(f.severity)),
+        None => Span::styled(v, base),
+    };
+    let risk = &snap.risk;
+
+    // Margin: ratio with its finding, thresholds, margins.
+    let ratio_f = finding_for(acc, "margin_ratio");
+    let mut margin = vec![
+        label("margin ratio "),
+        value(format::percent(risk.margin_ratio, p), ratio_f),
+    ];
+    if let Some(f) = ratio_f {
+        margin.push(Span::styled(
+            format!(" {} {}", f.severity.symbol(), f.severity.word()),
+            theme.severity(f.severity),
+        ));
+    }
+    if let Some(r) = risk.margin_ratio
+        && !p
+    {
+        margin.push(label(&format!(" (ratio {r})")));
+    }
+    margin.push(label(&format!(
+        "  warn <{} crit <{}",
+        format::percent(Some(t.margin_ratio_warn), false),
+        format::percent(Some(t.margin_ratio_critical), false)
+    )));
+    margin.push(label("  initial "));
+    margin.push(value(format::amount(risk.initial_margin, p), None));
+    margin.push(label("  maint "));
+    margin.push(value(format::amount(risk.maintenance_margin, p), None));
+
+    let tot = &snap.totals;
+    let ccy = tot.currency.as_deref();
+    let totals = Line::from(vec![
+        label("net assets "),
+        value(format::amount_ccy(tot.net_assets, ccy, p), None),
+        label("  cash "),
+        value(format::amount(tot.total_cash, p), None),
+        label("  buying power "),
+        value(format::amount(tot.buying_power, p), None),
+    ]);
+
+    // Venue risk: level, margin call, indicators that are not "0".
+    let mut risk_line = vec![label("risk level ")];
+    risk_line.push(value(
+        risk.level
+            .map_or(format::ABSENT.to_string(), |l| format!("{l:?}")),
+        finding_for(acc, "risk_level"),
+    ));
+    if risk.margin_call.is_some() {
+        risk_line.push(label("  margin call "));
+        risk_line.push(value(
+            format::amount(risk.margin_call, p),
+            finding_for(acc, "margin_call"),
+        ));
+    }
+    let mut indicators = 0;
+    let account_level = risk.indicators.iter().map(|i| (None, i));
+    let per_ccy = snap.currencies.iter().flat_map(|c| {
+        c.indicators
+            .iter()
+            .map(move |i| (Some(c.currency.as_str()), i))
+    });
+    for (ccy, ind) in account_level.chain(per_ccy) {
+        if ind.value == "0" {
+            continue;
+        }
+        indicators += 1;
+        let subject = match ccy {
+            Some(c) => format!("{c}.{}", ind.key),
+            None => ind.key.clone(),
+        };
+        let name = match ccy {
+            Some(c) => format!("{c} {}", ind.key),
+            None => ind.key.clone(),
+        };
+        risk_line.push(label("  "));
+        risk_line.push(value(
+            format!("{name}={} ({})", ind.value, ind.meaning),
+            finding_for(acc, &subject),
+        ));
+    }
+    if indicators == 0 {
+        risk_line.push(label("  no venue indicators"));
+    }
+
+    let mut lines = vec![Line::from(margin), totals, Line::from(risk_line)];
+    let room = usize::from(area.height).saturating_sub(SUMMARY_FIXED);
+    if acc.findings.is_empty() {
+        lines.push(Line::styled(
+            format!("{} no findings", Severity::Ok.symbol()),
+            theme.ok,
+        ));
+    } else {
+        let n = acc.findings.len();
+        let shown = if n > room { room.saturating_sub(1) } else { n };
+        for f in &acc.findings[..shown] {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("{} {:<8}", f.severity.symbol(), f.severity.word()),
+                    theme.badge(f.severity),
+                ),
+                Span::raw(" "),
+                Span::styled(
+                    format::text(&f.message, p).into_owned(),
+                    theme.severity(f.severity),
+                ),
+            ]));
+        }
+        if shown < n && room > 0 {
+            lines.push(Line::styled(
+                format!("+{} more findings", n - shown),
+                theme.warn,
+            ));
+        }
+    }
+
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(theme.muted)
+        .title(Span::styled(" margin · risk ", theme.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 {
+        return;
+    }
+
+    // The sparkline sits at the right end of the margin line; hidden in privacy
+    // mode because its shape tells how the ratio moved.
+    let bars = history_bars(acc);
+    let text_w = lines[0].width();
+    let spark_w = if p {
+        0
+    } else {
+        bars.len()
+            .min(40)
+            .min(usize::from(inner.width).saturating_sub(text_w + 2))
+    };
+    let [first, others] =
+        Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
+    let [text_a, spark_a] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(u16::try_from(spark_w).unwrap_or(0)),
+    ])
+    .spacing(u16::from(spark_w > 0))
+    .areas(first);
+    let mut lines = lines.into_iter();
+    if let Some(l) = lines.next() {
+        frame.render_widget(Paragraph::new(l), text_a);
+    }
+    if spark_w > 0 {
+        let tail = &bars[bars.len() - spark_w..];
+        frame.render_widget(
+            Sparkline::default()
+                .data(tail.iter().copied())
+                .style(ratio_f.map_or(theme.accent, |f| theme.severity(f.severity))),
+            spark_a,
+        );
+    }
+    frame.render_widget(Paragraph::new(lines.collect::<Vec<_>>()), others);
+}

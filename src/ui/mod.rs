@@ -1,0 +1,109 @@
+//! The screen. `render` only reads an `&App`: no state changes, no I/O, so it can be
+//! called on every redraw and tested against a `TestBackend`.
+
+pub mod account;
+pub mod events;
+pub mod format;
+pub mod help;
+pub mod overview;
+pub mod status;
+pub mod tabs;
+
+use crate::app::{AccountView, App, Status};
+use crate::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 15;
+
+pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
+    let area = frame.area();
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area, app, theme);
+        return;
+    }
+
+    let banner_h = u16::from(app.banner.is_some());
+    // Events get more room only once the balances have enough.
+    let events_h = match area.height {
+        ..20 => 2,
+        20..30 => 4,
+        _ => 7,
+    };
+    let [banner, tabs_area, body, events_area, status_area] = Layout::vertical([
+        Constraint::Length(banner_h),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(events_h),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+
+    if let Some(text) = &app.banner {
+        frame.render_widget(
+            Paragraph::new(Line::from(format!(" {text}"))).style(theme.banner),
+            banner,
+        );
+    }
+    tabs::render(frame, tabs_area, app, theme);
+    match app.selected() {
+        Some(i) => account::render(frame, body, app, i, theme),
+        None => overview::render(frame, body, app, theme),
+    }
+    events::render(frame, events_area, app, theme);
+    status::render(frame, status_area, app, theme);
+    if app.show_help {
+        help::render(frame, area, theme);
+    }
+}
+
+/// One line instead of a broken layout; still names any trouble, so a tiny tmux
+/// pane does not hide a critical account.
+fn too_small(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut spans = vec![Span::styled(
+        format!("window too small (need {MIN_WIDTH}x{MIN_HEIGHT})"),
+        theme.warn,
+    )];
+    let (crit, warn) = app.counts();
+    if crit + warn > 0 {
+        spans.push(Span::raw(" "));
+        spans.push(status::counts_span(crit, warn, theme));
+    }
+    let line = Rect { height: 1, ..area };
+    frame.render_widget(Paragraph::new(Line::from(spans)), line);
+}
+
+/// The numbers on screen are from an earlier good poll (stale, or the latest poll
+/// failed): they stay visible, dimmed, with their age.
+pub fn data_is_old(acc: &AccountView, status: Status) -> bool {
+    acc.snapshot.is_some() && !matches!(status, Status::Ok | Status::Loading)
+}
+
+/// "updated 3s ago", "loading" or "never updated".
+pub fn updated(app: &App, acc: &AccountView) -> String {
+    match (&acc.snapshot, acc.poll) {
+        (Some(s), _) => format!("updated {}", format::ago(app.now, s.fetched_at)),
+        (None, crate::app::PollState::Loading) => "loading".to_string(),
+        (None, _) => "never updated".to_string(),
+    }
+}
+
+/// Shrink the widest columns one cell at a time until they fit `avail`,
+/// never below `min`. Keeps narrow columns intact.
+pub fn shrink_widths(widths: &mut [usize], avail: usize, min: usize) {
+    while widths.iter().sum::<usize>() > avail {
+        let Some((i, w)) = widths.iter().copied().enumerate().max_by_key(|&(_, w)| w) else {
+            break;
+        };
+        if w <= min {
+            break;
+        }
+        widths[i] = w - 1;
+    }
+}

@@ -1,0 +1,84 @@
+//! The last row: key hints from the keymap table, trouble counts and a UTC clock.
+
+use super::format;
+use crate::app::App;
+use crate::health::Severity;
+use crate::keymap::{self, Action, Context};
+use crate::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// "✖ 1 critical, 2 warn", styled by the worst of the two.
+pub fn counts_span(crit: usize, warn: usize, theme: &Theme) -> Span<'static> {
+    let sev = if crit > 0 {
+        Severity::Critical
+    } else if warn > 0 {
+        Severity::Warn
+    } else {
+        Severity::Ok
+    };
+    let style = if sev == Severity::Ok {
+        theme.ok
+    } else {
+        theme.badge(sev)
+    };
+    Span::styled(
+        format!("{} {crit} critical, {warn} warn", sev.symbol()),
+        style,
+    )
+}
+
+/// Short form of a description for the status line: the part before " (".
+fn short(desc: &str) -> &str {
+    desc.split(" (").next().unwrap_or(desc)
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let (crit, warn) = app.counts();
+    let mut right = Vec::new();
+    if app.privacy {
+        right.push(Span::styled(" PRIVACY ", theme.badge(Severity::Notice)));
+        right.push(Span::raw(" "));
+    }
+    right.push(counts_span(crit, warn, theme));
+    right.push(Span::raw(" "));
+    right.push(Span::styled(
+        format!("{} UTC", format::clock(app.now)),
+        theme.muted,
+    ));
+    let right = Line::from(right);
+    let right_w = u16::try_from(right.width()).unwrap_or(u16::MAX);
+
+    let ctx = if app.show_help {
+        Context::Help
+    } else {
+        Context::Global
+    };
+    // The help key first: if the row is cut, help still explains the rest.
+    let mut hints: Vec<_> = keymap::hints(ctx).collect();
+    hints.sort_by_key(|b| b.action != Action::ToggleHelp);
+    let mut left = Vec::new();
+    for b in hints {
+        if !left.is_empty() {
+            left.push(Span::styled(" · ", theme.muted));
+        }
+        left.push(Span::styled(b.label, theme.accent));
+        left.push(Span::raw(format!(" {}", short(b.description))));
+    }
+
+    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_w)])
+        .spacing(1)
+        .areas(area);
+    let left = Line::from(left);
+    // Cut whole words visibly rather than mid-hint without a mark.
+    let left = if left.width() > usize::from(l.width) {
+        let text: String = left.spans.iter().map(|s| s.content.as_ref()).collect();
+        Line::raw(format::clip(&text, usize::from(l.width)))
+    } else {
+        left
+    };
+    frame.render_widget(Paragraph::new(left), l);
+    frame.render_widget(Paragraph::new(right), r);
+}

@@ -1,0 +1,632 @@
+//! Render tests on ratatui's TestBackend: build an App with a fixed clock, draw,
+//! and assert on the text in the cells.
+
+use baltui::app::{AccountSpec, App, Msg};
+use baltui::health::{Severity, Thresholds};
+use baltui::keymap::BINDINGS;
+use baltui::model::{CurrencyBalance, Indicator, Risk, Snapshot, Totals, VenueKind};
+use baltui::theme::Theme;
+use baltui::ui;
+use baltui::venues::{ErrorKind, VenueError};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use rust_decimal::Decimal;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 4, 12, 30, 45)
+        .single()
+        .unwrap()
+}
+
+fn d(s: &str) -> Option<Decimal> {
+    Some(s.parse().unwrap())
+}
+
+fn spec(name: &str, venue: VenueKind, demo: bool) -> AccountSpec {
+    AccountSpec {
+        name: name.into(),
+        venue,
+        demo,
+        poll_interval: std::time::Duration::from_secs(5),
+    }
+}
+
+/// Shaped like a normalized OKX /account/balance answer.
+fn okx_snapshot(at: DateTime<Utc>, ratio: &str) -> Snapshot {
+    Snapshot {
+        fetched_at: at,
+        venue_time: None,
+        totals: Totals {
+            currency: Some("USD".into()),
+            net_assets: d("12000.5321"),
+            total_cash: None,
+            buying_power: d("30000.1"),
+            market_value: None,
+        },
+        risk: Risk {
+            margin_ratio: d(ratio),
+            initial_margin: d("977.123"),
+            maintenance_margin: d("488.5615"),
+            indicators: vec![Indicator {
+                key: "deltaNeutralStatus".into(),
+                value: "0".into(),
+                meaning: "normal".into(),
+            }],
+            ..Risk::default()
+        },
+        currencies: vec![
+            CurrencyBalance {
+                currency: "USDT".into(),
+                cash: d("4850.435693622894"),
+                available: d("4834.317093622894"),
+                frozen: d("158.573"),
+                settling: None,
+                withdrawable: None,
+                equity: d("4850.435693622894"),
+                indicators: vec![Indicator {
+                    key: "twap".into(),
+                    value: "0".into(),
+                    meaning: "ok".into(),
+                }],
+                ..CurrencyBalance::default()
+            },
+            CurrencyBalance {
+                currency: "BTC".into(),
+                cash: d("0.01234"),
+                available: d("0.01234"),
+                frozen: d("0"),
+                equity: d("0.01234"),
+                ..CurrencyBalance::default()
+            },
+        ],
+    }
+}
+
+fn app_with(specs: Vec<AccountSpec>) -> App {
+    App::new(specs, Thresholds::default(), now())
+}
+
+fn poll(app: &mut App, account: usize, at: DateTime<Utc>, result: Result<Snapshot, VenueError>) {
+    app.update(Msg::Polled {
+        account,
+        generation: app.generation,
+        at,
+        result,
+        next_poll_at: Some(now() + Duration::seconds(2)),
+    });
+}
+
+fn okx_app(ratio: &str) -> App {
+    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let at = now() - Duration::seconds(3);
+    poll(&mut app, 0, at, Ok(okx_snapshot(at, ratio)));
+    app
+}
+
+fn draw_with(app: &App, w: u16, h: u16, theme: &Theme) -> Vec<String> {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| ui::render(f, app, theme)).unwrap();
+    let buf = term.backend().buffer();
+    let mut lines = Vec::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        for x in 0..buf.area.width {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+fn draw(app: &App, w: u16, h: u16) -> Vec<String> {
+    draw_with(app, w, h, &Theme::color())
+}
+
+fn screen(lines: &[String]) -> String {
+    lines.join("\n")
+}
+
+fn assert_has(lines: &[String], needle: &str) {
+    assert!(
+        lines.iter().any(|l| l.contains(needle)),
+        "{needle:?} not on screen:\n{}",
+        screen(lines)
+    );
+}
+
+fn line_with<'a>(lines: &'a [String], needle: &str) -> &'a str {
+    lines
+        .iter()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{}", screen(lines)))
+}
+
+fn err(kind: ErrorKind) -> VenueError {
+    VenueError::new(VenueKind::Okx, kind)
+}
+
+#[test]
+fn balances_table_shows_exact_venue_values() {
+    let app = okx_app("5.2");
+    let lines = draw(&app, 120, 30);
+    let header = line_with(&lines, "withdrawable");
+    for h in [
+        "currency",
+        "cash",
+        "available",
+        "frozen",
+        "settling",
+        "equity",
+    ] {
+        assert!(header.contains(h), "header {h} missing: {header}");
+    }
+    let row = line_with(&lines, "USDT ");
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(
+        cols,
+        [
+            "USDT",
+            "4850.435693622894",
+            "4834.317093622894",
+            "158.573",
+            "—",
+            "—",
+            "4850.435693622894"
+        ],
+        "row: {row}"
+    );
+    // Right-aligned: every number ends where its header ends.
+    let end = |s: &str, needle: &str| s.find(needle).map(|i| i + needle.len());
+    assert_eq!(end(header, "frozen"), end(row, "158.573"));
+    let btc = line_with(&lines, "BTC ");
+    assert!(btc.contains("0.01234") && btc.contains(" 0 "), "{btc}");
+}
+
+#[test]
+fn title_line_names_everything() {
+    let app = okx_app("5.2");
+    let lines = draw(&app, 120, 30);
+    let title = line_with(&lines, "updated 3s ago");
+    for s in ["main", "OKX", "LIVE", "OK", "next in 2s"] {
+        assert!(title.contains(s), "{s} not in title: {title}");
+    }
+    // Totals, margin and thresholds in the summary.
+    assert_has(&lines, "net assets 12000.5321 USD");
+    assert_has(&lines, "margin ratio 520%");
+    assert_has(&lines, "warn <300% crit <150%");
+    assert_has(&lines, "maint 488.5615");
+    assert_has(&lines, "no findings");
+}
+
+#[test]
+fn title_keeps_status_with_a_very_long_name() {
+    let mut app = app_with(vec![spec(&"x".repeat(500), VenueKind::Okx, true)]);
+    let at = now() - Duration::seconds(3);
+    poll(&mut app, 0, at, Ok(okx_snapshot(at, "5")));
+    let lines = draw(&app, 80, 24);
+    let title = line_with(&lines, "updated 3s ago");
+    assert!(title.contains("DEMO") && title.contains("OKX") && title.contains("xxx…"));
+}
+
+#[test]
+fn loading_state() {
+    let app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let lines = draw(&app, 100, 30);
+    let title = line_with(&lines, "main ·");
+    assert!(
+        title.contains("LOADING") && title.contains("loading"),
+        "{title}"
+    );
+    assert_has(&lines, "waiting for the first answer");
+}
+
+#[test]
+fn stale_state_keeps_numbers_dimmed() {
+    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let at = now() - Duration::seconds(60);
+    poll(&mut app, 0, at, Ok(okx_snapshot(at, "5")));
+    let lines = draw(&app, 120, 30);
+    let title = line_with(&lines, "updated 1m ago");
+    assert!(title.contains("STALE"), "{title}");
+    assert_has(&lines, "▲ STALE no fresh data since 1m ago");
+    assert_has(&lines, "4850.435693622894");
+
+    // The numbers are drawn in the stale style.
+    let mut term = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    let theme = Theme::color();
+    term.draw(|f| ui::render(f, &app, &theme)).unwrap();
+    let buf = term.backend().buffer();
+    let y = lines.iter().position(|l| l.contains("USDT ")).unwrap();
+    let x = lines[y].find("158.573").unwrap();
+    let x = lines[y][..x].chars().count();
+    let cell = &buf[(u16::try_from(x).unwrap(), u16::try_from(y).unwrap())];
+    assert_eq!(cell.fg, theme.stale.fg.unwrap());
+}
+
+#[test]
+fn rate_limited_state() {
+    let mut app = okx_app("5");
+    poll(
+        &mut app,
+        0,
+        now(),
+        Err(err(ErrorKind::RateLimited {
+            code: "50011".into(),
+            message: "Too Many Requests".into(),
+        })),
+    );
+    let lines = draw(&app, 120, 30);
+    assert!(line_with(&lines, "main ·").contains("RATE LIMITED"));
+    assert_has(&lines, "rate limited (code 50011: Too Many Requests)");
+    assert_has(&lines, "numbers below are from 3s ago");
+    assert_has(&lines, "4834.317093622894");
+    assert_has(&lines, "▲ 0 critical, 1 warn");
+}
+
+#[test]
+fn auth_failed_shows_the_reason() {
+    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    poll(
+        &mut app,
+        0,
+        now(),
+        Err(err(ErrorKind::Auth {
+            code: "50111".into(),
+            message: "Invalid OK-ACCESS-KEY".into(),
+        })),
+    );
+    let lines = draw(&app, 120, 30);
+    let title = line_with(&lines, "main ·");
+    assert!(title.contains("✖ AUTH FAILED") && title.contains("never updated"));
+    assert_has(
+        &lines,
+        "✖ AUTH FAILED OKX: authentication failed (code 50111: Invalid OK-ACCESS-KEY)",
+    );
+    assert_has(&lines, "✖ 1 critical, 0 warn");
+}
+
+#[test]
+fn decode_error_message_visible() {
+    let mut app = okx_app("5");
+    poll(
+        &mut app,
+        0,
+        now(),
+        Err(err(ErrorKind::Decode {
+            path: "data[0].details[0].cashBal".into(),
+            detail: "invalid type: null, expected a string".into(),
+            excerpt: String::new(),
+        })),
+    );
+    let lines = draw(&app, 120, 30);
+    assert!(line_with(&lines, "main ·").contains("ERROR"));
+    assert_has(
+        &lines,
+        "unexpected response at `data[0].details[0].cashBal`",
+    );
+    assert_has(&lines, "4850.435693622894");
+}
+
+#[test]
+fn findings_listed_worst_first_and_cells_marked() {
+    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let at = now() - Duration::seconds(3);
+    let mut snap = okx_snapshot(at, "1.2");
+    snap.currencies[1].available = d("-0.5");
+    poll(&mut app, 0, at, Ok(snap));
+    let lines = draw(&app, 120, 30);
+    let crit = lines
+        .iter()
+        .position(|l| l.contains("✖ CRITICAL margin ratio 120% below 150%"));
+    let warn = lines
+        .iter()
+        .position(|l| l.contains("▲ WARN     BTC available cash is negative"));
+    assert!(crit.is_some() && warn.is_some(), "{}", screen(&lines));
+    assert!(crit < warn);
+    assert_has(&lines, "margin ratio 120% ✖ CRITICAL");
+    assert_has(&lines, "▲ BTC");
+    // The reason line carries the worst finding too.
+    assert_has(
+        &lines,
+        "✖ CRITICAL margin ratio 120% below 150% (+1 more below)",
+    );
+}
+
+#[test]
+fn privacy_masks_every_amount() {
+    let mut app = okx_app("1.2");
+    poll(&mut app, 0, now(), Ok(okx_snapshot(now(), "1.2")));
+    app.privacy = true;
+    let lines = draw(&app, 120, 30);
+    let all = screen(&lines);
+    for amount in [
+        "4850.435693622894",
+        "4834.317093622894",
+        "158.573",
+        "12000.5321",
+        "30000.1",
+        "977.123",
+        "488.5615",
+        "0.01234",
+        "120%",
+        "1.2",
+    ] {
+        assert!(!all.contains(amount), "{amount} visible:\n{all}");
+    }
+    // No digit anywhere between the table header and the events pane, except
+    // the thresholds (not amounts of the account).
+    let top = lines
+        .iter()
+        .position(|l| l.contains("withdrawable"))
+        .unwrap();
+    let bottom = lines.iter().position(|l| l.contains(" events ")).unwrap();
+    for l in &lines[top..bottom] {
+        let l = l.replace("warn <300% crit <150%", "");
+        assert!(!l.chars().any(|c| c.is_ascii_digit()), "digit in {l:?}");
+    }
+    assert_has(&lines, "•••••");
+    assert_has(&lines, "PRIVACY");
+    // Events quote the finding, with its digits masked.
+    assert_has(&lines, "margin ratio •••% below •••%");
+}
+
+#[test]
+fn help_lists_every_binding() {
+    let mut app = okx_app("5");
+    app.show_help = true;
+    let lines = draw(&app, 100, 40);
+    for b in BINDINGS {
+        let row = line_with(&lines, &format!("  {}", b.description));
+        assert!(
+            row.contains(&format!(" {} ", b.label)),
+            "{} missing label {}",
+            b.description,
+            b.label
+        );
+    }
+
+    assert_has(&lines, "Everywhere");
+    assert_has(&lines, "In this help");
+    // Status line switches to the help context's hints.
+    assert!(lines[39].contains("Esc close help"), "{}", lines[39]);
+}
+
+#[test]
+fn status_line_hints_from_keymap() {
+    let app = okx_app("5");
+    let lines = draw(&app, 200, 30);
+    let last = &lines[29];
+    for b in baltui::keymap::hints(baltui::keymap::Context::Global) {
+        assert!(last.contains(b.label), "{} missing: {last}", b.label);
+    }
+    assert!(last.contains("12:30:45 UTC") && last.contains("0 critical, 0 warn"));
+}
+
+#[test]
+fn overview_with_mixed_severities() {
+    let mut app = app_with(vec![
+        spec("okx-main", VenueKind::Okx, false),
+        spec("lp-demo", VenueKind::Longport, true),
+    ]);
+    let at = now() - Duration::seconds(3);
+    poll(&mut app, 0, at, Ok(okx_snapshot(at, "2.61")));
+    poll(
+        &mut app,
+        1,
+        now(),
+        Err(VenueError::new(
+            VenueKind::Longport,
+            ErrorKind::Auth {
+                code: "401003".into(),
+                message: "token expired".into(),
+            },
+        )),
+    );
+    assert_eq!(app.tab, 0);
+    let lines = draw(&app, 160, 30);
+
+    let a = line_with(&lines, "LIVE");
+    for s in [
+        "▲ WARN",
+        "OK",
+        "OKX",
+        "LIVE",
+        "12000.5321 USD",
+        "261%",
+        "3s ago",
+        "margin ratio 261% below 300%",
+    ] {
+        assert!(a.contains(s), "{s} missing: {a}");
+    }
+    let b = line_with(&lines, "DEMO");
+    for s in [
+        "✖ CRITICAL",
+        "AUTH FAILED",
+        "LongPort",
+        "DEMO",
+        "never updated",
+        "token expired",
+    ] {
+        assert!(b.contains(s), "{s} missing: {b}");
+    }
+    // Tabs carry each account's worst symbol.
+    assert!(
+        lines[0].contains("All")
+            && lines[0].contains("▲ okx-main")
+            && lines[0].contains("✖ lp-demo")
+    );
+    assert_has(&lines, "1 critical, 1 warn");
+}
+
+#[test]
+fn overview_narrow_drops_columns_not_digits() {
+    let mut app = app_with(vec![
+        spec("okx-main", VenueKind::Okx, false),
+        spec("b", VenueKind::Webull, false),
+    ]);
+    let at = now() - Duration::seconds(3);
+    poll(&mut app, 0, at, Ok(okx_snapshot(at, "2.61")));
+    let lines = draw(&app, 60, 15);
+    let a = line_with(&lines, "WARN");
+    assert!(a.contains("▲ WARN") && a.contains("12000.5321 USD"), "{a}");
+}
+
+#[test]
+fn balances_scroll_from_app_scroll() {
+    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let at = now() - Duration::seconds(3);
+    let mut snap = okx_snapshot(at, "5");
+    for i in 0..30 {
+        snap.currencies.push(CurrencyBalance {
+            currency: format!("C{i:02}"),
+            cash: d("1"),
+            ..CurrencyBalance::default()
+        });
+    }
+    poll(&mut app, 0, at, Ok(snap));
+    app.scroll = 5;
+    let lines = draw(&app, 100, 30);
+    assert_has(&lines, "↕ 6/32");
+    assert!(!screen(&lines).contains("USDT "));
+    let first_row = lines.iter().position(|l| l.contains("↕ 6/32")).unwrap() + 1;
+    assert!(
+        lines[first_row].trim_start().starts_with("C03"),
+        "{}",
+        lines[first_row]
+    );
+}
+
+#[test]
+fn no_accounts() {
+    let app = app_with(vec![]);
+    let lines = draw(&app, 80, 20);
+    assert_has(&lines, "no accounts configured");
+}
+
+#[test]
+fn banner_on_top() {
+    let mut app = okx_app("5");
+    app.banner = Some("DEMO — simulated venues, no real money".into());
+    let lines = draw(&app, 100, 30);
+    assert!(lines[0].contains("DEMO — simulated venues"), "{}", lines[0]);
+    assert!(lines[1].contains("All"));
+}
+
+#[test]
+fn sizes() {
+    let app = okx_app("2");
+    let small = draw(&app, 59, 14);
+    assert!(
+        small[0].starts_with("window too small (need 60x15)"),
+        "{}",
+        small[0]
+    );
+    assert!(small[0].contains("0 critical, 1 warn"), "{}", small[0]);
+    assert!(small[1..].iter().all(|l| l.trim().is_empty()));
+    let edge = draw(&app, 60, 15);
+    assert_has(&edge, "main");
+    assert!(!edge[0].contains("too small"));
+    let big = draw(&app, 200, 50);
+    assert_has(&big, "4850.435693622894");
+    assert_has(&big, "updated 3s ago");
+    assert_has(&big, " events ");
+    for (w, h) in [
+        (0, 0),
+        (1, 1),
+        (0, 10),
+        (10, 0),
+        (59, 100),
+        (300, 15),
+        (60, 15),
+    ] {
+        draw(&app, w, h);
+    }
+}
+
+#[test]
+fn never_panics_on_odd_data() {
+    let names = ["", "x", &"名".repeat(100), &"long".repeat(200)];
+    let specs: Vec<_> = (0..40)
+        .map(|i| spec(names[i % names.len()], VenueKind::Webull, i % 2 == 0))
+        .collect();
+    let mut app = app_with(specs);
+    let at = now() - Duration::seconds(3);
+    let mut snap = okx_snapshot(at, "79228162514264337593543950335");
+    snap.totals.net_assets = Some(Decimal::MAX);
+    snap.currencies[0].cash = Some(Decimal::MIN);
+    snap.currencies[0].frozen = d("0.0000000000000000000000000001");
+    snap.currencies[0].currency = "VERYLONGCURRENCYNAME".repeat(5);
+    for _ in 0..200 {
+        snap.currencies.push(snap.currencies[1].clone());
+    }
+    poll(&mut app, 3, at, Ok(snap));
+    for tab in [0, 1, 4, 40, 41, 99] {
+        app.tab = tab;
+        for scroll in [0, 5, 10_000] {
+            app.scroll = scroll;
+            for (w, h) in [(60, 15), (61, 16), (80, 24), (200, 50), (1000, 300), (2, 3)] {
+                draw(&app, w, h);
+                app.privacy = !app.privacy;
+                app.show_help = !app.show_help;
+                draw(&app, w, h);
+            }
+        }
+    }
+    // A number too wide for its column is marked, never silently cut.
+    app.tab = 4;
+    app.scroll = 0;
+    app.privacy = false;
+    app.show_help = false;
+    let lines = draw(&app, 60, 20);
+    let row = line_with(&lines, "VERYL");
+    assert!(row.contains('#') || row.contains('…'), "{row}");
+}
+
+#[test]
+fn mono_theme_keeps_severity_words() {
+    let mut app = app_with(vec![
+        spec("a", VenueKind::Okx, false),
+        spec("b", VenueKind::Okx, false),
+    ]);
+    let at = now() - Duration::seconds(3);
+    poll(&mut app, 0, at, Ok(okx_snapshot(at, "1.2")));
+    poll(&mut app, 1, at, Ok(okx_snapshot(at, "2.5")));
+    let theme = Theme::mono();
+    let lines = draw_with(&app, 120, 30, &theme);
+    assert_has(&lines, "✖ CRITICAL");
+    assert_has(&lines, "▲ WARN");
+    // No color anywhere in the buffer.
+    let mut term = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    term.draw(|f| ui::render(f, &app, &theme)).unwrap();
+    let buf = term.backend().buffer();
+    assert!(
+        buf.content()
+            .iter()
+            .all(|c| c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset)
+    );
+    app.tab = 1;
+    let lines = draw_with(&app, 120, 30, &theme);
+    assert_has(&lines, "✖ CRITICAL margin ratio 120% below 150%");
+}
+
+#[test]
+fn events_newest_first() {
+    let mut app = okx_app("2.5");
+    app.now = now() + Duration::seconds(10);
+    let at = app.now;
+    poll(&mut app, 0, at, Ok(okx_snapshot(at, "1.2")));
+    let lines = draw(&app, 120, 30);
+    let crit = lines
+        .iter()
+        .position(|l| l.contains("12:30:55 main ✖ margin ratio 120% below 150%"));
+    let warn = lines
+        .iter()
+        .position(|l| l.contains("12:30:45 main ▲ margin ratio 250% below 300%"));
+    assert!(
+        crit.is_some() && warn.is_some() && crit < warn,
+        "{}",
+        screen(&lines)
+    );
+    let _ = Severity::Ok;
+}
