@@ -11,9 +11,16 @@ const DEMO_INTERVAL: Duration = Duration::from_secs(2);
 
 pub async fn start() -> Result<(Launch, Sim), String> {
     let seed = std::process::id() as u64;
-    let sim = Sim::start(([127, 0, 0, 1], 0).into(), SimOptions { seed, ..SimOptions::default() }, demo_accounts())
-        .await
-        .map_err(|e| format!("simulator: {e}"))?;
+    let sim = Sim::start(
+        ([127, 0, 0, 1], 0).into(),
+        SimOptions {
+            seed,
+            ..SimOptions::default()
+        },
+        demo_accounts(),
+    )
+    .await
+    .map_err(|e| format!("simulator: {e}"))?;
     let mut config = Config::parse(&sim.config_toml(), "<built-in demo>")?;
     for a in &mut config.accounts {
         a.poll_interval = DEMO_INTERVAL;
@@ -24,5 +31,11 @@ pub async fn start() -> Result<(Launch, Sim), String> {
     let banner = format!(
         "DEMO: simulated venues on this machine, no real money. Your config goes in {where_} (see config.example.toml)."
     );
-    Ok((Launch { config, banner: Some(banner) }, sim))
+    Ok((
+        Launch {
+            config,
+            banner: Some(banner),
+        },
+        sim,
+    ))
 }

@@ -1,6 +1,6 @@
 //! update() is the only place state changes: each key action, each poll outcome.
 
-use baltui::app::{AccountSpec, App, Effect, EVENTS_LEN, HISTORY_LEN, Msg, PollState, Status};
+use baltui::app::{AccountSpec, App, EVENTS_LEN, Effect, HISTORY_LEN, Msg, PollState, Status};
 use baltui::health::{Severity, Thresholds};
 use baltui::model::{Risk, Snapshot, Totals, VenueKind};
 use baltui::venues::{ErrorKind, VenueError};
@@ -33,13 +33,22 @@ fn snap(at: DateTime<Utc>, ratio: Option<&str>) -> Snapshot {
         fetched_at: at,
         venue_time: None,
         totals: Totals::default(),
-        risk: Risk { margin_ratio: ratio.map(|r| r.parse().unwrap()), ..Risk::default() },
+        risk: Risk {
+            margin_ratio: ratio.map(|r| r.parse().unwrap()),
+            ..Risk::default()
+        },
         currencies: vec![],
     }
 }
 
 fn polled(account: usize, at: DateTime<Utc>, result: Result<Snapshot, VenueError>) -> Msg {
-    Msg::Polled { account, generation: 0, at, result, next_poll_at: None }
+    Msg::Polled {
+        account,
+        generation: 0,
+        at,
+        result,
+        next_poll_at: None,
+    }
 }
 
 fn err(kind: ErrorKind) -> VenueError {
@@ -52,8 +61,14 @@ fn tabs_wrap_and_digits_jump() {
     assert_eq!(a.tab, 0, "several accounts open on the All overview");
     a.update(key(KeyCode::Tab));
     assert_eq!(a.tab, 1);
-    a.update(Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)));
-    a.update(Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)));
+    a.update(Msg::Key(KeyEvent::new(
+        KeyCode::BackTab,
+        KeyModifiers::SHIFT,
+    )));
+    a.update(Msg::Key(KeyEvent::new(
+        KeyCode::BackTab,
+        KeyModifiers::SHIFT,
+    )));
     assert_eq!(a.tab, 3, "wraps backwards to the last account");
     a.update(key(KeyCode::Tab));
     assert_eq!(a.tab, 0, "wraps forwards to All");
@@ -71,8 +86,14 @@ fn tabs_wrap_and_digits_jump() {
 fn refresh_quit_privacy_help() {
     let mut a = app(2);
     a.update(key(KeyCode::Char('2')));
-    assert_eq!(a.update(key(KeyCode::Char('r'))), vec![Effect::Refresh(Some(1))]);
-    assert_eq!(a.update(key(KeyCode::Char('R'))), vec![Effect::Refresh(None)]);
+    assert_eq!(
+        a.update(key(KeyCode::Char('r'))),
+        vec![Effect::Refresh(Some(1))]
+    );
+    assert_eq!(
+        a.update(key(KeyCode::Char('R'))),
+        vec![Effect::Refresh(None)]
+    );
     a.update(key(KeyCode::Char('p')));
     assert!(a.privacy);
     a.update(key(KeyCode::Char('?')));
@@ -86,7 +107,10 @@ fn refresh_quit_privacy_help() {
     assert!(a.should_quit);
     let mut b = app(1);
     assert_eq!(
-        b.update(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))),
+        b.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL
+        ))),
         vec![Effect::Quit]
     );
 }
@@ -96,7 +120,10 @@ fn scrolling_is_clamped() {
     let mut a = app(1);
     let mut s = snap(t0(), None);
     for c in ["A", "B", "C"] {
-        s.currencies.push(baltui::model::CurrencyBalance { currency: c.into(), ..Default::default() });
+        s.currencies.push(baltui::model::CurrencyBalance {
+            currency: c.into(),
+            ..Default::default()
+        });
     }
     a.update(polled(0, t0(), Ok(s)));
     for _ in 0..10 {
@@ -113,32 +140,72 @@ fn rising_severity_rings_once_and_sets_title() {
     let fx = a.update(polled(0, t0(), Ok(snap(t0(), Some("5")))));
     assert!(fx.is_empty(), "ok stays quiet: {fx:?}");
     let fx = a.update(polled(0, t0(), Ok(snap(t0(), Some("2.5")))));
-    assert_eq!(fx, vec![Effect::SetTitle("baltui: 1 warn".into()), Effect::Bell]);
+    assert_eq!(
+        fx,
+        vec![Effect::SetTitle("baltui: 1 warn".into()), Effect::Bell]
+    );
     let fx = a.update(polled(0, t0(), Ok(snap(t0(), Some("2.4")))));
     assert!(fx.is_empty(), "still warn: no second bell: {fx:?}");
     let fx = a.update(polled(0, t0(), Ok(snap(t0(), Some("1.2")))));
-    assert_eq!(fx, vec![Effect::SetTitle("baltui: 1 critical".into()), Effect::Bell]);
+    assert_eq!(
+        fx,
+        vec![Effect::SetTitle("baltui: 1 critical".into()), Effect::Bell]
+    );
     let fx = a.update(polled(0, t0(), Ok(snap(t0(), Some("4")))));
-    assert_eq!(fx, vec![Effect::SetTitle("baltui: ok".into())], "clearing retitles, no bell");
+    assert_eq!(
+        fx,
+        vec![Effect::SetTitle("baltui: ok".into())],
+        "clearing retitles, no bell"
+    );
     a.bell = false;
     let fx = a.update(polled(1, t0(), Ok(snap(t0(), Some("1")))));
-    assert_eq!(fx, vec![Effect::SetTitle("baltui: 1 critical".into())], "bell = false");
+    assert_eq!(
+        fx,
+        vec![Effect::SetTitle("baltui: 1 critical".into())],
+        "bell = false"
+    );
     let texts: Vec<&str> = a.events.iter().map(|e| e.text.as_str()).collect();
     assert!(texts.contains(&"margin ratio 250% below 300%"), "{texts:?}");
-    assert!(texts.iter().any(|t| t.starts_with("cleared: margin ratio")), "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t.starts_with("cleared: margin ratio")),
+        "{texts:?}"
+    );
 }
 
 #[test]
 fn errors_set_state_and_keep_old_numbers() {
     let mut a = app(1);
     a.update(polled(0, t0(), Ok(snap(t0(), Some("5")))));
-    a.update(polled(0, t0(), Err(err(ErrorKind::RateLimited { code: "50011".into(), message: "x".into() }))));
+    a.update(polled(
+        0,
+        t0(),
+        Err(err(ErrorKind::RateLimited {
+            code: "50011".into(),
+            message: "x".into(),
+        })),
+    ));
     assert_eq!(a.accounts[0].poll, PollState::RateLimited);
-    assert_eq!(a.accounts[0].status(t0(), &a.thresholds), Status::RateLimited);
+    assert_eq!(
+        a.accounts[0].status(t0(), &a.thresholds),
+        Status::RateLimited
+    );
     assert!(a.accounts[0].snapshot.is_some(), "last good numbers kept");
-    let fx = a.update(polled(0, t0(), Err(err(ErrorKind::Auth { code: "50113".into(), message: "bad sign".into() }))));
-    assert_eq!(a.accounts[0].status(t0(), &a.thresholds), Status::AuthFailed);
-    assert!(fx.contains(&Effect::Bell), "auth failure is critical: {fx:?}");
+    let fx = a.update(polled(
+        0,
+        t0(),
+        Err(err(ErrorKind::Auth {
+            code: "50113".into(),
+            message: "bad sign".into(),
+        })),
+    ));
+    assert_eq!(
+        a.accounts[0].status(t0(), &a.thresholds),
+        Status::AuthFailed
+    );
+    assert!(
+        fx.contains(&Effect::Bell),
+        "auth failure is critical: {fx:?}"
+    );
     assert_eq!(
         a.accounts[0].last_error.as_deref(),
         Some("OKX: authentication failed (code 50113: bad sign)")
@@ -155,21 +222,43 @@ fn stale_after_three_intervals_by_the_clock_alone() {
     let mut a = app(1);
     a.update(polled(0, t0(), Ok(snap(t0(), None))));
     a.update(Msg::Tick(t0() + chrono::Duration::seconds(15)));
-    assert_eq!(a.accounts[0].status(a.now, &a.thresholds), Status::Ok, "15 s = 3 x 5 s: not yet");
+    assert_eq!(
+        a.accounts[0].status(a.now, &a.thresholds),
+        Status::Ok,
+        "15 s = 3 x 5 s: not yet"
+    );
     let fx = a.update(Msg::Tick(t0() + chrono::Duration::seconds(16)));
     assert_eq!(a.accounts[0].status(a.now, &a.thresholds), Status::Stale);
-    assert!(fx.contains(&Effect::SetTitle("baltui: 1 warn".into())), "{fx:?}");
+    assert!(
+        fx.contains(&Effect::SetTitle("baltui: 1 warn".into())),
+        "{fx:?}"
+    );
 }
 
 #[test]
 fn replies_from_an_old_generation_are_dropped() {
     let mut a = app(1);
     a.generation = 2;
-    let fx = a.update(Msg::Polled { account: 0, generation: 1, at: t0(), result: Ok(snap(t0(), Some("1"))), next_poll_at: None });
+    let fx = a.update(Msg::Polled {
+        account: 0,
+        generation: 1,
+        at: t0(),
+        result: Ok(snap(t0(), Some("1"))),
+        next_poll_at: None,
+    });
     assert!(fx.is_empty());
     assert!(a.accounts[0].snapshot.is_none());
-    let fx = a.update(Msg::Polled { account: 7, generation: 2, at: t0(), result: Ok(snap(t0(), None)), next_poll_at: None });
-    assert!(fx.is_empty(), "unknown account index is ignored, not a panic");
+    let fx = a.update(Msg::Polled {
+        account: 7,
+        generation: 2,
+        at: t0(),
+        result: Ok(snap(t0(), None)),
+        next_poll_at: None,
+    });
+    assert!(
+        fx.is_empty(),
+        "unknown account index is ignored, not a panic"
+    );
 }
 
 #[test]
@@ -181,7 +270,10 @@ fn history_and_events_are_bounded() {
         a.update(polled(0, t0(), Ok(snap(t0(), Some(r)))));
     }
     assert_eq!(a.accounts[0].margin_history.len(), HISTORY_LEN);
-    assert_eq!(a.accounts[0].margin_history.back(), Some(&"5".parse().unwrap()));
+    assert_eq!(
+        a.accounts[0].margin_history.back(),
+        Some(&"5".parse().unwrap())
+    );
     for _ in 0..EVENTS_LEN {
         a.update(polled(0, t0(), Ok(snap(t0(), Some("2")))));
         a.update(polled(0, t0(), Ok(snap(t0(), Some("5")))));

@@ -23,15 +23,20 @@ impl Drop for SimProc {
 
 /// Start `baltui sim --port 0 --seed N` and collect the config it prints.
 fn start_sim(seed: u64) -> SimProc {
-    let mut child = Command::new(BIN)
+    let child = Command::new(BIN)
         .args(["sim", "--port", "0", "--seed", &seed.to_string()])
         .env("BALTUI_LOG_DIR", tmpdir("log"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Owned by the guard at once, so every exit path (a failed assert too) kills it.
+    let mut sim = SimProc {
+        child,
+        config: String::new(),
+    };
     let out = Arc::new(Mutex::new(String::new()));
-    let stdout = child.stdout.take().unwrap();
+    let stdout = sim.child.stdout.take().unwrap();
     let sink = out.clone();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -41,7 +46,7 @@ fn start_sim(seed: u64) -> SimProc {
         }
     });
     // stderr says "listening" only after stdout was flushed.
-    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut err = BufReader::new(sim.child.stderr.take().unwrap());
     let mut line = String::new();
     err.read_line(&mut line).unwrap();
     assert!(line.contains("listening on http://127.0.0.1:"), "{line}");
@@ -49,10 +54,8 @@ fn start_sim(seed: u64) -> SimProc {
     loop {
         let text = out.lock().unwrap().clone();
         if toml::from_str::<toml::Value>(&text).is_ok() && text.contains("[[account]]") {
-            return SimProc {
-                child,
-                config: text,
-            };
+            sim.config = text;
+            return sim;
         }
         assert!(Instant::now() < deadline, "sim printed no config: {text}");
         std::thread::sleep(Duration::from_millis(20));
@@ -197,7 +200,10 @@ async fn snapshot_values_equal_a_direct_fetch_at_the_same_seed() {
             let got = &a["currencies"][j];
             assert_eq!(got["currency"], cb.currency.as_str());
             assert_eq!(got["cash"], cb.cash.map(|d| d.to_string()).into_json());
-            assert_eq!(got["available"], cb.available.map(|d| d.to_string()).into_json());
+            assert_eq!(
+                got["available"],
+                cb.available.map(|d| d.to_string()).into_json()
+            );
             assert_eq!(got["frozen"], cb.frozen.map(|d| d.to_string()).into_json());
             assert_eq!(got["equity"], cb.equity.map(|d| d.to_string()).into_json());
         }

@@ -39,15 +39,12 @@ fn clients(c: &Config, t: Duration) -> Vec<VenueClient> {
         .collect()
 }
 
-fn key_of(sim: &Sim, name: &str) -> String {
-    sim_account(sim, name).api_key.clone()
-}
-
-fn sim_account<'a>(_sim: &'a Sim, name: &str) -> baltui::sim::SimAccount {
+fn key_of(name: &str) -> String {
     demo_accounts()
         .into_iter()
         .find(|a| a.name == name)
         .unwrap()
+        .api_key
 }
 
 /// Next reply for `account`, skipping the others.
@@ -96,12 +93,16 @@ async fn balances_arrive_for_every_account() {
 #[tokio::test]
 async fn wrong_secret_fails_that_account_only_and_stops_its_polling() {
     let sim = sim().await;
-    let mut c = config(&sim);
-    let bad = 0;
-    if let baltui::config::Credentials::Okx { secret_key, .. } = &mut c.accounts[bad].credentials {
-        *secret_key = baltui::secrets::SecretSource::Inline("wrong-secret".into());
+    // The first account's secret is wrong; the second's is right.
+    let text = sim
+        .config_toml()
+        .replacen("secret_key = \"", "secret_key = \"WRONG", 1);
+    let mut c = Config::parse(&text, "sim.toml").unwrap();
+    for a in &mut c.accounts {
+        a.poll_interval = Duration::from_secs(1);
     }
-    let bad_key = key_of(&sim, &c.accounts[bad].name);
+    let bad = 0;
+    let bad_key = key_of(&c.accounts[bad].name);
     let intervals: Vec<Duration> = c.accounts.iter().map(|a| a.poll_interval).collect();
     let (tx, mut rx) = mpsc::channel(64);
     let set = baltui::poll::spawn(clients(&c, Duration::from_secs(5)), &intervals, 0, tx);
@@ -141,7 +142,7 @@ async fn wrong_secret_fails_that_account_only_and_stops_its_polling() {
 async fn faults_map_to_states_and_recover() {
     let sim = sim().await;
     let c = config(&sim);
-    let key = key_of(&sim, &c.accounts[0].name);
+    let key = key_of(&c.accounts[0].name);
     let one = Config {
         accounts: vec![c.accounts[0].clone()],
         ..c.clone()
@@ -224,7 +225,7 @@ async fn many_accounts_on_one_key_never_break_the_limit() {
     let sim = sim().await;
     let c = config(&sim);
     let base = c.accounts[0].clone();
-    let key = key_of(&sim, &base.name);
+    let key = key_of(&base.name);
     let accounts: Vec<_> = (0..12)
         .map(|i| {
             let mut a = base.clone();
