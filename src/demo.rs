@@ -26,11 +26,9 @@ pub async fn start() -> Result<(Launch, Sim), String> {
         a.poll_interval = DEMO_INTERVAL;
     }
     let where_ = crate::config::default_path()
-        .map(|p| p.display().to_string())
+        .map(|p| tilde(&p))
         .unwrap_or_else(|| "the config dir".into());
-    let banner = format!(
-        "DEMO: simulated venues on this machine, no real money. Your config goes in {where_} (see config.example.toml)."
-    );
+    let banner = format!("DEMO · simulated venues, no real money · your config goes in {where_}");
     Ok((
         Launch {
             config,
@@ -38,4 +36,14 @@ pub async fn start() -> Result<(Launch, Sim), String> {
         },
         sim,
     ))
+}
+
+/// `/home/me/.config/x` -> `~/.config/x`, for a short banner.
+fn tilde(p: &std::path::Path) -> String {
+    let rest = directories::BaseDirs::new()
+        .and_then(|b| p.strip_prefix(b.home_dir()).ok().map(|r| r.to_path_buf()));
+    match rest {
+        Some(rest) => format!("~/{}", rest.display()),
+        None => p.display().to_string(),
+    }
 }

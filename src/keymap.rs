@@ -106,7 +106,7 @@ pub static BINDINGS: &[Binding] = &[
         keys: &[],
         label: "0-9",
         action: Action::GoTab(0),
-        description: "0: All overview, 1-9: that account's tab",
+        description: "go to tab (0 = All)",
         context: Context::Global,
         hint: true,
     },

@@ -42,6 +42,11 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
         })
         .collect();
     let intervals: Vec<Duration> = specs.iter().map(|s| s.poll_interval).collect();
+    for a in &cfg.accounts {
+        // Names, venues and hosts only: never a credential.
+        tracing::info!(account = %a.name, venue = %a.venue, base_url = %a.base_url,
+            interval = ?a.poll_interval, "watching");
+    }
     let mut app = App::new(specs, cfg.thresholds.clone(), Utc::now());
     app.banner = launch.banner;
     app.bell = cfg.bell;
