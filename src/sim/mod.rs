@@ -213,23 +213,9 @@ async fn not_found() -> axum::response::Response {
     okx::error(axum::http::StatusCode::NOT_FOUND, "404", "Not Found")
 }
 
-/// A TOML basic string with every character that needs it escaped.
+/// A TOML string literal, escaped by the toml crate.
 fn toml_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    toml::Value::String(s.to_string()).to_string()
 }
 
 #[cfg(test)]

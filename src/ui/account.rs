@@ -247,14 +247,7 @@ fn balances(
     }
     let p = app.privacy;
     let base = if old { theme.stale } else { Style::new() };
-    let fields = [
-        "cash",
-        "available",
-        "frozen",
-        "settling",
-        "withdrawable",
-        "equity",
-    ];
+    let fields = &HEADERS[1..];
 
     // Row texts for every currency (not only visible ones) so widths stay put
     // while scrolling.
