@@ -1,6 +1,7 @@
 //! What every venue client shares: the error type, the rate budget, HTTP plumbing,
 //! and the dispatch from an account's config to its venue's client.
 
+pub mod longport;
 pub mod okx;
 
 use crate::model::{Snapshot, VenueKind};
