@@ -36,6 +36,9 @@ pub struct AccountConfig {
     pub poll_interval: Duration,
     pub demo_trading: bool,
     pub currencies: Vec<String>,
+    /// OKX counts its limit per user ID: accounts whose different API keys belong
+    /// to one user ID name the same group, and share one budget.
+    pub rate_group: Option<String>,
     pub credentials: Credentials,
 }
 
@@ -53,6 +56,43 @@ pub enum Credentials {
         secret_key: SecretSource,
         passphrase: SecretSource,
     },
+    Longport {
+        app_key: SecretSource,
+        app_secret: SecretSource,
+        access_token: SecretSource,
+        path: String,
+        currency: Option<String>,
+    },
+}
+
+impl Credentials {
+    pub fn sources(&self) -> Vec<(&'static str, &SecretSource)> {
+        match self {
+            Credentials::Okx {
+                api_key,
+                secret_key,
+                passphrase,
+            } => {
+                vec![
+                    ("api_key", api_key),
+                    ("secret_key", secret_key),
+                    ("passphrase", passphrase),
+                ]
+            }
+            Credentials::Longport {
+                app_key,
+                app_secret,
+                access_token,
+                ..
+            } => {
+                vec![
+                    ("app_key", app_key),
+                    ("app_secret", app_secret),
+                    ("access_token", access_token),
+                ]
+            }
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -78,6 +118,50 @@ struct RawAccount {
     api_key: Option<Spanned<SecretSource>>,
     secret_key: Option<Spanned<SecretSource>>,
     passphrase: Option<Spanned<SecretSource>>,
+    app_key: Option<Spanned<SecretSource>>,
+    app_secret: Option<Spanned<SecretSource>>,
+    access_token: Option<Spanned<SecretSource>>,
+    region: Option<Spanned<String>>,
+    currency: Option<Spanned<String>>,
+    path: Option<Spanned<String>>,
+    rate_group: Option<Spanned<String>>,
+}
+
+impl RawAccount {
+    /// Keys present that only another venue uses: (key, where).
+    fn foreign_keys(&self, venue: VenueKind) -> Vec<(&'static str, std::ops::Range<usize>)> {
+        let okx = [
+            (
+                "demo_trading",
+                self.demo_trading.as_ref().map(Spanned::span),
+            ),
+            ("currencies", self.currencies.as_ref().map(Spanned::span)),
+            ("api_key", self.api_key.as_ref().map(Spanned::span)),
+            ("secret_key", self.secret_key.as_ref().map(Spanned::span)),
+            ("passphrase", self.passphrase.as_ref().map(Spanned::span)),
+            ("rate_group", self.rate_group.as_ref().map(Spanned::span)),
+        ];
+        let longport = [
+            ("app_key", self.app_key.as_ref().map(Spanned::span)),
+            ("app_secret", self.app_secret.as_ref().map(Spanned::span)),
+            (
+                "access_token",
+                self.access_token.as_ref().map(Spanned::span),
+            ),
+            ("region", self.region.as_ref().map(Spanned::span)),
+            ("currency", self.currency.as_ref().map(Spanned::span)),
+            ("path", self.path.as_ref().map(Spanned::span)),
+        ];
+        let foreign: Vec<_> = match venue {
+            VenueKind::Okx => longport.into_iter().collect(),
+            VenueKind::Longport => okx.into_iter().collect(),
+            VenueKind::Webull => okx.into_iter().chain(longport).collect(),
+        };
+        foreign
+            .into_iter()
+            .filter_map(|(k, s)| s.map(|s| (k, s)))
+            .collect()
+    }
 }
 
 /// `~/.config/baltui/config.toml` on Linux (per platform via `directories`).
@@ -194,13 +278,9 @@ impl Config {
     }
 
     fn has_inline_secrets(&self) -> bool {
-        self.accounts.iter().any(|a| match &a.credentials {
-            Credentials::Okx {
-                api_key,
-                secret_key,
-                passphrase,
-            } => api_key.is_inline() || secret_key.is_inline() || passphrase.is_inline(),
-        })
+        self.accounts
+            .iter()
+            .any(|a| a.credentials.sources().iter().any(|(_, s)| s.is_inline()))
     }
 
     /// Parse config text; `file` names it in errors. All errors are reported at once.
@@ -265,6 +345,28 @@ impl Config {
     }
 }
 
+/// SDK environment names for LongPort, newest first, as the official SDKs read them.
+fn longport_env(suffix: &str) -> Vec<String> {
+    vec![format!("LONGBRIDGE_{suffix}"), format!("LONGPORT_{suffix}")]
+}
+
+/// Check a base URL: https, or plain http to this machine only.
+fn check_url(s: &str) -> Result<(), String> {
+    match reqwest::Url::parse(s) {
+        Ok(url) if !matches!(url.path(), "" | "/") || url.query().is_some() => Err(
+            "expected only scheme, host and port, e.g. \"https://www.okx.com\" (requests are signed over the venue's own path)".into(),
+        ),
+        Ok(url) if url.scheme() == "https" => Ok(()),
+        Ok(url) if url.scheme() == "http" && is_loopback_url(s) => Ok(()),
+        Ok(url) if url.scheme() == "http" => Err(
+            "plain http is allowed only to this machine (127.0.0.1, localhost, [::1]); use https"
+                .into(),
+        ),
+        Ok(_) => Err("expected an https:// URL".into()),
+        Err(e) => Err(format!("expected a URL ({e})")),
+    }
+}
+
 fn validate_account(
     cx: &mut Ctx<'_>,
     a: RawAccount,
@@ -290,28 +392,28 @@ fn validate_account(
         );
     }
     seen.push(name.clone());
+    for (key, span) in a.foreign_keys(venue) {
+        cx.err(
+            span,
+            n,
+            key,
+            format!("not a {} setting (see config.example.toml)", venue.as_str()),
+        );
+    }
 
     let base_url = match &a.base_url {
-        None => match venue {
-            VenueKind::Okx => crate::venues::okx::DEFAULT_BASE_URL.to_string(),
-            _ => String::new(),
-        },
         Some(u) => {
             let s = u.get_ref().trim().trim_end_matches('/').to_string();
-            match reqwest::Url::parse(&s) {
-                Ok(url) if url.scheme() == "https" => {}
-                Ok(url) if url.scheme() == "http" && is_loopback_url(&s) => {}
-                Ok(url) if url.scheme() == "http" => cx.err(
-                    u.span(),
-                    n,
-                    "base_url",
-                    "plain http is allowed only to this machine (127.0.0.1, localhost, [::1]); use https",
-                ),
-                Ok(_) => cx.err(u.span(), n, "base_url", "expected an https:// URL"),
-                Err(e) => cx.err(u.span(), n, "base_url", format!("expected a URL ({e})")),
+            if let Err(e) = check_url(&s) {
+                cx.err(u.span(), n, "base_url", e);
             }
             s
         }
+        None => match venue {
+            VenueKind::Okx => crate::venues::okx::DEFAULT_BASE_URL.to_string(),
+            VenueKind::Longport => longport_base_url(cx, &a, n),
+            VenueKind::Webull => String::new(),
+        },
     };
 
     let poll_interval = match &a.poll_interval {
@@ -375,6 +477,13 @@ fn validate_account(
         .as_ref()
         .map(|d| *d.get_ref())
         .unwrap_or(false);
+    let rate_group = match &a.rate_group {
+        Some(g) if g.get_ref().trim().is_empty() => {
+            cx.err(g.span(), n, "rate_group", "expected a non-empty name");
+            None
+        }
+        g => g.as_ref().map(|g| g.get_ref().trim().to_string()),
+    };
 
     let credentials = match venue {
         VenueKind::Okx => {
@@ -402,15 +511,60 @@ fn validate_account(
                 _ => None,
             }
         }
-        other => {
+        VenueKind::Longport => {
+            // Left out: the SDK's environment variables, as an SDK user has them.
+            let or_env = |s: Option<Spanned<SecretSource>>, suffix: &str| {
+                s.map(Spanned::into_inner)
+                    .unwrap_or_else(|| SecretSource::EnvChain(longport_env(suffix)))
+            };
+            let currency = match &a.currency {
+                None => None,
+                Some(c) => {
+                    let v = c.get_ref().trim().to_uppercase();
+                    if !crate::venues::longport::CURRENCIES.contains(&v.as_str()) {
+                        cx.err(
+                            c.span(),
+                            n,
+                            "currency",
+                            format!("expected one of HKD, USD, CNH, got {v:?}"),
+                        );
+                    }
+                    Some(v)
+                }
+            };
+            let path = match &a.path {
+                None => crate::venues::longport::PATH.to_string(),
+                Some(p) => {
+                    let v = p.get_ref().trim().to_string();
+                    if !v.starts_with('/') || v.contains(['?', '#', ' ']) {
+                        cx.err(
+                            p.span(),
+                            n,
+                            "path",
+                            format!(
+                                "expected a path such as \"{}\" or \"{}\"",
+                                crate::venues::longport::PATH,
+                                crate::venues::longport::LEGACY_PATH
+                            ),
+                        );
+                    }
+                    v
+                }
+            };
+            Some(Credentials::Longport {
+                app_key: or_env(a.app_key, "APP_KEY"),
+                app_secret: or_env(a.app_secret, "APP_SECRET"),
+                access_token: or_env(a.access_token, "ACCESS_TOKEN"),
+                path,
+                currency,
+            })
+        }
+        VenueKind::Webull => {
             cx.err(
                 a.venue.span(),
                 n,
                 "venue",
-                format!(
-                    "venue \"{}\" is not supported yet by this build (okx is)",
-                    other.as_str()
-                ),
+                "venue \"webull\" is not supported yet by this build (okx and longport are)",
             );
             None
         }
@@ -426,8 +580,47 @@ fn validate_account(
         poll_interval,
         demo_trading,
         currencies,
+        rate_group,
         credentials: credentials?,
     })
+}
+
+/// LongPort's host when `base_url` is not given: the SDK's LONGBRIDGE_HTTP_URL /
+/// LONGPORT_HTTP_URL if set, else by `region` ("cn" or "global", the default).
+fn longport_base_url(cx: &mut Ctx<'_>, a: &RawAccount, n: Option<&str>) -> String {
+    use crate::venues::longport::{CN_BASE_URL, DEFAULT_BASE_URL};
+    if let Some(r) = &a.region {
+        return match r.get_ref().trim() {
+            "cn" => CN_BASE_URL.into(),
+            "global" => DEFAULT_BASE_URL.into(),
+            other => {
+                cx.err(
+                    r.span(),
+                    n,
+                    "region",
+                    format!("expected \"global\" or \"cn\", got {other:?}"),
+                );
+                DEFAULT_BASE_URL.into()
+            }
+        };
+    }
+    for var in longport_env("HTTP_URL") {
+        if let Ok(v) = std::env::var(&var)
+            && !v.trim().is_empty()
+        {
+            let v = v.trim().trim_end_matches('/').to_string();
+            if let Err(e) = check_url(&v) {
+                cx.err(
+                    a.name.span(),
+                    n,
+                    "base_url",
+                    format!("from environment variable {var}: {e}"),
+                );
+            }
+            return v;
+        }
+    }
+    DEFAULT_BASE_URL.into()
 }
 
 #[cfg(unix)]

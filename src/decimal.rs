@@ -7,9 +7,15 @@ use serde::{Deserialize, Deserializer, de};
 use std::str::FromStr;
 
 /// Parse a decimal from the text a venue sent. Accepts plain and exponent forms.
+/// More than 28 decimal places would be rounded by `Decimal`: refused instead,
+/// so a value is never silently changed.
 pub fn parse(s: &str) -> Option<Decimal> {
     let t = s.trim();
     if t.is_empty() {
+        return None;
+    }
+    let fraction = t.split_once('.').map_or("", |(_, f)| f);
+    if !t.contains(['e', 'E']) && fraction.len() > 28 {
         return None;
     }
     Decimal::from_str(t)
@@ -26,9 +32,8 @@ pub fn opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error>
         serde_json::Value::String(s) => parse(&s).map(Some).ok_or_else(|| {
             de::Error::custom(format!("expected a decimal string, got {:?}", excerpt(&s)))
         }),
-        // serde_json keeps the literal digits of a number (arbitrary_precision is
-        // not needed for the magnitudes venues send: to_string of a Number is exact
-        // for integers and round-trips for the f64 it was parsed into).
+        // With serde_json's arbitrary_precision, a Number keeps its literal digits,
+        // so this never goes through f64.
         serde_json::Value::Number(n) => parse(&n.to_string())
             .map(Some)
             .ok_or_else(|| de::Error::custom(format!("expected a decimal number, got {n}"))),
@@ -116,6 +121,27 @@ mod tests {
         assert!(e.contains("expected a decimal"), "{e}");
         let e = p(r#"{"v":true}"#).unwrap_err().to_string();
         assert!(e.contains("a boolean"), "{e}");
+    }
+
+    #[test]
+    fn json_numbers_keep_every_digit() {
+        assert_eq!(
+            p(r#"{"v":12345678901234567.89}"#).unwrap(),
+            Some(d("12345678901234567.89"))
+        );
+        assert_eq!(
+            p(r#"{"v":123456789.123456789}"#).unwrap(),
+            Some(d("123456789.123456789"))
+        );
+    }
+
+    #[test]
+    fn more_than_28_places_is_refused_not_rounded() {
+        assert!(p(r#"{"v":"0.00000000000000000000000000001"}"#).is_err());
+        assert_eq!(
+            p(r#"{"v":"0.0000000000000000000000000001"}"#).unwrap(),
+            Some(d("0.0000000000000000000000000001"))
+        );
     }
 
     #[test]

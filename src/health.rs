@@ -83,8 +83,12 @@ impl Default for Thresholds {
 }
 
 /// Plain ratio as a percentage string: 2.61 -> "261%".
+/// A ratio too large to scale (near Decimal's limits) shows as `×ratio`.
 pub fn percent(r: Decimal) -> String {
-    format!("{}%", (r * Decimal::ONE_HUNDRED).round_dp(1).normalize())
+    match r.checked_mul(Decimal::ONE_HUNDRED) {
+        Some(p) => format!("{}%", p.round_dp(1).normalize()),
+        None => format!("×{r}"),
+    }
 }
 
 fn level_of(sev_warn: u8, sev_crit: u8, v: u8) -> Option<Severity> {
@@ -97,42 +101,40 @@ fn level_of(sev_warn: u8, sev_crit: u8, v: u8) -> Option<Severity> {
     }
 }
 
-/// Every finding for one snapshot, worst first.
-pub fn evaluate(s: &Snapshot, t: &Thresholds) -> Vec<Finding> {
+/// Account-level rules (margin ratio, venue risk level, margin call) for one
+/// view of the account; `prefix` goes before subjects and messages of other views.
+fn risk_findings(
+    r: &crate::model::Risk,
+    ccy: Option<&str>,
+    t: &Thresholds,
+    prefix: &str,
+) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut push = |severity, subject: String, message: String| {
+    let mut push = |severity, subject: &str, message: String| {
         out.push(Finding {
             severity,
-            subject,
-            message,
+            subject: format!("{prefix}{subject}"),
+            message: format!("{prefix}{message}"),
         })
     };
-
-    if let Some(r) = s.risk.margin_ratio {
-        if r < t.margin_ratio_critical {
+    if let Some(ratio) = r.margin_ratio {
+        let (sev, line) = if ratio < t.margin_ratio_critical {
+            (Some(Severity::Critical), t.margin_ratio_critical)
+        } else {
+            (
+                (ratio < t.margin_ratio_warn).then_some(Severity::Warn),
+                t.margin_ratio_warn,
+            )
+        };
+        if let Some(sev) = sev {
             push(
-                Severity::Critical,
-                "margin_ratio".into(),
-                format!(
-                    "margin ratio {} below {}",
-                    percent(r),
-                    percent(t.margin_ratio_critical)
-                ),
-            );
-        } else if r < t.margin_ratio_warn {
-            push(
-                Severity::Warn,
-                "margin_ratio".into(),
-                format!(
-                    "margin ratio {} below {}",
-                    percent(r),
-                    percent(t.margin_ratio_warn)
-                ),
+                sev,
+                "margin_ratio",
+                format!("margin ratio {} below {}", percent(ratio), percent(line)),
             );
         }
     }
-
-    if let Some(level) = s.risk.level {
+    if let Some(level) = r.level {
         let n = match level {
             RiskLevel::Safe => 0,
             RiskLevel::Medium => 1,
@@ -142,21 +144,68 @@ pub fn evaluate(s: &Snapshot, t: &Thresholds) -> Vec<Finding> {
         if let Some(sev) = level_of(t.risk_level_warn, t.risk_level_critical, n) {
             push(
                 sev,
-                "risk_level".into(),
-                format!("venue risk level {n} ({level:?})"),
+                "risk_level",
+                format!("venue risk level {n} ({})", level_word(level)),
             );
         }
     }
-
-    if let Some(mc) = s.risk.margin_call
+    if let Some(mc) = r.margin_call
         && mc > Decimal::ZERO
     {
+        let ccy = ccy.map(|c| format!(" {c}")).unwrap_or_default();
         push(
             Severity::Critical,
-            "margin_call".into(),
-            format!("margin call of {mc}"),
+            "margin_call",
+            format!("margin call of {mc}{ccy}"),
         );
     }
+    out
+}
+
+/// The venue's own words for its four risk levels.
+pub fn level_word(l: RiskLevel) -> &'static str {
+    match l {
+        RiskLevel::Safe => "safe",
+        RiskLevel::Medium => "medium risk",
+        RiskLevel::Warning => "early warning",
+        RiskLevel::Danger => "danger",
+    }
+}
+
+/// Every finding for one snapshot, worst first.
+pub fn evaluate(s: &Snapshot, t: &Thresholds) -> Vec<Finding> {
+    let mut out = risk_findings(&s.risk, s.totals.currency.as_deref(), t, "");
+    // Other account-currency views (LongPort): only what the primary view lacks.
+    for v in &s.other_views {
+        let ccy = v.totals.currency.as_deref().unwrap_or("?");
+        for f in risk_findings(
+            &v.risk,
+            v.totals.currency.as_deref(),
+            t,
+            &format!("{ccy} view: "),
+        ) {
+            let base = f
+                .subject
+                .rsplit(':')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            if !out
+                .iter()
+                .any(|o| o.subject == base && o.severity >= f.severity)
+            {
+                out.push(f);
+            }
+        }
+    }
+    let mut push = |severity, subject: String, message: String| {
+        out.push(Finding {
+            severity,
+            subject,
+            message,
+        })
+    };
 
     for ind in &s.risk.indicators {
         if ind.key == "deltaNeutralStatus" {
@@ -229,7 +278,19 @@ mod tests {
                 ..Risk::default()
             },
             currencies: vec![],
+            other_views: Vec::new(),
         }
+    }
+
+    #[test]
+    fn extreme_ratios_do_not_overflow() {
+        let t = Thresholds::default();
+        let f = evaluate(&snap(Some("-79228162514264337593543950335")), &t);
+        assert_eq!(
+            f[0].message,
+            "margin ratio ×-79228162514264337593543950335 below 150%"
+        );
+        assert_eq!(percent(Decimal::MAX), format!("×{}", Decimal::MAX));
     }
 
     #[test]

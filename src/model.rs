@@ -50,6 +50,13 @@ pub struct CurrencyBalance {
     pub equity: Option<Decimal>,
     pub liabilities: Option<Decimal>,
     pub value_in_base: Option<Decimal>,
+    /// Transaction fees frozen in this currency (LongPort `frozen_transaction_fees`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frozen_fees: Option<Decimal>,
+    /// The account currency whose view this row comes from, when the venue reports
+    /// several views that disagree (LongPort: one `list` item per account currency).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub view: Option<String>,
     /// Venue risk indicators for this currency (OKX twap, colRes, auto-conversion).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub indicators: Vec<Indicator>,
@@ -79,6 +86,9 @@ pub struct Totals {
     pub total_cash: Option<Decimal>,
     pub buying_power: Option<Decimal>,
     pub market_value: Option<Decimal>,
+    /// Margin financing limit and what is left of it (LongPort).
+    pub max_finance: Option<Decimal>,
+    pub remaining_finance: Option<Decimal>,
 }
 
 /// The venue's own four-step risk scale (LongPort); None where the venue has none.
@@ -125,4 +135,15 @@ pub struct Snapshot {
     pub totals: Totals,
     pub risk: Risk,
     pub currencies: Vec<CurrencyBalance>,
+    /// The same account seen in its other account currencies (LongPort returns
+    /// one `list` item per currency); `totals`/`risk` above are the primary view.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub other_views: Vec<View>,
+}
+
+/// Totals and risk of an account in one of its account currencies.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct View {
+    pub totals: Totals,
+    pub risk: Risk,
 }

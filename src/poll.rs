@@ -77,6 +77,71 @@ pub struct Poller {
 /// All pollers of one config generation.
 pub struct PollerSet {
     pollers: Vec<Poller>,
+    /// The schedule each account actually runs on.
+    pub plans: Vec<Plan>,
+}
+
+/// One account's schedule after its budget is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The configured interval, raised when the shared budget cannot carry it.
+    pub interval: Duration,
+    /// The venue's rate-limit window: the least pause after a rate-limit reply.
+    pub window: Duration,
+    /// Why the interval was raised, for the screen.
+    pub note: Option<String>,
+}
+
+/// Give each client its budget (one per limit key, shared by all its accounts)
+/// and raise any interval the shared budget cannot carry: with n accounts on a
+/// key whose budget grants one request per `spacing`, each gets one per n x spacing.
+pub fn plan(clients: &mut [VenueClient], intervals: &[Duration]) -> Vec<Plan> {
+    let limits: Vec<_> = clients.iter().map(VenueClient::limit).collect();
+    let mut by_key: HashMap<String, Arc<RateBudget>> = HashMap::new();
+    for (c, limit) in clients.iter_mut().zip(&limits) {
+        let b = by_key
+            .entry(limit.key.clone())
+            .or_insert_with(|| RateBudget::for_limit(limit, SAFETY_MARGIN))
+            .clone();
+        c.set_budget(b);
+    }
+    limits
+        .iter()
+        .enumerate()
+        .map(|(i, limit)| {
+            let wanted = intervals
+                .get(i)
+                .copied()
+                .unwrap_or(crate::config::DEFAULT_POLL_INTERVAL);
+            let sharing = limits.iter().filter(|l| l.key == limit.key).count() as u32;
+            let spacing = by_key.get(&limit.key).map_or(Duration::ZERO, |b| b.spacing);
+            // Whole seconds, so the title says a plain number.
+            let floor = spacing
+                .saturating_mul(sharing)
+                .max(limit.min_gap.saturating_mul(sharing));
+            let floor = Duration::from_secs(floor.as_secs() + u64::from(floor.subsec_nanos() > 0));
+            if wanted >= floor {
+                Plan {
+                    interval: wanted,
+                    window: limit.window,
+                    note: None,
+                }
+            } else {
+                Plan {
+                    interval: floor,
+                    window: limit.window,
+                    note: Some(if sharing > 1 {
+                        format!(
+                            "interval raised to {}s: the rate budget is shared by {sharing} accounts",
+                            floor.as_secs()
+                        )
+                    } else {
+                        format!("interval raised to {}s: the venue's rate limit allows no faster", floor.as_secs())
+                    }),
+                }
+            }
+        })
+        .collect()
 }
 
 impl PollerSet {
@@ -96,24 +161,6 @@ impl PollerSet {
     }
 }
 
-/// Give each client its budget: one per limit key, shared by all its accounts.
-/// Returns each client's rate-limit window (the least pause after a rate-limit reply).
-pub fn assign_budgets(clients: &mut [VenueClient]) -> Vec<Duration> {
-    let mut by_key: HashMap<String, Arc<RateBudget>> = HashMap::new();
-    clients
-        .iter_mut()
-        .map(|c| {
-            let (key, limit, window) = c.limit_key();
-            let b = by_key
-                .entry(key.clone())
-                .or_insert_with(|| RateBudget::new(key, limit, window, SAFETY_MARGIN))
-                .clone();
-            c.set_budget(b);
-            window
-        })
-        .collect()
-}
-
 /// Start one poller per client. `intervals[i]` is account i's poll interval.
 pub fn spawn(
     mut clients: Vec<VenueClient>,
@@ -121,22 +168,26 @@ pub fn spawn(
     generation: u64,
     tx: mpsc::Sender<Msg>,
 ) -> PollerSet {
-    let windows = assign_budgets(&mut clients);
+    let plans = plan(&mut clients, intervals);
     let pollers = clients
         .into_iter()
-        .zip(windows)
+        .zip(&plans)
         .enumerate()
-        .map(|(i, (client, window))| {
+        .map(|(i, (client, p))| {
             let (refresh, rx) = mpsc::channel(1);
-            let interval = intervals
-                .get(i)
-                .copied()
-                .unwrap_or(crate::config::DEFAULT_POLL_INTERVAL);
-            let task = tokio::spawn(run(i, generation, client, interval, window, tx.clone(), rx));
+            let task = tokio::spawn(run(
+                i,
+                generation,
+                client,
+                p.interval,
+                p.window,
+                tx.clone(),
+                rx,
+            ));
             Poller { refresh, task }
         })
         .collect();
-    PollerSet { pollers }
+    PollerSet { pollers, plans }
 }
 
 async fn run(

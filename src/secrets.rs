@@ -16,6 +16,20 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// As an HTTP header value marked sensitive (kept out of HTTP-layer logs).
+    /// Checked when the client is built (`is_header_safe`), so the empty
+    /// fallback only means "the venue will refuse it", never a panic.
+    pub fn header_value(&self) -> reqwest::header::HeaderValue {
+        let mut v = reqwest::header::HeaderValue::from_str(&self.0)
+            .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static(""));
+        v.set_sensitive(true);
+        v
+    }
+
+    pub fn is_header_safe(&self) -> bool {
+        reqwest::header::HeaderValue::from_str(&self.0).is_ok()
+    }
 }
 
 impl fmt::Debug for Secret {
@@ -39,9 +53,19 @@ impl fmt::Display for Secret {
 )]
 pub enum SecretSource {
     Inline(String),
-    Env { env: String },
-    File { file: PathBuf },
-    Command { command: Vec<String> },
+    Env {
+        env: String,
+    },
+    File {
+        file: PathBuf,
+    },
+    Command {
+        command: Vec<String>,
+    },
+    /// The first of these environment variables that is set (never written in
+    /// config: the default when a LongPort credential is left out, as the SDKs do).
+    #[serde(skip)]
+    EnvChain(Vec<String>),
 }
 
 impl fmt::Debug for SecretSource {
@@ -57,6 +81,7 @@ impl fmt::Debug for SecretSource {
                     command.first().map(String::as_str).unwrap_or("")
                 )
             }
+            SecretSource::EnvChain(vars) => write!(f, "EnvChain({})", vars.join(", ")),
         }
     }
 }
@@ -74,6 +99,9 @@ impl SecretSource {
                     command.first().map(String::as_str).unwrap_or("")
                 )
             }
+            SecretSource::EnvChain(vars) => {
+                format!("environment variable {}", vars.join(" or "))
+            }
         }
     }
 
@@ -83,6 +111,31 @@ impl SecretSource {
 
     /// Read the value. Errors say where it was looked for, never what was found.
     pub fn resolve(&self) -> Result<Secret, String> {
+        self.resolve_from().map(|(s, _)| s)
+    }
+
+    /// The value and where it actually came from (for an EnvChain: which variable).
+    pub fn resolve_from(&self) -> Result<(Secret, String), String> {
+        if let SecretSource::EnvChain(vars) = self {
+            for v in vars {
+                if let Ok(val) = std::env::var(v)
+                    && !val.trim().is_empty()
+                {
+                    return Ok((
+                        Secret(val.trim().to_string()),
+                        format!("environment variable {v}"),
+                    ));
+                }
+            }
+            return Err(format!(
+                "none of the environment variables {} is set",
+                vars.join(", ")
+            ));
+        }
+        self.resolve_direct().map(|s| (s, self.describe()))
+    }
+
+    fn resolve_direct(&self) -> Result<Secret, String> {
         let raw = match self {
             SecretSource::Inline(s) => s.clone(),
             SecretSource::Env { env } => {
@@ -109,6 +162,7 @@ impl SecretSource {
                 String::from_utf8(out.stdout)
                     .map_err(|_| format!("secret command `{prog}` printed non-UTF-8 output"))?
             }
+            SecretSource::EnvChain(_) => return self.resolve(),
         };
         // Files and commands end in a newline that is not part of the secret.
         let value = raw.trim_end_matches(['\n', '\r']).to_string();

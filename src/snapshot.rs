@@ -206,13 +206,8 @@ impl Report {
 
 /// Poll each account once (through its budget) and report.
 pub async fn run(cfg: &Config) -> Result<Report, String> {
-    let http = crate::venues::http_client(cfg.request_timeout);
-    let mut clients = cfg
-        .accounts
-        .iter()
-        .map(|a| crate::venues::client_for(a, http.clone()))
-        .collect::<Result<Vec<_>, _>>()?;
-    crate::poll::assign_budgets(&mut clients);
+    let mut clients = crate::venues::clients_for(&cfg.accounts, cfg.request_timeout).await?;
+    crate::poll::plan(&mut clients, &[]);
     let fetches = clients.iter().map(|c| c.fetch());
     let results = futures::future::join_all(fetches).await;
     let accounts = cfg

@@ -24,28 +24,29 @@ pub struct Launch {
 /// one is a plain error on stderr), then run until the user quits.
 pub async fn run(launch: Launch) -> color_eyre::Result<()> {
     let cfg = launch.config;
-    let http = crate::venues::http_client(cfg.request_timeout);
-    let clients = cfg
-        .accounts
-        .iter()
-        .map(|a| crate::venues::client_for(a, http.clone()))
-        .collect::<Result<Vec<_>, _>>()
+    let clients = crate::venues::clients_for(&cfg.accounts, cfg.request_timeout)
+        .await
         .map_err(|e| color_eyre::eyre::eyre!(e))?;
+    let intervals: Vec<Duration> = cfg.accounts.iter().map(|a| a.poll_interval).collect();
+    // Bounded: pollers wait (they never drop data) if the screen falls behind.
+    let (tx, rx) = mpsc::channel(256);
+    let pollers = poll::spawn(clients, &intervals, 0, tx);
     let specs: Vec<AccountSpec> = cfg
         .accounts
         .iter()
-        .map(|a| AccountSpec {
+        .zip(&pollers.plans)
+        .map(|(a, p)| AccountSpec {
             name: a.name.clone(),
             venue: a.venue,
             demo: a.is_demo(),
-            poll_interval: a.poll_interval,
+            // The interval actually run: staleness is judged against it.
+            poll_interval: p.interval,
         })
         .collect();
-    let intervals: Vec<Duration> = specs.iter().map(|s| s.poll_interval).collect();
-    for a in &cfg.accounts {
+    for (a, p) in cfg.accounts.iter().zip(&pollers.plans) {
         // Names, venues and hosts only: never a credential.
         tracing::info!(account = %a.name, venue = %a.venue, base_url = %a.base_url,
-            interval = ?a.poll_interval, "watching");
+            interval = ?p.interval, "watching");
     }
     let mut app = App::new(specs, cfg.thresholds.clone(), Utc::now());
     app.banner = launch.banner;
@@ -53,13 +54,22 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
     for w in &cfg.warnings {
         app.push_event("config".into(), crate::health::Severity::Warn, w.clone());
     }
-
-    // Bounded: pollers wait (they never drop data) if the screen falls behind.
-    let (tx, rx) = mpsc::channel(256);
-    let pollers = poll::spawn(clients, &intervals, app.generation, tx);
+    for (a, p) in cfg.accounts.iter().zip(&pollers.plans) {
+        if let Some(note) = &p.note {
+            app.push_event(
+                a.name.clone(),
+                crate::health::Severity::Notice,
+                note.clone(),
+            );
+        }
+    }
     let theme = Theme::from_env();
 
-    let mut terminal = ratatui::init();
+    let mut terminal = ratatui::try_init().map_err(|e| {
+        color_eyre::eyre::eyre!(
+            "cannot open the terminal ({e}); baltui needs a terminal, or use `baltui snapshot`"
+        )
+    })?;
     let result = event_loop(&mut terminal, &mut app, &pollers, rx, &theme).await;
     ratatui::restore();
     pollers.shutdown();

@@ -38,6 +38,7 @@ fn snap(at: DateTime<Utc>, ratio: Option<&str>) -> Snapshot {
             ..Risk::default()
         },
         currencies: vec![],
+        other_views: Vec::new(),
     }
 }
 

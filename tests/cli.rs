@@ -235,7 +235,7 @@ fn snapshot_table_and_failures() {
         .config
         .replacen("secret_key = \"", "secret_key = \"WRONG", 1);
     let cfg = write_config("bad.toml", &bad);
-    let (code, out, _) = baltui(&[
+    let (code, out, err) = baltui(&[
         "--config",
         cfg.to_str().unwrap(),
         "snapshot",
@@ -243,6 +243,22 @@ fn snapshot_table_and_failures() {
         "json",
     ]);
     assert_eq!(code, 3);
+    assert!(!err.contains("WRONG"), "secret not on stderr");
+    let logs: String = std::fs::read_dir(tmpdir("log"))
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .collect();
+    assert!(
+        logs.contains("snapshot fetch failed"),
+        "the failure is logged: {logs}"
+    );
+    assert!(
+        logs.contains("credential read"),
+        "where credentials came from is logged"
+    );
+    for secret in ["WRONG", "sim-okx-main-secret", "sim-okx-main-pass"] {
+        assert!(!logs.contains(secret), "{secret} leaked into the log");
+    }
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["accounts"][0]["status"], "auth_failed");
     let e = v["accounts"][0]["error"].as_str().unwrap();

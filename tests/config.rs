@@ -166,3 +166,152 @@ fn inline_secret_in_readable_file_warns() {
     let e = Config::load(&dir.join("missing.toml")).unwrap_err();
     assert!(e.contains("missing.toml: cannot read config"), "{e}");
 }
+
+#[test]
+fn base_url_is_host_only() {
+    let e = err(&OK.replace(
+        "venue = \"okx\"",
+        "venue = \"okx\"\nbase_url = \"https://proxy.example/okx\"",
+    ));
+    assert!(
+        e.starts_with(
+            "cfg.toml:5: account \"a\": key `base_url`: expected only scheme, host and port"
+        ),
+        "{e}"
+    );
+    let c = Config::parse(
+        &OK.replace(
+            "venue = \"okx\"",
+            "venue = \"okx\"\nbase_url = \"https://eea.okx.com/\"",
+        ),
+        "x",
+    )
+    .unwrap();
+    assert_eq!(c.accounts[0].base_url, "https://eea.okx.com");
+}
+
+#[test]
+fn rate_group_for_okx_only() {
+    let c = Config::parse(&format!("{OK}rate_group = \"uid-1\"\n"), "cfg.toml").unwrap();
+    assert_eq!(c.accounts[0].rate_group.as_deref(), Some("uid-1"));
+    let e = err("[[account]]\nname = \"lp\"\nvenue = \"longport\"\nrate_group = \"x\"\n");
+    assert_eq!(
+        e,
+        "cfg.toml:4: account \"lp\": key `rate_group`: not a longport setting (see config.example.toml)"
+    );
+}
+
+const LP: &str = r#"
+[[account]]
+name = "lp-hk"
+venue = "longport"
+currency = "hkd"
+app_key = "k"
+app_secret = { env = "MY_LP_SECRET" }
+access_token = "t"
+"#;
+
+#[test]
+fn longport_account() {
+    let c = Config::parse(LP, "cfg.toml").unwrap();
+    let a = &c.accounts[0];
+    assert_eq!(a.venue, VenueKind::Longport);
+    assert_eq!(a.base_url, "https://openapi.longbridge.com");
+    match &a.credentials {
+        Credentials::Longport {
+            path,
+            currency,
+            app_secret,
+            ..
+        } => {
+            assert_eq!(path, "/v1/asset/account");
+            assert_eq!(currency.as_deref(), Some("HKD"));
+            assert_eq!(app_secret.describe(), "environment variable MY_LP_SECRET");
+        }
+        other => panic!("{other:?}"),
+    }
+    let legacy = LP.replace(
+        "currency = \"hkd\"",
+        "path = \"/v1/trade/asset/GetAccountCashInfo\"\nregion = \"cn\"",
+    );
+    let c = Config::parse(&legacy, "cfg.toml").unwrap();
+    assert_eq!(c.accounts[0].base_url, "https://openapi.longbridge.cn");
+    assert!(
+        matches!(&c.accounts[0].credentials, Credentials::Longport { path, .. } if path == "/v1/trade/asset/GetAccountCashInfo")
+    );
+}
+
+#[test]
+fn longport_bad_keys() {
+    let e = err(&LP.replace("\"hkd\"", "\"EUR\""));
+    assert_eq!(
+        e,
+        "cfg.toml:5: account \"lp-hk\": key `currency`: expected one of HKD, USD, CNH, got \"EUR\""
+    );
+    let e = err(&format!("{LP}api_key = \"x\"\n"));
+    assert_eq!(
+        e,
+        "cfg.toml:9: account \"lp-hk\": key `api_key`: not a longport setting (see config.example.toml)"
+    );
+    let e = err(&format!("{LP}region = \"mars\"\n"));
+    assert!(
+        e.contains("key `region`: expected \"global\" or \"cn\""),
+        "{e}"
+    );
+    let e = err(&format!("{LP}path = \"v1/asset/account?x=1\"\n"));
+    assert!(e.contains("key `path`: expected a path such as"), "{e}");
+    let e = err(&format!("{OK}app_key = \"x\"\n"));
+    assert!(e.contains("key `app_key`: not a okx setting"), "{e}");
+}
+
+#[test]
+fn longport_credentials_default_to_the_sdk_environment() {
+    // No credential keys: LONGBRIDGE_* first, then LONGPORT_* (as the SDKs do).
+    let c = Config::parse(
+        "[[account]]\nname = \"lp\"\nvenue = \"longport\"\n",
+        "cfg.toml",
+    )
+    .unwrap();
+    let Credentials::Longport {
+        app_key,
+        app_secret,
+        access_token,
+        ..
+    } = &c.accounts[0].credentials
+    else {
+        panic!()
+    };
+    assert_eq!(
+        app_key.describe(),
+        "environment variable LONGBRIDGE_APP_KEY or LONGPORT_APP_KEY"
+    );
+    assert_eq!(
+        app_secret.describe(),
+        "environment variable LONGBRIDGE_APP_SECRET or LONGPORT_APP_SECRET"
+    );
+    assert_eq!(
+        access_token.describe(),
+        "environment variable LONGBRIDGE_ACCESS_TOKEN or LONGPORT_ACCESS_TOKEN"
+    );
+    // Resolution order, on variable names no other test uses.
+    use baltui::secrets::SecretSource;
+    let chain = SecretSource::EnvChain(vec!["BALTUI_T_NEW".into(), "BALTUI_T_OLD".into()]);
+    // SAFETY: these variables are set and read only by this test.
+    unsafe { std::env::set_var("BALTUI_T_OLD", "old-value") };
+    let (v, from) = chain.resolve_from().unwrap();
+    assert_eq!(
+        (v.expose(), from.as_str()),
+        ("old-value", "environment variable BALTUI_T_OLD")
+    );
+    unsafe { std::env::set_var("BALTUI_T_NEW", "new-value") };
+    let (v, from) = chain.resolve_from().unwrap();
+    assert_eq!(
+        (v.expose(), from.as_str()),
+        ("new-value", "environment variable BALTUI_T_NEW")
+    );
+    let none = SecretSource::EnvChain(vec!["BALTUI_T_UNSET_A".into(), "BALTUI_T_UNSET_B".into()]);
+    assert_eq!(
+        none.resolve().unwrap_err(),
+        "none of the environment variables BALTUI_T_UNSET_A, BALTUI_T_UNSET_B is set"
+    );
+}

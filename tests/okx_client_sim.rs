@@ -57,6 +57,7 @@ fn client(sim: &Sim, s: Setup) -> OkxClient {
             passphrase: Secret::new(s.pass.unwrap_or(&a.passphrase)),
             demo_trading: true,
             currencies: s.currencies.iter().map(|c| c.to_string()).collect(),
+            rate_group: None,
         },
     )
 }

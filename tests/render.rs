@@ -43,6 +43,7 @@ fn okx_snapshot(at: DateTime<Utc>, ratio: &str) -> Snapshot {
             total_cash: None,
             buying_power: d("30000.1"),
             market_value: None,
+            ..Totals::default()
         },
         risk: Risk {
             margin_ratio: d(ratio),
@@ -80,6 +81,7 @@ fn okx_snapshot(at: DateTime<Utc>, ratio: &str) -> Snapshot {
                 ..CurrencyBalance::default()
             },
         ],
+        other_views: Vec::new(),
     }
 }
 
@@ -629,4 +631,22 @@ fn events_newest_first() {
         screen(&lines)
     );
     let _ = Severity::Ok;
+}
+
+#[test]
+fn extreme_negative_margin_ratio_is_shown_not_a_panic() {
+    // Below every threshold and too large to scale to a percentage: update()
+    // evaluates findings and render draws them; neither may panic.
+    let mut app = app_with(vec![spec("edge", VenueKind::Okx, false)]);
+    let at = now() - Duration::seconds(1);
+    poll(
+        &mut app,
+        0,
+        at,
+        Ok(okx_snapshot(at, &Decimal::MIN.to_string())),
+    );
+    app.tab = 1;
+    let lines = draw(&app, 200, 50);
+    assert_has(&lines, "CRITICAL");
+    assert_has(&lines, &format!("×{}", Decimal::MIN));
 }

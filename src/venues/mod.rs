@@ -14,6 +14,8 @@ use std::time::Duration;
 pub struct VenueError {
     pub venue: VenueKind,
     pub kind: ErrorKind,
+    /// The venue's request id (LongPort `x-trace-id`), for a support ticket.
+    pub trace_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -42,7 +44,16 @@ pub enum ErrorKind {
 
 impl VenueError {
     pub fn new(venue: VenueKind, kind: ErrorKind) -> Self {
-        VenueError { venue, kind }
+        VenueError {
+            venue,
+            kind,
+            trace_id: None,
+        }
+    }
+
+    pub fn with_trace_id(mut self, id: Option<String>) -> Self {
+        self.trace_id = id;
+        self
     }
 
     /// Class used by the scheduler and the status line.
@@ -64,6 +75,16 @@ pub enum ErrorClass {
 
 impl fmt::Display for VenueError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_kind(f)?;
+        if let Some(id) = &self.trace_id {
+            write!(f, " [trace id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl VenueError {
+    fn fmt_kind(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let v = self.venue.label();
         match &self.kind {
             ErrorKind::Network(d) => write!(f, "{v}: network error: {d}"),
@@ -122,6 +143,57 @@ pub fn decode<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// The error for a failing HTTP status whose body named no venue code.
+pub fn status_error(status: reqwest::StatusCode, body: &[u8]) -> ErrorKind {
+    let code = status.as_u16().to_string();
+    match status.as_u16() {
+        429 => ErrorKind::RateLimited {
+            code,
+            message: "HTTP 429 Too Many Requests".into(),
+        },
+        401 | 403 => ErrorKind::Auth {
+            code,
+            message: format!("HTTP {status}"),
+        },
+        s => ErrorKind::Http {
+            status: s,
+            excerpt: crate::decimal::excerpt(&String::from_utf8_lossy(body)),
+        },
+    }
+}
+
+/// Largest body read from a venue: a balance reply is a few KiB, and a broken
+/// proxy must not fill memory.
+pub const MAX_BODY: usize = 1 << 20;
+
+/// Read a response body, at most MAX_BODY bytes.
+pub async fn read_body(
+    venue: VenueKind,
+    mut resp: reqwest::Response,
+) -> Result<Vec<u8>, VenueError> {
+    let too_big = || {
+        VenueError::new(
+            venue,
+            ErrorKind::Decode {
+                path: "$".into(),
+                detail: format!("response body larger than {} KiB", MAX_BODY / 1024),
+                excerpt: String::new(),
+            },
+        )
+    };
+    if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(too_big());
+    }
+    let mut buf = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| transport_error(venue, &e))? {
+        if buf.len() + chunk.len() > MAX_BODY {
+            return Err(too_big());
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}
+
 /// Map a transport failure to an error kind (the URL is left out: it may carry ids).
 pub fn transport_error(venue: VenueKind, e: &reqwest::Error) -> VenueError {
     let kind = if e.is_timeout() {
@@ -145,6 +217,20 @@ pub struct RateBudget {
     limiter: leaky_bucket::RateLimiter,
     pub spacing: Duration,
     pub key_label: String,
+    /// Least time between two grants, whatever tokens are stored (LongPort
+    /// refuses two identical signed requests in one second).
+    min_gap: Duration,
+    last_grant: tokio::sync::Mutex<Option<tokio::time::Instant>>,
+}
+
+/// A venue's published limit for one budget key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limit {
+    /// Digest-based key: accounts with equal keys share one budget.
+    pub key: String,
+    pub requests: u32,
+    pub window: Duration,
+    pub min_gap: Duration,
 }
 
 impl RateBudget {
@@ -167,11 +253,31 @@ impl RateBudget {
                 .build(),
             spacing,
             key_label: key_label.into(),
+            min_gap: Duration::ZERO,
+            last_grant: tokio::sync::Mutex::new(None),
         })
+    }
+
+    /// A budget for `limit`, with its minimum gap.
+    pub fn for_limit(limit: &Limit, margin: f64) -> Arc<Self> {
+        let mut b = RateBudget::new(limit.key.clone(), limit.requests, limit.window, margin);
+        if let Some(b) = Arc::get_mut(&mut b) {
+            b.min_gap = limit.min_gap;
+        }
+        b
     }
 
     pub async fn acquire(&self) {
         self.limiter.acquire_one().await;
+        if self.min_gap.is_zero() {
+            return;
+        }
+        // Held across the sleep: grants leave one at a time, min_gap apart.
+        let mut last = self.last_grant.lock().await;
+        if let Some(at) = *last {
+            tokio::time::sleep_until(at + self.min_gap).await;
+        }
+        *last = Some(tokio::time::Instant::now());
     }
 }
 
@@ -190,12 +296,14 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
 /// A configured client for one account, whatever its venue.
 pub enum VenueClient {
     Okx(okx::OkxClient),
+    Longport(longport::LongportClient),
 }
 
 impl VenueClient {
     pub async fn fetch(&self) -> Result<Snapshot, VenueError> {
         match self {
             VenueClient::Okx(c) => c.fetch().await,
+            VenueClient::Longport(c) => c.fetch().await,
         }
     }
 
@@ -203,14 +311,34 @@ impl VenueClient {
     pub fn set_budget(&mut self, budget: Arc<RateBudget>) {
         match self {
             VenueClient::Okx(c) => c.set_budget(budget),
+            VenueClient::Longport(c) => c.set_budget(budget),
         }
     }
 
     pub fn venue(&self) -> VenueKind {
         match self {
             VenueClient::Okx(_) => VenueKind::Okx,
+            VenueClient::Longport(_) => VenueKind::Longport,
         }
     }
+}
+
+/// Clients for every account. Reading secrets can block (files, `pass` asking
+/// for a PIN), so it runs on the blocking pool, not on an async worker.
+pub async fn clients_for(
+    accounts: &[crate::config::AccountConfig],
+    timeout: Duration,
+) -> Result<Vec<VenueClient>, String> {
+    let accounts = accounts.to_vec();
+    tokio::task::spawn_blocking(move || {
+        let http = http_client(timeout);
+        accounts
+            .iter()
+            .map(|a| client_for(a, http.clone()))
+            .collect()
+    })
+    .await
+    .map_err(|e| format!("reading credentials failed: {e}"))?
 }
 
 /// Build the client for one configured account, resolving its secrets.
@@ -221,8 +349,18 @@ pub fn client_for(
 ) -> Result<VenueClient, String> {
     use crate::config::Credentials;
     let resolve = |src: &crate::secrets::SecretSource, key: &str| {
-        src.resolve()
-            .map_err(|e| format!("account \"{}\": key `{key}`: {e}", acc.name))
+        let (secret, from) = src
+            .resolve_from()
+            .map_err(|e| format!("account \"{}\": key `{key}`: {e}", acc.name))?;
+        if !secret.is_header_safe() {
+            return Err(format!(
+                "account \"{}\": key `{key}`: the value from {from} has characters an HTTP header cannot carry (a stray newline or control character?)",
+                acc.name
+            ));
+        }
+        // Where each credential came from, never its value.
+        tracing::info!(account = %acc.name, key, source = %from, "credential read");
+        Ok::<_, String>(secret)
     };
     match &acc.credentials {
         Credentials::Okx {
@@ -238,6 +376,24 @@ pub fn client_for(
                 passphrase: resolve(passphrase, "passphrase")?,
                 demo_trading: acc.demo_trading,
                 currencies: acc.currencies.clone(),
+                rate_group: acc.rate_group.clone(),
+            },
+        ))),
+        Credentials::Longport {
+            app_key,
+            app_secret,
+            access_token,
+            path,
+            currency,
+        } => Ok(VenueClient::Longport(longport::LongportClient::new(
+            http,
+            longport::LongportSettings {
+                base_url: acc.base_url.clone(),
+                path: path.clone(),
+                currency: currency.clone(),
+                app_key: resolve(app_key, "app_key")?,
+                app_secret: resolve(app_secret, "app_secret")?,
+                access_token: resolve(access_token, "access_token")?,
             },
         ))),
     }
@@ -246,18 +402,27 @@ pub fn client_for(
 impl VenueClient {
     /// Which requests share one budget, and that budget's published limit.
     /// The key is a digest, so no credential is kept in it.
-    pub fn limit_key(&self) -> (String, u32, Duration) {
+    pub fn limit(&self) -> Limit {
         use sha2::Digest;
+        let digest = |s: String| hex::encode(&sha2::Sha256::digest(s.as_bytes())[..8]);
         match self {
-            VenueClient::Okx(c) => {
-                // OKX counts per user ID; an API key belongs to one user ID.
-                let d = sha2::Sha256::digest(format!("okx|{}", c.api_key_for_budget()).as_bytes());
-                (
-                    format!("okx:{}", hex::encode(&d[..8])),
-                    okx::LIMIT,
-                    okx::WINDOW,
-                )
-            }
+            // OKX counts per user ID; an API key belongs to one user ID.
+            VenueClient::Okx(c) => Limit {
+                key: format!("okx:{}", digest(format!("okx|{}", c.budget_identity()))),
+                requests: okx::LIMIT,
+                window: okx::WINDOW,
+                min_gap: Duration::ZERO,
+            },
+            // LongPort counts per securities account: one access token is one account.
+            VenueClient::Longport(c) => Limit {
+                key: format!(
+                    "longport:{}",
+                    digest(format!("longport|{}", c.token_for_budget()))
+                ),
+                requests: longport::LIMIT,
+                window: longport::WINDOW,
+                min_gap: longport::MIN_GAP,
+            },
         }
     }
 }

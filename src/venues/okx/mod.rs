@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 pub const BALANCE_PATH: &str = "/api/v5/account/balance";
 pub const TIME_PATH: &str = "/api/v5/public/time";
 pub const DEFAULT_BASE_URL: &str = "https://www.okx.com";
+/// A server clock further off than this is not believed (a broken reply, not skew).
+pub const MAX_CLOCK_OFFSET_MS: i64 = 86_400_000;
 /// Published: 10 requests per 2 s per user ID.
 pub const LIMIT: u32 = 10;
 pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(2);
@@ -26,6 +28,8 @@ pub struct OkxSettings {
     pub passphrase: Secret,
     pub demo_trading: bool,
     pub currencies: Vec<String>,
+    /// Shared-budget group (one OKX user ID), instead of the API key.
+    pub rate_group: Option<String>,
 }
 
 pub struct OkxClient {
@@ -74,9 +78,13 @@ impl OkxClient {
         }
     }
 
-    /// Only for deriving the budget key digest; never printed.
-    pub(crate) fn api_key_for_budget(&self) -> &str {
-        self.s.api_key.expose()
+    /// What the budget key is derived from (as a digest; never printed):
+    /// the configured rate group, else the API key.
+    pub(crate) fn budget_identity(&self) -> String {
+        match &self.s.rate_group {
+            Some(g) => format!("group|{g}"),
+            None => format!("key|{}", self.s.api_key.expose()),
+        }
     }
 
     pub fn clock_offset_ms(&self) -> i64 {
@@ -102,7 +110,10 @@ impl OkxClient {
             b.acquire().await;
         }
         let target = self.target();
-        let now = Utc::now() + chrono::Duration::milliseconds(self.clock_offset_ms());
+        // The offset is bounded when measured, so this cannot overflow; stay safe anyway.
+        let now = Utc::now()
+            .checked_add_signed(chrono::Duration::milliseconds(self.clock_offset_ms()))
+            .unwrap_or_else(Utc::now);
         let ts = sign::timestamp(now);
         let signature = sign::sign(self.s.secret_key.expose(), &ts, "GET", &target, "");
         let mut req = self
@@ -112,17 +123,17 @@ impl OkxClient {
                 self.s.base_url.trim_end_matches('/'),
                 target
             ))
-            .header("OK-ACCESS-KEY", self.s.api_key.expose())
+            .header("OK-ACCESS-KEY", self.s.api_key.header_value())
             .header("OK-ACCESS-SIGN", signature)
             .header("OK-ACCESS-TIMESTAMP", ts)
-            .header("OK-ACCESS-PASSPHRASE", self.s.passphrase.expose())
+            .header("OK-ACCESS-PASSPHRASE", self.s.passphrase.header_value())
             .header("accept", "application/json");
         if self.s.demo_trading {
             req = req.header("x-simulated-trading", "1");
         }
         let resp = req.send().await.map_err(|e| transport_error(V, &e))?;
         let status = resp.status();
-        let body = resp.bytes().await.map_err(|e| transport_error(V, &e))?;
+        let body = super::read_body(V, resp).await?;
         let fetched_at = Utc::now();
         check_envelope(status, &body)?;
         let env: wire::Envelope<wire::Balance> = decode(V, &body)?;
@@ -150,7 +161,7 @@ impl OkxClient {
             .await
             .map_err(|e| transport_error(V, &e))?;
         let status = resp.status();
-        let body = resp.bytes().await.map_err(|e| transport_error(V, &e))?;
+        let body = super::read_body(V, resp).await?;
         let received = Utc::now();
         check_envelope(status, &body)?;
         let env: wire::Envelope<wire::ServerTime> = decode(V, &body)?;
@@ -170,7 +181,21 @@ impl OkxClient {
             })?;
         // The server read its clock about halfway through the round trip.
         let local_mid = sent.timestamp_millis() + (received - sent).num_milliseconds() / 2;
-        let offset = server_ms - local_mid;
+        let offset = server_ms
+            .checked_sub(local_mid)
+            .filter(|o| o.abs() <= MAX_CLOCK_OFFSET_MS);
+        let Some(offset) = offset else {
+            return Err(VenueError::new(
+                V,
+                ErrorKind::Decode {
+                    path: "data[0].ts".into(),
+                    detail: format!(
+                        "server time {server_ms} ms is more than a day from this machine's clock"
+                    ),
+                    excerpt: crate::decimal::excerpt(&String::from_utf8_lossy(&body)),
+                },
+            ));
+        };
         self.clock_offset_ms.store(offset, Ordering::Relaxed);
         tracing::info!(offset_ms = offset, "okx clock offset measured");
         Ok(offset)
@@ -182,25 +207,9 @@ fn check_envelope(status: reqwest::StatusCode, body: &[u8]) -> Result<(), VenueE
     match serde_json::from_slice::<wire::ErrorEnvelope>(body) {
         Ok(e) if e.code != "0" => Err(VenueError::new(V, classify(&e.code, &e.msg))),
         Ok(_) if status.is_success() => Ok(()),
-        Ok(_) | Err(_) if !status.is_success() => Err(VenueError::new(
-            V,
-            if status.as_u16() == 429 {
-                ErrorKind::RateLimited {
-                    code: "429".into(),
-                    message: "HTTP 429".into(),
-                }
-            } else if status.as_u16() == 401 || status.as_u16() == 403 {
-                ErrorKind::Auth {
-                    code: status.as_u16().to_string(),
-                    message: "HTTP status".into(),
-                }
-            } else {
-                ErrorKind::Http {
-                    status: status.as_u16(),
-                    excerpt: crate::decimal::excerpt(&String::from_utf8_lossy(body)),
-                }
-            },
-        )),
+        Ok(_) | Err(_) if !status.is_success() => {
+            Err(VenueError::new(V, super::status_error(status, body)))
+        }
         // 2xx but not an envelope: let the full decode name the field.
         _ => Ok(()),
     }

@@ -31,6 +31,7 @@ pub fn normalize(b: &Balance, fetched_at: DateTime<Utc>) -> Snapshot {
             total_cash: None,
             buying_power: b.avail_eq,
             market_value: b.notional_usd,
+            ..Totals::default()
         },
         risk: Risk {
             level: None,
@@ -43,6 +44,7 @@ pub fn normalize(b: &Balance, fetched_at: DateTime<Utc>) -> Snapshot {
             indicators,
         },
         currencies,
+        other_views: Vec::new(),
     }
 }
 
@@ -98,6 +100,7 @@ fn currency(d: &Detail) -> CurrencyBalance {
         liabilities: d.liab,
         value_in_base: d.eq_usd,
         indicators,
+        ..CurrencyBalance::default()
     }
 }
 

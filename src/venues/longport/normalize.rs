@@ -1,0 +1,126 @@
+//! LongPort `list` items -> venue-neutral Snapshot.
+
+use super::wire::Item;
+use crate::model::{CurrencyBalance, Risk, RiskLevel, Snapshot, Totals, View};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+/// `risk_level` "0".."3" -> Safe/Medium/Warning/Danger. Anything else is a value
+/// the venue has not documented: an error (path and value) rather than a guess.
+pub fn risk_level(s: &str) -> Result<RiskLevel, String> {
+    match s.trim() {
+        "0" => Ok(RiskLevel::Safe),
+        "1" => Ok(RiskLevel::Medium),
+        "2" => Ok(RiskLevel::Warning),
+        "3" => Ok(RiskLevel::Danger),
+        other => Err(format!("expected a risk level 0-3, got {other:?}")),
+    }
+}
+
+/// net assets / maintenance margin, when both are known and maintenance > 0.
+pub fn margin_ratio(net_assets: Option<Decimal>, maintenance: Option<Decimal>) -> Option<Decimal> {
+    match (net_assets, maintenance) {
+        (Some(n), Some(m)) if m > Decimal::ZERO => n.checked_div(m),
+        _ => None,
+    }
+}
+
+fn view(item: &Item) -> Result<View, (String, String)> {
+    let level = match item.risk_level.as_deref() {
+        None => None,
+        Some(s) => Some(risk_level(s).map_err(|e| ("risk_level".to_string(), e))?),
+    };
+    Ok(View {
+        totals: Totals {
+            currency: item.currency.clone(),
+            net_assets: item.net_assets,
+            total_cash: item.total_cash,
+            buying_power: item.buy_power,
+            market_value: None,
+            max_finance: item.max_finance_amount,
+            remaining_finance: item.remaining_finance_amount,
+        },
+        risk: Risk {
+            level,
+            margin_ratio: margin_ratio(item.net_assets, item.maintenance_margin),
+            margin_call: item.margin_call,
+            initial_margin: item.init_margin,
+            maintenance_margin: item.maintenance_margin,
+            ..Risk::default()
+        },
+    })
+}
+
+fn rows(item: &Item) -> Vec<CurrencyBalance> {
+    item.cash_infos
+        .iter()
+        .map(|c| CurrencyBalance {
+            currency: c.currency.clone(),
+            // LongPort reports no per-currency cash balance, only its parts.
+            cash: None,
+            available: c.available_cash,
+            frozen: c.frozen_cash,
+            settling: c.settling_cash,
+            withdrawable: c.withdraw_cash,
+            frozen_fees: item
+                .frozen_transaction_fees
+                .iter()
+                .find(|f| f.currency == c.currency)
+                .and_then(|f| f.frozen_transaction_fee),
+            ..CurrencyBalance::default()
+        })
+        .collect()
+}
+
+/// The primary view is the item in `preferred` currency (the configured one),
+/// else the first. Rows of other items are added only where they differ from
+/// the primary's, marked with their view's currency, so nothing is hidden and
+/// nothing shows twice. Errors: (field path, what was wrong).
+pub fn normalize(
+    items: &[Item],
+    preferred: Option<&str>,
+    fetched_at: DateTime<Utc>,
+) -> Result<Snapshot, (String, String)> {
+    let primary = preferred
+        .and_then(|p| items.iter().position(|i| i.currency.as_deref() == Some(p)))
+        .unwrap_or(0);
+    let mut views = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        views.push(view(item).map_err(|(f, e)| (format!("data.list[{i}].{f}"), e))?);
+    }
+    if views.is_empty() {
+        return Err((
+            "data.list".into(),
+            "expected at least one account item, got none".into(),
+        ));
+    }
+    let main = views.remove(primary);
+    let mut currencies = rows(&items[primary]);
+    for (i, item) in items.iter().enumerate() {
+        if i == primary {
+            continue;
+        }
+        for mut r in rows(item) {
+            if !currencies
+                .iter()
+                .any(|c| c.currency == r.currency && same_amounts(c, &r))
+            {
+                r.view = item.currency.clone();
+                currencies.push(r);
+            }
+        }
+    }
+    Ok(Snapshot {
+        fetched_at,
+        venue_time: None,
+        totals: main.totals,
+        risk: main.risk,
+        currencies,
+        other_views: views,
+    })
+}
+
+fn same_amounts(a: &CurrencyBalance, b: &CurrencyBalance) -> bool {
+    (a.available, a.frozen, a.settling, a.withdrawable)
+        == (b.available, b.frozen, b.settling, b.withdrawable)
+}
