@@ -3,12 +3,14 @@
 //! inject faults. Used by `baltui --demo`, `baltui sim` and the tests.
 //!
 //! One server hosts every venue (their paths do not collide); each venue's
-//! handlers live in a sibling file (okx.rs; longport.rs / webull.rs later).
+//! handlers live in a sibling file (okx.rs, longport.rs; webull.rs later).
 
+mod longport;
 mod okx;
 pub mod scenario;
 mod state;
 
+pub use longport::{ACCOUNT_PATH as LONGPORT_PATH, LEGACY_PATH as LONGPORT_LEGACY_PATH};
 pub use state::SimState;
 
 use crate::model::VenueKind;
@@ -42,9 +44,33 @@ pub enum Scenario {
     Calm,
     /// Margin account whose ratio cycles 8 -> 1.2 -> 8 every 40 replies.
     MarginSwing,
+    /// LongPort: broker margin account whose `risk_level` walks
+    /// 0 -> 1 -> 2 -> 3 -> 2 -> 1 -> 0 every 40 replies (`margin_call` > 0 at 3).
+    RiskWalk,
+    /// LongPort: broker account at risk level 0, small drift.
+    BrokerCalm,
+    /// LongPort: as BrokerCalm, but every third reply has "" for `risk_level`,
+    /// `net_assets`, `init_margin`, `maintenance_margin` and `buy_power`.
+    BrokerBlanks,
+}
+
+impl Scenario {
+    /// Whether this scenario can be served for `venue`.
+    pub fn serves(self, venue: VenueKind) -> bool {
+        match self {
+            Scenario::Calm | Scenario::MarginSwing => venue == VenueKind::Okx,
+            Scenario::RiskWalk | Scenario::BrokerCalm | Scenario::BrokerBlanks => {
+                venue == VenueKind::Longport
+            }
+        }
+    }
 }
 
 /// One simulated account. The credentials are test values, not secrets.
+///
+/// The three credential fields are named after OKX's; for LongPort,
+/// `api_key` is the app key, `secret_key` the app secret and `passphrase`
+/// the access token. `api_key` identifies the account, so it must be unique.
 #[derive(Clone)]
 pub struct SimAccount {
     pub name: String,
@@ -53,6 +79,11 @@ pub struct SimAccount {
     pub secret_key: String,
     pub passphrase: String,
     pub scenario: Scenario,
+    /// LongPort only: the balance path this account is configured with.
+    /// None = the current `/v1/asset/account`; `Some(LONGPORT_LEGACY_PATH)` =
+    /// the legacy call. Both paths answer for every LongPort account; this
+    /// only decides what `config_toml()` writes. Must be None for OKX.
+    pub path: Option<String>,
 }
 
 impl std::fmt::Debug for SimAccount {
@@ -62,11 +93,14 @@ impl std::fmt::Debug for SimAccount {
             .field("name", &self.name)
             .field("venue", &self.venue)
             .field("scenario", &self.scenario)
+            .field("path", &self.path)
             .finish_non_exhaustive()
     }
 }
 
-/// The built-in demo set.
+/// The built-in demo set: OKX only, as long as this build's config cannot
+/// read `venue = "longport"` (the demo, `baltui sim` and their tests feed
+/// `config_toml()` to `Config::parse`). See `all_demo_accounts()`.
 pub fn demo_accounts() -> Vec<SimAccount> {
     let okx = |name: &str, scenario| SimAccount {
         name: name.into(),
@@ -75,11 +109,41 @@ pub fn demo_accounts() -> Vec<SimAccount> {
         secret_key: format!("sim-{name}-secret"),
         passphrase: format!("sim-{name}-pass"),
         scenario,
+        path: None,
     };
     vec![
         okx("okx-main", Scenario::Calm),
         okx("okx-margin", Scenario::MarginSwing),
     ]
+}
+
+/// The LongPort demo accounts: "lp-hk" (RiskWalk, current path) and
+/// "lp-legacy" (BrokerCalm, legacy path).
+pub fn longport_demo_accounts() -> Vec<SimAccount> {
+    let longport = |name: &str, scenario, path: Option<&str>| SimAccount {
+        name: name.into(),
+        venue: VenueKind::Longport,
+        api_key: format!("sim-{name}-app-key"),
+        secret_key: format!("sim-{name}-app-secret"),
+        passphrase: format!("sim-{name}-token"),
+        scenario,
+        path: path.map(String::from),
+    };
+    vec![
+        longport("lp-hk", Scenario::RiskWalk, None),
+        longport(
+            "lp-legacy",
+            Scenario::BrokerCalm,
+            Some(LONGPORT_LEGACY_PATH),
+        ),
+    ]
+}
+
+/// Every demo account: `demo_accounts()` then `longport_demo_accounts()`.
+pub fn all_demo_accounts() -> Vec<SimAccount> {
+    let mut all = demo_accounts();
+    all.extend(longport_demo_accounts());
+    all
 }
 
 /// A fault for the next balance requests of one key (checked after auth).
@@ -95,6 +159,8 @@ pub enum Fault {
     Malformed,
     /// The connection drops mid-body (Content-Length promises more).
     Truncated,
+    /// LongPort: HTTP 401, code 401003 "token expired". (OKX: 401, 50114.)
+    TokenExpired,
 }
 
 pub struct Sim {
@@ -120,13 +186,26 @@ impl Sim {
         }
         let mut keys = std::collections::HashSet::new();
         for a in &accounts {
-            if a.venue != VenueKind::Okx {
-                let msg = format!(
-                    "sim account {}: venue {} is not simulated yet",
-                    a.name,
+            let refuse = |why: String| {
+                let msg = format!("sim account {}: {why}", a.name);
+                Err(Error::new(ErrorKind::InvalidInput, msg))
+            };
+            match a.venue {
+                VenueKind::Okx | VenueKind::Longport => {}
+                other => return refuse(format!("venue {} is not simulated yet", other.as_str())),
+            }
+            if !a.scenario.serves(a.venue) {
+                return refuse(format!(
+                    "scenario {:?} is not available for {}",
+                    a.scenario,
                     a.venue.as_str()
-                );
-                return Err(Error::new(ErrorKind::InvalidInput, msg));
+                ));
+            }
+            match (a.venue, a.path.as_deref()) {
+                (_, None) => {}
+                (VenueKind::Longport, Some(p))
+                    if p == LONGPORT_PATH || p == LONGPORT_LEGACY_PATH => {}
+                (_, Some(p)) => return refuse(format!("path {p:?} is not simulated")),
             }
             if !keys.insert(a.api_key.as_str()) {
                 let msg = format!("sim account {}: API key used twice", a.name);
@@ -168,14 +247,29 @@ impl Sim {
         );
         for a in self.state.accounts() {
             out.push_str("\n[[account]]\n");
-            for (k, v) in [
+            let mut keys = vec![
                 ("name", a.name.as_str()),
                 ("venue", a.venue.as_str()),
                 ("base_url", base.as_str()),
-                ("api_key", a.api_key.as_str()),
-                ("secret_key", a.secret_key.as_str()),
-                ("passphrase", a.passphrase.as_str()),
-            ] {
+            ];
+            match a.venue {
+                VenueKind::Longport => {
+                    keys.extend([
+                        ("app_key", a.api_key.as_str()),
+                        ("app_secret", a.secret_key.as_str()),
+                        ("access_token", a.passphrase.as_str()),
+                    ]);
+                    if let Some(p) = a.path.as_deref().filter(|p| *p != LONGPORT_PATH) {
+                        keys.push(("path", p));
+                    }
+                }
+                _ => keys.extend([
+                    ("api_key", a.api_key.as_str()),
+                    ("secret_key", a.secret_key.as_str()),
+                    ("passphrase", a.passphrase.as_str()),
+                ]),
+            }
+            for (k, v) in keys {
                 out.push_str(&format!("{k} = {}\n", toml_string(v)));
             }
         }
@@ -205,12 +299,23 @@ impl Drop for Sim {
 }
 
 fn router(state: Arc<SimState>) -> Router {
-    okx::routes().fallback(not_found).with_state(state)
+    okx::routes()
+        .merge(longport::routes())
+        .fallback(not_found)
+        .with_state(state)
 }
 
-/// Unknown paths: 404 with an OKX-shaped body (the only venue so far).
-async fn not_found() -> axum::response::Response {
-    okx::error(axum::http::StatusCode::NOT_FOUND, "404", "Not Found")
+/// Unknown paths: 404 with a LongPort-shaped body under /v1/, else OKX-shaped.
+async fn not_found(
+    axum::extract::State(st): axum::extract::State<Arc<SimState>>,
+    uri: axum::http::Uri,
+) -> axum::response::Response {
+    let status = axum::http::StatusCode::NOT_FOUND;
+    if uri.path().starts_with("/v1/") {
+        longport::error(&st, status, 404001, "not found")
+    } else {
+        okx::error(status, "404", "Not Found")
+    }
 }
 
 /// A TOML string literal, escaped by the toml crate.
@@ -228,5 +333,110 @@ mod tests {
         let doc = format!("k = {}", toml_string(nasty));
         let v: toml::Value = toml::from_str(&doc).unwrap();
         assert_eq!(v["k"].as_str(), Some(nasty));
+    }
+
+    fn lp(name: &str, scenario: Scenario, path: Option<&str>) -> SimAccount {
+        SimAccount {
+            name: name.into(),
+            venue: VenueKind::Longport,
+            api_key: format!("{name}-k"),
+            secret_key: format!("{name}-s"),
+            passphrase: format!("{name}-t"),
+            scenario,
+            path: path.map(String::from),
+        }
+    }
+
+    async fn start(accounts: Vec<SimAccount>) -> std::io::Result<Sim> {
+        Sim::start(([127, 0, 0, 1], 0).into(), SimOptions::default(), accounts).await
+    }
+
+    #[tokio::test]
+    async fn start_refuses_what_it_cannot_serve() {
+        let mut okx_walk = lp("a", Scenario::RiskWalk, None);
+        okx_walk.venue = VenueKind::Okx;
+        let mut webull = lp("w", Scenario::BrokerCalm, None);
+        webull.venue = VenueKind::Webull;
+        let mut okx_path = demo_accounts().remove(0);
+        okx_path.path = Some(LONGPORT_PATH.into());
+        for bad in [
+            vec![okx_walk],
+            vec![webull],
+            vec![okx_path],
+            vec![lp("b", Scenario::MarginSwing, None)],
+            vec![lp("c", Scenario::Calm, None)],
+            vec![lp("d", Scenario::RiskWalk, Some("/v1/other"))],
+            vec![lp("e", Scenario::RiskWalk, None), {
+                let mut twin = lp("f", Scenario::BrokerCalm, None);
+                twin.api_key = "e-k".into();
+                twin
+            }],
+        ] {
+            let what = format!("{bad:?}");
+            assert!(start(bad).await.is_err(), "{what}");
+        }
+        let ok = start(vec![
+            lp("g", Scenario::RiskWalk, Some(LONGPORT_PATH)),
+            lp("h", Scenario::BrokerBlanks, Some(LONGPORT_LEGACY_PATH)),
+        ])
+        .await;
+        assert!(ok.is_ok());
+    }
+
+    #[tokio::test]
+    async fn config_toml_writes_longport_keys() {
+        let sim = start(all_demo_accounts()).await.unwrap();
+        let doc: toml::Value = toml::from_str(&sim.config_toml()).unwrap();
+        let accounts = doc["account"].as_array().unwrap();
+        let keys = |name: &str| {
+            let a = accounts
+                .iter()
+                .find(|a| a["name"].as_str() == Some(name))
+                .unwrap();
+            let mut k: Vec<&str> = a.as_table().unwrap().keys().map(String::as_str).collect();
+            k.sort_unstable();
+            (a.clone(), k)
+        };
+        let (hk, k) = keys("lp-hk");
+        assert_eq!(
+            k,
+            [
+                "access_token",
+                "app_key",
+                "app_secret",
+                "base_url",
+                "name",
+                "venue"
+            ]
+        );
+        assert_eq!(hk["venue"].as_str(), Some("longport"));
+        assert_eq!(hk["app_key"].as_str(), Some("sim-lp-hk-app-key"));
+        assert_eq!(hk["base_url"].as_str(), Some(sim.base_url().as_str()));
+        let (legacy, k) = keys("lp-legacy");
+        assert_eq!(
+            k,
+            [
+                "access_token",
+                "app_key",
+                "app_secret",
+                "base_url",
+                "name",
+                "path",
+                "venue"
+            ]
+        );
+        assert_eq!(legacy["path"].as_str(), Some(LONGPORT_LEGACY_PATH));
+        let (_, k) = keys("okx-main");
+        assert_eq!(
+            k,
+            [
+                "api_key",
+                "base_url",
+                "name",
+                "passphrase",
+                "secret_key",
+                "venue"
+            ]
+        );
     }
 }

@@ -66,7 +66,7 @@ async fn balance(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
         Err((code, msg)) => return error(StatusCode::UNAUTHORIZED, code, msg),
     };
     let key = account.api_key.as_str();
-    let fault = match st.admit(key, LIMIT as usize, WINDOW) {
+    let fault = match st.admit(key, LIMIT as usize, WINDOW, Duration::ZERO) {
         Admission::Ok => None,
         Admission::Limited => return rate_limited(&st),
         Admission::Fault(f) => Some(f),
@@ -103,6 +103,7 @@ async fn balance(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
         Some(Fault::Truncated) => {
             truncated(render(&st, &account, st.step_for(key), &ccys).to_string())
         }
+        Some(Fault::TokenExpired) => error(StatusCode::UNAUTHORIZED, "50114", "Invalid Authority"),
     }
 }
 
@@ -113,7 +114,7 @@ fn rate_limited(st: &SimState) -> Response {
 }
 
 /// Half the body, then the connection drops although Content-Length promised all.
-fn truncated(body: String) -> Response {
+pub(super) fn truncated(body: String) -> Response {
     let full = body.len();
     let half = Bytes::copy_from_slice(&body.as_bytes()[..full / 2]);
     let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(half) }).chain(

@@ -1,6 +1,6 @@
 //! Deterministic account drift, venue-neutral: a `Book` is a pure function of
-//! (seed, account name, scenario, step). Venue renderers (okx.rs, later
-//! longport.rs / webull.rs) turn a `Book` into their wire shape.
+//! (seed, account name, scenario, step). Venue renderers (okx.rs,
+//! longport.rs, later webull.rs) turn a `Book` into their wire shape.
 //!
 //! `step` counts replies served, not wall time, so tests are reproducible.
 
@@ -26,6 +26,8 @@ pub struct Holding {
     pub frp_type: u8,
     pub col_res: u8,
     pub auto_conversion: u8,
+    /// Cash awaiting settlement (a broker's `settling_cash`; may be negative).
+    pub settling: Decimal,
     /// Display scale for amounts of this currency.
     pub scale: u32,
 }
@@ -66,11 +68,33 @@ pub struct Margin {
     pub delta_neutral_status: u8,
 }
 
+/// A broker's account-level risk view (LongPort style), amounts in USD.
+/// Net assets, initial and maintenance margin are in `Book::margin`
+/// (`adj_eq`, `imr`, `mmr`, `ratio` = net assets / maintenance margin).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Risk {
+    /// 0 safe, 1 medium, 2 early warning, 3 danger (from `ratio`).
+    pub level: u8,
+    /// Margin called; > 0 exactly when `level` is 3.
+    pub margin_call: Decimal,
+    /// Market value of the securities held (part of net assets).
+    pub positions_usd: Decimal,
+    pub buy_power: Decimal,
+    pub max_finance: Decimal,
+    pub remaining_finance: Decimal,
+    /// Fees frozen for open orders, per currency (in that currency).
+    pub frozen_fees: Vec<(&'static str, Decimal)>,
+    /// The venue sent "" for the level and the margin figures this time.
+    pub blank: bool,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Book {
     pub step: u64,
     pub holdings: Vec<Holding>,
     pub margin: Option<Margin>,
+    /// Broker risk view; None for an exchange account.
+    pub risk: Option<Risk>,
 }
 
 impl Book {
@@ -101,6 +125,9 @@ pub fn book(seed: u64, account: &str, scenario: Scenario, step: u64) -> Book {
     match scenario {
         Scenario::Calm => calm(&n, step),
         Scenario::MarginSwing => margin_swing(&n, step),
+        Scenario::RiskWalk => risk_walk(&n, step),
+        Scenario::BrokerCalm => broker_calm(&n, step, false),
+        Scenario::BrokerBlanks => broker_calm(&n, step, step % 3 == 2),
     }
 }
 
@@ -124,6 +151,7 @@ fn holding(ccy: &'static str, cash: Decimal, price: Decimal, scale: u32) -> Hold
         frp_type: 0,
         col_res: 0,
         auto_conversion: 0,
+        settling: Decimal::ZERO,
         scale,
     }
 }
@@ -146,6 +174,7 @@ fn calm(n: &Noise, step: u64) -> Book {
         step,
         holdings: vec![usdt, btc, eth, okb],
         margin: None,
+        risk: None,
     }
 }
 
@@ -215,6 +244,7 @@ fn margin_swing(n: &Noise, step: u64) -> Book {
         step,
         holdings: vec![usdt, btc, eth],
         margin: None,
+        risk: None,
     };
     let adj_eq = book.adj_eq();
     // Choose mmr so that adj_eq / mmr is the target, then report the ratio
@@ -240,6 +270,139 @@ fn margin_swing(n: &Noise, step: u64) -> Book {
         delta_neutral_status: u8::from(bottom && phase >= half),
     });
     book
+}
+
+/// USD per unit of the broker currencies (fixed: the drift is in the amounts).
+pub const FX_USD: [(&str, &str); 3] = [("HKD", "0.1282"), ("USD", "1"), ("CNH", "0.1376")];
+
+/// USD per unit of `ccy` (HKD, USD, CNH); None for others.
+pub fn fx_usd(ccy: &str) -> Option<Decimal> {
+    FX_USD.iter().find(|(c, _)| *c == ccy).map(|(_, r)| dec(r))
+}
+
+/// Risk level from net assets / maintenance margin.
+pub fn level_of(ratio: Decimal) -> u8 {
+    if ratio >= dec("4") {
+        0
+    } else if ratio >= dec("3") {
+        1
+    } else if ratio >= dec("1.5") {
+        2
+    } else {
+        3
+    }
+}
+
+/// A securities margin account's cash: HKD financed (negative), USD positive
+/// with a negative `settling` (as in the vendor's example).
+fn broker_cash(n: &Noise, step: u64, hkd: Decimal) -> Vec<Holding> {
+    let bal = |k: u64| Decimal::ONE + n.smooth(k, step) * dec("0.002");
+    let mut h = holding("HKD", hkd, dec("0.1282"), 2);
+    h.frozen = dec("11579.13");
+    h.settling = (dec("20728.81") * bal(21)).round_dp(2);
+    let mut u = holding("USD", dec("19893.41") * bal(22), Decimal::ONE, 2);
+    u.frozen = dec("287.23");
+    u.settling = (dec("-2768.06") * bal(23)).round_dp(2);
+    vec![h, u]
+}
+
+/// Net assets, margins and risk for `target` = net assets / maintenance margin.
+fn broker_book(
+    step: u64,
+    holdings: Vec<Holding>,
+    positions_usd: Decimal,
+    target: Decimal,
+    blank: bool,
+) -> Book {
+    let cash_usd: Decimal = holdings.iter().map(|h| h.cash * h.price).sum();
+    let net = (cash_usd + positions_usd).round_dp(2);
+    // As in margin_swing: mmr from the target, then the ratio the rounded
+    // figures imply, so level, ratio and margin call stay consistent.
+    let mmr = (net / target).round_dp(2);
+    let ratio = if mmr.is_zero() {
+        Decimal::ZERO
+    } else {
+        (net / mmr).round_dp(4)
+    };
+    let level = level_of(ratio);
+    let imr = (mmr * dec("1.25")).round_dp(2);
+    let margin_call = if level == 3 {
+        (mmr * dec("1.5") - net).max(dec("0.01")).round_dp(2)
+    } else {
+        Decimal::ZERO
+    };
+    let borrowed: Decimal = holdings
+        .iter()
+        .filter(|h| h.cash < Decimal::ZERO)
+        .map(|h| -h.cash * h.price)
+        .sum();
+    let max_finance = dec("256410");
+    let fees = holdings
+        .iter()
+        .map(|h| (h.ccy, (h.frozen * dec("0.0013")).round_dp(2)))
+        .collect();
+    Book {
+        step,
+        holdings,
+        margin: Some(Margin {
+            adj_eq: net,
+            imr,
+            mmr,
+            ratio,
+            notional_usd: positions_usd,
+            upl: Decimal::ZERO,
+            delta_neutral_status: 0,
+        }),
+        risk: Some(Risk {
+            level,
+            margin_call,
+            positions_usd,
+            buy_power: ((net - imr).max(Decimal::ZERO) * dec("2")).round_dp(2),
+            max_finance,
+            remaining_finance: (max_finance - borrowed).max(Decimal::ZERO).round_dp(2),
+            frozen_fees: fees,
+            blank,
+        }),
+    }
+}
+
+/// Length of one RiskWalk cycle, in steps.
+pub const WALK_PERIOD: u64 = 40;
+
+/// Broker margin account whose net assets / maintenance margin follows
+/// 1.2 + 6.8 * s^2 (s = |phase - 20| / 20, as MarginSwing), so its risk level
+/// walks 0 -> 1 -> 2 -> 3 -> 2 -> 1 -> 0 every 40 replies; the market falls
+/// with it (positions at 80% at the bottom).
+fn risk_walk(n: &Noise, step: u64) -> Book {
+    let phase = step % WALK_PERIOD;
+    let half = WALK_PERIOD / 2;
+    let s = Decimal::from(phase.abs_diff(half)) / Decimal::from(half);
+    let target = dec("1.2") + dec("6.8") * s * s + n.at(20, step) * dec("0.03");
+    let fall = dec("0.8") + dec("0.2") * s * s;
+    let positions =
+        (dec("61500") * fall * (Decimal::ONE + n.at(24, step) * dec("0.002"))).round_dp(2);
+    broker_book(
+        step,
+        broker_cash(n, step, dec("-97592.30")),
+        positions,
+        target,
+        false,
+    )
+}
+
+/// Broker account at risk level 0 with small drift; `blank` = this reply has
+/// "" for the level and the margin figures (as LongPort sometimes sends).
+fn broker_calm(n: &Noise, step: u64, blank: bool) -> Book {
+    let px = |k: u64| Decimal::ONE + n.smooth(k, step) * dec("0.01");
+    let positions = (dec("42000") * px(25)).round_dp(2);
+    let target = dec("12") + n.smooth(26, step) * dec("0.5");
+    broker_book(
+        step,
+        broker_cash(n, step, dec("45210.55")),
+        positions,
+        target,
+        blank,
+    )
 }
 
 /// Stable hash noise (std's hasher is not stable across Rust versions).
@@ -315,5 +478,64 @@ mod tests {
         assert!(ratios[0] > dec("7.5"));
         assert!(ratios.iter().filter(|r| **r < dec("1.5")).count() >= 5);
         assert!(ratios.iter().filter(|r| **r > dec("3")).count() >= 15);
+    }
+
+    #[test]
+    fn risk_walk_goes_0_to_3_and_back_consistently() {
+        let levels: Vec<u8> = (0..WALK_PERIOD)
+            .map(|st| {
+                let b = book(1, "lp", Scenario::RiskWalk, st);
+                let m = b.margin.clone().unwrap_or_else(|| panic!("margin at {st}"));
+                let r = b.risk.clone().unwrap_or_else(|| panic!("risk at {st}"));
+                assert!(!r.blank);
+                assert_eq!(r.level, level_of(m.ratio), "step {st}");
+                assert!((m.adj_eq / m.mmr - m.ratio).abs() < dec("0.001"));
+                match r.level {
+                    3 => {
+                        assert!(m.ratio < dec("1.5"), "step {st}: {}", m.ratio);
+                        assert!(r.margin_call > Decimal::ZERO, "step {st}");
+                    }
+                    2 => assert!(m.ratio < dec("3"), "step {st}: {}", m.ratio),
+                    _ => {}
+                }
+                if r.level < 3 {
+                    assert_eq!(r.margin_call, Decimal::ZERO, "step {st}");
+                }
+                assert!(m.imr > m.mmr);
+                // The vendor example's negative settling cash on USD.
+                let usd = b.holdings.iter().find(|h| h.ccy == "USD");
+                assert!(usd.is_some_and(|h| h.settling < Decimal::ZERO));
+                r.level
+            })
+            .collect();
+        assert_eq!(levels[0], 0);
+        assert_eq!(levels[(WALK_PERIOD / 2) as usize], 3);
+        assert_eq!(levels[WALK_PERIOD as usize - 1], 0);
+        // A walk: one level at a time, up to 3 then back down.
+        assert!(
+            levels.windows(2).all(|w| w[0].abs_diff(w[1]) <= 1),
+            "{levels:?}"
+        );
+        for l in 0..=3u8 {
+            assert!(levels.contains(&l), "level {l} in {levels:?}");
+        }
+        let top = levels.iter().position(|l| *l == 3).unwrap_or(0);
+        assert!(levels[..top].windows(2).all(|w| w[0] <= w[1]), "{levels:?}");
+        let again: Vec<u8> = (WALK_PERIOD..2 * WALK_PERIOD)
+            .filter_map(|st| book(1, "lp", Scenario::RiskWalk, st).risk.map(|r| r.level))
+            .collect();
+        assert_eq!(levels, again, "the next cycle walks the same way");
+    }
+
+    #[test]
+    fn broker_calm_stays_safe_and_blanks_only_when_asked() {
+        for st in 0..30 {
+            let calm = book(3, "c", Scenario::BrokerCalm, st);
+            let r = calm.risk.clone().unwrap_or_else(|| panic!("risk at {st}"));
+            assert_eq!((r.level, r.blank), (0, false), "step {st}");
+            assert_eq!(r.margin_call, Decimal::ZERO);
+            let blanks = book(3, "c", Scenario::BrokerBlanks, st);
+            assert_eq!(blanks.risk.map(|r| r.blank), Some(st % 3 == 2));
+        }
     }
 }

@@ -16,6 +16,7 @@ pub struct SimState {
     requests: AtomicU64,
     violations: AtomicU64,
     clock_offset_ms: AtomicI64,
+    traces: AtomicU64,
 }
 
 struct Slot {
@@ -26,7 +27,13 @@ struct Slot {
     /// Arrival times of accepted requests within the current window.
     window: VecDeque<Instant>,
     faults: VecDeque<(Fault, u32)>,
+    /// Signatures of recent authenticated requests (duplicate detection).
+    seen: VecDeque<(Instant, String)>,
 }
+
+/// How long a signature is remembered for duplicate detection: longer than
+/// any timestamp the skew check lets through.
+const SEEN_FOR: Duration = Duration::from_secs(90);
 
 /// What an authenticated request is allowed to do next.
 pub(crate) enum Admission {
@@ -48,6 +55,7 @@ impl SimState {
                     step: 0,
                     window: VecDeque::new(),
                     faults: VecDeque::new(),
+                    seen: VecDeque::new(),
                 };
                 (slot.account.api_key.clone(), slot)
             })
@@ -59,7 +67,37 @@ impl SimState {
             requests: AtomicU64::new(0),
             violations: AtomicU64::new(0),
             clock_offset_ms: AtomicI64::new(0),
+            traces: AtomicU64::new(0),
         }
+    }
+
+    /// A fresh trace id for a response header.
+    pub(crate) fn next_trace(&self) -> String {
+        let n = self.traces.fetch_add(1, Ordering::Relaxed) + 1;
+        format!("sim-{:016x}", n)
+    }
+
+    /// Remember an authenticated request's signature; true (and a violation)
+    /// if the same signature was already seen: a byte-identical request.
+    pub(crate) fn duplicate(&self, api_key: &str, signature: &str) -> bool {
+        let now = Instant::now();
+        let mut map = self.lock();
+        let Some(slot) = map.get_mut(api_key) else {
+            return false;
+        };
+        while slot
+            .seen
+            .front()
+            .is_some_and(|(t, _)| now.duration_since(*t) >= SEEN_FOR)
+        {
+            slot.seen.pop_front();
+        }
+        if slot.seen.iter().any(|(_, s)| s == signature) {
+            self.violations.fetch_add(1, Ordering::Relaxed);
+            return true;
+        }
+        slot.seen.push_back((now, signature.to_string()));
+        false
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Slot>> {
@@ -130,7 +168,14 @@ impl SimState {
     /// recorded, so a client that overshoots is refused only while it is
     /// really over the limit and gets access back as soon as its oldest
     /// accepted request ages out (refusals do not extend the window).
-    pub(crate) fn admit(&self, api_key: &str, limit: usize, window: Duration) -> Admission {
+    /// A request less than `min_gap` after the last accepted one is refused too.
+    pub(crate) fn admit(
+        &self,
+        api_key: &str,
+        limit: usize,
+        window: Duration,
+        min_gap: Duration,
+    ) -> Admission {
         let now = Instant::now();
         let mut map = self.lock();
         let Some(slot) = map.get_mut(api_key) else {
@@ -143,7 +188,11 @@ impl SimState {
         {
             slot.window.pop_front();
         }
-        if slot.window.len() >= limit {
+        let too_soon = slot
+            .window
+            .back()
+            .is_some_and(|t| now.duration_since(*t) < min_gap);
+        if slot.window.len() >= limit || too_soon {
             self.violations.fetch_add(1, Ordering::Relaxed);
             return Admission::Limited;
         }

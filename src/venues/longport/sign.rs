@@ -52,9 +52,19 @@ mod tests {
     const TOKEN: &str = "test-access-token";
     const TS: &str = "1700000000";
 
+    /// method, path, raw query, body, SHA1(canonical), signature.
+    type Row<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        Option<&'a [u8]>,
+        &'a str,
+        &'a str,
+    );
+
     #[test]
     fn known_answers_from_protocols_md() {
-        let rows: [(&str, &str, &str, Option<&[u8]>, &str, &str); 4] = [
+        let rows: [Row; 4] = [
             (
                 "GET",
                 "/v1/asset/account",
