@@ -5,7 +5,7 @@
 use baltui::model::VenueKind;
 use baltui::sim::{
     Fault, LONGPORT_LEGACY_PATH, LONGPORT_PATH, Scenario, Sim, SimAccount, SimOptions,
-    all_demo_accounts,
+    demo_accounts,
 };
 use baltui::venues::longport::sign;
 use serde_json::Value;
@@ -26,7 +26,7 @@ async fn start(seed: u64, accounts: Vec<SimAccount>) -> Sim {
 }
 
 fn demo(name: &str) -> SimAccount {
-    all_demo_accounts()
+    demo_accounts()
         .into_iter()
         .find(|a| a.name == name)
         .unwrap()
@@ -143,7 +143,7 @@ impl Seconds {
 #[tokio::test]
 async fn current_path_returns_the_documented_shape() {
     let secs = Seconds::new();
-    let sim = start(42, all_demo_accounts()).await;
+    let sim = start(42, demo_accounts()).await;
     let a = demo("lp-hk");
     let r = Get::new(&a, LONGPORT_PATH, "").send(&sim).await;
     assert_eq!(r.status, 200, "{}", r.text);
@@ -214,7 +214,7 @@ async fn current_path_returns_the_documented_shape() {
 #[tokio::test]
 async fn legacy_path_returns_the_legacy_shape() {
     let secs = Seconds::new();
-    let sim = start(42, all_demo_accounts()).await;
+    let sim = start(42, demo_accounts()).await;
     let a = demo("lp-legacy");
     assert_eq!(a.path.as_deref(), Some(LONGPORT_LEGACY_PATH));
     let r = Get::new(&a, LONGPORT_LEGACY_PATH, "").send(&sim).await;
@@ -248,7 +248,7 @@ async fn legacy_path_returns_the_legacy_shape() {
 #[tokio::test]
 async fn auth_failures_use_longport_codes() {
     let secs = Seconds::new();
-    let sim = start(42, all_demo_accounts()).await;
+    let sim = start(42, demo_accounts()).await;
     let a = demo("lp-hk");
     let mut g = Get::new(&a, LONGPORT_PATH, "");
     g.secret = "wrong-secret";
@@ -308,7 +308,7 @@ async fn auth_failures_use_longport_codes() {
 
 #[tokio::test]
 async fn a_duplicate_request_in_the_same_second_is_refused_and_counted() {
-    let sim = start(42, all_demo_accounts()).await;
+    let sim = start(42, demo_accounts()).await;
     let a = demo("lp-hk");
     let g = Get::new(&a, LONGPORT_PATH, "currency=USD");
     assert_eq!(g.send(&sim).await.status, 200);
@@ -326,7 +326,7 @@ async fn a_duplicate_request_in_the_same_second_is_refused_and_counted() {
 
 #[tokio::test]
 async fn thirty_per_thirty_seconds_then_429002() {
-    let sim = start(42, all_demo_accounts()).await;
+    let sim = start(42, demo_accounts()).await;
     let a = demo("lp-hk");
     let http = reqwest::Client::new();
     let mut statuses = Vec::new();
@@ -348,7 +348,7 @@ async fn thirty_per_thirty_seconds_then_429002() {
 
 #[tokio::test]
 async fn two_calls_within_20_ms_are_too_fast() {
-    let sim = start(42, all_demo_accounts()).await;
+    let sim = start(42, demo_accounts()).await;
     let a = demo("lp-hk");
     let mut g1 = Get::new(&a, LONGPORT_PATH, "currency=HKD");
     let mut g2 = Get::new(&a, LONGPORT_PATH, "currency=USD");
@@ -540,7 +540,7 @@ async fn blanks_only_when_the_scenario_asks() {
     assert!(blank_seen);
     // The demo accounts never send blanks.
     assert!(
-        all_demo_accounts()
+        demo_accounts()
             .iter()
             .all(|a| a.scenario != Scenario::BrokerBlanks)
     );

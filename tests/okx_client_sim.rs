@@ -2,7 +2,7 @@
 
 use baltui::model::Snapshot;
 use baltui::secrets::Secret;
-use baltui::sim::{Fault, Scenario, Sim, SimAccount, SimOptions, demo_accounts};
+use baltui::sim::{Fault, Scenario, Sim, SimAccount, SimOptions, okx_demo_accounts};
 use baltui::venues::okx::{BALANCE_PATH, OkxClient, OkxSettings, sign};
 use baltui::venues::{ErrorKind, http_client};
 use rust_decimal::Decimal;
@@ -12,13 +12,13 @@ const MAIN_KEY: &str = "sim-okx-main-key";
 const MARGIN_KEY: &str = "sim-okx-margin-key";
 
 async fn start(opts: SimOptions) -> Sim {
-    Sim::start("127.0.0.1:0".parse().unwrap(), opts, demo_accounts())
+    Sim::start("127.0.0.1:0".parse().unwrap(), opts, okx_demo_accounts())
         .await
         .unwrap()
 }
 
 fn account(name: &str) -> SimAccount {
-    demo_accounts()
+    okx_demo_accounts()
         .into_iter()
         .find(|a| a.name == name)
         .unwrap()
@@ -378,7 +378,7 @@ async fn config_toml_is_valid_and_complete() {
         "secret_key",
         "passphrase",
     ];
-    for (acc, want) in accounts.iter().zip(demo_accounts()) {
+    for (acc, want) in accounts.iter().zip(okx_demo_accounts()) {
         let t = acc.as_table().unwrap();
         let mut got: Vec<&str> = t.keys().map(String::as_str).collect();
         got.sort_unstable();
@@ -477,11 +477,11 @@ async fn raw_protocol_details() {
 async fn start_refuses_non_loopback_and_other_venues() {
     let any = "0.0.0.0:0".parse().unwrap();
     assert!(
-        Sim::start(any, SimOptions::default(), demo_accounts())
+        Sim::start(any, SimOptions::default(), okx_demo_accounts())
             .await
             .is_err()
     );
-    let mut accts = demo_accounts();
+    let mut accts = okx_demo_accounts();
     accts[0].venue = baltui::model::VenueKind::Webull;
     accts[0].scenario = Scenario::Calm;
     assert!(

@@ -83,7 +83,8 @@ async fn balances_arrive_for_every_account() {
             "{} has currencies",
             c.accounts[i].name
         );
-        assert!(s.totals.net_assets.is_some());
+        // The legacy LongPort call has no net assets; every account has some total.
+        assert!(s.totals.net_assets.is_some() || s.totals.total_cash.is_some());
     }
     set.shutdown();
     assert_eq!(sim.state.violations(), 0);

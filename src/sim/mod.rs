@@ -98,10 +98,8 @@ impl std::fmt::Debug for SimAccount {
     }
 }
 
-/// The built-in demo set: OKX only, as long as this build's config cannot
-/// read `venue = "longport"` (the demo, `baltui sim` and their tests feed
-/// `config_toml()` to `Config::parse`). See `all_demo_accounts()`.
-pub fn demo_accounts() -> Vec<SimAccount> {
+/// The OKX part of the demo set (OKX-only tests use it).
+pub fn okx_demo_accounts() -> Vec<SimAccount> {
     let okx = |name: &str, scenario| SimAccount {
         name: name.into(),
         venue: VenueKind::Okx,
@@ -139,9 +137,9 @@ pub fn longport_demo_accounts() -> Vec<SimAccount> {
     ]
 }
 
-/// Every demo account: `demo_accounts()` then `longport_demo_accounts()`.
-pub fn all_demo_accounts() -> Vec<SimAccount> {
-    let mut all = demo_accounts();
+/// Every demo account: `okx_demo_accounts()` then `longport_demo_accounts()`.
+pub fn demo_accounts() -> Vec<SimAccount> {
+    let mut all = okx_demo_accounts();
     all.extend(longport_demo_accounts());
     all
 }
@@ -385,7 +383,7 @@ mod tests {
 
     #[tokio::test]
     async fn config_toml_writes_longport_keys() {
-        let sim = start(all_demo_accounts()).await.unwrap();
+        let sim = start(demo_accounts()).await.unwrap();
         let doc: toml::Value = toml::from_str(&sim.config_toml()).unwrap();
         let accounts = doc["account"].as_array().unwrap();
         let keys = |name: &str| {
