@@ -95,10 +95,10 @@ pub struct Totals {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RiskLevel {
-    Safe,
-    Medium,
-    Warning,
-    Danger,
+    Safe = 0,
+    Medium = 1,
+    Warning = 2,
+    Danger = 3,
 }
 
 /// A venue-specific risk signal, kept by name so the risk pane can show it.

@@ -21,7 +21,15 @@ passphrase = "p"
 fn shipped_example_parses() {
     let text = include_str!("../config.example.toml");
     let c = Config::parse(text, "config.example.toml").unwrap();
-    assert_eq!(c.accounts.len(), 1);
+    assert_eq!(c.accounts.len(), 2);
+    let lp = &c.accounts[1];
+    assert_eq!((lp.name.as_str(), lp.venue), ("lp-hk", VenueKind::Longport));
+    assert_eq!(lp.base_url, "https://openapi.longbridge.com");
+    assert_eq!(lp.poll_interval, Duration::from_secs(10));
+    assert!(
+        matches!(&lp.credentials, Credentials::Longport { currency: Some(c), path, .. }
+        if c == "HKD" && path == "/v1/asset/account")
+    );
     let a = &c.accounts[0];
     assert_eq!(a.name, "okx-main");
     assert_eq!(a.venue, VenueKind::Okx);

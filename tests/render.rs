@@ -4,7 +4,7 @@
 use baltui::app::{AccountSpec, App, Msg};
 use baltui::health::{Severity, Thresholds};
 use baltui::keymap::BINDINGS;
-use baltui::model::{CurrencyBalance, Indicator, Risk, Snapshot, Totals, VenueKind};
+use baltui::model::{CurrencyBalance, Indicator, Risk, RiskLevel, Snapshot, Totals, VenueKind};
 use baltui::theme::Theme;
 use baltui::ui;
 use baltui::venues::{ErrorKind, VenueError};
@@ -649,4 +649,119 @@ fn extreme_negative_margin_ratio_is_shown_not_a_panic() {
     let lines = draw(&app, 200, 50);
     assert_has(&lines, "CRITICAL");
     assert_has(&lines, &format!("×{}", Decimal::MIN));
+}
+
+/// Shaped like a normalized LongPort answer with two account-currency views.
+fn longport_snapshot(at: DateTime<Utc>, level: RiskLevel, margin_call: &str) -> Snapshot {
+    use baltui::model::View;
+    let risk = |ccy_net: &str, mm: &str| Risk {
+        level: Some(level),
+        margin_call: d(margin_call),
+        initial_margin: d("150000"),
+        maintenance_margin: d(mm),
+        margin_ratio: d(ccy_net)
+            .unwrap()
+            .checked_div(d(mm).unwrap())
+            .map(|r| r.round_dp(4)),
+        ..Risk::default()
+    };
+    Snapshot {
+        fetched_at: at,
+        venue_time: None,
+        totals: Totals {
+            currency: Some("HKD".into()),
+            net_assets: d("240000.50"),
+            total_cash: d("175907.72"),
+            buying_power: d("1759070.12"),
+            ..Totals::default()
+        },
+        risk: risk("240000.50", "50000"),
+        currencies: vec![
+            CurrencyBalance {
+                currency: "HKD".into(),
+                available: d("195902.37"),
+                frozen: d("11579.13"),
+                settling: d("20728.81"),
+                withdrawable: d("97592.30"),
+                ..CurrencyBalance::default()
+            },
+            CurrencyBalance {
+                currency: "USD".into(),
+                available: d("19989.74"),
+                frozen: d("287.23"),
+                settling: d("-276806.51"),
+                withdrawable: d("19989.74"),
+                ..CurrencyBalance::default()
+            },
+        ],
+        other_views: vec![View {
+            totals: Totals {
+                currency: Some("USD".into()),
+                net_assets: d("30769.29"),
+                total_cash: d("22552.27"),
+                ..Totals::default()
+            },
+            risk: risk("30769.29", "6410.25"),
+        }],
+    }
+}
+
+#[test]
+fn longport_tab_in_each_risk_level() {
+    let cases = [
+        (RiskLevel::Safe, "0", "0 of 3 safe", None),
+        (RiskLevel::Medium, "0", "1 of 3 medium risk", None),
+        (
+            RiskLevel::Warning,
+            "0",
+            "2 of 3 early warning",
+            Some("WARN"),
+        ),
+        (
+            RiskLevel::Danger,
+            "2598051.50",
+            "3 of 3 danger",
+            Some("CRITICAL"),
+        ),
+    ];
+    for (level, call, words, badge) in cases {
+        let mut app = app_with(vec![spec("lp-hk", VenueKind::Longport, false)]);
+        let at = now() - Duration::seconds(2);
+        poll(&mut app, 0, at, Ok(longport_snapshot(at, level, call)));
+        let lines = draw(&app, 160, 40);
+        let title = line_with(&lines, "lp-hk · LongPort");
+        assert!(
+            title.contains("LIVE") && title.contains("updated 2s ago"),
+            "{title}"
+        );
+        let risk = lines.iter().find(|l| l.starts_with("risk level ")).unwrap();
+        assert!(risk.contains(words), "{words}: {risk}");
+        assert!(risk.contains("margin call"), "{risk}");
+        match badge {
+            None => assert_has(&lines, "no findings"),
+            Some(word) => {
+                assert_has(&lines, &format!("{word:<8} venue risk level"));
+                // The tab label carries the account's worst severity symbol.
+                let symbol = if word == "CRITICAL" {
+                    "✖ lp-hk"
+                } else {
+                    "▲ lp-hk"
+                };
+                assert!(line_with(&lines, "All").contains(symbol), "{symbol}");
+            }
+        }
+        if level == RiskLevel::Danger {
+            assert_has(&lines, "margin call of 2598051.50 HKD");
+            assert!(risk.contains("margin call 2598051.50"), "{risk}");
+        }
+        // Cash is not reported per currency by LongPort: a dash, not 0.
+        let usd = line_with(&lines, "  USD ");
+        assert!(
+            usd.contains("—") && usd.contains("-276806.51") && usd.contains("19989.74"),
+            "{usd}"
+        );
+        // The USD account view is on screen too.
+        let totals = line_with(&lines, "net assets 240000.50 HKD");
+        assert!(totals.contains("USD view: net 30769.29 USD"), "{totals}");
+    }
 }

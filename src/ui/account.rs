@@ -265,9 +265,14 @@ fn balances(
                 })
                 .map(|f| f.severity)
                 .max();
+            // A row from another account-currency view says which (LongPort).
+            let name = match &c.view {
+                Some(v) => format!("{} ({v} view)", c.currency),
+                None => c.currency.clone(),
+            };
             let label = match worst {
-                Some(s) => format!("{} {}", s.symbol(), c.currency),
-                None => format!("  {}", c.currency),
+                Some(s) => format!("{} {name}", s.symbol()),
+                None => format!("  {name}"),
             };
             (label, worst, cells(c).map(|v| format::amount(v, p)))
         })
@@ -413,20 +418,30 @@ fn summary(
 
     let tot = &snap.totals;
     let ccy = tot.currency.as_deref();
-    let totals = Line::from(vec![
+    let mut totals = vec![
         label("net assets "),
         value(format::amount_ccy(tot.net_assets, ccy, p), None),
         label("  cash "),
         value(format::amount(tot.total_cash, p), None),
         label("  buying power "),
         value(format::amount(tot.buying_power, p), None),
-    ]);
+    ];
+    // The same account in its other account currencies (LongPort).
+    for v in &snap.other_views {
+        let vc = v.totals.currency.as_deref();
+        totals.push(label(&format!("  · {} view: net ", vc.unwrap_or("other"))));
+        totals.push(value(format::amount_ccy(v.totals.net_assets, vc, p), None));
+        totals.push(label(" cash "));
+        totals.push(value(format::amount(v.totals.total_cash, p), None));
+    }
+    let totals = Line::from(totals);
 
     // Venue risk: level, margin call, indicators that are not "0".
     let mut risk_line = vec![label("risk level ")];
     risk_line.push(value(
-        risk.level
-            .map_or(format::ABSENT.to_string(), |l| format!("{l:?}")),
+        risk.level.map_or(format::ABSENT.to_string(), |l| {
+            format!("{} of 3 {}", l as u8, crate::health::level_word(l))
+        }),
         finding_for(acc, "risk_level"),
     ));
     if risk.margin_call.is_some() {

@@ -18,9 +18,11 @@ pub fn risk_level(s: &str) -> Result<RiskLevel, String> {
 }
 
 /// net assets / maintenance margin, when both are known and maintenance > 0.
+/// Derived by baltui, not sent by the venue: 4 places are plenty for a ratio
+/// compared with thresholds like 1.5 and 3.
 pub fn margin_ratio(net_assets: Option<Decimal>, maintenance: Option<Decimal>) -> Option<Decimal> {
     match (net_assets, maintenance) {
-        (Some(n), Some(m)) if m > Decimal::ZERO => n.checked_div(m),
+        (Some(n), Some(m)) if m > Decimal::ZERO => n.checked_div(m).map(|r| r.round_dp(4)),
         _ => None,
     }
 }

@@ -1,0 +1,226 @@
+//! The LongPort client and poller against the simulator over loopback.
+
+use baltui::app::Msg;
+use baltui::config::{Config, Credentials};
+use baltui::model::RiskLevel;
+use baltui::sim::{Fault, Sim, SimOptions, demo_accounts};
+use baltui::venues::{ErrorKind, VenueClient, client_for, http_client};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+
+async fn sim() -> Sim {
+    Sim::start(
+        ([127, 0, 0, 1], 0).into(),
+        SimOptions {
+            seed: 9,
+            ..SimOptions::default()
+        },
+        demo_accounts(),
+    )
+    .await
+    .unwrap()
+}
+
+/// The sim's LongPort accounts only ("lp-hk" current path, "lp-legacy").
+fn longport(text: &str) -> Config {
+    let mut c = Config::parse(text, "sim.toml").unwrap();
+    c.accounts
+        .retain(|a| a.venue == baltui::model::VenueKind::Longport);
+    c
+}
+
+fn app_key(name: &str) -> String {
+    demo_accounts()
+        .into_iter()
+        .find(|a| a.name == name)
+        .unwrap()
+        .api_key
+}
+
+fn clients(c: &Config) -> Vec<VenueClient> {
+    c.accounts
+        .iter()
+        .map(|a| client_for(a, http_client(Duration::from_secs(5))).unwrap())
+        .collect()
+}
+
+fn spawn(c: &Config) -> (baltui::poll::PollerSet, mpsc::Receiver<Msg>) {
+    let (tx, rx) = mpsc::channel(64);
+    let intervals = vec![Duration::from_secs(2); c.accounts.len()];
+    (baltui::poll::spawn(clients(c), &intervals, 0, tx), rx)
+}
+
+type Polled = (
+    chrono::DateTime<chrono::Utc>,
+    Option<chrono::DateTime<chrono::Utc>>,
+    Result<baltui::model::Snapshot, baltui::venues::VenueError>,
+);
+
+async fn next_for(rx: &mut mpsc::Receiver<Msg>, account: usize) -> Polled {
+    loop {
+        let m = timeout(Duration::from_secs(15), rx.recv())
+            .await
+            .expect("a poll within 15 s")
+            .unwrap();
+        if let Msg::Polled {
+            account: a,
+            at,
+            next_poll_at,
+            result,
+            ..
+        } = m
+            && a == account
+        {
+            return (at, next_poll_at, result);
+        }
+    }
+}
+
+#[tokio::test]
+async fn both_paths_normalize() {
+    let sim = sim().await;
+    let c = longport(&sim.config_toml());
+    assert_eq!(c.accounts.len(), 2);
+    let (set, mut rx) = spawn(&c);
+    let (_, next, r) = next_for(&mut rx, 0).await;
+    let s = r.unwrap();
+    assert!(next.is_some());
+    // Current path, no currency: one list item per account currency.
+    assert_eq!(s.totals.currency.as_deref(), Some("HKD"));
+    assert_eq!(s.other_views.len(), 1);
+    assert_eq!(s.other_views[0].totals.currency.as_deref(), Some("USD"));
+    assert_eq!(s.risk.level, Some(RiskLevel::Safe));
+    assert!(
+        s.risk.margin_ratio.is_some(),
+        "net assets / maintenance margin"
+    );
+    let usd = s.currencies.iter().find(|c| c.currency == "USD").unwrap();
+    assert!(
+        usd.settling.unwrap() < rust_decimal::Decimal::ZERO,
+        "negative settling cash kept"
+    );
+    assert!(
+        s.currencies.iter().all(|c| c.cash.is_none()),
+        "LongPort has no per-currency cash"
+    );
+    // Legacy path: cashInfos, msg, integer amounts.
+    let (_, _, r) = next_for(&mut rx, 1).await;
+    let s = r.unwrap();
+    assert!(s.totals.total_cash.is_some());
+    assert!(!s.currencies.is_empty());
+    set.shutdown();
+    assert_eq!(sim.state.violations(), 0);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn configured_currency_asks_for_one_view() {
+    let sim = sim().await;
+    let text = sim.config_toml().replacen(
+        "venue = \"longport\"",
+        "venue = \"longport\"\ncurrency = \"USD\"",
+        1,
+    );
+    let c = longport(&text);
+    assert!(
+        matches!(&c.accounts[0].credentials, Credentials::Longport { currency: Some(c), .. } if c == "USD")
+    );
+    let (set, mut rx) = spawn(&c);
+    let s = next_for(&mut rx, 0).await.2.unwrap();
+    assert_eq!(s.totals.currency.as_deref(), Some("USD"));
+    assert!(s.other_views.is_empty());
+    set.shutdown();
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn bad_secret_and_expired_token_stop_only_that_account() {
+    let sim = sim().await;
+    let text = sim
+        .config_toml()
+        .replacen("app_secret = \"", "app_secret = \"WRONG", 1);
+    let c = longport(&text);
+    let (set, mut rx) = spawn(&c);
+    let (_, next, r) = next_for(&mut rx, 0).await;
+    let e = r.unwrap_err();
+    assert!(
+        matches!(&e.kind, ErrorKind::Auth { code, .. } if code == "403201"),
+        "{e}"
+    );
+    assert!(e.trace_id.is_some(), "x-trace-id kept for the log: {e}");
+    assert_eq!(next, None, "stopped until asked");
+    // The other account keeps going; then its token expires.
+    assert!(next_for(&mut rx, 1).await.2.is_ok());
+    sim.state
+        .inject(&app_key("lp-legacy"), Fault::TokenExpired, 1);
+    let (_, next, r) = next_for(&mut rx, 1).await;
+    let e = r.unwrap_err();
+    assert!(
+        matches!(&e.kind, ErrorKind::Auth { code, .. } if code == "401003"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("access token expired"), "{e}");
+    assert_eq!(next, None);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        sim.state.requests_for(&app_key("lp-legacy")),
+        2,
+        "no retries on its own"
+    );
+    // A manual refresh after renewing the token polls again, and recovers.
+    set.refresh(Some(1));
+    assert!(next_for(&mut rx, 1).await.2.is_ok());
+    set.shutdown();
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn rate_limit_backs_off_at_least_thirty_seconds() {
+    let sim = sim().await;
+    let c = longport(&sim.config_toml());
+    sim.state.inject(&app_key("lp-hk"), Fault::RateLimited, 1);
+    let (set, mut rx) = spawn(&c);
+    let (at, next, r) = next_for(&mut rx, 0).await;
+    let e = r.unwrap_err();
+    assert!(
+        matches!(&e.kind, ErrorKind::RateLimited { code, .. } if code == "429002"),
+        "{e}"
+    );
+    assert!(next.unwrap() - at >= chrono::Duration::seconds(30));
+    // Key mashing during the pause adds no request.
+    for _ in 0..20 {
+        set.refresh(Some(0));
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(sim.state.requests_for(&app_key("lp-hk")), 1);
+    set.shutdown();
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refresh_mashing_never_duplicates_or_breaks_the_limit() {
+    let sim = sim().await;
+    let c = longport(&sim.config_toml());
+    let (set, mut rx) = spawn(&c);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(6);
+    let mut ok = 0;
+    while tokio::time::Instant::now() < deadline {
+        set.refresh(None);
+        if let Ok(Some(Msg::Polled { result, .. })) =
+            timeout(Duration::from_millis(50), rx.recv()).await
+        {
+            assert!(result.is_ok(), "{:?}", result.err());
+            ok += 1;
+        }
+    }
+    set.shutdown();
+    // One request per second at most per account (duplicate rule), 2 accounts, 6 s.
+    assert!((4..=14).contains(&ok), "{ok} polls");
+    assert_eq!(
+        sim.state.violations(),
+        0,
+        "no 403202 duplicate and no 429002"
+    );
+    sim.shutdown().await;
+}
