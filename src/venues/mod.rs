@@ -3,6 +3,7 @@
 
 pub mod longport;
 pub mod okx;
+pub mod webull;
 
 use crate::model::{Snapshot, VenueKind};
 use std::fmt;

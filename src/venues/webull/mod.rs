@@ -1,0 +1,3 @@
+//! Webull OpenAPI: GET /account/balance, account discovery, signing.
+
+pub mod sign;
