@@ -78,6 +78,32 @@ pub struct AccountSpec {
     /// Not real money: OKX demo trading, or a simulator on loopback.
     pub demo: bool,
     pub poll_interval: Duration,
+    /// The venue's account id, where one is configured or discovered (Webull).
+    pub account_id: Option<String>,
+    /// The configured name of a discovering account ("wb-hk"), once its
+    /// accounts are known and the tabs are named "wb-hk/<number>".
+    pub group: Option<String>,
+    /// The account whose credentials discovered this one.
+    pub discovered_from: Option<usize>,
+}
+
+impl AccountSpec {
+    pub fn new(
+        name: impl Into<String>,
+        venue: VenueKind,
+        demo: bool,
+        poll_interval: Duration,
+    ) -> Self {
+        AccountSpec {
+            name: name.into(),
+            venue,
+            demo,
+            poll_interval,
+            account_id: None,
+            group: None,
+            discovered_from: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -163,12 +189,30 @@ pub enum Msg {
         result: Result<Snapshot, VenueError>,
         next_poll_at: Option<DateTime<Utc>>,
     },
+    /// Account discovery under `account`'s credentials found these accounts.
+    Discovered {
+        account: usize,
+        generation: u64,
+        found: Vec<crate::venues::Discovered>,
+    },
+    /// The scheduler changed an account's interval (more accounts share its budget).
+    Planned {
+        account: usize,
+        interval: Duration,
+        note: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Ask the poller of this account (None: every account) to poll now.
     Refresh(Option<usize>),
+    /// Start polling account `index`, found by discovery under `parent`.
+    AddAccount {
+        parent: usize,
+        index: usize,
+        account_id: String,
+    },
     Bell,
     SetTitle(String),
     Quit,
@@ -383,6 +427,56 @@ impl App {
         self.announce(i)
     }
 
+    /// Discovery under account `i` found `found`: the configured tab becomes the
+    /// first account's, each further new one gets a tab (and, by the effect, a poller).
+    fn discovered(&mut self, i: usize, found: Vec<crate::venues::Discovered>) -> Vec<Effect> {
+        let Some(first) = found.first() else {
+            return Vec::new();
+        };
+        let parent = &mut self.accounts[i].spec;
+        let group = parent.group.clone().unwrap_or_else(|| parent.name.clone());
+        if parent.account_id.is_none() {
+            parent.group = Some(group.clone());
+            parent.account_id = Some(first.id.clone());
+            parent.name = format!("{group}/{}", first.label);
+        }
+        let template = parent.clone();
+        let known: Vec<String> = self
+            .accounts
+            .iter()
+            .enumerate()
+            .filter(|(k, a)| *k == i || a.spec.discovered_from == Some(i))
+            .filter_map(|(_, a)| a.spec.account_id.clone())
+            .collect();
+        let mut fx = Vec::new();
+        for f in found.iter().filter(|f| !known.contains(&f.id)) {
+            let index = self.accounts.len();
+            self.accounts.push(AccountView::new(AccountSpec {
+                name: format!("{group}/{}", f.label),
+                account_id: Some(f.id.clone()),
+                discovered_from: Some(i),
+                ..template.clone()
+            }));
+            fx.push(Effect::AddAccount {
+                parent: i,
+                index,
+                account_id: f.id.clone(),
+            });
+        }
+        let labels: Vec<&str> = found.iter().map(|f| f.label.as_str()).collect();
+        let text = format!(
+            "account discovery: {} account(s): {}",
+            found.len(),
+            labels.join(", ")
+        );
+        if fx.is_empty() && known.len() == found.len() {
+            tracing::info!(group = %group, "{text}");
+        } else {
+            self.push_event(group, Severity::Notice, text);
+        }
+        fx
+    }
+
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Key(ev) => {
@@ -403,6 +497,31 @@ impl App {
                 (0..self.accounts.len())
                     .flat_map(|i| self.announce(i))
                     .collect()
+            }
+            Msg::Discovered {
+                account,
+                generation,
+                found,
+            } => {
+                if generation != self.generation || account >= self.accounts.len() {
+                    return Vec::new();
+                }
+                self.discovered(account, found)
+            }
+            Msg::Planned {
+                account,
+                interval,
+                note,
+            } => {
+                let Some(a) = self.accounts.get_mut(account) else {
+                    return Vec::new();
+                };
+                a.spec.poll_interval = interval;
+                let name = a.spec.name.clone();
+                if let Some(n) = note {
+                    self.push_event(name, Severity::Notice, n);
+                }
+                Vec::new()
             }
             Msg::Polled {
                 account,

@@ -63,6 +63,16 @@ pub enum Credentials {
         path: String,
         currency: Option<String>,
     },
+    Webull {
+        app_key: SecretSource,
+        app_secret: SecretSource,
+        access_token: Option<SecretSource>,
+        region: crate::venues::webull::Region,
+        /// None: discover the app key's accounts.
+        account_id: Option<String>,
+        total_asset_currency: Option<String>,
+        algorithm: crate::venues::webull::sign::Algorithm,
+    },
 }
 
 impl Credentials {
@@ -78,6 +88,18 @@ impl Credentials {
                     ("secret_key", secret_key),
                     ("passphrase", passphrase),
                 ]
+            }
+            Credentials::Webull {
+                app_key,
+                app_secret,
+                access_token,
+                ..
+            } => {
+                let mut v = vec![("app_key", app_key), ("app_secret", app_secret)];
+                if let Some(t) = access_token {
+                    v.push(("access_token", t));
+                }
+                v
             }
             Credentials::Longport {
                 app_key,
@@ -125,41 +147,97 @@ struct RawAccount {
     currency: Option<Spanned<String>>,
     path: Option<Spanned<String>>,
     rate_group: Option<Spanned<String>>,
+    account_id: Option<Spanned<String>>,
+    total_asset_currency: Option<Spanned<String>>,
+    signature_algorithm: Option<Spanned<String>>,
 }
+
+type Span = std::ops::Range<usize>;
+/// A venue-specific key: its name, where it is (if present), the venues that use it.
+type KeyUse = (&'static str, Option<Span>, &'static [VenueKind]);
 
 impl RawAccount {
     /// Keys present that only another venue uses: (key, where).
     fn foreign_keys(&self, venue: VenueKind) -> Vec<(&'static str, std::ops::Range<usize>)> {
-        let okx = [
+        let sp = |s: Option<Span>| s;
+        // (key, where, the venues that use it)
+        use VenueKind::{Longport as L, Okx as O, Webull as W};
+        let all: [KeyUse; 15] = [
             (
                 "demo_trading",
-                self.demo_trading.as_ref().map(Spanned::span),
+                sp(self.demo_trading.as_ref().map(Spanned::span)),
+                &[O],
             ),
-            ("currencies", self.currencies.as_ref().map(Spanned::span)),
-            ("api_key", self.api_key.as_ref().map(Spanned::span)),
-            ("secret_key", self.secret_key.as_ref().map(Spanned::span)),
-            ("passphrase", self.passphrase.as_ref().map(Spanned::span)),
-            ("rate_group", self.rate_group.as_ref().map(Spanned::span)),
-        ];
-        let longport = [
-            ("app_key", self.app_key.as_ref().map(Spanned::span)),
-            ("app_secret", self.app_secret.as_ref().map(Spanned::span)),
+            (
+                "currencies",
+                sp(self.currencies.as_ref().map(Spanned::span)),
+                &[O],
+            ),
+            (
+                "api_key",
+                sp(self.api_key.as_ref().map(Spanned::span)),
+                &[O],
+            ),
+            (
+                "secret_key",
+                sp(self.secret_key.as_ref().map(Spanned::span)),
+                &[O],
+            ),
+            (
+                "passphrase",
+                sp(self.passphrase.as_ref().map(Spanned::span)),
+                &[O],
+            ),
+            (
+                "rate_group",
+                sp(self.rate_group.as_ref().map(Spanned::span)),
+                &[O],
+            ),
+            (
+                "app_key",
+                sp(self.app_key.as_ref().map(Spanned::span)),
+                &[L, W],
+            ),
+            (
+                "app_secret",
+                sp(self.app_secret.as_ref().map(Spanned::span)),
+                &[L, W],
+            ),
             (
                 "access_token",
-                self.access_token.as_ref().map(Spanned::span),
+                sp(self.access_token.as_ref().map(Spanned::span)),
+                &[L, W],
             ),
-            ("region", self.region.as_ref().map(Spanned::span)),
-            ("currency", self.currency.as_ref().map(Spanned::span)),
-            ("path", self.path.as_ref().map(Spanned::span)),
+            (
+                "region",
+                sp(self.region.as_ref().map(Spanned::span)),
+                &[L, W],
+            ),
+            (
+                "currency",
+                sp(self.currency.as_ref().map(Spanned::span)),
+                &[L],
+            ),
+            ("path", sp(self.path.as_ref().map(Spanned::span)), &[L]),
+            (
+                "account_id",
+                sp(self.account_id.as_ref().map(Spanned::span)),
+                &[W],
+            ),
+            (
+                "total_asset_currency",
+                sp(self.total_asset_currency.as_ref().map(Spanned::span)),
+                &[W],
+            ),
+            (
+                "signature_algorithm",
+                sp(self.signature_algorithm.as_ref().map(Spanned::span)),
+                &[W],
+            ),
         ];
-        let foreign: Vec<_> = match venue {
-            VenueKind::Okx => longport.into_iter().collect(),
-            VenueKind::Longport => okx.into_iter().collect(),
-            VenueKind::Webull => okx.into_iter().chain(longport).collect(),
-        };
-        foreign
-            .into_iter()
-            .filter_map(|(k, s)| s.map(|s| (k, s)))
+        all.into_iter()
+            .filter(|(_, _, used_by)| !used_by.contains(&venue))
+            .filter_map(|(k, s, _)| s.map(|s| (k, s)))
             .collect()
     }
 }
@@ -412,7 +490,20 @@ fn validate_account(
         None => match venue {
             VenueKind::Okx => crate::venues::okx::DEFAULT_BASE_URL.to_string(),
             VenueKind::Longport => longport_base_url(cx, &a, n),
-            VenueKind::Webull => String::new(),
+            VenueKind::Webull => match webull_region(cx, &a, n) {
+                Some(r) => r.host().to_string(),
+                None => {
+                    if a.region.is_none() {
+                        cx.err(
+                            a.name.span(),
+                            n,
+                            "region",
+                            "missing: Webull needs region (us, hk, jp, sg, au, uk, eu) or base_url",
+                        );
+                    }
+                    String::new()
+                }
+            },
         },
     };
 
@@ -559,15 +650,7 @@ fn validate_account(
                 currency,
             })
         }
-        VenueKind::Webull => {
-            cx.err(
-                a.venue.span(),
-                n,
-                "venue",
-                "venue \"webull\" is not supported yet by this build (okx and longport are)",
-            );
-            None
-        }
+        VenueKind::Webull => webull_credentials(cx, &a, n),
     };
 
     if cx.errors.len() > before {
@@ -582,6 +665,110 @@ fn validate_account(
         currencies,
         rate_group,
         credentials: credentials?,
+    })
+}
+
+/// Webull's `region`, if given and valid (errors name the key).
+fn webull_region(
+    cx: &mut Ctx<'_>,
+    a: &RawAccount,
+    n: Option<&str>,
+) -> Option<crate::venues::webull::Region> {
+    let r = a.region.as_ref()?;
+    let v = r.get_ref().trim().to_lowercase();
+    let region = crate::venues::webull::Region::parse(&v);
+    if region.is_none() {
+        cx.err(
+            r.span(),
+            n,
+            "region",
+            format!("expected one of us, hk, jp, sg, au, uk, eu, got {v:?}"),
+        );
+    }
+    region
+}
+
+fn webull_credentials(cx: &mut Ctx<'_>, a: &RawAccount, n: Option<&str>) -> Option<Credentials> {
+    use crate::venues::webull::{Region, sign::Algorithm};
+    // Without a region (a base_url alone), the budget is the strictest published one.
+    let region = if a.region.is_some() {
+        // An invalid region was reported with the base URL.
+        a.region
+            .as_ref()
+            .and_then(|r| Region::parse(r.get_ref().trim().to_lowercase().as_str()))
+    } else {
+        Some(Region::Us)
+    };
+    let algorithm = match &a.signature_algorithm {
+        None => Some(Algorithm::HmacSha256),
+        Some(s) => {
+            let alg = Algorithm::parse(s.get_ref().trim());
+            if alg.is_none() {
+                cx.err(
+                    s.span(),
+                    n,
+                    "signature_algorithm",
+                    format!(
+                        "expected \"HMAC-SHA256\" or \"HMAC-SHA1\", got {:?}",
+                        s.get_ref()
+                    ),
+                );
+            }
+            alg
+        }
+    };
+    let account_id = a.account_id.as_ref().and_then(|id| {
+        let v = id.get_ref().trim().to_string();
+        if v.is_empty()
+            || !v
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            cx.err(
+                id.span(),
+                n,
+                "account_id",
+                format!("expected an account id like \"QJHO3P1PR9425Q6UAT7QLJTEKB\", got {v:?}"),
+            );
+            return None;
+        }
+        Some(v)
+    });
+    let total_asset_currency = a.total_asset_currency.as_ref().and_then(|c| {
+        let v = c.get_ref().trim().to_uppercase();
+        if v.len() != 3 || !v.chars().all(|ch| ch.is_ascii_alphabetic()) {
+            cx.err(
+                c.span(),
+                n,
+                "total_asset_currency",
+                format!("expected a currency code such as \"HKD\", got {v:?}"),
+            );
+            return None;
+        }
+        Some(v)
+    });
+    let mut need = |s: &Option<Spanned<SecretSource>>, key: &str| match s {
+        Some(s) => Some(s.get_ref().clone()),
+        None => {
+            cx.err(
+                a.name.span(),
+                n,
+                key,
+                "missing: Webull needs app_key and app_secret",
+            );
+            None
+        }
+    };
+    let app_key = need(&a.app_key, "app_key");
+    let app_secret = need(&a.app_secret, "app_secret");
+    Some(Credentials::Webull {
+        app_key: app_key?,
+        app_secret: app_secret?,
+        access_token: a.access_token.as_ref().map(|t| t.get_ref().clone()),
+        region: region?,
+        account_id,
+        total_asset_currency,
+        algorithm: algorithm?,
     })
 }
 

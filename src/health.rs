@@ -64,6 +64,10 @@ pub struct Thresholds {
     pub auto_conversion_warn: u8,
     pub auto_conversion_critical: u8,
     pub stale_after_intervals: u32,
+    /// Webull `margin_utilization_rate` (a percentage; its scale is unconfirmed,
+    /// so there is no threshold unless one is set).
+    pub margin_utilization_warn: Option<Decimal>,
+    pub margin_utilization_critical: Option<Decimal>,
 }
 
 impl Default for Thresholds {
@@ -78,6 +82,8 @@ impl Default for Thresholds {
             auto_conversion_warn: 1,
             auto_conversion_critical: 4,
             stale_after_intervals: 3,
+            margin_utilization_warn: None,
+            margin_utilization_critical: None,
         }
     }
 }
@@ -146,6 +152,20 @@ fn risk_findings(
                 sev,
                 "risk_level",
                 format!("venue risk level {n} ({})", level_word(level)),
+            );
+        }
+    }
+    if let Some(u) = r.utilization {
+        let sev = match (t.margin_utilization_critical, t.margin_utilization_warn) {
+            (Some(c), _) if u >= c => Some((Severity::Critical, c)),
+            (_, Some(w)) if u >= w => Some((Severity::Warn, w)),
+            _ => None,
+        };
+        if let Some((sev, line)) = sev {
+            push(
+                sev,
+                "margin_utilization",
+                format!("margin utilization {u}% at or above {line}%"),
             );
         }
     }
@@ -280,6 +300,24 @@ mod tests {
             currencies: vec![],
             other_views: Vec::new(),
         }
+    }
+
+    #[test]
+    fn utilization_threshold_is_opt_in() {
+        let mut s = snap(None);
+        s.risk.utilization = Some("95.5".parse().unwrap());
+        assert!(
+            evaluate(&s, &Thresholds::default()).is_empty(),
+            "no threshold by default"
+        );
+        let t = Thresholds {
+            margin_utilization_warn: Some("80".parse().unwrap()),
+            margin_utilization_critical: Some("95".parse().unwrap()),
+            ..Thresholds::default()
+        };
+        let f = evaluate(&s, &t);
+        assert_eq!(f[0].severity, Severity::Critical);
+        assert_eq!(f[0].message, "margin utilization 95.5% at or above 95%");
     }
 
     #[test]

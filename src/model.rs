@@ -50,6 +50,15 @@ pub struct CurrencyBalance {
     pub equity: Option<Decimal>,
     pub liabilities: Option<Decimal>,
     pub value_in_base: Option<Decimal>,
+    /// Margin buying power in this currency (Webull `margin_power`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buying_power: Option<Decimal>,
+    /// Market value of positions in this currency (Webull `positions_market_value`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub market_value: Option<Decimal>,
+    /// Interest accrued and not yet paid (OKX `interest`, Webull `interests_unpaid`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interest: Option<Decimal>,
     /// Transaction fees frozen in this currency (LongPort `frozen_transaction_fees`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frozen_fees: Option<Decimal>,

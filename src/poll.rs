@@ -3,10 +3,11 @@
 //! coalesced manual refresh, and generation tags on every reply.
 
 use crate::app::Msg;
-use crate::venues::{ErrorClass, RateBudget, VenueClient, VenueError};
+use crate::venues::{ErrorClass, Limit, RateBudget, VenueClient, VenueError};
 use chrono::Utc;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -69,16 +70,11 @@ fn exp(base: Duration, n: u32) -> Duration {
         .min(BACKOFF_CAP)
 }
 
-pub struct Poller {
+struct Poller {
     refresh: mpsc::Sender<()>,
+    /// Current interval in ms: raised when more accounts join its budget.
+    interval_ms: Arc<AtomicU64>,
     task: JoinHandle<()>,
-}
-
-/// All pollers of one config generation.
-pub struct PollerSet {
-    pollers: Vec<Poller>,
-    /// The schedule each account actually runs on.
-    pub plans: Vec<Plan>,
 }
 
 /// One account's schedule after its budget is known.
@@ -92,56 +88,89 @@ pub struct Plan {
     pub note: Option<String>,
 }
 
-/// Give each client its budget (one per limit key, shared by all its accounts)
-/// and raise any interval the shared budget cannot carry: with n accounts on a
-/// key whose budget grants one request per `spacing`, each gets one per n x spacing.
-pub fn plan(clients: &mut [VenueClient], intervals: &[Duration]) -> Vec<Plan> {
-    let limits: Vec<_> = clients.iter().map(VenueClient::limit).collect();
-    let mut by_key: HashMap<String, Arc<RateBudget>> = HashMap::new();
-    for (c, limit) in clients.iter_mut().zip(&limits) {
-        let b = by_key
-            .entry(limit.key.clone())
-            .or_insert_with(|| RateBudget::for_limit(limit, SAFETY_MARGIN))
-            .clone();
-        c.set_budget(b);
+/// With `sharing` accounts on a budget that grants one request per `spacing`,
+/// each account gets one request per `sharing x spacing` at best.
+fn plan_one(wanted: Duration, sharing: u32, spacing: Duration, limit: &Limit) -> Plan {
+    let floor = spacing
+        .saturating_mul(sharing)
+        .max(limit.min_gap.saturating_mul(sharing));
+    // Whole seconds, so the note says a plain number.
+    let floor = Duration::from_secs(floor.as_secs() + u64::from(floor.subsec_nanos() > 0));
+    if wanted >= floor {
+        return Plan {
+            interval: wanted,
+            window: limit.window,
+            note: None,
+        };
     }
+    let secs = floor.as_secs();
+    let note = if sharing > 1 {
+        format!("interval raised to {secs}s: the rate budget is shared by {sharing} accounts")
+    } else {
+        format!("interval raised to {secs}s: the venue's rate limit allows no faster")
+    };
+    Plan {
+        interval: floor,
+        window: limit.window,
+        note: Some(note),
+    }
+}
+
+/// Give each client its budget (one per limit key, shared by all its accounts)
+/// and raise any interval the shared budget cannot carry.
+pub fn plan(clients: &mut [VenueClient], intervals: &[Duration]) -> Vec<Plan> {
+    let mut budgets = Budgets::default();
+    let limits: Vec<Limit> = clients.iter_mut().map(|c| budgets.assign(c)).collect();
     limits
         .iter()
         .enumerate()
-        .map(|(i, limit)| {
+        .map(|(i, l)| {
             let wanted = intervals
                 .get(i)
                 .copied()
                 .unwrap_or(crate::config::DEFAULT_POLL_INTERVAL);
-            let sharing = limits.iter().filter(|l| l.key == limit.key).count() as u32;
-            let spacing = by_key.get(&limit.key).map_or(Duration::ZERO, |b| b.spacing);
-            // Whole seconds, so the title says a plain number.
-            let floor = spacing
-                .saturating_mul(sharing)
-                .max(limit.min_gap.saturating_mul(sharing));
-            let floor = Duration::from_secs(floor.as_secs() + u64::from(floor.subsec_nanos() > 0));
-            if wanted >= floor {
-                Plan {
-                    interval: wanted,
-                    window: limit.window,
-                    note: None,
-                }
-            } else {
-                Plan {
-                    interval: floor,
-                    window: limit.window,
-                    note: Some(if sharing > 1 {
-                        format!(
-                            "interval raised to {}s: the rate budget is shared by {sharing} accounts",
-                            floor.as_secs()
-                        )
-                    } else {
-                        format!("interval raised to {}s: the venue's rate limit allows no faster", floor.as_secs())
-                    }),
-                }
-            }
+            let sharing = limits.iter().filter(|o| o.key == l.key).count() as u32;
+            plan_one(wanted, sharing, budgets.spacing(&l.key), l)
         })
         .collect()
+}
+
+/// The budgets of one config generation, by limit key.
+#[derive(Default)]
+struct Budgets {
+    by_key: HashMap<String, Arc<RateBudget>>,
+}
+
+impl Budgets {
+    fn assign(&mut self, c: &mut VenueClient) -> Limit {
+        let limit = c.limit();
+        let b = self
+            .by_key
+            .entry(limit.key.clone())
+            .or_insert_with(|| RateBudget::for_limit(&limit, SAFETY_MARGIN))
+            .clone();
+        c.set_budget(b);
+        limit
+    }
+
+    fn spacing(&self, key: &str) -> Duration {
+        self.by_key.get(key).map_or(Duration::ZERO, |b| b.spacing)
+    }
+}
+
+/// All pollers of one config generation.
+pub struct PollerSet {
+    pollers: Vec<Poller>,
+    /// The schedule each account actually runs on.
+    pub plans: Vec<Plan>,
+    /// Each account's client before it moved into its task: accounts found by
+    /// discovery are cloned from it (same credentials, same budget).
+    templates: Vec<VenueClient>,
+    limits: Vec<Limit>,
+    wanted: Vec<Duration>,
+    budgets: Budgets,
+    generation: u64,
+    tx: mpsc::Sender<Msg>,
 }
 
 impl PollerSet {
@@ -154,11 +183,86 @@ impl PollerSet {
         }
     }
 
+    /// Start polling an account found by discovery under `parent`'s credentials,
+    /// as account `index` (the next one). Returns every plan that changed, since
+    /// the accounts already on that budget now share it with one more.
+    pub fn add_discovered(
+        &mut self,
+        parent: usize,
+        index: usize,
+        account_id: &str,
+    ) -> Vec<(usize, Plan)> {
+        let Some(template) = self.templates.get(parent) else {
+            return Vec::new();
+        };
+        if index != self.pollers.len() {
+            tracing::warn!(
+                parent,
+                index,
+                "discovered account index out of order; ignored"
+            );
+            return Vec::new();
+        }
+        let client = template.for_account(account_id);
+        let limit = client.limit();
+        let wanted = self
+            .wanted
+            .get(parent)
+            .copied()
+            .unwrap_or(crate::config::DEFAULT_POLL_INTERVAL);
+        self.templates.push(client.clone());
+        self.limits.push(limit.clone());
+        self.wanted.push(wanted);
+        let interval_ms = Arc::new(AtomicU64::new(0));
+        let (refresh, rx) = mpsc::channel(1);
+        let task = tokio::spawn(run(
+            index,
+            self.generation,
+            client,
+            interval_ms.clone(),
+            limit.window,
+            self.tx.clone(),
+            rx,
+        ));
+        self.pollers.push(Poller {
+            refresh,
+            interval_ms,
+            task,
+        });
+        self.plans.push(Plan {
+            interval: wanted,
+            window: limit.window,
+            note: None,
+        });
+        // Re-plan everyone on this key.
+        let sharing = self.limits.iter().filter(|l| l.key == limit.key).count() as u32;
+        let spacing = self.budgets.spacing(&limit.key);
+        let mut changed = Vec::new();
+        for i in 0..self.pollers.len() {
+            if self.limits[i].key != limit.key {
+                continue;
+            }
+            let p = plan_one(self.wanted[i], sharing, spacing, &self.limits[i]);
+            self.pollers[i]
+                .interval_ms
+                .store(millis(p.interval), Ordering::Relaxed);
+            if p != self.plans[i] || i == index {
+                self.plans[i] = p.clone();
+                changed.push((i, p));
+            }
+        }
+        changed
+    }
+
     pub fn shutdown(self) {
         for p in self.pollers {
             p.task.abort();
         }
     }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Start one poller per client. `intervals[i]` is account i's poll interval.
@@ -168,45 +272,123 @@ pub fn spawn(
     generation: u64,
     tx: mpsc::Sender<Msg>,
 ) -> PollerSet {
-    let plans = plan(&mut clients, intervals);
+    let mut budgets = Budgets::default();
+    let limits: Vec<Limit> = clients.iter_mut().map(|c| budgets.assign(c)).collect();
+    let wanted: Vec<Duration> = (0..clients.len())
+        .map(|i| {
+            intervals
+                .get(i)
+                .copied()
+                .unwrap_or(crate::config::DEFAULT_POLL_INTERVAL)
+        })
+        .collect();
+    let plans: Vec<Plan> = limits
+        .iter()
+        .zip(&wanted)
+        .map(|(l, w)| {
+            let sharing = limits.iter().filter(|o| o.key == l.key).count() as u32;
+            plan_one(*w, sharing, budgets.spacing(&l.key), l)
+        })
+        .collect();
+    let templates = clients.clone();
     let pollers = clients
         .into_iter()
         .zip(&plans)
         .enumerate()
         .map(|(i, (client, p))| {
             let (refresh, rx) = mpsc::channel(1);
+            let interval_ms = Arc::new(AtomicU64::new(millis(p.interval)));
             let task = tokio::spawn(run(
                 i,
                 generation,
                 client,
-                p.interval,
+                interval_ms.clone(),
                 p.window,
                 tx.clone(),
                 rx,
             ));
-            Poller { refresh, task }
+            Poller {
+                refresh,
+                interval_ms,
+                task,
+            }
         })
         .collect();
-    PollerSet { pollers, plans }
+    PollerSet {
+        pollers,
+        plans,
+        templates,
+        limits,
+        wanted,
+        budgets,
+        generation,
+        tx,
+    }
+}
+
+/// One round: discover first when the account id is not known yet (or a manual
+/// refresh asked to look for new accounts), then fetch the balance.
+async fn poll_once(
+    account: usize,
+    generation: u64,
+    client: &mut VenueClient,
+    discover: &mut bool,
+    tx: &mpsc::Sender<Msg>,
+) -> Option<Result<crate::model::Snapshot, VenueError>> {
+    if *discover {
+        match client.discover().await {
+            Ok(found) if found.is_empty() => {
+                return Some(Err(VenueError::new(
+                    client.venue(),
+                    crate::venues::ErrorKind::Api {
+                        code: "NO_ACCOUNTS".into(),
+                        message: "account discovery found no account under this app key".into(),
+                    },
+                )));
+            }
+            Ok(found) => {
+                if client.needs_discovery() {
+                    *client = client.for_account(&found[0].id);
+                }
+                *discover = false;
+                tx.send(Msg::Discovered {
+                    account,
+                    generation,
+                    found,
+                })
+                .await
+                .ok()?;
+            }
+            Err(e) => return Some(Err(e)),
+        }
+    }
+    Some(client.fetch().await)
 }
 
 async fn run(
     account: usize,
     generation: u64,
-    client: VenueClient,
-    interval: Duration,
+    mut client: VenueClient,
+    interval_ms: Arc<AtomicU64>,
     window: Duration,
     tx: mpsc::Sender<Msg>,
     mut refresh: mpsc::Receiver<()>,
 ) {
     let mut backoff = Backoff::default();
+    // The account that discovered the others looks again on a manual refresh.
+    let discovering = client.needs_discovery();
+    let mut discover = discovering;
     loop {
-        let result = client.fetch().await;
+        let Some(result) = poll_once(account, generation, &mut client, &mut discover, &tx).await
+        else {
+            return; // the screen is gone
+        };
         let at = Utc::now();
         let outcome = result.as_ref().map(|_| ()).map_err(VenueError::class);
         if let Err(e) = &result {
             tracing::warn!(account, error = %e, "poll failed");
         }
+        let interval = Duration::from_millis(interval_ms.load(Ordering::Relaxed));
         let next = backoff.next(outcome, interval, window, rand::random::<f64>());
         let wait = match next {
             Next::After(d) | Next::Pause(d) => Some(d),
@@ -227,19 +409,26 @@ async fn run(
         }
         // A refresh asked for during the fetch is satisfied by it.
         while refresh.try_recv().is_ok() {}
-        match next {
+        let asked = match next {
             Next::After(d) => {
                 tokio::select! {
-                    _ = tokio::time::sleep(d) => {}
-                    r = refresh.recv() => if r.is_none() { return },
+                    _ = tokio::time::sleep(d) => false,
+                    r = refresh.recv() => if r.is_none() { return } else { true },
                 }
             }
-            Next::Pause(d) => tokio::time::sleep(d).await,
+            Next::Pause(d) => {
+                tokio::time::sleep(d).await;
+                false
+            }
             Next::Stop => {
                 if refresh.recv().await.is_none() {
                     return;
                 }
+                true
             }
+        };
+        if asked && discovering {
+            discover = true;
         }
     }
 }

@@ -208,18 +208,51 @@ impl Report {
 pub async fn run(cfg: &Config) -> Result<Report, String> {
     let mut clients = crate::venues::clients_for(&cfg.accounts, cfg.request_timeout).await?;
     crate::poll::plan(&mut clients, &[]);
-    let fetches = clients.iter().map(|c| c.fetch());
-    let results = futures::future::join_all(fetches).await;
-    let accounts = cfg
-        .accounts
-        .iter()
-        .zip(results)
-        .map(|(a, r)| {
-            if let Err(e) = &r {
-                tracing::warn!(account = %a.name, error = %e, "snapshot fetch failed");
+    // Accounts still to be discovered (Webull without account_id) become one
+    // entry per account found, named "<name>/<account number>".
+    let expanded =
+        futures::future::join_all(cfg.accounts.iter().zip(clients).map(|(a, c)| async move {
+            if !c.needs_discovery() {
+                return vec![(a.name.clone(), a.venue, Ok(c))];
             }
-            AccountReport::new(&a.name, a.venue, r, cfg)
-        })
-        .collect();
-    Ok(Report::new(accounts))
+            match c.discover().await {
+                Ok(found) if !found.is_empty() => found
+                    .iter()
+                    .map(|f| {
+                        (
+                            format!("{}/{}", a.name, f.label),
+                            a.venue,
+                            Ok(c.for_account(&f.id)),
+                        )
+                    })
+                    .collect(),
+                Ok(_) => vec![(
+                    a.name.clone(),
+                    a.venue,
+                    Err(crate::venues::VenueError::new(
+                        a.venue,
+                        crate::venues::ErrorKind::Api {
+                            code: "NO_ACCOUNTS".into(),
+                            message: "account discovery found no account under this app key".into(),
+                        },
+                    )),
+                )],
+                Err(e) => vec![(a.name.clone(), a.venue, Err(e))],
+            }
+        }))
+        .await;
+    let fetches = expanded
+        .into_iter()
+        .flatten()
+        .map(|(name, venue, c)| async move {
+            let r = match c {
+                Ok(c) => c.fetch().await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = &r {
+                tracing::warn!(account = %name, error = %e, "snapshot fetch failed");
+            }
+            AccountReport::new(&name, venue, r, cfg)
+        });
+    Ok(Report::new(futures::future::join_all(fetches).await))
 }

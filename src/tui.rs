@@ -30,17 +30,18 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
     let intervals: Vec<Duration> = cfg.accounts.iter().map(|a| a.poll_interval).collect();
     // Bounded: pollers wait (they never drop data) if the screen falls behind.
     let (tx, rx) = mpsc::channel(256);
-    let pollers = poll::spawn(clients, &intervals, 0, tx);
+    let mut pollers = poll::spawn(clients, &intervals, 0, tx);
     let specs: Vec<AccountSpec> = cfg
         .accounts
         .iter()
         .zip(&pollers.plans)
         .map(|(a, p)| AccountSpec {
-            name: a.name.clone(),
-            venue: a.venue,
-            demo: a.is_demo(),
+            account_id: match &a.credentials {
+                crate::config::Credentials::Webull { account_id, .. } => account_id.clone(),
+                _ => None,
+            },
             // The interval actually run: staleness is judged against it.
-            poll_interval: p.interval,
+            ..AccountSpec::new(a.name.clone(), a.venue, a.is_demo(), p.interval)
         })
         .collect();
     for (a, p) in cfg.accounts.iter().zip(&pollers.plans) {
@@ -70,7 +71,7 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
             "cannot open the terminal ({e}); baltui needs a terminal, or use `baltui snapshot`"
         )
     })?;
-    let result = event_loop(&mut terminal, &mut app, &pollers, rx, &theme).await;
+    let result = event_loop(&mut terminal, &mut app, &mut pollers, rx, &theme).await;
     ratatui::restore();
     pollers.shutdown();
     // Leave the window title as the shell had it (most shells reset it anyway).
@@ -81,7 +82,7 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
-    pollers: &PollerSet,
+    pollers: &mut PollerSet,
     mut rx: mpsc::Receiver<Msg>,
     theme: &Theme,
 ) -> color_eyre::Result<()> {
@@ -109,19 +110,42 @@ async fn event_loop(
             _ = sighup.recv() => return Ok(()),
             _ = sigint.recv() => return Ok(()),
         };
-        let effects = app.update(msg);
-        if apply(&effects, pollers) || app.should_quit {
+        let mut effects = app.update(msg);
+        // Carrying out an effect can answer with messages (a new plan), whose
+        // own effects are carried out in turn.
+        while !effects.is_empty() {
+            let (quit, replies) = apply(&effects, pollers);
+            if quit || app.should_quit {
+                return Ok(());
+            }
+            effects = replies.into_iter().flat_map(|m| app.update(m)).collect();
+        }
+        if app.should_quit {
             return Ok(());
         }
     }
 }
 
-/// Carry out effects; true when the app should quit.
-fn apply(effects: &[Effect], pollers: &PollerSet) -> bool {
+/// Carry out effects: whether to quit, and the messages they answer with.
+fn apply(effects: &[Effect], pollers: &mut PollerSet) -> (bool, Vec<Msg>) {
     let mut quit = false;
+    let mut replies = Vec::new();
     for fx in effects {
         match fx {
             Effect::Refresh(a) => pollers.refresh(*a),
+            Effect::AddAccount {
+                parent,
+                index,
+                account_id,
+            } => {
+                for (account, plan) in pollers.add_discovered(*parent, *index, account_id) {
+                    replies.push(Msg::Planned {
+                        account,
+                        interval: plan.interval,
+                        note: plan.note,
+                    });
+                }
+            }
             Effect::Bell => {
                 let mut out = std::io::stdout();
                 let _ = out.write_all(b"\x07").and_then(|_| out.flush());
@@ -132,5 +156,5 @@ fn apply(effects: &[Effect], pollers: &PollerSet) -> bool {
             Effect::Quit => quit = true,
         }
     }
-    quit
+    (quit, replies)
 }

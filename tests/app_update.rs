@@ -14,11 +14,13 @@ fn t0() -> DateTime<Utc> {
 
 fn app(n: usize) -> App {
     let specs = (0..n)
-        .map(|i| AccountSpec {
-            name: format!("acc{i}"),
-            venue: VenueKind::Okx,
-            demo: false,
-            poll_interval: Duration::from_secs(5),
+        .map(|i| {
+            AccountSpec::new(
+                format!("acc{i}"),
+                VenueKind::Okx,
+                false,
+                Duration::from_secs(5),
+            )
         })
         .collect();
     App::new(specs, Thresholds::default(), t0())
@@ -280,4 +282,89 @@ fn history_and_events_are_bounded() {
         a.update(polled(0, t0(), Ok(snap(t0(), Some("5")))));
     }
     assert_eq!(a.events.len(), EVENTS_LEN);
+}
+
+#[test]
+fn discovery_names_tabs_and_adds_accounts_once() {
+    use baltui::venues::Discovered;
+    let mut a = App::new(
+        vec![AccountSpec::new(
+            "wb-hk",
+            VenueKind::Webull,
+            false,
+            Duration::from_secs(5),
+        )],
+        Thresholds::default(),
+        t0(),
+    );
+    let found = |ids: &[&str]| -> Vec<Discovered> {
+        ids.iter()
+            .map(|id| Discovered {
+                id: format!("ID{id}"),
+                label: format!("5MV{id}"),
+            })
+            .collect()
+    };
+    let fx = a.update(Msg::Discovered {
+        account: 0,
+        generation: 0,
+        found: found(&["1", "2"]),
+    });
+    assert_eq!(
+        fx,
+        vec![Effect::AddAccount {
+            parent: 0,
+            index: 1,
+            account_id: "ID2".into()
+        }]
+    );
+    let names: Vec<&str> = a.accounts.iter().map(|x| x.spec.name.as_str()).collect();
+    assert_eq!(names, ["wb-hk/5MV1", "wb-hk/5MV2"]);
+    assert_eq!(a.accounts[0].spec.account_id.as_deref(), Some("ID1"));
+    assert_eq!(a.accounts[1].spec.discovered_from, Some(0));
+    assert_eq!(
+        a.events[0].text,
+        "account discovery: 2 account(s): 5MV1, 5MV2"
+    );
+    // A manual refresh discovers again: only the new account is added.
+    let fx = a.update(Msg::Discovered {
+        account: 0,
+        generation: 0,
+        found: found(&["1", "2", "3"]),
+    });
+    assert_eq!(
+        fx,
+        vec![Effect::AddAccount {
+            parent: 0,
+            index: 2,
+            account_id: "ID3".into()
+        }]
+    );
+    assert_eq!(a.accounts[2].spec.name, "wb-hk/5MV3");
+    let fx = a.update(Msg::Discovered {
+        account: 0,
+        generation: 0,
+        found: found(&["1", "2", "3"]),
+    });
+    assert!(fx.is_empty(), "nothing new, nothing added");
+    assert_eq!(a.accounts.len(), 3);
+    // A new plan for a slowed account is applied and said.
+    a.update(Msg::Planned {
+        account: 1,
+        interval: Duration::from_secs(6),
+        note: Some("interval raised to 6s: the rate budget is shared by 3 accounts".into()),
+    });
+    assert_eq!(a.accounts[1].spec.poll_interval, Duration::from_secs(6));
+    assert_eq!(a.events[0].account, "wb-hk/5MV2");
+    // An old generation's discovery is dropped.
+    a.generation = 1;
+    assert!(
+        a.update(Msg::Discovered {
+            account: 0,
+            generation: 0,
+            found: found(&["9"])
+        })
+        .is_empty()
+    );
+    assert_eq!(a.accounts.len(), 3);
 }

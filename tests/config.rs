@@ -323,3 +323,95 @@ fn longport_credentials_default_to_the_sdk_environment() {
         "none of the environment variables BALTUI_T_UNSET_A, BALTUI_T_UNSET_B is set"
     );
 }
+
+const WB: &str = r#"
+[[account]]
+name = "wb-hk"
+venue = "webull"
+region = "hk"
+app_key = { env = "WEBULL_APP_KEY" }
+app_secret = { env = "WEBULL_APP_SECRET" }
+access_token = { env = "WEBULL_ACCESS_TOKEN" }
+"#;
+
+#[test]
+fn webull_account() {
+    use baltui::venues::webull::{Region, sign::Algorithm};
+    let c = Config::parse(WB, "cfg.toml").unwrap();
+    let a = &c.accounts[0];
+    assert_eq!(a.base_url, "https://api.webull.hk");
+    match &a.credentials {
+        Credentials::Webull {
+            region,
+            account_id,
+            algorithm,
+            access_token,
+            total_asset_currency,
+            ..
+        } => {
+            assert_eq!(*region, Region::Hk);
+            assert_eq!(*account_id, None, "discovered");
+            assert_eq!(*algorithm, Algorithm::HmacSha256);
+            assert!(access_token.is_some());
+            assert_eq!(*total_asset_currency, None);
+        }
+        other => panic!("{other:?}"),
+    }
+    let full = format!(
+        "{WB}account_id = \"QJHO3P1PR9425Q6UAT7QLJTEKB\"\ntotal_asset_currency = \"usd\"\nsignature_algorithm = \"HMAC-SHA1\"\nbase_url = \"https://api.sandbox.webull.hk\"\n"
+    );
+    let c = Config::parse(&full, "cfg.toml").unwrap();
+    assert_eq!(c.accounts[0].base_url, "https://api.sandbox.webull.hk");
+    assert!(
+        matches!(&c.accounts[0].credentials, Credentials::Webull { account_id: Some(id), total_asset_currency: Some(t), algorithm, .. }
+        if id == "QJHO3P1PR9425Q6UAT7QLJTEKB" && t == "USD" && *algorithm == Algorithm::HmacSha1)
+    );
+    // A base_url without a region gets the strictest budget (US: 10 per 30 s).
+    let no_region = WB.replace("region = \"hk\"", "base_url = \"http://127.0.0.1:9\"");
+    let c = Config::parse(&no_region, "cfg.toml").unwrap();
+    assert!(matches!(
+        &c.accounts[0].credentials,
+        Credentials::Webull {
+            region: Region::Us,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn webull_bad_keys() {
+    let e = err(&WB.replace("\"hk\"", "\"mars\""));
+    assert_eq!(
+        e,
+        "cfg.toml:5: account \"wb-hk\": key `region`: expected one of us, hk, jp, sg, au, uk, eu, got \"mars\""
+    );
+    let e = err(&WB.replace("region = \"hk\"\n", ""));
+    assert!(
+        e.contains("key `region`: missing: Webull needs region"),
+        "{e}"
+    );
+    let e = err(&format!("{WB}signature_algorithm = \"MD5\"\n"));
+    assert!(
+        e.contains("key `signature_algorithm`: expected \"HMAC-SHA256\" or \"HMAC-SHA1\""),
+        "{e}"
+    );
+    let e = err(&format!("{WB}passphrase = \"x\"\n"));
+    assert!(e.contains("key `passphrase`: not a webull setting"), "{e}");
+    let e = err(&format!("{WB}path = \"/x\"\n"));
+    assert!(e.contains("key `path`: not a webull setting"), "{e}");
+    let e = err(&WB.replace("app_secret = { env = \"WEBULL_APP_SECRET\" }\n", ""));
+    assert!(
+        e.contains("key `app_secret`: missing: Webull needs app_key and app_secret"),
+        "{e}"
+    );
+    let e = err(&format!("{WB}account_id = \"a b\"\n"));
+    assert!(
+        e.contains("key `account_id`: expected an account id"),
+        "{e}"
+    );
+    let e = err(&format!("{LP}account_id = \"x\"\n"));
+    assert!(
+        e.contains("key `account_id`: not a longport setting"),
+        "{e}"
+    );
+}

@@ -24,12 +24,7 @@ fn d(s: &str) -> Option<Decimal> {
 }
 
 fn spec(name: &str, venue: VenueKind, demo: bool) -> AccountSpec {
-    AccountSpec {
-        name: name.into(),
-        venue,
-        demo,
-        poll_interval: std::time::Duration::from_secs(5),
-    }
+    AccountSpec::new(name, venue, demo, std::time::Duration::from_secs(5))
 }
 
 /// Shaped like a normalized OKX /account/balance answer.

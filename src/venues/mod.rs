@@ -295,9 +295,11 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
 }
 
 /// A configured client for one account, whatever its venue.
+#[derive(Clone)]
 pub enum VenueClient {
     Okx(okx::OkxClient),
     Longport(longport::LongportClient),
+    Webull(webull::WebullClient),
 }
 
 impl VenueClient {
@@ -305,6 +307,7 @@ impl VenueClient {
         match self {
             VenueClient::Okx(c) => c.fetch().await,
             VenueClient::Longport(c) => c.fetch().await,
+            VenueClient::Webull(c) => c.fetch().await,
         }
     }
 
@@ -313,6 +316,7 @@ impl VenueClient {
         match self {
             VenueClient::Okx(c) => c.set_budget(budget),
             VenueClient::Longport(c) => c.set_budget(budget),
+            VenueClient::Webull(c) => c.set_budget(budget),
         }
     }
 
@@ -320,6 +324,7 @@ impl VenueClient {
         match self {
             VenueClient::Okx(_) => VenueKind::Okx,
             VenueClient::Longport(_) => VenueKind::Longport,
+            VenueClient::Webull(_) => VenueKind::Webull,
         }
     }
 }
@@ -397,10 +402,84 @@ pub fn client_for(
                 access_token: resolve(access_token, "access_token")?,
             },
         ))),
+        Credentials::Webull {
+            app_key,
+            app_secret,
+            access_token,
+            region,
+            account_id,
+            total_asset_currency,
+            algorithm,
+        } => Ok(VenueClient::Webull(webull::WebullClient::new(
+            http,
+            webull::WebullSettings {
+                base_url: acc.base_url.clone(),
+                region: *region,
+                account_id: account_id.clone(),
+                total_asset_currency: total_asset_currency.clone(),
+                algorithm: *algorithm,
+                app_key: resolve(app_key, "app_key")?,
+                app_secret: resolve(app_secret, "app_secret")?,
+                access_token: access_token
+                    .as_ref()
+                    .map(|t| resolve(t, "access_token"))
+                    .transpose()?,
+            },
+        ))),
     }
 }
 
+/// An account found through a venue's account discovery (Webull).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discovered {
+    /// What the balance call takes.
+    pub id: String,
+    /// What a person knows it by (the account number, else the id).
+    pub label: String,
+}
+
 impl VenueClient {
+    /// True while the account id is still to be discovered.
+    pub fn needs_discovery(&self) -> bool {
+        matches!(self, VenueClient::Webull(c) if c.account_id().is_none())
+    }
+
+    /// Whether this venue lists an app key's accounts (so a manual refresh
+    /// of an account found that way looks for new ones).
+    pub fn discovers(&self) -> bool {
+        matches!(self, VenueClient::Webull(_))
+    }
+
+    /// The accounts under these credentials (through the budget).
+    pub async fn discover(&self) -> Result<Vec<Discovered>, VenueError> {
+        match self {
+            VenueClient::Webull(c) => Ok(c
+                .discover()
+                .await?
+                .into_iter()
+                .map(|s| Discovered {
+                    label: s.account_number.unwrap_or_else(|| s.account_id.clone()),
+                    id: s.account_id,
+                })
+                .collect()),
+            other => Err(VenueError::new(
+                other.venue(),
+                ErrorKind::Api {
+                    code: "NO_DISCOVERY".into(),
+                    message: "this venue has no account discovery".into(),
+                },
+            )),
+        }
+    }
+
+    /// The same credentials and budget, for another account (Webull).
+    pub fn for_account(&self, id: &str) -> VenueClient {
+        match self {
+            VenueClient::Webull(c) => VenueClient::Webull(c.for_account(id)),
+            other => other.clone(),
+        }
+    }
+
     /// Which requests share one budget, and that budget's published limit.
     /// The key is a digest, so no credential is kept in it.
     pub fn limit(&self) -> Limit {
@@ -424,6 +503,23 @@ impl VenueClient {
                 window: longport::WINDOW,
                 min_gap: longport::MIN_GAP,
             },
+            // Webull counts per app key (and region: each region is its own service).
+            VenueClient::Webull(c) => {
+                let (requests, window) = c.region().limit();
+                Limit {
+                    key: format!(
+                        "webull:{}",
+                        digest(format!(
+                            "webull|{}|{}",
+                            c.region().as_str(),
+                            c.app_key_for_budget()
+                        ))
+                    ),
+                    requests,
+                    window,
+                    min_gap: Duration::ZERO,
+                }
+            }
         }
     }
 }

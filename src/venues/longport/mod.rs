@@ -24,6 +24,7 @@ pub const MIN_GAP: Duration = Duration::from_secs(1);
 /// Currencies the `currency` parameter takes.
 pub const CURRENCIES: [&str; 3] = ["HKD", "USD", "CNH"];
 
+#[derive(Clone)]
 pub struct LongportSettings {
     pub base_url: String,
     pub path: String,
@@ -33,6 +34,7 @@ pub struct LongportSettings {
     pub access_token: Secret,
 }
 
+#[derive(Clone)]
 pub struct LongportClient {
     http: reqwest::Client,
     s: LongportSettings,

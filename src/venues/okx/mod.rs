@@ -21,6 +21,7 @@ pub const MAX_CLOCK_OFFSET_MS: i64 = 86_400_000;
 pub const LIMIT: u32 = 10;
 pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(2);
 
+#[derive(Clone)]
 pub struct OkxSettings {
     pub base_url: String,
     pub api_key: Secret,
@@ -32,6 +33,7 @@ pub struct OkxSettings {
     pub rate_group: Option<String>,
 }
 
+#[derive(Clone)]
 pub struct OkxClient {
     http: reqwest::Client,
     s: OkxSettings,

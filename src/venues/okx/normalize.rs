@@ -99,6 +99,7 @@ fn currency(d: &Detail) -> CurrencyBalance {
         equity: d.eq,
         liabilities: d.liab,
         value_in_base: d.eq_usd,
+        interest: d.interest,
         indicators,
         ..CurrencyBalance::default()
     }

@@ -1,0 +1,42 @@
+//! Webull balance -> venue-neutral Snapshot.
+
+use super::wire::{Asset, Balance};
+use crate::model::{CurrencyBalance, Risk, Snapshot, Totals};
+use chrono::{DateTime, Utc};
+
+pub fn normalize(b: &Balance, fetched_at: DateTime<Utc>) -> Snapshot {
+    Snapshot {
+        fetched_at,
+        venue_time: None,
+        totals: Totals {
+            currency: b.total_asset_currency.clone(),
+            net_assets: b.total_asset,
+            total_cash: b.total_cash_balance,
+            buying_power: None,
+            market_value: b.total_market_value,
+            ..Totals::default()
+        },
+        risk: Risk {
+            utilization: b.margin_utilization_rate,
+            ..Risk::default()
+        },
+        currencies: b.account_currency_assets.iter().map(currency).collect(),
+        other_views: Vec::new(),
+    }
+}
+
+fn currency(a: &Asset) -> CurrencyBalance {
+    CurrencyBalance {
+        currency: a.currency.clone(),
+        cash: a.cash_balance,
+        available: a.cash_power,
+        frozen: a.cash_frozen,
+        settling: a.pending_incoming,
+        withdrawable: a.available_withdrawal,
+        equity: a.net_liquidation_value,
+        buying_power: a.margin_power,
+        market_value: a.positions_market_value,
+        interest: a.interests_unpaid,
+        ..CurrencyBalance::default()
+    }
+}
