@@ -21,7 +21,10 @@ passphrase = "p"
 fn shipped_example_parses() {
     let text = include_str!("../config.example.toml");
     let c = Config::parse(text, "config.example.toml").unwrap();
-    assert_eq!(c.accounts.len(), 2);
+    assert_eq!(c.accounts.len(), 3);
+    let wb = &c.accounts[2];
+    assert_eq!((wb.name.as_str(), wb.venue), ("wb-hk", VenueKind::Webull));
+    assert_eq!(wb.base_url, "https://api.webull.hk");
     let lp = &c.accounts[1];
     assert_eq!((lp.name.as_str(), lp.venue), ("lp-hk", VenueKind::Longport));
     assert_eq!(lp.base_url, "https://openapi.longbridge.com");

@@ -760,3 +760,44 @@ fn longport_tab_in_each_risk_level() {
         assert!(totals.contains("USD view: net 30769.29 USD"), "{totals}");
     }
 }
+
+#[test]
+fn webull_tab_shows_the_vendor_example() {
+    let body = include_str!("../assets/fixtures/webull/balance-doc.json");
+    let b: baltui::venues::webull::wire::Balance =
+        baltui::venues::decode(VenueKind::Webull, body.as_bytes()).unwrap();
+    let at = now() - Duration::seconds(4);
+    let snap = baltui::venues::webull::normalize::normalize(&b, at);
+    let mut s = spec("wb-hk/5MV01001", VenueKind::Webull, false);
+    s.account_id = Some("QJHO3P1PR9425Q6UAT7QLJTEKB".into());
+    let mut app = app_with(vec![s]);
+    poll(&mut app, 0, at, Ok(snap));
+    let lines = draw(&app, 180, 40);
+    let title = line_with(&lines, "wb-hk/5MV01001 · Webull");
+    assert!(
+        title.contains("LIVE") && title.contains("updated 4s ago"),
+        "{title}"
+    );
+    assert!(
+        title.contains("acct …TEKB") && !title.contains("QJHO3P1PR9425Q6UAT7QLJTEKB"),
+        "{title}"
+    );
+    let hkd = line_with(&lines, "  HKD ");
+    for v in [
+        "305600889.300000",
+        "305587431.940000",
+        "13457.360000",
+        "0.000000",
+        "458809435.440000",
+    ] {
+        assert!(hkd.contains(v), "{v} in {hkd}");
+    }
+    let usd = line_with(&lines, "  USD ");
+    assert!(
+        usd.contains("934.710000") && usd.contains("929.660000") && usd.contains("5.050000"),
+        "{usd}"
+    );
+    assert_has(&lines, "net assets 1247724759.5266750000 CNH");
+    assert_has(&lines, "utilization 1.00%");
+    assert_has(&lines, "no findings");
+}

@@ -141,6 +141,10 @@ fn title_line(
     if let Some(next) = acc.next_poll_at {
         extras.push(format!("next {}", format::until(app.now, next)));
     }
+    // Enough of the venue's account id to tell accounts apart, not to use it.
+    if let Some(id) = &acc.spec.account_id {
+        extras.push(format!("acct {}", format::mask_id(id)));
+    }
     let name_w = width(&acc.spec.name).min(12);
     for extra in extras {
         let used: usize = rest.iter().map(Span::width).sum();
@@ -415,6 +419,15 @@ fn summary(
     margin.push(value(format::amount(risk.initial_margin, p), None));
     margin.push(label("  maint "));
     margin.push(value(format::amount(risk.maintenance_margin, p), None));
+    if risk.utilization.is_some() {
+        // Webull's margin_utilization_rate, a percentage as the venue sends it.
+        margin.push(label("  utilization "));
+        let u = format::amount(risk.utilization, p);
+        margin.push(value(
+            format!("{u}%"),
+            finding_for(acc, "margin_utilization"),
+        ));
+    }
 
     let tot = &snap.totals;
     let ccy = tot.currency.as_deref();

@@ -142,9 +142,26 @@ pub fn fit_number(s: &str, w: usize) -> String {
     }
 }
 
+/// `QJHO3P1PR9425Q6UAT7QLJTEKB` -> `…TEKB`: the last 4 characters.
+pub fn mask_id(id: &str) -> String {
+    let n = id.chars().count();
+    if n <= 4 {
+        return "…".repeat(n.min(1)) + &"•".repeat(n);
+    }
+    let tail: String = id.chars().skip(n - 4).collect();
+    format!("…{tail}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_are_masked() {
+        assert_eq!(mask_id("QJHO3P1PR9425Q6UAT7QLJTEKB"), "…TEKB");
+        assert_eq!(mask_id("ABC"), "…•••");
+        assert_eq!(mask_id(""), "");
+    }
     use chrono::TimeZone;
 
     #[test]
