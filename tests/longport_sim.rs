@@ -371,6 +371,7 @@ fn fault_account() -> SimAccount {
         passphrase: "f-token".into(),
         scenario: Scenario::RiskWalk,
         path: None,
+        webull: None,
     }
 }
 

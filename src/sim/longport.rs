@@ -148,6 +148,7 @@ async fn serve(
         Some(Fault::RateLimited) => rate_limited(),
         Some(Fault::Http500) => refuse(StatusCode::INTERNAL_SERVER_ERROR, 500000, "internal error"),
         Some(Fault::TokenExpired) => refuse(StatusCode::UNAUTHORIZED, 401003, "token expired"),
+        Some(Fault::ClockSkew) => refuse(StatusCode::FORBIDDEN, 403201, "signature invalid"),
         Some(Fault::Timeout(d)) => {
             // Claimed before sleeping, as OKX's: independent of a hang-up.
             let step = st.claim_step(key);

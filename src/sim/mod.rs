@@ -3,15 +3,19 @@
 //! inject faults. Used by `baltui --demo`, `baltui sim` and the tests.
 //!
 //! One server hosts every venue (their paths do not collide); each venue's
-//! handlers live in a sibling file (okx.rs, longport.rs; webull.rs later).
+//! handlers live in a sibling file (okx.rs, longport.rs, webull.rs).
 
 mod longport;
 mod okx;
 pub mod scenario;
 mod state;
+mod webull;
 
 pub use longport::{ACCOUNT_PATH as LONGPORT_PATH, LEGACY_PATH as LONGPORT_LEGACY_PATH};
 pub use state::SimState;
+pub use webull::{
+    BALANCE_PATH as WEBULL_BALANCE_PATH, SUBSCRIPTIONS_PATH as WEBULL_SUBSCRIPTIONS_PATH,
+};
 
 use crate::model::VenueKind;
 use axum::Router;
@@ -52,6 +56,11 @@ pub enum Scenario {
     /// LongPort: as BrokerCalm, but every third reply has "" for `risk_level`,
     /// `net_assets`, `init_margin`, `maintenance_margin` and `buy_power`.
     BrokerBlanks,
+    /// Webull: an app key's brokerage accounts holding HKD, USD and CNH. The
+    /// first sub-account carries a USD margin loan whose
+    /// `margin_utilization_rate` swings about 20% -> 85% -> 20% every 40
+    /// replies (interest accruing); the others are calm cash accounts.
+    BrokerMargin,
 }
 
 impl Scenario {
@@ -62,6 +71,7 @@ impl Scenario {
             Scenario::RiskWalk | Scenario::BrokerCalm | Scenario::BrokerBlanks => {
                 venue == VenueKind::Longport
             }
+            Scenario::BrokerMargin => venue == VenueKind::Webull,
         }
     }
 }
@@ -71,6 +81,11 @@ impl Scenario {
 /// The three credential fields are named after OKX's; for LongPort,
 /// `api_key` is the app key, `secret_key` the app secret and `passphrase`
 /// the access token. `api_key` identifies the account, so it must be unique.
+///
+/// For Webull one `SimAccount` is one APP KEY: `api_key` = app key,
+/// `secret_key` = app secret, `passphrase` = access token ("" = this app key
+/// needs none), and `webull` lists the brokerage accounts under it and the
+/// app key's rate budget.
 #[derive(Clone)]
 pub struct SimAccount {
     pub name: String,
@@ -84,6 +99,39 @@ pub struct SimAccount {
     /// the legacy call. Both paths answer for every LongPort account; this
     /// only decides what `config_toml()` writes. Must be None for OKX.
     pub path: Option<String>,
+    /// Webull only (required there, None for OKX and LongPort): the
+    /// brokerage accounts under this app key and its rate budget.
+    pub webull: Option<WebullApp>,
+}
+
+/// What a Webull app key holds besides its credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebullApp {
+    /// (account_id, account_number) of each brokerage account under the app
+    /// key, in discovery order. `account_id` is what the balance call takes;
+    /// ids must be unique across the simulator.
+    pub sub_accounts: Vec<(String, String)>,
+    /// (calls, window): the app key's sliding-window budget, shared by all
+    /// its balance and discovery calls.
+    pub rate: (usize, Duration),
+}
+
+impl WebullApp {
+    /// Balance budget in Hong Kong and Japan: 2 calls per 2 s per app key.
+    pub const HK_RATE: (usize, Duration) = (2, Duration::from_secs(2));
+    /// Balance budget in the US: 10 calls per 30 s per app key.
+    pub const US_RATE: (usize, Duration) = (10, Duration::from_secs(30));
+
+    /// Sub-accounts from (account_id, account_number) pairs, HK budget.
+    pub fn hk(sub_accounts: &[(&str, &str)]) -> WebullApp {
+        WebullApp {
+            sub_accounts: sub_accounts
+                .iter()
+                .map(|(id, n)| (id.to_string(), n.to_string()))
+                .collect(),
+            rate: Self::HK_RATE,
+        }
+    }
 }
 
 impl std::fmt::Debug for SimAccount {
@@ -94,6 +142,7 @@ impl std::fmt::Debug for SimAccount {
             .field("venue", &self.venue)
             .field("scenario", &self.scenario)
             .field("path", &self.path)
+            .field("webull", &self.webull)
             .finish_non_exhaustive()
     }
 }
@@ -108,6 +157,7 @@ pub fn okx_demo_accounts() -> Vec<SimAccount> {
         passphrase: format!("sim-{name}-pass"),
         scenario,
         path: None,
+        webull: None,
     };
     vec![
         okx("okx-main", Scenario::Calm),
@@ -126,6 +176,7 @@ pub fn longport_demo_accounts() -> Vec<SimAccount> {
         passphrase: format!("sim-{name}-token"),
         scenario,
         path: path.map(String::from),
+        webull: None,
     };
     vec![
         longport("lp-hk", Scenario::RiskWalk, None),
@@ -137,10 +188,33 @@ pub fn longport_demo_accounts() -> Vec<SimAccount> {
     ]
 }
 
-/// Every demo account: `okx_demo_accounts()` then `longport_demo_accounts()`.
+/// The Webull demo app key "wb-hk": HK budget (2 calls per 2 s), access
+/// token required, Scenario::BrokerMargin, two brokerage accounts:
+/// "SIMWBACC0001" / "5MV01001" (margin loan) and "SIMWBACC0002" / "5MV01002"
+/// (calm). The client is expected to sign with HMAC-SHA256 (the sim accepts
+/// HMAC-SHA1 too).
+pub fn webull_demo_accounts() -> Vec<SimAccount> {
+    vec![SimAccount {
+        name: "wb-hk".into(),
+        venue: VenueKind::Webull,
+        api_key: "sim-wb-hk-app-key".into(),
+        secret_key: "sim-wb-hk-app-secret".into(),
+        passphrase: "sim-wb-hk-token".into(),
+        scenario: Scenario::BrokerMargin,
+        path: None,
+        webull: Some(WebullApp::hk(&[
+            ("SIMWBACC0001", "5MV01001"),
+            ("SIMWBACC0002", "5MV01002"),
+        ])),
+    }]
+}
+
+/// Every demo account: `okx_demo_accounts()`, `longport_demo_accounts()`,
+/// then `webull_demo_accounts()`.
 pub fn demo_accounts() -> Vec<SimAccount> {
     let mut all = okx_demo_accounts();
     all.extend(longport_demo_accounts());
+    all.extend(webull_demo_accounts());
     all
 }
 
@@ -157,8 +231,14 @@ pub enum Fault {
     Malformed,
     /// The connection drops mid-body (Content-Length promises more).
     Truncated,
-    /// LongPort: HTTP 401, code 401003 "token expired". (OKX: 401, 50114.)
+    /// LongPort: HTTP 401, code 401003 "token expired". (OKX: 401, 50114;
+    /// Webull: 401 INVALID_TOKEN.)
     TokenExpired,
+    /// The server finds the request's timestamp too far from its clock
+    /// (whatever the client sent). Webull: 401 CLOCK_SKEW_EXCEEDED; OKX: 401,
+    /// 50102 "Timestamp request expired"; LongPort: 403, 403201 (the code the
+    /// simulator's own LongPort timestamp check sends).
+    ClockSkew,
 }
 
 pub struct Sim {
@@ -183,14 +263,31 @@ impl Sim {
             ));
         }
         let mut keys = std::collections::HashSet::new();
+        let mut webull_ids = std::collections::HashSet::new();
         for a in &accounts {
             let refuse = |why: String| {
                 let msg = format!("sim account {}: {why}", a.name);
                 Err(Error::new(ErrorKind::InvalidInput, msg))
             };
-            match a.venue {
-                VenueKind::Okx | VenueKind::Longport => {}
-                other => return refuse(format!("venue {} is not simulated yet", other.as_str())),
+            match (a.venue, &a.webull) {
+                (VenueKind::Okx | VenueKind::Longport, None) => {}
+                (VenueKind::Webull, Some(w)) => {
+                    if w.sub_accounts.is_empty() {
+                        return refuse("a Webull app key needs sub-accounts".into());
+                    }
+                    if w.rate.0 == 0 || w.rate.1.is_zero() {
+                        return refuse("a Webull rate budget must be positive".into());
+                    }
+                    for (id, _) in &w.sub_accounts {
+                        if id.is_empty() || !webull_ids.insert(id.as_str()) {
+                            return refuse(format!("Webull account_id {id:?} empty or used twice"));
+                        }
+                    }
+                }
+                (VenueKind::Webull, None) => {
+                    return refuse("a Webull app key needs `webull` (sub-accounts)".into());
+                }
+                (_, Some(_)) => return refuse("`webull` is for Webull app keys only".into()),
             }
             if !a.scenario.serves(a.venue) {
                 return refuse(format!(
@@ -261,6 +358,16 @@ impl Sim {
                         keys.push(("path", p));
                     }
                 }
+                // No account_id: the client discovers the app key's accounts.
+                VenueKind::Webull => {
+                    keys.extend([
+                        ("app_key", a.api_key.as_str()),
+                        ("app_secret", a.secret_key.as_str()),
+                    ]);
+                    if !a.passphrase.is_empty() {
+                        keys.push(("access_token", a.passphrase.as_str()));
+                    }
+                }
                 _ => keys.extend([
                     ("api_key", a.api_key.as_str()),
                     ("secret_key", a.secret_key.as_str()),
@@ -299,6 +406,7 @@ impl Drop for Sim {
 fn router(state: Arc<SimState>) -> Router {
     okx::routes()
         .merge(longport::routes())
+        .merge(webull::routes())
         .fallback(not_found)
         .with_state(state)
 }
@@ -309,8 +417,11 @@ async fn not_found(
     uri: axum::http::Uri,
 ) -> axum::response::Response {
     let status = axum::http::StatusCode::NOT_FOUND;
-    if uri.path().starts_with("/v1/") {
+    let path = uri.path();
+    if path.starts_with("/v1/") {
         longport::error(&st, status, 404001, "not found")
+    } else if path.starts_with("/account/") || path.starts_with("/app/") {
+        webull::error(&st, status, "NOT_FOUND", "not found")
     } else {
         okx::error(status, "404", "Not Found")
     }
@@ -342,6 +453,7 @@ mod tests {
             passphrase: format!("{name}-t"),
             scenario,
             path: path.map(String::from),
+            webull: None,
         }
     }
 
@@ -379,6 +491,89 @@ mod tests {
         ])
         .await;
         assert!(ok.is_ok());
+    }
+
+    #[tokio::test]
+    async fn start_checks_webull_app_keys() {
+        let wb = || webull_demo_accounts().remove(0);
+        let mut no_subs = wb();
+        no_subs.webull = Some(WebullApp::hk(&[]));
+        let mut no_app = wb();
+        no_app.webull = None;
+        let mut okx_app = okx_demo_accounts().remove(0);
+        okx_app.webull = wb().webull;
+        let mut twin = wb();
+        twin.api_key = "other".into();
+        let mut zero_rate = wb();
+        if let Some(w) = zero_rate.webull.as_mut() {
+            w.rate = (0, Duration::from_secs(2));
+        }
+        let mut calm = wb();
+        calm.scenario = Scenario::BrokerCalm;
+        for bad in [
+            vec![no_subs],
+            vec![no_app],
+            vec![okx_app],
+            vec![wb(), twin],
+            vec![zero_rate],
+            vec![calm],
+        ] {
+            let what = format!("{bad:?}");
+            assert!(start(bad).await.is_err(), "{what}");
+        }
+        assert!(start(demo_accounts()).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn config_toml_writes_webull_keys_without_account_ids() {
+        let mut no_token = webull_demo_accounts().remove(0);
+        no_token.name = "wb-us".into();
+        no_token.api_key = "sim-wb-us-app-key".into();
+        no_token.passphrase = String::new();
+        no_token.webull = Some(WebullApp {
+            sub_accounts: vec![("SIMWBUS1".into(), "5MVUS1".into())],
+            rate: WebullApp::US_RATE,
+        });
+        let mut all = demo_accounts();
+        all.push(no_token);
+        let sim = start(all).await.unwrap();
+        let doc: toml::Value = toml::from_str(&sim.config_toml()).unwrap();
+        let find = |name: &str| {
+            doc["account"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["name"].as_str() == Some(name))
+                .unwrap()
+                .clone()
+        };
+        let keys = |a: &toml::Value| {
+            let mut k: Vec<String> = a.as_table().unwrap().keys().cloned().collect();
+            k.sort_unstable();
+            k
+        };
+        let hk = find("wb-hk");
+        assert_eq!(
+            keys(&hk),
+            [
+                "access_token",
+                "app_key",
+                "app_secret",
+                "base_url",
+                "name",
+                "venue"
+            ]
+        );
+        assert_eq!(hk["venue"].as_str(), Some("webull"));
+        assert_eq!(hk["app_key"].as_str(), Some("sim-wb-hk-app-key"));
+        assert_eq!(hk["app_secret"].as_str(), Some("sim-wb-hk-app-secret"));
+        assert_eq!(hk["access_token"].as_str(), Some("sim-wb-hk-token"));
+        assert_eq!(hk["base_url"].as_str(), Some(sim.base_url().as_str()));
+        let us = find("wb-us");
+        assert_eq!(
+            keys(&us),
+            ["app_key", "app_secret", "base_url", "name", "venue"]
+        );
     }
 
     #[tokio::test]

@@ -104,6 +104,11 @@ async fn balance(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
             truncated(render(&st, &account, st.step_for(key), &ccys).to_string())
         }
         Some(Fault::TokenExpired) => error(StatusCode::UNAUTHORIZED, "50114", "Invalid Authority"),
+        Some(Fault::ClockSkew) => error(
+            StatusCode::UNAUTHORIZED,
+            "50102",
+            "Timestamp request expired",
+        ),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Deterministic account drift, venue-neutral: a `Book` is a pure function of
 //! (seed, account name, scenario, step). Venue renderers (okx.rs,
-//! longport.rs, later webull.rs) turn a `Book` into their wire shape.
+//! longport.rs, webull.rs) turn a `Book` into their wire shape.
 //!
 //! `step` counts replies served, not wall time, so tests are reproducible.
 
@@ -26,8 +26,11 @@ pub struct Holding {
     pub frp_type: u8,
     pub col_res: u8,
     pub auto_conversion: u8,
-    /// Cash awaiting settlement (a broker's `settling_cash`; may be negative).
+    /// Cash awaiting settlement (a broker's `settling_cash`; may be negative;
+    /// Webull's `pending_incoming`).
     pub settling: Decimal,
+    /// Broker: market value of the securities held in this currency.
+    pub positions: Decimal,
     /// Display scale for amounts of this currency.
     pub scale: u32,
 }
@@ -86,6 +89,9 @@ pub struct Risk {
     pub frozen_fees: Vec<(&'static str, Decimal)>,
     /// The venue sent "" for the level and the margin figures this time.
     pub blank: bool,
+    /// Share of the credit line in use, percent (borrowed / max_finance
+    /// * 100, 2 decimals; 0 without a line): Webull's `margin_utilization_rate`.
+    pub utilization: Decimal,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -128,6 +134,24 @@ pub fn book(seed: u64, account: &str, scenario: Scenario, step: u64) -> Book {
         Scenario::RiskWalk => risk_walk(&n, step),
         Scenario::BrokerCalm => broker_calm(&n, step, false),
         Scenario::BrokerBlanks => broker_calm(&n, step, step % 3 == 2),
+        Scenario::BrokerMargin => sub_book(seed, account, scenario, 0, step),
+    }
+}
+
+/// The book of one brokerage account under a multi-account credential
+/// (Webull: an app key). `account` names the sub-account (its account_id),
+/// `index` is its place under the credential. For BrokerMargin, index 0
+/// carries the margin loan, the others are calm; other scenarios ignore
+/// `index`.
+pub fn sub_book(seed: u64, account: &str, scenario: Scenario, index: usize, step: u64) -> Book {
+    let n = Noise {
+        seed,
+        account: fnv1a(account.as_bytes()),
+    };
+    match (scenario, index) {
+        (Scenario::BrokerMargin, 0) => broker_loan(&n, step),
+        (Scenario::BrokerMargin, _) => broker_cash_only(&n, step),
+        _ => book(seed, account, scenario, step),
     }
 }
 
@@ -152,6 +176,7 @@ fn holding(ccy: &'static str, cash: Decimal, price: Decimal, scale: u32) -> Hold
         col_res: 0,
         auto_conversion: 0,
         settling: Decimal::ZERO,
+        positions: Decimal::ZERO,
         scale,
     }
 }
@@ -362,6 +387,7 @@ fn broker_book(
             remaining_finance: (max_finance - borrowed).max(Decimal::ZERO).round_dp(2),
             frozen_fees: fees,
             blank,
+            utilization: utilization(borrowed, max_finance),
         }),
     }
 }
@@ -405,6 +431,114 @@ fn broker_calm(n: &Noise, step: u64, blank: bool) -> Book {
     )
 }
 
+/// Percent of `line` in use, 2 decimals; 0 without a line.
+fn utilization(borrowed: Decimal, line: Decimal) -> Decimal {
+    if line.is_zero() {
+        Decimal::ZERO
+    } else {
+        (borrowed / line * Decimal::ONE_HUNDRED).round_dp(2)
+    }
+}
+
+/// Length of one BrokerMargin loan cycle, in steps.
+pub const LOAN_PERIOD: u64 = 40;
+/// BrokerMargin's credit line, USD.
+const CREDIT_LINE_USD: &str = "60000";
+
+/// Net assets, margins and risk of a broker account whose securities are in
+/// `Holding::positions` (net = positions + cash + pending, all converted).
+fn positions_book(step: u64, holdings: Vec<Holding>, line_usd: Decimal) -> Book {
+    let usd = |f: fn(&Holding) -> Decimal| -> Decimal {
+        holdings.iter().map(|h| f(h) * h.price).sum::<Decimal>()
+    };
+    let positions_usd = usd(|h| h.positions).round_dp(2);
+    let net = usd(|h| h.positions + h.cash + h.settling).round_dp(2);
+    let borrowed = holdings
+        .iter()
+        .filter(|h| h.cash < Decimal::ZERO)
+        .map(|h| -h.cash * h.price)
+        .sum::<Decimal>()
+        .round_dp(2);
+    // Maintenance margin: 25% of the positions (a floor of 1 USD keeps the
+    // ratio defined for a cash account).
+    let mmr = (positions_usd * dec("0.25")).max(Decimal::ONE).round_dp(2);
+    let ratio = (net / mmr).round_dp(4);
+    let imr = (positions_usd * dec("0.35")).round_dp(2);
+    let level = level_of(ratio);
+    let margin_call = if level == 3 {
+        (mmr * dec("1.5") - net).max(dec("0.01")).round_dp(2)
+    } else {
+        Decimal::ZERO
+    };
+    Book {
+        step,
+        holdings,
+        margin: Some(Margin {
+            adj_eq: net,
+            imr,
+            mmr,
+            ratio,
+            notional_usd: positions_usd,
+            upl: Decimal::ZERO,
+            delta_neutral_status: 0,
+        }),
+        risk: Some(Risk {
+            level,
+            margin_call,
+            positions_usd,
+            buy_power: ((net - imr).max(Decimal::ZERO) * dec("2")).round_dp(2),
+            max_finance: line_usd,
+            remaining_finance: (line_usd - borrowed).max(Decimal::ZERO).round_dp(2),
+            frozen_fees: Vec::new(),
+            blank: false,
+            utilization: utilization(borrowed, line_usd),
+        }),
+    }
+}
+
+/// BrokerMargin, first sub-account: HKD, USD and CNH; USD borrowed against
+/// HK and US stocks. The loan follows 20% + 65% * (1 - s^2) of the credit
+/// line (s = |phase - 20| / 20), so `utilization` swings about 20 -> 85 -> 20
+/// every 40 replies; unpaid interest accrues and resets each cycle; every
+/// fifth reply has HKD pending incoming from a sale.
+fn broker_loan(n: &Noise, step: u64) -> Book {
+    let phase = step % LOAN_PERIOD;
+    let half = LOAN_PERIOD / 2;
+    let s = Decimal::from(phase.abs_diff(half)) / Decimal::from(half);
+    let share = dec("0.2") + dec("0.65") * (Decimal::ONE - s * s) + n.at(30, step) * dec("0.005");
+    let line = dec(CREDIT_LINE_USD);
+    let bal = |k: u64| Decimal::ONE + n.smooth(k, step) * dec("0.002");
+    let px = |k: u64| Decimal::ONE + n.smooth(k, step) * dec("0.01");
+
+    let mut hkd = holding("HKD", dec("152300.45") * bal(31), dec("0.1282"), 2);
+    hkd.frozen = dec("13457.36");
+    hkd.positions = (dec("820000") * px(32)).round_dp(2);
+    if phase % 5 == 4 {
+        hkd.settling = (dec("8250") * bal(33)).round_dp(2);
+    }
+    let borrowed = (share * line).round_dp(2);
+    let mut usd = holding("USD", -borrowed, Decimal::ONE, 2);
+    usd.liab = borrowed;
+    usd.interest = (borrowed * dec("0.00002") * Decimal::from(phase)).round_dp(2);
+    usd.positions = (dec("42000") * px(34)).round_dp(2);
+    let cnh = holding("CNH", dec("50210.88") * bal(35), dec("0.1376"), 2);
+    positions_book(step, vec![hkd, usd, cnh], line)
+}
+
+/// BrokerMargin, other sub-accounts: a cash account (no credit line) with HK
+/// stocks, small drift, nothing borrowed.
+fn broker_cash_only(n: &Noise, step: u64) -> Book {
+    let bal = |k: u64| Decimal::ONE + n.smooth(k, step) * dec("0.002");
+    let px = |k: u64| Decimal::ONE + n.smooth(k, step) * dec("0.01");
+    let mut hkd = holding("HKD", dec("305600.89") * bal(36), dec("0.1282"), 2);
+    hkd.frozen = dec("13457.36");
+    hkd.positions = (dec("153208.54") * px(37)).round_dp(2);
+    let mut usd = holding("USD", dec("934.71"), Decimal::ONE, 2);
+    usd.frozen = dec("929.66");
+    let cnh = holding("CNH", dec("10000") * bal(38), dec("0.1376"), 2);
+    positions_book(step, vec![hkd, usd, cnh], Decimal::ZERO)
+}
+
 /// Stable hash noise (std's hasher is not stable across Rust versions).
 struct Noise {
     seed: u64,
@@ -437,7 +571,7 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(super) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })
@@ -537,5 +671,41 @@ mod tests {
             let blanks = book(3, "c", Scenario::BrokerBlanks, st);
             assert_eq!(blanks.risk.map(|r| r.blank), Some(st % 3 == 2));
         }
+    }
+
+    #[test]
+    fn broker_margin_loan_swings_and_calm_stays_put() {
+        let rates: Vec<Decimal> = (0..LOAN_PERIOD)
+            .map(|st| {
+                let b = sub_book(5, "A1", Scenario::BrokerMargin, 0, st);
+                assert_eq!(b, book(5, "A1", Scenario::BrokerMargin, st));
+                let r = b.risk.clone().unwrap_or_else(|| panic!("risk at {st}"));
+                let usd = b.holdings.iter().find(|h| h.ccy == "USD");
+                let usd = usd.unwrap_or_else(|| panic!("USD at {st}"));
+                assert!(usd.cash < Decimal::ZERO, "the USD loan at {st}");
+                let ccys: Vec<&str> = b.holdings.iter().map(|h| h.ccy).collect();
+                assert_eq!(ccys, ["HKD", "USD", "CNH"]);
+                assert_eq!(r.utilization, utilization(-usd.cash, r.max_finance));
+                r.utilization
+            })
+            .collect();
+        assert!(rates[0] < dec("21") && rates[0] > dec("19"), "{}", rates[0]);
+        assert!(rates[20] > dec("84"), "{}", rates[20]);
+        assert!(rates.windows(2).any(|w| w[0] != w[1]));
+        for st in 0..LOAN_PERIOD {
+            let calm = sub_book(5, "A2", Scenario::BrokerMargin, 1, st);
+            let r = calm.risk.clone().unwrap_or_else(|| panic!("risk at {st}"));
+            assert_eq!(r.utilization, Decimal::ZERO);
+            assert_eq!(r.level, 0, "step {st}");
+            assert!(calm.holdings.iter().all(|h| h.cash >= Decimal::ZERO));
+        }
+        assert_eq!(
+            sub_book(5, "A2", Scenario::BrokerMargin, 1, 3),
+            sub_book(5, "A2", Scenario::BrokerMargin, 1, 3)
+        );
+        assert_ne!(
+            sub_book(5, "A2", Scenario::BrokerMargin, 1, 3),
+            sub_book(6, "A2", Scenario::BrokerMargin, 1, 3)
+        );
     }
 }

@@ -24,6 +24,8 @@ struct Slot {
     requests: u64,
     /// Successful balance replies served so far: the drift step.
     step: u64,
+    /// Webull: the drift step of each sub-account (by account_id).
+    sub_steps: HashMap<String, u64>,
     /// Arrival times of accepted requests within the current window.
     window: VecDeque<Instant>,
     faults: VecDeque<(Fault, u32)>,
@@ -53,6 +55,7 @@ impl SimState {
                     account: a,
                     requests: 0,
                     step: 0,
+                    sub_steps: HashMap::new(),
                     window: VecDeque::new(),
                     faults: VecDeque::new(),
                     seen: VecDeque::new(),
@@ -80,6 +83,11 @@ impl SimState {
     /// Remember an authenticated request's signature; true (and a violation)
     /// if the same signature was already seen: a byte-identical request.
     pub(crate) fn duplicate(&self, api_key: &str, signature: &str) -> bool {
+        self.replayed(api_key, signature, SEEN_FOR)
+    }
+
+    /// As `duplicate`, remembering `id` (a signature, a nonce) for `keep`.
+    pub(crate) fn replayed(&self, api_key: &str, id: &str, keep: Duration) -> bool {
         let now = Instant::now();
         let mut map = self.lock();
         let Some(slot) = map.get_mut(api_key) else {
@@ -88,15 +96,15 @@ impl SimState {
         while slot
             .seen
             .front()
-            .is_some_and(|(t, _)| now.duration_since(*t) >= SEEN_FOR)
+            .is_some_and(|(t, _)| now.duration_since(*t) >= keep)
         {
             slot.seen.pop_front();
         }
-        if slot.seen.iter().any(|(_, s)| s == signature) {
+        if slot.seen.iter().any(|(_, s)| s == id) {
             self.violations.fetch_add(1, Ordering::Relaxed);
             return true;
         }
-        slot.seen.push_back((now, signature.to_string()));
+        slot.seen.push_back((now, id.to_string()));
         false
     }
 
@@ -115,17 +123,20 @@ impl SimState {
         self.violations.load(Ordering::Relaxed)
     }
 
-    /// Balance requests received, total (whatever their outcome).
+    /// Balance requests (and Webull discovery requests) received, total
+    /// (whatever their outcome).
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Balance requests received carrying this API key (known keys only).
+    /// Balance and discovery requests received carrying this API key (known
+    /// keys only).
     pub fn requests_for(&self, api_key: &str) -> u64 {
         self.lock().get(api_key).map_or(0, |s| s.requests)
     }
 
-    /// The next `times` authenticated balance requests of this key get `fault`.
+    /// The next `times` authenticated balance requests of this key get `fault`
+    /// (Webull: balance or discovery requests of this app key).
     /// Several injections queue up in order. Unknown keys are ignored.
     pub fn inject(&self, api_key: &str, fault: Fault, times: u32) {
         if times == 0 {
@@ -145,6 +156,26 @@ impl SimState {
     /// Successful balance replies served so far to this key's account.
     pub fn step_for(&self, api_key: &str) -> u64 {
         self.lock().get(api_key).map_or(0, |s| s.step)
+    }
+
+    /// Webull: successful balance replies served so far for one brokerage
+    /// account (`account_id`) under the app key `api_key`.
+    pub fn step_for_sub(&self, api_key: &str, account_id: &str) -> u64 {
+        self.lock()
+            .get(api_key)
+            .and_then(|s| s.sub_steps.get(account_id).copied())
+            .unwrap_or(0)
+    }
+
+    /// Claim the drift step of one Webull sub-account (as `claim_step`).
+    pub(crate) fn claim_sub_step(&self, api_key: &str, account_id: &str) -> u64 {
+        let mut map = self.lock();
+        map.get_mut(api_key).map_or(0, |s| {
+            let step = s.sub_steps.entry(account_id.to_string()).or_insert(0);
+            let now = *step;
+            *step += 1;
+            now
+        })
     }
 
     pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
