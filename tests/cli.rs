@@ -107,9 +107,23 @@ fn snapshot_json_against_baltui_sim() {
         .iter()
         .map(|a| a["venue"].as_str().unwrap())
         .collect();
-    assert_eq!(venues, ["okx", "okx", "longport", "longport"], "{v}");
+    assert_eq!(
+        venues,
+        ["okx", "okx", "longport", "longport", "webull", "webull"],
+        "{v}"
+    );
+    let names: Vec<&str> = accounts
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names[4..],
+        ["wb-hk/5MV01001", "wb-hk/5MV01002"],
+        "one Webull app key, its two accounts discovered"
+    );
     for a in accounts {
         let okx = a["venue"] == "okx";
+        let webull = a["venue"] == "webull";
         assert_eq!(a["status"], "ok", "{a}");
         assert!(a["error"].is_null());
         assert!(a["fetched_at"].is_string());
@@ -121,7 +135,7 @@ fn snapshot_json_against_baltui_sim() {
             assert!(a["totals"]["currency"].is_string());
             assert!(
                 a["totals"]["total_cash"].is_string(),
-                "LongPort reports total cash"
+                "LongPort and Webull report total cash"
             );
         }
         for k in [
@@ -137,14 +151,17 @@ fn snapshot_json_against_baltui_sim() {
         assert!(!cur.is_empty());
         for c in cur {
             assert!(c["currency"].is_string());
-            // OKX: cash but no settling/withdrawable; LongPort: the reverse.
-            let (present, absent) = if okx {
-                ("cash", ["settling", "withdrawable"])
+            // OKX: cash but no settling/withdrawable; LongPort: the reverse;
+            // Webull: all of them.
+            let (present, absent): (&str, &[&str]) = if okx {
+                ("cash", &["settling", "withdrawable"])
+            } else if webull {
+                ("settling", &["liabilities"])
             } else {
-                ("available", ["cash", "equity"])
+                ("available", &["cash", "equity"])
             };
             assert!(c[present].is_string(), "{c}");
-            assert!(absent.iter().all(|k| c[k].is_null()), "{c}");
+            assert!(absent.iter().all(|k| c[*k].is_null()), "{c}");
             // exact decimal text: parses as a Decimal, no float exponent noise
             let text = c[present].as_str().unwrap();
             let value: rust_decimal::Decimal = text.parse().unwrap();
@@ -206,13 +223,31 @@ async fn snapshot_values_equal_a_direct_fetch_at_the_same_seed() {
     .await
     .unwrap();
     let c = baltui::config::Config::parse(&local.config_toml(), "local").unwrap();
-    for (i, acc) in c.accounts.iter().enumerate() {
+    // The same accounts as the snapshot, discovered ones expanded in place.
+    let mut clients = Vec::new();
+    for acc in &c.accounts {
         let client =
             baltui::venues::client_for(acc, baltui::venues::http_client(Duration::from_secs(5)))
                 .unwrap();
+        if client.needs_discovery() {
+            for f in client.discover().await.unwrap() {
+                clients.push((
+                    format!("{}/{}", acc.name, f.label),
+                    client.for_account(&f.id),
+                ));
+            }
+        } else {
+            clients.push((acc.name.clone(), client));
+        }
+    }
+    assert_eq!(clients.len(), 6);
+    // Through budgets, as baltui does: the simulator refuses what a venue would.
+    let (names, mut clients): (Vec<String>, Vec<_>) = clients.into_iter().unzip();
+    baltui::poll::plan(&mut clients, &[]);
+    for (i, (name, client)) in names.iter().zip(&clients).enumerate() {
         let s = client.fetch().await.unwrap();
         let a = &v["accounts"][i];
-        assert_eq!(a["name"], acc.name.as_str());
+        assert_eq!(a["name"], name.as_str());
         assert_eq!(
             a["totals"]["net_assets"],
             s.totals.net_assets.map(|d| d.to_string()).into_json()

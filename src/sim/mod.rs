@@ -360,7 +360,13 @@ impl Sim {
                 }
                 // No account_id: the client discovers the app key's accounts.
                 VenueKind::Webull => {
+                    // The region whose budget the simulator enforces for this key.
+                    let region = match &a.webull {
+                        Some(w) if w.rate == WebullApp::HK_RATE => "hk",
+                        _ => "us",
+                    };
                     keys.extend([
+                        ("region", region),
                         ("app_key", a.api_key.as_str()),
                         ("app_secret", a.secret_key.as_str()),
                     ]);
@@ -561,9 +567,11 @@ mod tests {
                 "app_secret",
                 "base_url",
                 "name",
+                "region",
                 "venue"
             ]
         );
+        assert_eq!(hk["region"].as_str(), Some("hk"));
         assert_eq!(hk["venue"].as_str(), Some("webull"));
         assert_eq!(hk["app_key"].as_str(), Some("sim-wb-hk-app-key"));
         assert_eq!(hk["app_secret"].as_str(), Some("sim-wb-hk-app-secret"));
@@ -572,8 +580,16 @@ mod tests {
         let us = find("wb-us");
         assert_eq!(
             keys(&us),
-            ["app_key", "app_secret", "base_url", "name", "venue"]
+            [
+                "app_key",
+                "app_secret",
+                "base_url",
+                "name",
+                "region",
+                "venue"
+            ]
         );
+        assert_eq!(us["region"].as_str(), Some("us"));
     }
 
     #[tokio::test]
