@@ -2,7 +2,7 @@
 //! `render` (in ui/) only reads an `&App`.
 
 use crate::health::{self, Finding, Severity, Thresholds};
-use crate::keymap::{self, Action, Context};
+use crate::keymap::{Action, Context};
 use crate::model::{Snapshot, VenueKind};
 use crate::venues::{ErrorClass, VenueError};
 use chrono::{DateTime, Utc};
@@ -179,6 +179,8 @@ pub struct EventLine {
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
+    /// An action that did not come from the keyboard (a mouse click or wheel).
+    Action(Action),
     Resize,
     /// The slow clock: refreshes "ago" labels and staleness.
     Tick(DateTime<Utc>),
@@ -218,11 +220,74 @@ pub enum Effect {
     Quit,
 }
 
+/// The column the balances table is sorted by (`s` cycles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortColumn {
+    #[default]
+    Currency,
+    Cash,
+    Available,
+    Frozen,
+    Settling,
+    Withdrawable,
+    Equity,
+}
+
+impl SortColumn {
+    pub const ALL: [SortColumn; 7] = [
+        SortColumn::Currency,
+        SortColumn::Cash,
+        SortColumn::Available,
+        SortColumn::Frozen,
+        SortColumn::Settling,
+        SortColumn::Withdrawable,
+        SortColumn::Equity,
+    ];
+
+    pub fn next(self) -> SortColumn {
+        let i = SortColumn::ALL.iter().position(|c| *c == self).unwrap_or(0);
+        SortColumn::ALL[(i + 1) % SortColumn::ALL.len()]
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SortColumn::Currency => "currency",
+            SortColumn::Cash => "cash",
+            SortColumn::Available => "available",
+            SortColumn::Frozen => "frozen",
+            SortColumn::Settling => "settling",
+            SortColumn::Withdrawable => "withdrawable",
+            SortColumn::Equity => "equity",
+        }
+    }
+
+    fn value(self, c: &crate::model::CurrencyBalance) -> Option<Decimal> {
+        match self {
+            SortColumn::Currency => None,
+            SortColumn::Cash => c.cash,
+            SortColumn::Available => c.available,
+            SortColumn::Frozen => c.frozen,
+            SortColumn::Settling => c.settling,
+            SortColumn::Withdrawable => c.withdrawable,
+            SortColumn::Equity => c.equity,
+        }
+    }
+}
+
+/// Rows moved by PgUp/PgDn.
+pub const PAGE: usize = 10;
+
 pub struct App {
     pub accounts: Vec<AccountView>,
     /// 0 = the All overview, n = account n-1.
     pub tab: usize,
-    pub scroll: usize,
+    /// The selected row: of the balances table on an account tab, of the
+    /// account list (in overview order) on the All tab.
+    pub row: usize,
+    pub sort: SortColumn,
+    pub hide_zero: bool,
+    pub show_events: bool,
+    pub keymap: crate::keymap::Keymap,
     pub privacy: bool,
     pub show_help: bool,
     /// Shown above everything in demo mode.
@@ -242,7 +307,11 @@ impl App {
         App {
             accounts: specs.into_iter().map(AccountView::new).collect(),
             tab,
-            scroll: 0,
+            row: 0,
+            sort: SortColumn::default(),
+            hide_zero: false,
+            show_events: true,
+            keymap: crate::keymap::Keymap::default(),
             privacy: false,
             show_help: false,
             banner: None,
@@ -257,6 +326,39 @@ impl App {
 
     pub fn tab_count(&self) -> usize {
         self.accounts.len() + 1
+    }
+
+    /// Account indices in overview order: worst severity first, then by name.
+    pub fn overview_order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.accounts.len()).collect();
+        order.sort_by(|a, b| {
+            let (x, y) = (&self.accounts[*a], &self.accounts[*b]);
+            y.worst(self.now, &self.thresholds)
+                .cmp(&x.worst(self.now, &self.thresholds))
+                .then_with(|| x.spec.name.cmp(&y.spec.name))
+        });
+        order
+    }
+
+    /// Account `i`'s balance rows as shown: zero rows hidden on request, sorted
+    /// by the chosen column (amounts largest first, absent last; ties by currency).
+    pub fn rows(&self, i: usize) -> Vec<&crate::model::CurrencyBalance> {
+        let Some(snap) = self.accounts.get(i).and_then(|a| a.snapshot.as_ref()) else {
+            return Vec::new();
+        };
+        let mut rows: Vec<_> = snap
+            .currencies
+            .iter()
+            .filter(|c| !self.hide_zero || !c.is_all_zero())
+            .collect();
+        let col = self.sort;
+        rows.sort_by(|a, b| match (col.value(a), col.value(b)) {
+            (Some(x), Some(y)) => y.cmp(&x).then_with(|| a.currency.cmp(&b.currency)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.currency.cmp(&b.currency),
+        });
+        rows
     }
 
     /// The account whose tab is open, if any.
@@ -300,31 +402,40 @@ impl App {
     }
 
     fn act(&mut self, action: Action) -> Vec<Effect> {
+        let last = self.row_count().saturating_sub(1);
         match action {
             Action::Quit => {
                 self.should_quit = true;
                 return vec![Effect::Quit];
             }
-            Action::NextTab => {
-                self.tab = (self.tab + 1) % self.tab_count();
-                self.scroll = 0;
-            }
-            Action::PrevTab => {
-                self.tab = (self.tab + self.tab_count() - 1) % self.tab_count();
-                self.scroll = 0;
-            }
+            Action::NextTab => self.go_tab((self.tab + 1) % self.tab_count()),
+            Action::PrevTab => self.go_tab((self.tab + self.tab_count() - 1) % self.tab_count()),
             Action::GoTab(n) => {
                 if n < self.tab_count() {
-                    self.tab = n;
-                    self.scroll = 0;
+                    self.go_tab(n);
                 }
             }
-            Action::ScrollDown => {
-                self.scroll = self.scroll.saturating_add(1).min(self.scroll_max())
+            Action::Down => self.row = self.row.saturating_add(1).min(last),
+            Action::Up => self.row = self.row.saturating_sub(1).min(last),
+            Action::PageDown => self.row = self.row.saturating_add(PAGE).min(last),
+            Action::PageUp => self.row = self.row.saturating_sub(PAGE).min(last),
+            Action::Top => self.row = 0,
+            Action::Bottom => self.row = last,
+            Action::Open => {
+                if self.tab == 0
+                    && let Some(i) = self.overview_order().get(self.row)
+                {
+                    self.go_tab(i + 1);
+                }
             }
-            Action::ScrollUp => self.scroll = self.scroll.saturating_sub(1),
             Action::Refresh => return vec![Effect::Refresh(self.selected())],
             Action::RefreshAll => return vec![Effect::Refresh(None)],
+            Action::CycleSort => self.sort = self.sort.next(),
+            Action::ToggleZero => {
+                self.hide_zero = !self.hide_zero;
+                self.row = self.row.min(self.row_count().saturating_sub(1));
+            }
+            Action::ToggleEvents => self.show_events = !self.show_events,
             Action::TogglePrivacy => self.privacy = !self.privacy,
             Action::ToggleHelp => self.show_help = !self.show_help,
             Action::CloseOverlay => self.show_help = false,
@@ -332,13 +443,16 @@ impl App {
         Vec::new()
     }
 
-    fn scroll_max(&self) -> usize {
+    fn go_tab(&mut self, n: usize) {
+        self.tab = n;
+        self.row = 0;
+    }
+
+    /// Rows the selection moves over on the current tab.
+    fn row_count(&self) -> usize {
         match self.selected() {
-            Some(i) => self.accounts[i]
-                .snapshot
-                .as_ref()
-                .map_or(0, |s| s.currencies.len().saturating_sub(1)),
-            None => self.accounts.len().saturating_sub(1),
+            Some(i) => self.rows(i).len(),
+            None => self.accounts.len(),
         }
     }
 
@@ -485,11 +599,13 @@ impl App {
                 } else {
                     Context::Global
                 };
-                match keymap::lookup(&ev, ctx) {
+                match self.keymap.lookup(&ev, ctx) {
                     Some(a) => self.act(a),
                     None => Vec::new(),
                 }
             }
+            Msg::Action(a) if !self.show_help => self.act(a),
+            Msg::Action(_) => Vec::new(),
             Msg::Resize => Vec::new(),
             Msg::Tick(now) => {
                 self.now = now;

@@ -24,6 +24,7 @@ pub struct Config {
     pub thresholds: Thresholds,
     pub bell: bool,
     pub request_timeout: Duration,
+    pub keymap: crate::keymap::Keymap,
     /// Problems worth telling the user before the screen opens.
     pub warnings: Vec<String>,
 }
@@ -126,6 +127,8 @@ struct RawConfig {
     thresholds: Thresholds,
     bell: Option<bool>,
     request_timeout: Option<Spanned<String>>,
+    /// Rebindings: action name -> keys.
+    keys: Option<Spanned<std::collections::BTreeMap<String, Vec<String>>>>,
 }
 
 #[derive(Deserialize)]
@@ -409,6 +412,14 @@ impl Config {
                 t.margin_ratio_critical, t.margin_ratio_warn
             ));
         }
+        let keymap = match &raw.keys {
+            None => crate::keymap::Keymap::default(),
+            Some(k) => crate::keymap::Keymap::with_overrides(k.get_ref()).unwrap_or_else(|e| {
+                let line = line_of(text, k.span().start);
+                cx.errors.push(format!("{file}:{line}: {e}"));
+                crate::keymap::Keymap::default()
+            }),
+        };
         if !cx.errors.is_empty() {
             return Err(cx.errors.join("\n"));
         }
@@ -418,6 +429,7 @@ impl Config {
             thresholds: raw.thresholds,
             bell: raw.bell.unwrap_or(true),
             request_timeout,
+            keymap,
             warnings: Vec::new(),
         })
     }

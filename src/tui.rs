@@ -52,6 +52,7 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
     let mut app = App::new(specs, cfg.thresholds.clone(), Utc::now());
     app.banner = launch.banner;
     app.bell = cfg.bell;
+    app.keymap = cfg.keymap.clone();
     for w in &cfg.warnings {
         app.push_event("config".into(), crate::health::Severity::Warn, w.clone());
     }

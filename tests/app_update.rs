@@ -132,9 +132,9 @@ fn scrolling_is_clamped() {
     for _ in 0..10 {
         a.update(key(KeyCode::Char('j')));
     }
-    assert_eq!(a.scroll, 2);
+    assert_eq!(a.row, 2);
     a.update(key(KeyCode::Up));
-    assert_eq!(a.scroll, 1);
+    assert_eq!(a.row, 1);
 }
 
 #[test]

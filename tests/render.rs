@@ -3,7 +3,6 @@
 
 use baltui::app::{AccountSpec, App, Msg};
 use baltui::health::{Severity, Thresholds};
-use baltui::keymap::BINDINGS;
 use baltui::model::{CurrencyBalance, Indicator, Risk, RiskLevel, Snapshot, Totals, VenueKind};
 use baltui::theme::Theme;
 use baltui::ui;
@@ -373,13 +372,13 @@ fn help_lists_every_binding() {
     let mut app = okx_app("5");
     app.show_help = true;
     let lines = draw(&app, 100, 40);
-    for b in BINDINGS {
+    for b in &app.keymap.bindings {
         let row = line_with(&lines, &format!("  {}", b.description));
         assert!(
-            row.contains(&format!(" {} ", b.label)),
+            row.contains(&format!(" {} ", b.all_labels())),
             "{} missing label {}",
             b.description,
-            b.label
+            b.all_labels()
         );
     }
 
@@ -394,8 +393,8 @@ fn status_line_hints_from_keymap() {
     let app = okx_app("5");
     let lines = draw(&app, 200, 30);
     let last = &lines[29];
-    for b in baltui::keymap::hints(baltui::keymap::Context::Global) {
-        assert!(last.contains(b.label), "{} missing: {last}", b.label);
+    for b in app.keymap.hints(baltui::keymap::Context::Global) {
+        assert!(last.contains(&b.label()), "{} missing: {last}", b.label());
     }
     assert!(last.contains("12:30:45 UTC") && last.contains("0 critical, 0 warn"));
 }
@@ -482,7 +481,7 @@ fn balances_scroll_from_app_scroll() {
         });
     }
     poll(&mut app, 0, at, Ok(snap));
-    app.scroll = 5;
+    app.row = 5;
     let lines = draw(&app, 100, 30);
     assert_has(&lines, "↕ 6/32");
     assert!(!screen(&lines).contains("USDT "));
@@ -561,7 +560,7 @@ fn never_panics_on_odd_data() {
     for tab in [0, 1, 4, 40, 41, 99] {
         app.tab = tab;
         for scroll in [0, 5, 10_000] {
-            app.scroll = scroll;
+            app.row = scroll;
             for (w, h) in [(60, 15), (61, 16), (80, 24), (200, 50), (1000, 300), (2, 3)] {
                 draw(&app, w, h);
                 app.privacy = !app.privacy;
@@ -572,7 +571,7 @@ fn never_panics_on_odd_data() {
     }
     // A number too wide for its column is marked, never silently cut.
     app.tab = 4;
-    app.scroll = 0;
+    app.row = 0;
     app.privacy = false;
     app.show_help = false;
     let lines = draw(&app, 60, 20);

@@ -37,7 +37,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, i: usize, theme: &Theme)
     let title = title_line(app, acc, status, theme, usize::from(area.width));
     let reason = reason_line(app, acc, status, theme);
     let rows_n = acc.snapshot.as_ref().map_or(0, |s| s.currencies.len());
-    let first = app.scroll.min(rows_n.saturating_sub(1));
+    let first = app.row.min(rows_n.saturating_sub(1));
     let table_need = 1 + (rows_n - first).max(1);
     let table_min = table_need.min(3);
     let findings_n = acc.findings.len().max(1);

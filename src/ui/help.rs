@@ -1,8 +1,8 @@
-//! The help overlay, generated from `keymap::BINDINGS` so it cannot drift from
-//! what the keys do.
+//! The help overlay, generated from the app's keymap (defaults plus config
+//! `[keys]`) so it cannot drift from what the keys do.
 
 use crate::health::Severity;
-use crate::keymap::{self, BINDINGS, Context};
+use crate::keymap::{Context, Keymap};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -16,17 +16,22 @@ fn context_name(c: Context) -> &'static str {
     }
 }
 
-pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
-    let label_w = BINDINGS.iter().map(|b| b.label.len()).max().unwrap_or(0);
+pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
+    let label_w = keymap
+        .bindings
+        .iter()
+        .map(|b| b.all_labels().chars().count())
+        .max()
+        .unwrap_or(0);
     let mut out = Vec::new();
     for ctx in [Context::Global, Context::Help] {
         if !out.is_empty() {
             out.push(Line::raw(""));
         }
         out.push(Line::styled(context_name(ctx), theme.title));
-        for b in BINDINGS.iter().filter(|b| b.context == ctx) {
+        for b in keymap.bindings.iter().filter(|b| b.context == ctx) {
             out.push(Line::from(vec![
-                Span::styled(format!("  {:<label_w$}  ", b.label), theme.accent),
+                Span::styled(format!("  {:<label_w$}  ", b.all_labels()), theme.accent),
                 Span::raw(b.description),
             ]));
         }
@@ -54,8 +59,8 @@ pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
     out
 }
 
-pub fn render(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let lines = lines(theme);
+pub fn render(frame: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme) {
+    let lines = lines(keymap, theme);
     let want_w = lines.iter().map(Line::width).max().unwrap_or(0) + 4;
     let w = u16::try_from(want_w)
         .unwrap_or(u16::MAX)
@@ -72,8 +77,9 @@ pub fn render(frame: &mut Frame, area: Rect, theme: &Theme) {
         height: h,
     };
     frame.render_widget(Clear, popup);
-    let close: Vec<String> = keymap::hints(Context::Help)
-        .map(|b| format!(" {}: {} ", b.label, b.description))
+    let close: Vec<String> = keymap
+        .hints(Context::Help)
+        .map(|b| format!(" {}: {} ", b.label(), b.description))
         .collect();
     let block = Block::bordered()
         .title(Span::styled(" help — keys ", theme.title))

@@ -59,7 +59,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     events::render(frame, events_area, app, theme);
     status::render(frame, status_area, app, theme);
     if app.show_help {
-        help::render(frame, area, theme);
+        help::render(frame, area, &app.keymap, theme);
     }
 }
 

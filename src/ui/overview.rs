@@ -85,7 +85,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     for acc in app
         .accounts
         .iter()
-        .skip(app.scroll.min(app.accounts.len() - 1))
+        .skip(app.row.min(app.accounts.len() - 1))
     {
         let st = acc.status(now, t);
         let worst = acc.worst(now, t);

@@ -3,7 +3,7 @@
 use super::format;
 use crate::app::App;
 use crate::health::Severity;
-use crate::keymap::{self, Action, Context};
+use crate::keymap::{Action, Context};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -57,14 +57,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Context::Global
     };
     // The help key first: if the row is cut, help still explains the rest.
-    let mut hints: Vec<_> = keymap::hints(ctx).collect();
+    let mut hints: Vec<_> = app.keymap.hints(ctx).collect();
     hints.sort_by_key(|b| b.action != Action::ToggleHelp);
     let mut left = Vec::new();
     for b in hints {
         if !left.is_empty() {
             left.push(Span::styled(" · ", theme.muted));
         }
-        left.push(Span::styled(b.label, theme.accent));
+        left.push(Span::styled(b.label(), theme.accent));
         left.push(Span::raw(format!(" {}", short(b.description))));
     }
 
