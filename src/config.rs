@@ -414,11 +414,17 @@ impl Config {
         }
         let keymap = match &raw.keys {
             None => crate::keymap::Keymap::default(),
-            Some(k) => crate::keymap::Keymap::with_overrides(k.get_ref()).unwrap_or_else(|e| {
-                let line = line_of(text, k.span().start);
-                cx.errors.push(format!("{file}:{line}: {e}"));
-                crate::keymap::Keymap::default()
-            }),
+            Some(k) => {
+                crate::keymap::Keymap::with_overrides(k.get_ref()).unwrap_or_else(|(name, e)| {
+                    // The line of `name = ...` inside the [keys] table.
+                    let from = line_of(text, k.span().start);
+                    let line = (from..=text.lines().count())
+                        .find(|l| key_on_line(text, *l) == Some(name.as_str()))
+                        .unwrap_or(from);
+                    cx.errors.push(format!("{file}:{line}: {e}"));
+                    crate::keymap::Keymap::default()
+                })
+            }
         };
         if !cx.errors.is_empty() {
             return Err(cx.errors.join("\n"));

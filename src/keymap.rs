@@ -314,9 +314,16 @@ impl Default for Keymap {
 }
 
 impl Keymap {
-    /// Defaults with config `[keys]` applied: `action = ["key", ...]`. Errors name
-    /// the action or key. Ctrl-C always quits, whatever the config says.
-    pub fn with_overrides(overrides: &BTreeMap<String, Vec<String>>) -> Result<Keymap, String> {
+    /// Defaults with config `[keys]` applied: `action = ["key", ...]`. An error
+    /// is (the action it is about, the message). Ctrl-C always quits, whatever
+    /// the config says.
+    pub fn with_overrides(
+        overrides: &BTreeMap<String, Vec<String>>,
+    ) -> Result<Keymap, (String, String)> {
+        Self::apply(overrides).map_err(|(name, e)| (name, format!("[keys]: {e}")))
+    }
+
+    fn apply(overrides: &BTreeMap<String, Vec<String>>) -> Result<Keymap, (String, String)> {
         let mut km = Keymap::default();
         for (name, keys) in overrides {
             let Some(i) = km
@@ -325,17 +332,24 @@ impl Keymap {
                 .position(|b| b.name == Some(name.as_str()))
             else {
                 let names: Vec<&str> = km.bindings.iter().filter_map(|b| b.name).collect();
-                return Err(format!(
-                    "[keys]: unknown action `{name}`; expected one of {}",
-                    names.join(", ")
+                return Err((
+                    name.clone(),
+                    format!(
+                        "unknown action `{name}`; expected one of {}",
+                        names.join(", ")
+                    ),
                 ));
             };
             if keys.is_empty() {
-                return Err(format!("[keys]: `{name}` needs at least one key"));
+                return Err((name.clone(), format!("`{name}` needs at least one key")));
             }
             let parsed = keys
                 .iter()
-                .map(|k| Key::parse(k).ok_or_else(|| format!("[keys]: `{name}`: {k:?} is not a key (e.g. \"q\", \"ctrl-r\", \"pgdn\", \"shift-tab\")")))
+                .map(|k| {
+                    Key::parse(k).ok_or_else(|| {
+                        (name.clone(), format!("`{name}`: {k:?} is not a key (e.g. \"q\", \"ctrl-r\", \"pgdn\", \"shift-tab\")"))
+                    })
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             km.bindings[i].keys = parsed;
         }
@@ -346,11 +360,20 @@ impl Keymap {
                     continue;
                 }
                 if let Some(k) = a.keys.iter().find(|k| bb.keys.contains(k)) {
-                    return Err(format!(
-                        "[keys]: {} is bound to both `{}` and `{}`",
-                        k.label(),
-                        a.name.unwrap_or("0-9"),
-                        bb.name.unwrap_or("0-9")
+                    // Name whichever of the two the config rebound.
+                    let culprit = [a.name, bb.name]
+                        .into_iter()
+                        .flatten()
+                        .find(|n| overrides.contains_key(*n))
+                        .unwrap_or("keys");
+                    return Err((
+                        culprit.to_string(),
+                        format!(
+                            "{} is bound to both `{}` and `{}`",
+                            k.label(),
+                            a.name.unwrap_or("0-9"),
+                            bb.name.unwrap_or("0-9")
+                        ),
                     ));
                 }
             }
@@ -475,6 +498,7 @@ mod tests {
         assert!(
             Keymap::with_overrides(&bad)
                 .unwrap_err()
+                .1
                 .contains("unknown action `refesh`")
         );
         let mut bad = BTreeMap::new();
@@ -482,13 +506,17 @@ mod tests {
         assert!(
             Keymap::with_overrides(&bad)
                 .unwrap_err()
+                .1
                 .contains("\"ctrl-\" is not a key")
         );
         let mut clash = BTreeMap::new();
         clash.insert("quit".to_string(), vec!["r".to_string()]);
         assert_eq!(
             Keymap::with_overrides(&clash).unwrap_err(),
-            "[keys]: r is bound to both `quit` and `refresh`"
+            (
+                "quit".to_string(),
+                "[keys]: r is bound to both `quit` and `refresh`".to_string()
+            )
         );
     }
 

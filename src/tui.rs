@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::poll::{self, PollerSet};
 use crate::theme::Theme;
 use chrono::Utc;
-use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::event::{Event, EventStream, KeyEventKind, MouseButton, MouseEventKind};
 use futures::StreamExt;
 use std::io::Write;
 use std::time::Duration;
@@ -72,7 +72,16 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
             "cannot open the terminal ({e}); baltui needs a terminal, or use `baltui snapshot`"
         )
     })?;
+    // Mouse capture is ours to undo: ratatui's restore does not know of it, so
+    // the panic hook gets one more step.
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+        hook(info);
+    }));
     let result = event_loop(&mut terminal, &mut app, &mut pollers, rx, &theme).await;
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();
     pollers.shutdown();
     // Leave the window title as the shell had it (most shells reset it anyway).
@@ -101,6 +110,20 @@ async fn event_loop(
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Msg::Key(k),
                 Some(Ok(Event::Resize(..))) => Msg::Resize,
+                Some(Ok(Event::Mouse(m))) => {
+                    let size = terminal.size()?;
+                    match m.kind {
+                        MouseEventKind::Down(MouseButton::Left) => {
+                            match crate::ui::tabs::click(app, size.width, size.height, m.column, m.row) {
+                                Some(tab) => Msg::Action(crate::keymap::Action::GoTab(tab)),
+                                None => continue,
+                            }
+                        }
+                        MouseEventKind::ScrollDown => Msg::Action(crate::keymap::Action::Down),
+                        MouseEventKind::ScrollUp => Msg::Action(crate::keymap::Action::Up),
+                        _ => continue,
+                    }
+                }
                 Some(Ok(_)) => continue,
                 // The terminal is gone (e.g. the tmux pane was killed).
                 Some(Err(_)) | None => return Ok(()),

@@ -368,3 +368,131 @@ fn discovery_names_tabs_and_adds_accounts_once() {
     );
     assert_eq!(a.accounts.len(), 3);
 }
+
+fn with_rows(app: &mut App, i: usize, rows: &[(&str, Option<&str>)]) {
+    let mut s = snap(t0(), None);
+    for (c, cash) in rows {
+        s.currencies.push(baltui::model::CurrencyBalance {
+            currency: (*c).into(),
+            cash: cash.map(|v| v.parse().unwrap()),
+            ..Default::default()
+        });
+    }
+    app.update(polled(i, t0(), Ok(s)));
+}
+
+#[test]
+fn paging_top_bottom_are_clamped() {
+    let mut a = app(1);
+    let names: Vec<String> = (0..25).map(|i| format!("C{i:02}")).collect();
+    let rows: Vec<(&str, Option<&str>)> = names.iter().map(|n| (n.as_str(), Some("1"))).collect();
+    with_rows(&mut a, 0, &rows);
+    a.update(key(KeyCode::PageDown));
+    assert_eq!(a.row, 10);
+    a.update(key(KeyCode::PageDown));
+    a.update(key(KeyCode::PageDown));
+    assert_eq!(a.row, 24, "clamped to the last row");
+    a.update(key(KeyCode::Char('g')));
+    assert_eq!(a.row, 0);
+    a.update(key(KeyCode::Char('G')));
+    assert_eq!(a.row, 24);
+    a.update(key(KeyCode::PageUp));
+    assert_eq!(a.row, 14);
+    a.update(key(KeyCode::Tab));
+    assert_eq!(a.row, 0, "a new tab starts at its first row");
+}
+
+#[test]
+fn sort_cycles_and_zero_rows_hide() {
+    let mut a = app(1);
+    with_rows(
+        &mut a,
+        0,
+        &[
+            ("BTC", Some("2")),
+            ("ETH", Some("0")),
+            ("USDT", Some("150.5")),
+            ("XRP", None),
+        ],
+    );
+    let order = |a: &App| {
+        a.rows(0)
+            .iter()
+            .map(|c| c.currency.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(order(&a), ["BTC", "ETH", "USDT", "XRP"], "by currency");
+    a.update(key(KeyCode::Char('s')));
+    assert_eq!(a.sort, baltui::app::SortColumn::Cash);
+    assert_eq!(
+        order(&a),
+        ["USDT", "BTC", "ETH", "XRP"],
+        "largest cash first, absent last"
+    );
+    a.update(key(KeyCode::Char('G')));
+    assert_eq!(a.row, 3);
+    a.update(key(KeyCode::Char('z')));
+    assert!(a.hide_zero);
+    assert_eq!(
+        order(&a),
+        ["USDT", "BTC"],
+        "ETH (0) and XRP (absent) hidden"
+    );
+    assert_eq!(a.row, 1, "selection moved onto a row that still exists");
+    for _ in 0..6 {
+        a.update(key(KeyCode::Char('s')));
+    }
+    assert_eq!(a.sort, baltui::app::SortColumn::Currency, "the cycle wraps");
+    a.update(key(KeyCode::Char('e')));
+    assert!(!a.show_events);
+    a.update(key(KeyCode::Char('e')));
+    assert!(a.show_events);
+}
+
+#[test]
+fn overview_is_ordered_by_severity_and_enter_opens() {
+    let mut a = app(3);
+    a.update(polled(0, t0(), Ok(snap(t0(), Some("5")))));
+    a.update(polled(1, t0(), Ok(snap(t0(), Some("1.2")))));
+    a.update(polled(2, t0(), Ok(snap(t0(), Some("2.5")))));
+    assert_eq!(a.overview_order(), [1, 2, 0], "critical, warn, ok");
+    a.update(key(KeyCode::Down));
+    a.update(key(KeyCode::Enter));
+    assert_eq!(a.tab, 3, "the second row (acc2, warn) opened");
+    a.update(key(KeyCode::Enter));
+    assert_eq!(a.tab, 3, "Enter does nothing on an account tab");
+}
+
+#[test]
+fn mouse_actions_and_tab_clicks() {
+    use baltui::keymap::Action;
+    let mut a = app(3);
+    a.update(Msg::Action(Action::GoTab(2)));
+    assert_eq!(a.tab, 2);
+    a.show_help = true;
+    a.update(Msg::Action(Action::GoTab(1)));
+    assert_eq!(a.tab, 2, "clicks do nothing behind the help popup");
+    a.show_help = false;
+    // Tabs row: " 0 All │ 1 ✓ acc0 │ 2 ✓ acc1 │ 3 ✓ acc2 │"
+    let click = |a: &App, x| baltui::ui::tabs::click(a, 120, 40, x, 0);
+    assert_eq!(click(&a, 1), Some(0));
+    assert_eq!(click(&a, 10), Some(1));
+    assert_eq!(click(&a, 20), Some(2));
+    assert_eq!(click(&a, 110), None, "past the last tab");
+    assert_eq!(
+        baltui::ui::tabs::click(&a, 120, 40, 10, 5),
+        None,
+        "not the tabs row"
+    );
+    assert_eq!(
+        baltui::ui::tabs::click(&a, 50, 12, 10, 0),
+        None,
+        "too small a window has no tabs"
+    );
+    a.banner = Some("DEMO".into());
+    assert_eq!(
+        baltui::ui::tabs::click(&a, 120, 40, 10, 1),
+        Some(1),
+        "under the banner"
+    );
+}

@@ -418,3 +418,29 @@ fn webull_bad_keys() {
         "{e}"
     );
 }
+
+#[test]
+fn keys_rebind_and_bad_keys_are_errors() {
+    let c = Config::parse(
+        &format!("{OK}\n[keys]\nrefresh = [\"ctrl-r\"]\nquit = [\"Q\"]\n"),
+        "cfg.toml",
+    )
+    .unwrap();
+    let r = c
+        .keymap
+        .bindings
+        .iter()
+        .find(|b| b.name == Some("refresh"))
+        .unwrap();
+    assert_eq!(r.label(), "C-r");
+    let e = err("[keys]\nreload = [\"c\"]\n");
+    assert!(
+        e.starts_with("cfg.toml:2: [keys]: unknown action `reload`"),
+        "{e}"
+    );
+    let e = err("[keys]\nquit = [\"r\"]\n");
+    assert_eq!(
+        e,
+        "cfg.toml:2: [keys]: r is bound to both `quit` and `refresh`"
+    );
+}
