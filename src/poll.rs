@@ -390,6 +390,10 @@ async fn run(
         }
         let interval = Duration::from_millis(interval_ms.load(Ordering::Relaxed));
         let next = backoff.next(outcome, interval, window, rand::random::<f64>());
+        if let (Next::Pause(d), Some(b)) = (next, client.budget()) {
+            // The whole key waits, not only the account that was told.
+            b.pause_for(d);
+        }
         let wait = match next {
             Next::After(d) | Next::Pause(d) => Some(d),
             Next::Stop => None,

@@ -1,6 +1,7 @@
 //! What every venue client shares: the error type, the rate budget, HTTP plumbing,
 //! and the dispatch from an account's config to its venue's client.
 
+pub mod fake;
 pub mod longport;
 pub mod okx;
 pub mod webull;
@@ -222,6 +223,8 @@ pub struct RateBudget {
     /// refuses two identical signed requests in one second).
     min_gap: Duration,
     last_grant: tokio::sync::Mutex<Option<tokio::time::Instant>>,
+    /// After a rate-limit reply nobody on this key asks before this instant.
+    paused_until: std::sync::Mutex<Option<tokio::time::Instant>>,
 }
 
 /// A venue's published limit for one budget key.
@@ -256,6 +259,7 @@ impl RateBudget {
             key_label: key_label.into(),
             min_gap: Duration::ZERO,
             last_grant: tokio::sync::Mutex::new(None),
+            paused_until: std::sync::Mutex::new(None),
         })
     }
 
@@ -268,7 +272,23 @@ impl RateBudget {
         b
     }
 
+    /// Hold every request on this key for at least `d` (a rate-limit reply
+    /// means the venue counts us over, whichever account got it).
+    pub fn pause_for(&self, d: Duration) {
+        let until = tokio::time::Instant::now() + d;
+        if let Ok(mut p) = self.paused_until.lock() {
+            *p = Some(p.map_or(until, |old| old.max(until)));
+        }
+    }
+
+    pub fn paused_until(&self) -> Option<tokio::time::Instant> {
+        self.paused_until.lock().ok().and_then(|p| *p)
+    }
+
     pub async fn acquire(&self) {
+        if let Some(until) = self.paused_until() {
+            tokio::time::sleep_until(until).await;
+        }
         self.limiter.acquire_one().await;
         if self.min_gap.is_zero() {
             return;
@@ -300,6 +320,8 @@ pub enum VenueClient {
     Okx(okx::OkxClient),
     Longport(longport::LongportClient),
     Webull(webull::WebullClient),
+    /// Scripted, no I/O: scheduler tests and benchmarks.
+    Fake(fake::FakeClient),
 }
 
 impl VenueClient {
@@ -308,6 +330,17 @@ impl VenueClient {
             VenueClient::Okx(c) => c.fetch().await,
             VenueClient::Longport(c) => c.fetch().await,
             VenueClient::Webull(c) => c.fetch().await,
+            VenueClient::Fake(c) => c.fetch().await,
+        }
+    }
+
+    /// The budget this client's requests wait for.
+    pub fn budget(&self) -> Option<&Arc<RateBudget>> {
+        match self {
+            VenueClient::Okx(c) => c.budget(),
+            VenueClient::Longport(c) => c.budget(),
+            VenueClient::Webull(c) => c.budget(),
+            VenueClient::Fake(c) => c.budget(),
         }
     }
 
@@ -317,6 +350,7 @@ impl VenueClient {
             VenueClient::Okx(c) => c.set_budget(budget),
             VenueClient::Longport(c) => c.set_budget(budget),
             VenueClient::Webull(c) => c.set_budget(budget),
+            VenueClient::Fake(c) => c.set_budget(budget),
         }
     }
 
@@ -325,6 +359,7 @@ impl VenueClient {
             VenueClient::Okx(_) => VenueKind::Okx,
             VenueClient::Longport(_) => VenueKind::Longport,
             VenueClient::Webull(_) => VenueKind::Webull,
+            VenueClient::Fake(_) => VenueKind::Okx,
         }
     }
 }
@@ -520,6 +555,12 @@ impl VenueClient {
                     min_gap: Duration::ZERO,
                 }
             }
+            VenueClient::Fake(c) => Limit {
+                key: format!("fake:{}", c.key),
+                requests: c.requests,
+                window: c.window,
+                min_gap: Duration::ZERO,
+            },
         }
     }
 }

@@ -80,6 +80,10 @@ impl LongportClient {
         self.budget = Some(budget);
     }
 
+    pub fn budget(&self) -> Option<&Arc<RateBudget>> {
+        self.budget.as_ref()
+    }
+
     /// Only for deriving the budget key digest; never printed.
     pub(crate) fn token_for_budget(&self) -> &str {
         self.s.access_token.expose()

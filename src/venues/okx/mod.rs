@@ -71,6 +71,10 @@ impl OkxClient {
         self.budget = Some(budget);
     }
 
+    pub fn budget(&self) -> Option<&Arc<RateBudget>> {
+        self.budget.as_ref()
+    }
+
     /// The request target exactly as sent and signed.
     pub fn target(&self) -> String {
         if self.s.currencies.is_empty() {

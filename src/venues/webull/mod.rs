@@ -155,6 +155,10 @@ impl WebullClient {
         self.budget = Some(budget);
     }
 
+    pub fn budget(&self) -> Option<&Arc<RateBudget>> {
+        self.budget.as_ref()
+    }
+
     pub fn region(&self) -> Region {
         self.s.region
     }

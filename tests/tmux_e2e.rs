@@ -1,0 +1,423 @@
+//! End-to-end: the real `baltui --demo` binary in a detached tmux session.
+//!
+//! Every test runs its own tmux server on a private socket (`-S <tmpdir>/sock`,
+//! `-f /dev/null`), so it never touches the user's tmux or its config, and a
+//! Drop guard kills that server and removes the temp dir, also on failure.
+//! Every wait polls `capture-pane` against a deadline.
+//!
+//! tmux is required: without it these tests FAIL (CI installs it), unless
+//! `BALTUI_SKIP_TMUX=1` is set.
+//!
+//! The exit status is taken from a shell wrapper that writes `EXIT:<status>` to
+//! a file, not from `#{pane_dead_status}` (some tmux builds leave it empty).
+//! An inner `sh -c 'echo $$ > pid; exec baltui --demo'` records baltui's own pid
+//! for the SIGTERM test.
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+const COLS: u16 = 120;
+const ROWS: u16 = 32;
+const SESSION: &str = "e2e";
+const POLL: Duration = Duration::from_millis(50);
+const STARTUP: Duration = Duration::from_secs(10);
+const STEP: Duration = Duration::from_secs(5);
+
+const ACCOUNTS: [&str; 6] = [
+    "okx-main",
+    "okx-margin",
+    "lp-hk",
+    "lp-legacy",
+    "wb-hk/5MV01001",
+    "wb-hk/5MV01002",
+];
+
+/// Quote for POSIX sh.
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// `None` when the test should be skipped; panics when tmux is missing.
+fn tmux_available() -> Option<()> {
+    let skip = std::env::var("BALTUI_SKIP_TMUX").is_ok_and(|v| v == "1");
+    if skip {
+        eprintln!("tmux_e2e: skipped (BALTUI_SKIP_TMUX=1)");
+        return None;
+    }
+    match Command::new("tmux").arg("-V").output() {
+        Ok(out) if out.status.success() => Some(()),
+        Ok(out) => panic!(
+            "`tmux -V` failed ({}): {}. The tmux end-to-end tests need a working tmux \
+             (install it: apt-get install tmux), or set BALTUI_SKIP_TMUX=1 to skip them.",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+        Err(e) => panic!(
+            "tmux not found ({e}). The tmux end-to-end tests need tmux: install it \
+             (apt-get install tmux / brew install tmux; CI installs it), \
+             or set BALTUI_SKIP_TMUX=1 to skip them."
+        ),
+    }
+}
+
+/// A private tmux server running `baltui --demo` in one session, torn down on drop.
+struct Tmux {
+    dir: PathBuf,
+    sock: PathBuf,
+}
+
+impl Tmux {
+    fn start(tag: &str) -> Tmux {
+        static SEQ: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "baltui-e2e-{}-{}-{}",
+            std::process::id(),
+            tag,
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("logs")).expect("create temp dir");
+        let tmux = Tmux {
+            sock: dir.join("sock"),
+            dir,
+        };
+
+        let path = |name: &str| {
+            let p = tmux.dir.join(name);
+            sh_quote(p.to_str().expect("temp path is UTF-8"))
+        };
+        let inner = format!(
+            "echo $$ > {pid}; exec {bin} --demo",
+            pid = path("pid"),
+            bin = sh_quote(env!("CARGO_BIN_EXE_baltui")),
+        );
+        let outer = format!(
+            "BALTUI_LOG_DIR={logs}; export BALTUI_LOG_DIR; /bin/sh -c {inner}; echo EXIT:$? > {exit}",
+            logs = path("logs"),
+            inner = sh_quote(&inner),
+            exit = path("exit"),
+        );
+        // remain-on-exit keeps the pane after baltui exits, so the test can
+        // look at what the terminal shows once the alternate screen is left.
+        let (cols, rows) = (COLS.to_string(), ROWS.to_string());
+        tmux.run(&[
+            "start-server",
+            ";",
+            "set-option",
+            "-g",
+            "remain-on-exit",
+            "on",
+            ";",
+            "new-session",
+            "-d",
+            "-s",
+            SESSION,
+            "-x",
+            &cols,
+            "-y",
+            &rows,
+            "/bin/sh",
+            "-c",
+            &outer,
+        ]);
+        tmux
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.arg("-S").arg(&self.sock).arg("-f").arg("/dev/null");
+        c.env_remove("TMUX")
+            .env("SHELL", "/bin/sh")
+            .env("TERM", "xterm-256color");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let out = self
+            .cmd()
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("running tmux {args:?}: {e}"));
+        assert!(
+            out.status.success(),
+            "tmux {args:?} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    fn screen(&self) -> String {
+        let out = self.run(&["capture-pane", "-p", "-t", SESSION]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn send(&self, key: &str) {
+        self.run(&["send-keys", "-t", SESSION, key]);
+    }
+
+    fn resize(&self, cols: u16, rows: u16) {
+        self.run(&[
+            "resize-window",
+            "-t",
+            SESSION,
+            "-x",
+            &cols.to_string(),
+            "-y",
+            &rows.to_string(),
+        ]);
+    }
+
+    /// Polls the screen until `pred` holds; panics with the last screen at the deadline.
+    fn wait_for(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let screen = self.screen();
+            if pred(&screen) {
+                return screen;
+            }
+            if Instant::now() >= deadline {
+                panic!(
+                    "timed out after {timeout:?} waiting for: {what}\n\
+                     --- last screen ---\n{screen}\n--- end of screen ---{}",
+                    self.exit_note()
+                );
+            }
+            thread::sleep(POLL);
+        }
+    }
+
+    /// Waits for the wrapper's `EXIT:<status>` file; returns the status text.
+    fn wait_exit(&self, timeout: Duration) -> String {
+        let file = self.dir.join("exit");
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(s) = fs::read_to_string(&file)
+                && s.ends_with('\n')
+            {
+                return s.trim().to_string();
+            }
+            if Instant::now() >= deadline {
+                panic!(
+                    "baltui did not exit within {timeout:?}\n--- last screen ---\n{}\n--- end of screen ---",
+                    self.screen()
+                );
+            }
+            thread::sleep(POLL);
+        }
+    }
+
+    fn exit_note(&self) -> String {
+        match fs::read_to_string(self.dir.join("exit")) {
+            Ok(s) => format!("\n(baltui already exited: {})", s.trim()),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// baltui's own pid (the inner shell records `$$` and then execs baltui).
+    fn baltui_pid(&self) -> u32 {
+        let file = self.dir.join("pid");
+        let deadline = Instant::now() + STEP;
+        loop {
+            if let Ok(s) = fs::read_to_string(&file)
+                && let Ok(pid) = s.trim().parse()
+            {
+                return pid;
+            }
+            assert!(Instant::now() < deadline, "no pid file at {file:?}");
+            thread::sleep(POLL);
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").output();
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn tab_row(screen: &str) -> Option<&str> {
+    screen.lines().find(|l| l.contains(" 0 All │"))
+}
+
+fn has_tabs(screen: &str, names: &[&str]) -> bool {
+    tab_row(screen).is_some_and(|row| names.iter().all(|n| row.contains(&format!(" {n} │"))))
+}
+
+/// Account names in the All overview's `account` column (the rows under its header).
+fn overview_accounts(screen: &str) -> Vec<String> {
+    let mut lines = screen.lines();
+    if !lines.any(|l| l.contains("account") && l.contains("net assets")) {
+        return Vec::new();
+    }
+    lines
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| {
+            l.split_whitespace()
+                .find(|w| ACCOUNTS.contains(w))
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+/// The balances rows of an account tab: the lines between the `currency … withdrawable`
+/// header and the `margin · risk` rule. `None` until the header is drawn.
+fn balance_rows(screen: &str) -> Option<Vec<&str>> {
+    let mut lines = screen.lines();
+    lines.find(|l| is_balances_header(l))?;
+    Some(
+        lines
+            .take_while(|l| !l.contains("margin · risk") && !l.trim().is_empty())
+            .collect(),
+    )
+}
+
+fn is_balances_header(line: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    [
+        "currency",
+        "cash",
+        "available",
+        "frozen",
+        "settling",
+        "withdrawable",
+    ]
+    .iter()
+    .all(|h| words.contains(h))
+}
+
+/// The amount cells of a balances row (everything after the currency code).
+fn amount_cells(row: &str) -> Vec<&str> {
+    row.split_whitespace().skip(1).collect()
+}
+
+fn has_digit(cell: &str) -> bool {
+    cell.chars().any(|ch| ch.is_ascii_digit())
+}
+
+/// Privacy on: no digit left in any amount cell, and amounts show as `•••••`.
+fn all_masked(screen: &str) -> bool {
+    balance_rows(screen).is_some_and(|rows| {
+        rows.iter().any(|row| amount_cells(row).contains(&"•••••"))
+            && rows
+                .iter()
+                .all(|row| !amount_cells(row).into_iter().any(has_digit))
+    })
+}
+
+/// Privacy off: no `•` in any amount cell, and amounts show digits.
+fn all_unmasked(screen: &str) -> bool {
+    balance_rows(screen).is_some_and(|rows| {
+        rows.iter()
+            .any(|row| amount_cells(row).into_iter().any(has_digit))
+            && rows
+                .iter()
+                .all(|row| !amount_cells(row).iter().any(|c| c.contains('•')))
+    })
+}
+
+#[test]
+fn demo_walkthrough_in_tmux() {
+    if tmux_available().is_none() {
+        return;
+    }
+    let started = Instant::now();
+    let t = Tmux::start("walk");
+
+    // 1. Banner, tab row, discovered Webull tabs, every account in the All overview.
+    t.wait_for("demo banner and tab row", STARTUP, |s| {
+        s.lines()
+            .next()
+            .is_some_and(|l| l.trim_start().starts_with("DEMO"))
+            && has_tabs(s, &["okx-main", "lp-hk"])
+    });
+    t.wait_for(
+        "the discovered wb-hk/5MV01001 tab and every account in the All overview",
+        STARTUP,
+        |s| {
+            let listed = overview_accounts(s);
+            has_tabs(s, &["wb-hk/5MV01001"])
+                && ACCOUNTS.iter().all(|a| listed.iter().any(|l| l == a))
+        },
+    );
+
+    // 2. `2` opens okx-margin's tab with its title line and balances header.
+    t.send("2");
+    t.wait_for(
+        "okx-margin tab: title line and balances header",
+        STEP,
+        |s| {
+            s.lines()
+                .any(|l| l.contains("okx-margin · OKX · DEMO") && l.contains("updated"))
+                && s.lines().any(is_balances_header)
+        },
+    );
+    t.wait_for("balances rows with digits", STEP, all_unmasked);
+
+    // 3. `?` opens help, Esc (sent alone) closes it.
+    t.send("?");
+    t.wait_for("help popup", STEP, |s| {
+        s.contains("help — keys") && s.contains("privacy: mask every amount")
+    });
+    t.send("Escape");
+    t.wait_for("help closed", STEP, |s| {
+        !s.contains("help — keys") && s.lines().any(is_balances_header)
+    });
+
+    // 4. `p` masks every amount on the balances rows; `p` again restores them.
+    t.send("p");
+    t.wait_for("every balance amount masked as •••••", STEP, all_masked);
+    t.send("p");
+    t.wait_for("balance amounts shown again", STEP, all_unmasked);
+
+    // 5. Too small a window says so; back to full size draws the tabs again.
+    t.resize(50, 12);
+    t.wait_for("window too small", STEP, |s| {
+        s.contains("window too small (need 60x15)")
+    });
+    t.resize(COLS, ROWS);
+    t.wait_for("tab row after resizing back", STEP, |s| {
+        !s.contains("window too small") && has_tabs(s, &["okx-main", "lp-hk"])
+    });
+
+    // 6. `q` exits 0 and leaves the alternate screen.
+    t.send("q");
+    let status = t.wait_exit(STEP);
+    assert_eq!(status, "EXIT:0", "baltui exit status after q");
+    t.wait_for("alternate screen left after q", STEP, |s| {
+        tab_row(s).is_none() && !s.contains("DEMO")
+    });
+
+    eprintln!("tmux walkthrough took {:?}", started.elapsed());
+}
+
+#[test]
+fn sigterm_exits_cleanly_in_tmux() {
+    if tmux_available().is_none() {
+        return;
+    }
+    let t = Tmux::start("term");
+    t.wait_for("tab row", STARTUP, |s| has_tabs(s, &["okx-main", "lp-hk"]));
+
+    let pid = t.baltui_pid();
+    let out = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .output()
+        .expect("run kill");
+    assert!(
+        out.status.success(),
+        "kill -TERM {pid} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let status = t.wait_exit(STEP);
+    assert_eq!(status, "EXIT:0", "baltui exit status after SIGTERM");
+    t.wait_for("alternate screen left after SIGTERM", STEP, |s| {
+        tab_row(s).is_none() && !s.contains("DEMO")
+    });
+}
