@@ -197,6 +197,10 @@ pub enum Msg {
         generation: u64,
         found: Vec<crate::venues::Discovered>,
     },
+    /// A re-read config is running: these accounts, under a new generation.
+    Reconfigured(Box<Reconfig>),
+    /// Re-reading the config failed; the old one keeps running.
+    ReloadFailed(String),
     /// The scheduler changed an account's interval (more accounts share its budget).
     Planned {
         account: usize,
@@ -217,6 +221,8 @@ pub enum Effect {
     },
     Bell,
     SetTitle(String),
+    /// Re-read the config and restart the pollers.
+    Reload,
     Quit,
 }
 
@@ -276,6 +282,17 @@ impl SortColumn {
 
 /// Rows moved by PgUp/PgDn.
 pub const PAGE: usize = 10;
+
+/// What a config reload changes.
+#[derive(Debug)]
+pub struct Reconfig {
+    pub specs: Vec<AccountSpec>,
+    pub thresholds: Thresholds,
+    pub bell: bool,
+    pub keymap: crate::keymap::Keymap,
+    /// Notes for the events pane (raised intervals).
+    pub notes: Vec<(String, String)>,
+}
 
 pub struct App {
     pub accounts: Vec<AccountView>,
@@ -439,6 +456,7 @@ impl App {
             Action::TogglePrivacy => self.privacy = !self.privacy,
             Action::ToggleHelp => self.show_help = !self.show_help,
             Action::CloseOverlay => self.show_help = false,
+            Action::Reload => return vec![Effect::Reload],
         }
         Vec::new()
     }
@@ -541,6 +559,56 @@ impl App {
         self.announce(i)
     }
 
+    /// Take a re-read config: accounts whose name and venue are unchanged keep
+    /// their numbers, history and state; replies still on their way from the old
+    /// pollers carry the old generation and are dropped.
+    fn reconfigure(&mut self, r: Reconfig) {
+        let mut old: Vec<AccountView> = std::mem::take(&mut self.accounts);
+        let (mut kept, mut added) = (0, 0);
+        self.accounts = r
+            .specs
+            .into_iter()
+            .map(|spec| {
+                let same = old.iter().position(|a| {
+                    a.spec.venue == spec.venue
+                        && (a.spec.name == spec.name
+                            || a.spec.group.as_deref() == Some(spec.name.as_str()))
+                        && a.spec.discovered_from.is_none()
+                });
+                match same {
+                    Some(k) => {
+                        kept += 1;
+                        let mut v = old.remove(k);
+                        v.spec = spec;
+                        v
+                    }
+                    None => {
+                        added += 1;
+                        AccountView::new(spec)
+                    }
+                }
+            })
+            .collect();
+        let removed = old
+            .iter()
+            .filter(|a| a.spec.discovered_from.is_none())
+            .count();
+        self.generation += 1;
+        self.thresholds = r.thresholds;
+        self.bell = r.bell;
+        self.keymap = r.keymap;
+        self.tab = self.tab.min(self.accounts.len());
+        self.row = 0;
+        self.push_event(
+            "config".into(),
+            Severity::Notice,
+            format!("config reloaded: {kept} kept, {added} added, {removed} removed"),
+        );
+        for (name, note) in r.notes {
+            self.push_event(name, Severity::Notice, note);
+        }
+    }
+
     /// Discovery under account `i` found `found`: the configured tab becomes the
     /// first account's, each further new one gets a tab (and, by the effect, a poller).
     fn discovered(&mut self, i: usize, found: Vec<crate::venues::Discovered>) -> Vec<Effect> {
@@ -623,6 +691,18 @@ impl App {
                     return Vec::new();
                 }
                 self.discovered(account, found)
+            }
+            Msg::Reconfigured(r) => {
+                self.reconfigure(*r);
+                vec![Effect::SetTitle(self.title())]
+            }
+            Msg::ReloadFailed(e) => {
+                self.push_event(
+                    "config".into(),
+                    Severity::Warn,
+                    format!("reload failed, keeping the running config: {e}"),
+                );
+                Vec::new()
             }
             Msg::Planned {
                 account,

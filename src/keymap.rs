@@ -27,6 +27,8 @@ pub enum Action {
     TogglePrivacy,
     ToggleHelp,
     CloseOverlay,
+    /// Re-read the config file.
+    Reload,
 }
 
 /// Where a binding applies.
@@ -308,6 +310,13 @@ impl Default for Keymap {
                     true,
                 ),
                 b("help", &[c('?')], Action::ToggleHelp, "help", true),
+                b(
+                    "reload",
+                    &[c('c')],
+                    Action::Reload,
+                    "re-read the config file (also SIGUSR1)",
+                    false,
+                ),
             ],
         }
     }

@@ -2,7 +2,7 @@
 //! The terminal is restored on every exit path: q, Ctrl-C, SIGTERM, SIGHUP,
 //! SIGINT, an error, and a panic (ratatui's hook restores before the report).
 
-use crate::app::{AccountSpec, App, Effect, Msg};
+use crate::app::{AccountSpec, App, Effect, Msg, Reconfig};
 use crate::config::Config;
 use crate::poll::{self, PollerSet};
 use crate::theme::Theme;
@@ -20,17 +20,16 @@ pub struct Launch {
     pub banner: Option<String>,
 }
 
-/// Build clients (secrets are read here, before the screen opens, so a missing
-/// one is a plain error on stderr), then run until the user quits.
-pub async fn run(launch: Launch) -> color_eyre::Result<()> {
-    let cfg = launch.config;
-    let clients = crate::venues::clients_for(&cfg.accounts, cfg.request_timeout)
-        .await
-        .map_err(|e| color_eyre::eyre::eyre!(e))?;
+/// Clients, pollers and the account list for a config, under `generation`.
+/// Secrets are read here (off the async workers).
+async fn start(
+    cfg: &Config,
+    generation: u64,
+    tx: mpsc::Sender<Msg>,
+) -> Result<(PollerSet, Reconfig), String> {
+    let clients = crate::venues::clients_for(&cfg.accounts, cfg.request_timeout).await?;
     let intervals: Vec<Duration> = cfg.accounts.iter().map(|a| a.poll_interval).collect();
-    // Bounded: pollers wait (they never drop data) if the screen falls behind.
-    let (tx, rx) = mpsc::channel(256);
-    let mut pollers = poll::spawn(clients, &intervals, 0, tx);
+    let pollers = poll::spawn(clients, &intervals, generation, tx);
     let specs: Vec<AccountSpec> = cfg
         .accounts
         .iter()
@@ -44,27 +43,48 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
             ..AccountSpec::new(a.name.clone(), a.venue, a.is_demo(), p.interval)
         })
         .collect();
+    let mut notes = Vec::new();
     for (a, p) in cfg.accounts.iter().zip(&pollers.plans) {
         // Names, venues and hosts only: never a credential.
         tracing::info!(account = %a.name, venue = %a.venue, base_url = %a.base_url,
-            interval = ?p.interval, "watching");
+            interval = ?p.interval, generation, "watching");
+        if let Some(note) = &p.note {
+            notes.push((a.name.clone(), note.clone()));
+        }
     }
-    let mut app = App::new(specs, cfg.thresholds.clone(), Utc::now());
+    let reconfig = Reconfig {
+        specs,
+        thresholds: cfg.thresholds.clone(),
+        bell: cfg.bell,
+        keymap: cfg.keymap.clone(),
+        notes,
+    };
+    Ok((pollers, reconfig))
+}
+
+/// Build clients (secrets are read here, before the screen opens, so a missing
+/// one is a plain error on stderr), then run until the user quits.
+pub async fn run(launch: Launch) -> color_eyre::Result<()> {
+    let cfg = launch.config;
+    // Bounded: pollers wait (they never drop data) if the screen falls behind.
+    let (tx, rx) = mpsc::channel(256);
+    let (mut pollers, first) = start(&cfg, 0, tx.clone())
+        .await
+        .map_err(|e| color_eyre::eyre::eyre!(e))?;
+    let mut app = App::new(first.specs, cfg.thresholds.clone(), Utc::now());
     app.banner = launch.banner;
     app.bell = cfg.bell;
     app.keymap = cfg.keymap.clone();
     for w in &cfg.warnings {
         app.push_event("config".into(), crate::health::Severity::Warn, w.clone());
     }
-    for (a, p) in cfg.accounts.iter().zip(&pollers.plans) {
-        if let Some(note) = &p.note {
-            app.push_event(
-                a.name.clone(),
-                crate::health::Severity::Notice,
-                note.clone(),
-            );
-        }
+    for (name, note) in first.notes {
+        app.push_event(name, crate::health::Severity::Notice, note);
     }
+    let reload = Reloader {
+        path: cfg.path.clone(),
+        tx,
+    };
     let theme = Theme::from_env();
 
     let mut terminal = ratatui::try_init().map_err(|e| {
@@ -80,7 +100,7 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
         hook(info);
     }));
-    let result = event_loop(&mut terminal, &mut app, &mut pollers, rx, &theme).await;
+    let result = event_loop(&mut terminal, &mut app, &mut pollers, rx, &theme, &reload).await;
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();
     pollers.shutdown();
@@ -95,6 +115,7 @@ async fn event_loop(
     pollers: &mut PollerSet,
     mut rx: mpsc::Receiver<Msg>,
     theme: &Theme,
+    reloader: &Reloader,
 ) -> color_eyre::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut events = EventStream::new();
@@ -103,6 +124,8 @@ async fn event_loop(
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
+    // SIGUSR1 re-reads the config (SIGHUP means the terminal went away).
+    let mut sigusr1 = signal(SignalKind::user_defined1())?;
     apply(&[Effect::SetTitle(app.title())], pollers);
     loop {
         terminal.draw(|f| crate::ui::render(f, app, theme))?;
@@ -133,12 +156,16 @@ async fn event_loop(
             _ = sigterm.recv() => return Ok(()),
             _ = sighup.recv() => return Ok(()),
             _ = sigint.recv() => return Ok(()),
+            _ = sigusr1.recv() => Msg::Action(crate::keymap::Action::Reload),
         };
         let mut effects = app.update(msg);
         // Carrying out an effect can answer with messages (a new plan), whose
         // own effects are carried out in turn.
         while !effects.is_empty() {
-            let (quit, replies) = apply(&effects, pollers);
+            let (quit, mut replies) = apply(&effects, pollers);
+            if effects.contains(&Effect::Reload) {
+                replies.push(reloader.reload(pollers, app.generation + 1).await);
+            }
             if quit || app.should_quit {
                 return Ok(());
             }
@@ -178,7 +205,37 @@ fn apply(effects: &[Effect], pollers: &mut PollerSet) -> (bool, Vec<Msg>) {
                 let _ = crossterm::execute!(std::io::stdout(), crossterm::terminal::SetTitle(t));
             }
             Effect::Quit => quit = true,
+            // Needs awaiting: done by the loop.
+            Effect::Reload => {}
         }
     }
     (quit, replies)
+}
+
+/// Re-reads the config file the monitor started from.
+struct Reloader {
+    path: Option<std::path::PathBuf>,
+    tx: mpsc::Sender<Msg>,
+}
+
+impl Reloader {
+    /// Start the new config's pollers under `generation` and stop the old ones;
+    /// on any error the old config keeps running.
+    async fn reload(&self, pollers: &mut PollerSet, generation: u64) -> Msg {
+        let Some(path) = &self.path else {
+            return Msg::ReloadFailed("the demo has no config file to re-read".into());
+        };
+        let cfg = match Config::load(path) {
+            Ok(c) => c,
+            Err(e) => return Msg::ReloadFailed(e),
+        };
+        match start(&cfg, generation, self.tx.clone()).await {
+            Ok((new, reconfig)) => {
+                tracing::info!(path = %path.display(), generation, "config reloaded");
+                std::mem::replace(pollers, new).shutdown();
+                Msg::Reconfigured(Box::new(reconfig))
+            }
+            Err(e) => Msg::ReloadFailed(e),
+        }
+    }
 }

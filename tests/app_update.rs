@@ -496,3 +496,49 @@ fn mouse_actions_and_tab_clicks() {
         "under the banner"
     );
 }
+
+#[test]
+fn reload_keeps_unchanged_accounts_and_drops_old_replies() {
+    use baltui::app::Reconfig;
+    let mut a = app(2);
+    a.update(polled(0, t0(), Ok(snap(t0(), Some("5")))));
+    a.update(polled(1, t0(), Ok(snap(t0(), Some("5")))));
+    let spec = |n: &str| AccountSpec::new(n, VenueKind::Okx, false, Duration::from_secs(10));
+    let fx = a.update(Msg::Reconfigured(Box::new(Reconfig {
+        specs: vec![spec("new"), spec("acc1")],
+        thresholds: Thresholds::default(),
+        bell: false,
+        keymap: Default::default(),
+        notes: vec![("new".into(), "interval raised to 2s".into())],
+    })));
+    assert_eq!(fx, vec![Effect::SetTitle("baltui: ok".into())]);
+    assert_eq!(a.generation, 1);
+    let names: Vec<&str> = a.accounts.iter().map(|x| x.spec.name.as_str()).collect();
+    assert_eq!(names, ["new", "acc1"]);
+    assert!(
+        a.accounts[0].snapshot.is_none(),
+        "a new account starts loading"
+    );
+    assert!(a.accounts[1].snapshot.is_some(), "acc1 keeps its numbers");
+    assert_eq!(
+        a.accounts[1].spec.poll_interval,
+        Duration::from_secs(10),
+        "with its new settings"
+    );
+    assert!(!a.bell);
+    assert_eq!(
+        a.events[1].text,
+        "config reloaded: 1 kept, 1 added, 1 removed"
+    );
+    assert_eq!(a.events[0].text, "interval raised to 2s");
+    // A reply from an old poller (generation 0) for index 0 is not applied to "new".
+    a.update(polled(0, t0(), Ok(snap(t0(), Some("1")))));
+    assert!(a.accounts[0].snapshot.is_none());
+    let fx = a.update(Msg::ReloadFailed("cfg.toml:3: unknown field `x`".into()));
+    assert!(fx.is_empty());
+    assert_eq!(
+        a.events[0].text,
+        "reload failed, keeping the running config: cfg.toml:3: unknown field `x`"
+    );
+    assert_eq!(a.update(key(KeyCode::Char('c'))), vec![Effect::Reload]);
+}
