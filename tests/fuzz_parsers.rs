@@ -132,7 +132,7 @@ proptest! {
         let mut body = text.to_string();
         let mut chosen: Vec<(usize, usize, String)> =
             picks.into_iter().map(|(n, v)| { let (a, b) = spans[n % spans.len()]; (a, b, v) }).collect();
-        chosen.sort_by(|x, y| y.0.cmp(&x.0));
+        chosen.sort_by_key(|c| std::cmp::Reverse(c.0));
         chosen.dedup_by_key(|c| c.0);
         for (a, b, v) in chosen {
             body.replace_range(a..b, &v);
