@@ -505,6 +505,12 @@ fn overview_worst_first_and_selection_highlighted() {
     assert_eq!(at_col(warn), "2 early warning", "{}", lines[warn]);
     assert_eq!(at_col(ok).trim(), "—", "{}", lines[ok]);
     assert!(lines[ok].contains("✓ OK") && lines[crit].contains("✖ CRITICAL"));
+    // A message too long for the last column is cut visibly.
+    let narrow = draw(&app, 120, 30);
+    let w = narrow[body_row(&narrow, " mmm-warn ")]
+        .trim_end()
+        .to_string();
+    assert!(w.ends_with('…'), "{w}");
 
     // The selected row (in overview order) is highlighted.
     let selected = |app: &App, y: usize| {
@@ -919,11 +925,23 @@ fn never_panics_on_odd_data() {
     for _ in 0..200 {
         snap.currencies.push(snap.currencies[1].clone());
     }
+    // Zero and negative margin thresholds: no gauge scale, no panic.
+    let mut zero = okx_snapshot(at, "0");
+    zero.risk.level = Some(RiskLevel::Danger);
+    zero.currencies.push(CurrencyBalance {
+        currency: "Z".into(),
+        ..CurrencyBalance::default()
+    });
+    poll(&mut app, 5, at, Ok(zero));
     poll(&mut app, 3, at, Ok(snap));
-    for tab in [0, 1, 4, 40, 41, 99] {
+    for tab in [0, 1, 4, 6, 40, 41, 99] {
         app.tab = tab;
+        app.thresholds.margin_ratio_warn = Decimal::from(i64::try_from(tab % 3).unwrap() - 1);
         for scroll in [0, 5, 10_000] {
             app.row = scroll;
+            app.hide_zero = scroll == 5;
+            app.show_events = scroll != 0;
+            app.sort = app.sort.next();
             for (w, h) in [(60, 15), (61, 16), (80, 24), (200, 50), (1000, 300), (2, 3)] {
                 draw(&app, w, h);
                 app.privacy = !app.privacy;
@@ -934,6 +952,9 @@ fn never_panics_on_odd_data() {
     }
     // A number too wide for its column is marked, never silently cut.
     app.tab = 4;
+    app.hide_zero = false;
+    app.sort = baltui::app::SortColumn::Currency;
+    app.thresholds = Thresholds::default();
     app.row = app
         .rows(3)
         .iter()

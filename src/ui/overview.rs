@@ -194,6 +194,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut widths: Vec<usize> = shown.iter().map(|c| c.width()).collect();
     let spacing = shown.len().saturating_sub(1);
     shrink_widths(&mut widths, total.saturating_sub(spacing), 4);
+    // The message column gets what is left, and a cut message says so.
+    let fixed: usize = shown
+        .iter()
+        .zip(&widths)
+        .filter(|(c, _)| !c.fill)
+        .map(|(_, w)| w)
+        .sum();
+    let fill_w = total.saturating_sub(fixed + spacing);
 
     let constraints: Vec<Constraint> = shown
         .iter()
@@ -223,7 +231,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             if c.number {
                 Cell::from(Line::styled(fit_number(text, *w), *style).right_aligned())
             } else if c.fill {
-                Cell::from(Line::styled(text.clone(), *style))
+                Cell::from(Line::styled(clip(text, fill_w), *style))
             } else {
                 Cell::from(Line::styled(clip(text, *w), *style))
             }
