@@ -749,6 +749,18 @@ fn decimal_points_line_up() {
 }
 
 #[test]
+fn rows_from_another_view_are_marked() {
+    let mut app = app_with(vec![spec("lp", VenueKind::Longport, false)]);
+    let at = now() - Duration::seconds(3);
+    let mut snap = longport_snapshot(at, RiskLevel::Safe, "0");
+    snap.currencies[1].view = Some("USD".into());
+    poll(&mut app, 0, at, Ok(snap));
+    let lines = draw(&app, 120, 30);
+    let row = line_with(&lines, "USD (USD view)");
+    assert!(row.contains("19989.74"), "{row}");
+}
+
+#[test]
 fn sort_by_cash_puts_the_largest_first() {
     let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
     let at = now() - Duration::seconds(3);

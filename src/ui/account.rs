@@ -321,7 +321,7 @@ fn balances(
         .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| width(h)).collect();
     for (label, _, _) in &texts {
-        widths[0] = widths[0].max(width(label)).min(14);
+        widths[0] = widths[0].max(width(label)).min(22);
     }
     for (w, (int_w, frac_w)) in widths[1..].iter_mut().zip(&points) {
         *w = (*w).max(int_w + frac_w);
