@@ -138,6 +138,41 @@ fn line_with<'a>(lines: &'a [String], needle: &str) -> &'a str {
         .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{}", screen(lines)))
 }
 
+/// Column (in cells, all test text is one cell per char) where `needle` starts.
+fn col(line: &str, needle: &str) -> Option<usize> {
+    line.find(needle).map(|b| line[..b].chars().count())
+}
+
+fn row_of(lines: &[String], needle: &str) -> usize {
+    lines
+        .iter()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{}", screen(lines)))
+}
+
+/// Like `row_of`, below the tabs row (which names every account too).
+fn body_row(lines: &[String], needle: &str) -> usize {
+    row_of(&lines[1..], needle) + 1
+}
+
+fn buffer(app: &App, w: u16, h: u16, theme: &Theme) -> ratatui::buffer::Buffer {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| ui::render(f, app, theme)).unwrap();
+    term.backend().buffer().clone()
+}
+
+fn cell_at(buf: &ratatui::buffer::Buffer, x: usize, y: usize) -> &ratatui::buffer::Cell {
+    &buf[(u16::try_from(x).unwrap(), u16::try_from(y).unwrap())]
+}
+
+/// The margin pane's first line (the reason line may quote "margin ratio" too).
+fn margin_line(lines: &[String]) -> &str {
+    lines
+        .iter()
+        .find(|l| l.starts_with("margin ratio "))
+        .unwrap_or_else(|| panic!("no margin line:\n{}", screen(lines)))
+}
+
 fn err(kind: ErrorKind) -> VenueError {
     VenueError::new(VenueKind::Okx, kind)
 }
@@ -172,8 +207,8 @@ fn balances_table_shows_exact_venue_values() {
         ],
         "row: {row}"
     );
-    // Right-aligned: every number ends where its header ends.
-    let end = |s: &str, needle: &str| s.find(needle).map(|i| i + needle.len());
+    // Right-aligned: the widest number ends where its header ends.
+    let end = |s: &str, needle: &str| col(s, needle).map(|i| i + needle.chars().count());
     assert_eq!(end(header, "frozen"), end(row, "158.573"));
     let btc = line_with(&lines, "BTC ");
     assert!(btc.contains("0.01234") && btc.contains(" 0 "), "{btc}");
@@ -329,27 +364,46 @@ fn findings_listed_worst_first_and_cells_marked() {
     );
 }
 
+const AMOUNTS: [&str; 14] = [
+    "4850.435693622894",
+    "4834.317093622894",
+    "158.573",
+    "12000.5321",
+    "30000.1",
+    "977.123",
+    "488.5615",
+    "0.01234",
+    "120%",
+    "1.2",
+    "240000.50",
+    "175907.72",
+    "2598051.50",
+    "276806.51",
+];
+
+fn assert_no_amounts(lines: &[String]) {
+    // Every line of the screen: title, tabs, table, panes, events, status.
+    for (y, l) in lines.iter().enumerate() {
+        for amount in AMOUNTS {
+            assert!(!l.contains(amount), "{amount} visible on line {y}: {l}");
+        }
+    }
+}
+
 #[test]
 fn privacy_masks_every_amount() {
-    let mut app = okx_app("1.2");
+    let mut app = okx_app("1.3");
+    // History so that a sparkline would be drawn.
+    poll(&mut app, 0, now(), Ok(okx_snapshot(now(), "1.25")));
     poll(&mut app, 0, now(), Ok(okx_snapshot(now(), "1.2")));
+    let plain = draw(&app, 120, 30);
+    assert!(
+        margin_line(&plain).contains('█'),
+        "gauge/sparkline expected"
+    );
     app.privacy = true;
     let lines = draw(&app, 120, 30);
-    let all = screen(&lines);
-    for amount in [
-        "4850.435693622894",
-        "4834.317093622894",
-        "158.573",
-        "12000.5321",
-        "30000.1",
-        "977.123",
-        "488.5615",
-        "0.01234",
-        "120%",
-        "1.2",
-    ] {
-        assert!(!all.contains(amount), "{amount} visible:\n{all}");
-    }
+    assert_no_amounts(&lines);
     // No digit anywhere between the table header and the events pane, except
     // the thresholds (not amounts of the account).
     let top = lines
@@ -361,10 +415,138 @@ fn privacy_masks_every_amount() {
         let l = l.replace("warn <300% crit <150%", "");
         assert!(!l.chars().any(|c| c.is_ascii_digit()), "digit in {l:?}");
     }
+    // Neither the gauge nor the sparkline is drawn: their shape is the value.
+    let m = margin_line(&lines);
+    assert!(
+        !m.chars().any(|c| "[]█░│▁▂▃▄▅▆▇".contains(c)),
+        "gauge or sparkline in {m}"
+    );
+    assert!(
+        m.starts_with("margin ratio ••••• ✖ CRITICAL  warn <300%"),
+        "{m}"
+    );
     assert_has(&lines, "•••••");
     assert_has(&lines, "PRIVACY");
     // Events quote the finding, with its digits masked.
     assert_has(&lines, "margin ratio •••% below •••%");
+
+    // A LongPort account in danger (margin call in a finding) on its tab and on
+    // the All tab.
+    let mut app = app_with(vec![
+        spec("lp-hk", VenueKind::Longport, false),
+        spec("main", VenueKind::Okx, false),
+    ]);
+    let at = now() - Duration::seconds(2);
+    poll(
+        &mut app,
+        0,
+        at,
+        Ok(longport_snapshot(at, RiskLevel::Danger, "2598051.50")),
+    );
+    poll(&mut app, 1, at, Ok(okx_snapshot(at, "1.2")));
+    app.privacy = true;
+    app.tab = 1;
+    let lines = draw(&app, 160, 40);
+    assert_no_amounts(&lines);
+    assert_has(&lines, "margin call of •••••••.•• HKD");
+    app.tab = 0;
+    let lines = draw(&app, 160, 30);
+    assert_no_amounts(&lines);
+    // No digit in the amount columns of the overview (net assets, cash, margin).
+    let header = line_with(&lines, "net assets");
+    let (net, risk, age) = (
+        col(header, "mode").unwrap() + 4,
+        col(header, "risk level").unwrap(),
+        col(header, "updated").unwrap(),
+    );
+    let margin = col(header, "margin").unwrap();
+    for name in ["lp-hk", "main"] {
+        let row: Vec<char> = lines[body_row(&lines, &format!(" {name} "))]
+            .chars()
+            .collect();
+        let cells: String = row[net..risk].iter().chain(&row[margin..age]).collect();
+        assert!(
+            !cells.chars().any(|c| c.is_ascii_digit()),
+            "digit in {name}: {cells:?}"
+        );
+        assert!(cells.contains("•••••"), "{name}: {cells:?}");
+    }
+}
+
+#[test]
+fn overview_worst_first_and_selection_highlighted() {
+    let mut app = app_with(vec![
+        spec("aaa-ok", VenueKind::Okx, false),
+        spec("zzz-crit", VenueKind::Okx, false),
+        spec("mmm-warn", VenueKind::Longport, false),
+    ]);
+    let at = now() - Duration::seconds(3);
+    poll(&mut app, 0, at, Ok(okx_snapshot(at, "5")));
+    poll(&mut app, 1, at, Ok(okx_snapshot(at, "1.2")));
+    poll(
+        &mut app,
+        2,
+        at,
+        Ok(longport_snapshot(at, RiskLevel::Warning, "0")),
+    );
+    let theme = Theme::color();
+    let lines = draw(&app, 160, 30);
+    let (crit, warn, ok) = (
+        body_row(&lines, " zzz-crit "),
+        body_row(&lines, " mmm-warn "),
+        body_row(&lines, " aaa-ok "),
+    );
+    assert!(crit < warn && warn < ok, "{}", screen(&lines));
+    assert_eq!(crit, row_of(&lines, "worst finding") + 1);
+    // Risk level column: the venue's word, a dash where the venue has none.
+    let header = line_with(&lines, "worst finding");
+    let x = col(header, "risk level").unwrap();
+    let at_col = |y: usize| lines[y].chars().skip(x).take(15).collect::<String>();
+    assert_eq!(at_col(warn), "2 early warning", "{}", lines[warn]);
+    assert_eq!(at_col(ok).trim(), "—", "{}", lines[ok]);
+    assert!(lines[ok].contains("✓ OK") && lines[crit].contains("✖ CRITICAL"));
+    // A message too long for the last column is cut visibly.
+    let narrow = draw(&app, 120, 30);
+    let w = narrow[body_row(&narrow, " mmm-warn ")]
+        .trim_end()
+        .to_string();
+    assert!(w.ends_with('…'), "{w}");
+
+    // The selected row (in overview order) is highlighted.
+    let selected = |app: &App, y: usize| {
+        cell_at(&buffer(app, 160, 30, &theme), 0, y)
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED)
+    };
+    assert!(selected(&app, crit) && !selected(&app, warn) && !selected(&app, ok));
+    app.row = 1;
+    assert!(!selected(&app, crit) && selected(&app, warn) && !selected(&app, ok));
+    // Enter opens the highlighted account.
+    app.update(Msg::Action(baltui::keymap::Action::Open));
+    assert_eq!(app.tab, 3);
+    assert_has(&draw(&app, 160, 30), "mmm-warn · LongPort");
+}
+
+#[test]
+fn overview_keeps_the_selection_in_view() {
+    let specs: Vec<_> = (0..40)
+        .map(|i| spec(&format!("acct{i:02}"), VenueKind::Okx, false))
+        .collect();
+    let mut app = app_with(specs);
+    app.row = 39;
+    let lines = draw(&app, 120, 30);
+    let y = body_row(&lines, " acct39 ");
+    assert!(
+        !screen(&lines[1..]).contains(" acct00 "),
+        "{}",
+        screen(&lines)
+    );
+    let buf = buffer(&app, 120, 30, &Theme::color());
+    assert!(
+        cell_at(&buf, 0, y)
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED)
+    );
 }
 
 #[test]
@@ -468,8 +650,7 @@ fn overview_narrow_drops_columns_not_digits() {
     assert!(a.contains("▲ WARN") && a.contains("12000.5321 USD"), "{a}");
 }
 
-#[test]
-fn balances_scroll_from_app_scroll() {
+fn many_rows_app() -> App {
     let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
     let at = now() - Duration::seconds(3);
     let mut snap = okx_snapshot(at, "5");
@@ -481,15 +662,215 @@ fn balances_scroll_from_app_scroll() {
         });
     }
     poll(&mut app, 0, at, Ok(snap));
-    app.row = 5;
+    app
+}
+
+#[test]
+fn selection_is_kept_in_view_and_highlighted() {
+    let mut app = many_rows_app();
+    let theme = Theme::color();
+    // Currency order: BTC, C00..C29, USDT. The selection is the last row, far
+    // below the visible height: the window scrolls to show it.
+    app.row = 31;
     let lines = draw(&app, 100, 30);
-    assert_has(&lines, "↕ 6/32");
-    assert!(!screen(&lines).contains("USDT "));
-    let first_row = lines.iter().position(|l| l.contains("↕ 6/32")).unwrap() + 1;
+    assert_has(&lines, "↕ 32/32 ▲");
+    let y = row_of(&lines, "  USDT ");
+    assert!(!screen(&lines).contains("  BTC "), "{}", screen(&lines));
+    let buf = buffer(&app, 100, 30, &theme);
+    let m = cell_at(&buf, 0, y).modifier;
+    assert!(m.contains(ratatui::style::Modifier::REVERSED), "{m:?}");
+    // The row above is not selected.
+    let m = cell_at(&buf, 0, y - 1).modifier;
+    assert!(!m.contains(ratatui::style::Modifier::REVERSED), "{m:?}");
+
+    // Selection at the top: no scrolling, first row highlighted.
+    app.row = 0;
+    let lines = draw(&app, 100, 30);
+    let y = row_of(&lines, "  BTC ");
+    assert_eq!(y, row_of(&lines, "↕ 1/32") + 1);
+    let buf = buffer(&app, 100, 30, &theme);
     assert!(
-        lines[first_row].trim_start().starts_with("C03"),
-        "{}",
-        lines[first_row]
+        cell_at(&buf, 0, y)
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED)
+    );
+
+    // A selection past the end (rows vanished) shows the last row.
+    app.row = 10_000;
+    assert_has(&draw(&app, 100, 30), "  USDT ");
+}
+
+#[test]
+fn events_pane_only_when_shown() {
+    let mut app = many_rows_app();
+    let shown = draw(&app, 100, 30);
+    assert_has(&shown, " events ");
+    let count = |l: &[String]| l.iter().filter(|l| l.contains("  C")).count();
+    app.show_events = false;
+    let hidden = draw(&app, 100, 30);
+    assert!(!screen(&hidden).contains(" events "), "{}", screen(&hidden));
+    assert!(!screen(&hidden).contains("no events yet"));
+    // Its space goes to the balances table.
+    assert!(count(&hidden) > count(&shown), "{}", screen(&hidden));
+    // Also on the All tab.
+    app.tab = 0;
+    assert!(!screen(&draw(&app, 100, 30)).contains(" events "));
+}
+
+#[test]
+fn decimal_points_line_up() {
+    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let at = now() - Duration::seconds(3);
+    let mut snap = okx_snapshot(at, "5");
+    snap.currencies = ["1.5", "1234.56789", ""]
+        .iter()
+        .zip(["AAA", "BBB", "CCC"])
+        .map(|(v, c)| CurrencyBalance {
+            currency: c.into(),
+            cash: if v.is_empty() { None } else { d(v) },
+            available: d("7"),
+            ..CurrencyBalance::default()
+        })
+        .collect();
+    poll(&mut app, 0, at, Ok(snap));
+    let lines = draw(&app, 120, 30);
+    let a = line_with(&lines, "  AAA ");
+    let b = line_with(&lines, "  BBB ");
+    let c = line_with(&lines, "  CCC ");
+    let point = col(a, ".").unwrap();
+    assert_eq!(col(b, ".").unwrap(), point, "\n{a}\n{b}");
+    // Exact digits, never rounded; the dash sits where the integers end.
+    assert_eq!(col(a, "1.5").unwrap() + 1, point);
+    assert_eq!(col(b, "1234.56789").unwrap() + 4, point);
+    assert_eq!(col(c, "—").unwrap() + 1, point, "\n{a}\n{c}");
+    // The widest value ends where the header ends (right-aligned column).
+    let header = line_with(&lines, "withdrawable");
+    assert_eq!(col(header, "cash").unwrap() + 4, col(b, "789").unwrap() + 3);
+}
+
+#[test]
+fn rows_from_another_view_are_marked() {
+    let mut app = app_with(vec![spec("lp", VenueKind::Longport, false)]);
+    let at = now() - Duration::seconds(3);
+    let mut snap = longport_snapshot(at, RiskLevel::Safe, "0");
+    snap.currencies[1].view = Some("USD".into());
+    poll(&mut app, 0, at, Ok(snap));
+    let lines = draw(&app, 120, 30);
+    let row = line_with(&lines, "USD (USD view)");
+    assert!(row.contains("19989.74"), "{row}");
+}
+
+#[test]
+fn sort_by_cash_puts_the_largest_first() {
+    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let at = now() - Duration::seconds(3);
+    let mut snap = okx_snapshot(at, "5");
+    snap.currencies.push(CurrencyBalance {
+        currency: "AAA".into(),
+        cash: d("99999.5"),
+        ..CurrencyBalance::default()
+    });
+    poll(&mut app, 0, at, Ok(snap));
+    let lines = draw(&app, 120, 30);
+    assert!(line_with(&lines, "withdrawable").contains("currency ▲"));
+    assert!(row_of(&lines, "  AAA ") < row_of(&lines, "  BTC "));
+    assert!(row_of(&lines, "  BTC ") < row_of(&lines, "  USDT "));
+
+    app.sort = baltui::app::SortColumn::Cash;
+    let lines = draw(&app, 120, 30);
+    let header = line_with(&lines, "withdrawable");
+    assert!(header.contains("cash ▼"), "{header}");
+    assert!(!header.contains("currency ▲"), "{header}");
+    let (aaa, usdt, btc) = (
+        row_of(&lines, "  AAA "),
+        row_of(&lines, "  USDT "),
+        row_of(&lines, "  BTC "),
+    );
+    assert!(aaa < usdt && usdt < btc, "{}", screen(&lines));
+    assert_eq!(aaa, row_of(&lines, "withdrawable") + 1);
+}
+
+#[test]
+fn hide_zero_hides_zero_rows_and_counts_them() {
+    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let at = now() - Duration::seconds(3);
+    let mut snap = okx_snapshot(at, "5");
+    snap.currencies.push(CurrencyBalance {
+        currency: "ZRO".into(),
+        cash: d("0"),
+        available: d("0.000"),
+        ..CurrencyBalance::default()
+    });
+    poll(&mut app, 0, at, Ok(snap));
+    let lines = draw(&app, 120, 30);
+    assert_has(&lines, "  ZRO ");
+    assert!(!screen(&lines).contains("zero rows hidden"));
+
+    app.hide_zero = true;
+    let lines = draw(&app, 120, 30);
+    assert!(!screen(&lines).contains("ZRO"), "{}", screen(&lines));
+    assert_has(&lines, "zero rows hidden (1)");
+    // BTC has a zero cell but is not all zero: it stays.
+    assert_has(&lines, "  BTC ");
+    assert!(row_of(&lines, "zero rows hidden") < row_of(&lines, "withdrawable"));
+}
+
+#[test]
+fn margin_gauge_with_ratio_only() {
+    let theme = Theme::color();
+    // 261% on a 0..600% scale of 20 cells: 8 filled; markers at 150% (cell 5)
+    // and 300% (cell 10).
+    let app = okx_app("2.61");
+    let lines = draw(&app, 120, 30);
+    let m = margin_line(&lines);
+    assert!(
+        m.contains("margin ratio 261% ▲ WARN  [█████│██░░│░░░░░░░░░]  warn <300% crit <150%"),
+        "{m}"
+    );
+    let buf = buffer(&app, 120, 30, &theme);
+    let y = lines
+        .iter()
+        .position(|l| l.starts_with("margin ratio "))
+        .unwrap();
+    let x = col(m, "[").unwrap();
+    assert_eq!(cell_at(&buf, x + 1, y).fg, theme.warn.fg.unwrap());
+    assert_eq!(cell_at(&buf, x + 9, y).fg, theme.muted.fg.unwrap());
+
+    // Critical and beyond the scale.
+    let lines = draw(&okx_app("1.2"), 120, 30);
+    assert_has(&lines, "120% ✖ CRITICAL  [████░│░░░░│░░░░░░░░░]");
+    let lines = draw(&okx_app("9"), 120, 30);
+    assert_has(&lines, "margin ratio 900%  [█████│████│█████████]");
+
+    // No ratio: a dash and no gauge.
+    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let at = now() - Duration::seconds(3);
+    let mut snap = okx_snapshot(at, "5");
+    snap.risk.margin_ratio = None;
+    poll(&mut app, 0, at, Ok(snap));
+    let lines = draw(&app, 120, 30);
+    let m = margin_line(&lines);
+    assert!(m.starts_with("margin ratio —  warn <300%"), "{m}");
+    assert!(
+        !m.contains('[') && !m.contains('░') && !m.contains('█'),
+        "{m}"
+    );
+}
+
+#[test]
+fn margin_sparkline_from_history() {
+    let mut app = okx_app("3.4");
+    for (k, r) in ["3.1", "2.9", "2.61"].iter().enumerate() {
+        let at = now() - Duration::seconds(2 - i64::try_from(k).unwrap());
+        poll(&mut app, 0, at, Ok(okx_snapshot(at, r)));
+    }
+    let lines = draw(&app, 120, 30);
+    let m = margin_line(&lines);
+    let spark: String = m.chars().rev().skip_while(|c| *c == ' ').take(4).collect();
+    assert_eq!(spark.chars().count(), 4, "{m}");
+    assert!(
+        spark.chars().all(|c| "▁▂▃▄▅▆▇█".contains(c)),
+        "{spark:?} in {m}"
     );
 }
 
@@ -556,11 +937,23 @@ fn never_panics_on_odd_data() {
     for _ in 0..200 {
         snap.currencies.push(snap.currencies[1].clone());
     }
+    // Zero and negative margin thresholds: no gauge scale, no panic.
+    let mut zero = okx_snapshot(at, "0");
+    zero.risk.level = Some(RiskLevel::Danger);
+    zero.currencies.push(CurrencyBalance {
+        currency: "Z".into(),
+        ..CurrencyBalance::default()
+    });
+    poll(&mut app, 5, at, Ok(zero));
     poll(&mut app, 3, at, Ok(snap));
-    for tab in [0, 1, 4, 40, 41, 99] {
+    for tab in [0, 1, 4, 6, 40, 41, 99] {
         app.tab = tab;
+        app.thresholds.margin_ratio_warn = Decimal::from(i64::try_from(tab % 3).unwrap() - 1);
         for scroll in [0, 5, 10_000] {
             app.row = scroll;
+            app.hide_zero = scroll == 5;
+            app.show_events = scroll != 0;
+            app.sort = app.sort.next();
             for (w, h) in [(60, 15), (61, 16), (80, 24), (200, 50), (1000, 300), (2, 3)] {
                 draw(&app, w, h);
                 app.privacy = !app.privacy;
@@ -571,7 +964,14 @@ fn never_panics_on_odd_data() {
     }
     // A number too wide for its column is marked, never silently cut.
     app.tab = 4;
-    app.row = 0;
+    app.hide_zero = false;
+    app.sort = baltui::app::SortColumn::Currency;
+    app.thresholds = Thresholds::default();
+    app.row = app
+        .rows(3)
+        .iter()
+        .position(|c| c.currency.starts_with("VERYL"))
+        .unwrap();
     app.privacy = false;
     app.show_help = false;
     let lines = draw(&app, 60, 20);
@@ -703,18 +1103,18 @@ fn longport_snapshot(at: DateTime<Utc>, level: RiskLevel, margin_call: &str) -> 
 #[test]
 fn longport_tab_in_each_risk_level() {
     let cases = [
-        (RiskLevel::Safe, "0", "0 of 3 safe", None),
-        (RiskLevel::Medium, "0", "1 of 3 medium risk", None),
+        (RiskLevel::Safe, "0", "risk ■□□□ 0 safe", None),
+        (RiskLevel::Medium, "0", "risk ■■□□ 1 medium risk", None),
         (
             RiskLevel::Warning,
             "0",
-            "2 of 3 early warning",
+            "risk ■■■□ 2 early warning",
             Some("WARN"),
         ),
         (
             RiskLevel::Danger,
             "2598051.50",
-            "3 of 3 danger",
+            "risk ■■■■ 3 danger",
             Some("CRITICAL"),
         ),
     ];
@@ -728,8 +1128,20 @@ fn longport_tab_in_each_risk_level() {
             title.contains("LIVE") && title.contains("updated 2s ago"),
             "{title}"
         );
-        let risk = lines.iter().find(|l| l.starts_with("risk level ")).unwrap();
-        assert!(risk.contains(words), "{words}: {risk}");
+        let risk = lines.iter().find(|l| l.starts_with("risk ")).unwrap();
+        assert!(risk.starts_with(words), "{words}: {risk}");
+        // The scale's color follows the risk_level finding; the word carries it too.
+        let theme = Theme::color();
+        let buf = buffer(&app, 160, 40, &theme);
+        let y = row_of(&lines, words);
+        let want = match badge {
+            None => theme.ok.fg,
+            Some("WARN") => theme.warn.fg,
+            Some(_) => theme.critical.fg,
+        };
+        for x in 5..9 {
+            assert_eq!(cell_at(&buf, x, y).fg, want.unwrap(), "{words} at {x}");
+        }
         assert!(risk.contains("margin call"), "{risk}");
         match badge {
             None => assert_has(&lines, "no findings"),

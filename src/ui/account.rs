@@ -1,11 +1,14 @@
 //! One account's tab: title line, reason line when not OK, the per-currency
-//! balances, then margin, totals, venue risk and findings.
+//! balances (sorted, selection kept in view, points aligned), then the margin
+//! pane (ratio, gauge, thresholds, sparkline), totals, the risk pane (venue
+//! level on its four-step scale, margins, indicators) and findings.
 
-use super::format::{self, clip, fit_number, width};
+use super::format::{self, clip, width};
 use super::{data_is_old, shrink_widths, updated};
-use crate::app::{AccountView, App, Status};
+use crate::app::{AccountView, App, SortColumn, Status};
+use crate::health::Thresholds;
 use crate::health::{Finding, Severity};
-use crate::model::{CurrencyBalance, Snapshot};
+use crate::model::{CurrencyBalance, RiskLevel, Snapshot};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -36,10 +39,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, i: usize, theme: &Theme)
 
     let title = title_line(app, acc, status, theme, usize::from(area.width));
     let reason = reason_line(app, acc, status, theme);
-    let rows_n = acc.snapshot.as_ref().map_or(0, |s| s.currencies.len());
-    let first = app.row.min(rows_n.saturating_sub(1));
-    let table_need = 1 + (rows_n - first).max(1);
-    let table_min = table_need.min(3);
+    let rows = app.rows(i);
+    // A caption line says how many zero rows are hidden.
+    let caption = usize::from(app.hide_zero);
+    let table_need = 1 + caption + rows.len().max(1);
+    let table_min = table_need.min(3 + caption);
     let findings_n = acc.findings.len().max(1);
     let summary_need = if acc.snapshot.is_some() {
         SUMMARY_FIXED + findings_n
@@ -71,7 +75,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, i: usize, theme: &Theme)
     }
     match &acc.snapshot {
         Some(snap) => {
-            balances(frame, table_a, app, acc, snap, first, old, theme);
+            balances(frame, table_a, app, acc, snap, &rows, old, theme);
             summary(frame, summary_a, app, acc, snap, old, theme);
         }
         None => {
@@ -231,6 +235,16 @@ fn cells(c: &CurrencyBalance) -> [Option<Decimal>; 6] {
     ]
 }
 
+/// Header text of column `k`, with the sort marker on the sorted column:
+/// amounts sort largest first (▼), currencies A to Z (▲).
+fn header_text(k: usize, sort: SortColumn) -> String {
+    match SortColumn::ALL.get(k) {
+        Some(&c) if c == sort && k == 0 => format!("{} ▲", HEADERS[k]),
+        Some(&c) if c == sort => format!("{} ▼", HEADERS[k]),
+        _ => HEADERS[k].to_string(),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn balances(
     frame: &mut Frame,
@@ -238,25 +252,41 @@ fn balances(
     app: &App,
     acc: &AccountView,
     snap: &Snapshot,
-    first: usize,
+    rows: &[&CurrencyBalance],
     old: bool,
     theme: &Theme,
 ) {
-    if snap.currencies.is_empty() {
+    let hidden = snap.currencies.len() - rows.len();
+    let area = if app.hide_zero && area.height > 0 {
+        let [cap, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
         frame.render_widget(
-            Paragraph::new(Line::styled("no balances reported", theme.muted)),
-            area,
+            Paragraph::new(Line::styled(
+                format!("zero rows hidden ({hidden})"),
+                theme.muted,
+            )),
+            cap,
         );
+        rest
+    } else {
+        area
+    };
+    if rows.is_empty() {
+        let text = if snap.currencies.is_empty() {
+            "no balances reported"
+        } else {
+            "every row is zero"
+        };
+        frame.render_widget(Paragraph::new(Line::styled(text, theme.muted)), area);
         return;
     }
     let p = app.privacy;
     let base = if old { theme.stale } else { Style::new() };
     let fields = &HEADERS[1..];
 
-    // Row texts for every currency (not only visible ones) so widths stay put
+    // Row texts for every shown row (not only visible ones) so widths stay put
     // while scrolling.
-    let texts: Vec<(String, Option<Severity>, [String; 6])> = snap
-        .currencies
+    let texts: Vec<(String, Option<Severity>, [String; 6])> = rows
         .iter()
         .map(|c| {
             let worst = acc
@@ -282,12 +312,19 @@ fn balances(
         })
         .collect();
 
-    let mut widths: Vec<usize> = HEADERS.iter().map(|h| width(h)).collect();
-    for (label, _, vals) in &texts {
-        widths[0] = widths[0].max(width(label)).min(14);
-        for (w, v) in widths[1..].iter_mut().zip(vals) {
-            *w = (*w).max(width(v));
-        }
+    // Per amount column: integer and fraction widths, so the points line up.
+    let points: Vec<(usize, usize)> = (0..fields.len())
+        .map(|k| format::point_widths(texts.iter().map(|(_, _, vals)| vals[k].as_str())))
+        .collect();
+    let headers: Vec<String> = (0..HEADERS.len())
+        .map(|k| header_text(k, app.sort))
+        .collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| width(h)).collect();
+    for (label, _, _) in &texts {
+        widths[0] = widths[0].max(width(label)).min(22);
+    }
+    for (w, (int_w, frac_w)) in widths[1..].iter_mut().zip(&points) {
+        *w = (*w).max(int_w + frac_w);
     }
     // Too narrow: first drop columns the venue does not report at all (all "—"),
     // which loses nothing; only then shorten numbers, visibly.
@@ -311,16 +348,24 @@ fn balances(
         widths[c] = w;
     }
 
+    // The selection is always in view: the first row shown follows from it.
+    let n = rows.len();
+    let selected = app.row.min(n - 1);
+    let visible = usize::from(area.height).saturating_sub(1).max(1);
+    let first = (selected + 1).saturating_sub(visible);
     // When rows are out of view, the first header cell says where we are.
-    let n = snap.currencies.len();
-    let visible = usize::from(area.height).saturating_sub(1);
-    let first_header = if first > 0 || n - first > visible {
-        format!("↕ {}/{n}", first + 1)
+    let first_header = if n > visible {
+        let mark = if app.sort == SortColumn::Currency {
+            " ▲"
+        } else {
+            ""
+        };
+        format!("↕ {}/{n}{mark}", selected + 1)
     } else {
-        HEADERS[0].to_string()
+        headers[0].clone()
     };
     let header = Row::new(cols.iter().map(|&i| {
-        let text = clip(if i == 0 { &first_header } else { HEADERS[i] }, widths[i]);
+        let text = clip(if i == 0 { &first_header } else { &headers[i] }, widths[i]);
         Cell::from(if i == 0 {
             Line::from(text)
         } else {
@@ -329,30 +374,41 @@ fn balances(
     }))
     .style(theme.title);
 
-    let rows = snap
-        .currencies
-        .iter()
-        .zip(&texts)
-        .skip(first)
-        .map(|(c, (label, worst, vals))| {
-            let mut row = vec![Cell::from(Line::styled(
-                clip(label, widths[0]),
-                worst.map_or(base, |s| theme.severity(s)),
-            ))];
-            for &k in &cols[1..] {
-                let subject = format!("{}.{}", c.currency, fields[k - 1]);
-                let style = finding_for(acc, &subject).map_or(base, |f| theme.badge(f.severity));
-                row.push(Cell::from(
-                    Line::styled(fit_number(&vals[k - 1], widths[k]), style).right_aligned(),
-                ));
-            }
-            Row::new(row).style(base)
-        });
+    let table_rows =
+        rows.iter()
+            .zip(&texts)
+            .enumerate()
+            .skip(first)
+            .map(|(r, (c, (label, worst, vals)))| {
+                let mut row = vec![Cell::from(Line::styled(
+                    clip(label, widths[0]),
+                    worst.map_or(base, |s| theme.severity(s)),
+                ))];
+                for &k in &cols[1..] {
+                    let subject = format!("{}.{}", c.currency, fields[k - 1]);
+                    let style =
+                        finding_for(acc, &subject).map_or(base, |f| theme.badge(f.severity));
+                    let (int_w, frac_w) = points[k - 1];
+                    row.push(Cell::from(
+                        Line::styled(
+                            format::align_point(&vals[k - 1], int_w, frac_w, widths[k]),
+                            style,
+                        )
+                        .right_aligned(),
+                    ));
+                }
+                let style = if r == selected {
+                    base.patch(theme.selected)
+                } else {
+                    base
+                };
+                Row::new(row).style(style)
+            });
     let constraints = cols
         .iter()
         .map(|&c| Constraint::Length(u16::try_from(widths[c]).unwrap_or(u16::MAX)));
     frame.render_widget(
-        Table::new(rows, constraints)
+        Table::new(table_rows, constraints)
             .header(header)
             .column_spacing(1),
         area,
@@ -369,6 +425,58 @@ fn history_bars(acc: &AccountView) -> Vec<u64> {
                 .unwrap_or(if r.is_sign_negative() { 0 } else { u64::MAX })
         })
         .collect()
+}
+
+/// Cells of the margin gauge, brackets not counted.
+pub const GAUGE_W: usize = 20;
+
+/// Where `v` falls on a scale of `GAUGE_W` cells running 0..`top`.
+fn gauge_pos(v: Decimal, top: Decimal) -> usize {
+    if v <= Decimal::ZERO {
+        return 0;
+    }
+    let w = Decimal::from(GAUGE_W);
+    v.checked_mul(w)
+        .and_then(|x| x.checked_div(top))
+        .and_then(|x| x.floor().to_usize())
+        .unwrap_or(GAUGE_W)
+        .min(GAUGE_W)
+}
+
+/// The margin ratio against its lines: `[██│████│░░░░░░░░░░]` on a scale of
+/// 0..2×warn; the markers sit at the critical and the warn line (the warn one
+/// always mid-way), the filled part is colored by severity. None when the
+/// thresholds make no scale.
+fn gauge(ratio: Decimal, t: &Thresholds, fill: Style, theme: &Theme) -> Option<Vec<Span<'static>>> {
+    let top = t.margin_ratio_warn.checked_mul(Decimal::TWO)?;
+    if top <= Decimal::ZERO {
+        return None;
+    }
+    let filled = gauge_pos(ratio, top);
+    let last = GAUGE_W - 1;
+    let marks = [
+        gauge_pos(t.margin_ratio_critical, top).min(last),
+        gauge_pos(t.margin_ratio_warn, top).min(last),
+    ];
+    let mut spans = vec![Span::styled("[", theme.muted)];
+    for x in 0..GAUGE_W {
+        let style = if x < filled { fill } else { theme.muted };
+        let ch = match (marks.contains(&x), x < filled) {
+            (true, _) => "│",
+            (false, true) => "█",
+            (false, false) => "░",
+        };
+        spans.push(Span::styled(ch, style));
+    }
+    spans.push(Span::styled("]", theme.muted));
+    Some(spans)
+}
+
+/// The venue's four-step risk scale: one box per level, filled up to and
+/// including the current one, so "danger" fills the scale.
+pub fn risk_scale(level: RiskLevel) -> String {
+    let n = level as usize + 1;
+    format!("{}{}", "■".repeat(n), "□".repeat(4 - n))
 }
 
 fn summary(
@@ -393,8 +501,20 @@ fn summary(
     };
     let risk = &snap.risk;
 
-    // Margin: ratio with its finding, thresholds, margins.
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(theme.muted)
+        .title(Span::styled(" margin · risk ", theme.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 {
+        return;
+    }
+    let inner_w = usize::from(inner.width);
+
+    // Margin pane: ratio with its finding, the gauge, thresholds, utilization.
     let ratio_f = finding_for(acc, "margin_ratio");
+    let fill = ratio_f.map_or(theme.ok, |f| theme.severity(f.severity));
     let mut margin = vec![
         label("margin ratio "),
         value(format::percent(risk.margin_ratio, p), ratio_f),
@@ -405,20 +525,12 @@ fn summary(
             theme.severity(f.severity),
         ));
     }
-    if let Some(r) = risk.margin_ratio
-        && !p
-    {
-        margin.push(label(&format!(" (ratio {r})")));
-    }
+    let after_ratio = margin.len();
     margin.push(label(&format!(
         "  warn <{} crit <{}",
         format::percent(Some(t.margin_ratio_warn), false),
         format::percent(Some(t.margin_ratio_critical), false)
     )));
-    margin.push(label("  initial "));
-    margin.push(value(format::amount(risk.initial_margin, p), None));
-    margin.push(label("  maint "));
-    margin.push(value(format::amount(risk.maintenance_margin, p), None));
     if risk.utilization.is_some() {
         // Webull's margin_utilization_rate, a percentage as the venue sends it.
         margin.push(label("  utilization "));
@@ -427,6 +539,19 @@ fn summary(
             format!("{u}%"),
             finding_for(acc, "margin_utilization"),
         ));
+    }
+    // The gauge shows where the ratio is, so privacy mode leaves it out; so
+    // does a line too narrow for it.
+    if let Some(r) = risk.margin_ratio
+        && !p
+        && let Some(g) = gauge(r, t, fill, theme)
+    {
+        let used: usize = margin.iter().map(Span::width).sum();
+        if used + 2 + GAUGE_W + 2 <= inner_w {
+            let mut g = g;
+            g.insert(0, Span::raw("  "));
+            margin.splice(after_ratio..after_ratio, g);
+        }
     }
 
     let tot = &snap.totals;
@@ -449,14 +574,22 @@ fn summary(
     }
     let totals = Line::from(totals);
 
-    // Venue risk: level, margin call, indicators that are not "0".
-    let mut risk_line = vec![label("risk level ")];
-    risk_line.push(value(
-        risk.level.map_or(format::ABSENT.to_string(), |l| {
-            format!("{} of 3 {}", l as u8, crate::health::level_word(l))
-        }),
-        finding_for(acc, "risk_level"),
-    ));
+    // Risk pane: the venue's level on its scale, margin call, margins,
+    // indicators that are not "0".
+    let level_f = finding_for(acc, "risk_level");
+    let mut risk_line = vec![label("risk ")];
+    match risk.level {
+        Some(l) => {
+            let style = level_f.map_or(theme.ok, |f| theme.severity(f.severity));
+            risk_line.push(Span::styled(risk_scale(l), style));
+            risk_line.push(Span::raw(" "));
+            risk_line.push(value(
+                format!("{} {}", l as u8, crate::health::level_word(l)),
+                level_f,
+            ));
+        }
+        None => risk_line.push(value(format::ABSENT.to_string(), None)),
+    }
     if risk.margin_call.is_some() {
         risk_line.push(label("  margin call "));
         risk_line.push(value(
@@ -464,6 +597,10 @@ fn summary(
             finding_for(acc, "margin_call"),
         ));
     }
+    risk_line.push(label("  initial "));
+    risk_line.push(value(format::amount(risk.initial_margin, p), None));
+    risk_line.push(label("  maint "));
+    risk_line.push(value(format::amount(risk.maintenance_margin, p), None));
     let mut indicators = 0;
     let account_level = risk.indicators.iter().map(|i| (None, i));
     let per_ccy = snap.currencies.iter().flat_map(|c| {
@@ -525,16 +662,6 @@ fn summary(
         }
     }
 
-    let block = Block::new()
-        .borders(Borders::TOP)
-        .border_style(theme.muted)
-        .title(Span::styled(" margin · risk ", theme.title));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    if inner.height == 0 {
-        return;
-    }
-
     // The sparkline sits at the right end of the margin line; hidden in privacy
     // mode because its shape tells how the ratio moved.
     let bars = history_bars(acc);
@@ -542,9 +669,7 @@ fn summary(
     let spark_w = if p {
         0
     } else {
-        bars.len()
-            .min(40)
-            .min(usize::from(inner.width).saturating_sub(text_w + 2))
+        bars.len().min(40).min(inner_w.saturating_sub(text_w + 2))
     };
     let [first, others] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
@@ -561,9 +686,7 @@ fn summary(
     if spark_w > 0 {
         let tail = &bars[bars.len() - spark_w..];
         frame.render_widget(
-            Sparkline::default()
-                .data(tail.iter().copied())
-                .style(ratio_f.map_or(theme.accent, |f| theme.severity(f.severity))),
+            Sparkline::default().data(tail.iter().copied()).style(fill),
             spark_a,
         );
     }

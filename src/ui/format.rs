@@ -142,6 +142,48 @@ pub fn fit_number(s: &str, w: usize) -> String {
     }
 }
 
+/// An amount's text split at its decimal point: `("1234", ".5678")`. Integers,
+/// `—` and the privacy mask have no fraction side.
+pub fn split_point(s: &str) -> (&str, &str) {
+    match s.find('.') {
+        Some(i) => s.split_at(i),
+        None => (s, ""),
+    }
+}
+
+/// Widths of the integer side and the fraction side (point included) a column
+/// needs so every value's point sits in the same cell.
+pub fn point_widths<'a>(vals: impl IntoIterator<Item = &'a str>) -> (usize, usize) {
+    vals.into_iter().fold((0, 0), |(i, f), v| {
+        let (a, b) = split_point(v);
+        (i.max(width(a)), f.max(width(b)))
+    })
+}
+
+/// `s` padded so its point lands after `int_w` cells, within `w` cells in all:
+/// the integer side is padded on the left, the fraction side on the right.
+/// Digits are never rounded: a fraction too long for the room left is cut with
+/// "…"; when not even the integer side and one fraction digit fit, the value
+/// falls back to `fit_number` on its own (points no longer line up there).
+pub fn align_point(s: &str, int_w: usize, frac_w: usize, w: usize) -> String {
+    let (int, frac) = split_point(s);
+    let room = w.saturating_sub(int_w).min(frac_w);
+    let frac_fits = width(frac) <= room;
+    if width(int) > int_w || !(frac_fits || room >= 2) {
+        return fit_number(s, w);
+    }
+    let frac = if frac_fits {
+        frac.to_string()
+    } else {
+        clip(frac, room)
+    };
+    format!(
+        "{}{int}{frac}{}",
+        " ".repeat(int_w - width(int)),
+        " ".repeat(room - width(&frac))
+    )
+}
+
 /// `QJHO3P1PR9425Q6UAT7QLJTEKB` -> `…TEKB`: the last 4 characters.
 pub fn mask_id(id: &str) -> String {
     let n = id.chars().count();
@@ -191,6 +233,23 @@ mod tests {
             format!("×{}", Decimal::MAX)
         );
         assert_eq!(text("margin call of 12.5", true), "margin call of ••.•");
+    }
+
+    #[test]
+    fn points_line_up() {
+        let vals = ["1.5", "1234.56789", "—", "-7"];
+        let (i, f) = point_widths(vals);
+        assert_eq!((i, f), (4, 6));
+        let out: Vec<String> = vals.iter().map(|v| align_point(v, i, f, 10)).collect();
+        assert_eq!(
+            out,
+            ["   1.5    ", "1234.56789", "   —      ", "  -7      "]
+        );
+        // Narrower: the long fraction is cut visibly, points still line up.
+        assert_eq!(align_point("1234.56789", i, f, 8), "1234.56…");
+        assert_eq!(align_point("1.5", i, f, 8), "   1.5  ");
+        // Too narrow for the integer side: spreadsheet marks.
+        assert_eq!(align_point("1234.56789", i, f, 5), "#####");
     }
 
     #[test]

@@ -30,8 +30,10 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     }
 
     let banner_h = u16::from(app.banner.is_some());
-    // Events get more room only once the balances have enough.
+    // Events get more room only once the balances have enough; hidden, their
+    // space goes to the table.
     let events_h = match area.height {
+        _ if !app.show_events => 0,
         ..20 => 2,
         20..30 => 4,
         _ => 7,
@@ -56,7 +58,9 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(i) => account::render(frame, body, app, i, theme),
         None => overview::render(frame, body, app, theme),
     }
-    events::render(frame, events_area, app, theme);
+    if app.show_events {
+        events::render(frame, events_area, app, theme);
+    }
     status::render(frame, status_area, app, theme);
     if app.show_help {
         help::render(frame, area, &app.keymap, theme);

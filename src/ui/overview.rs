@@ -1,5 +1,6 @@
-//! The All tab: one row per account. On narrow screens whole columns are dropped
-//! by priority instead of cutting numbers.
+//! The All tab: one row per account, worst first (`App::overview_order`), the
+//! selected one highlighted (Enter opens it). On narrow screens whole columns
+//! are dropped by priority instead of cutting numbers.
 
 use super::format::{self, clip, fit_number, width};
 use super::{data_is_old, shrink_widths};
@@ -67,6 +68,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ..Col::new("net assets", 1)
     };
     let mut status = Col::new("status", 3);
+    let mut risk = Col::new("risk level", 6);
     let mut margin = Col {
         number: true,
         ..Col::new("margin", 4)
@@ -82,10 +84,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ..Col::new("worst finding", 8)
     };
 
-    for acc in app
-        .accounts
+    let order = app.overview_order();
+    let selected = app.row.min(order.len() - 1);
+    // Keep the selection in view: the first row shown follows from it.
+    let visible = usize::from(area.height).saturating_sub(1).max(1);
+    let first = (selected + 1).saturating_sub(visible);
+    for acc in order
         .iter()
-        .skip(app.row.min(app.accounts.len() - 1))
+        .skip(first)
+        .filter_map(|&i| app.accounts.get(i))
     {
         let st = acc.status(now, t);
         let worst = acc.worst(now, t);
@@ -115,6 +122,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         status
             .cells
             .push((st.label().into(), theme.severity(st.severity())));
+        let level_sev = acc
+            .findings
+            .iter()
+            .find(|f| f.subject == "risk_level")
+            .map(|f| f.severity);
+        risk.cells.push((
+            match snap.and_then(|s| s.risk.level) {
+                Some(l) => format!("{} {}", l as u8, crate::health::level_word(l)),
+                None => format::ABSENT.to_string(),
+            },
+            level_sev.map_or(data, |s| theme.severity(s)),
+        ));
         let ratio_sev = acc
             .findings
             .iter()
@@ -150,7 +169,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .push((format::text(&text, p).into_owned(), theme.severity(s)));
     }
 
-    let cols = [sev, name, status, venue, mode, net, cash, margin, age, msg];
+    let cols = [
+        sev, name, status, venue, mode, net, cash, risk, margin, age, msg,
+    ];
     // Keep columns by priority while they fit, then show them in display order.
     let total = usize::from(area.width);
     let mut order: Vec<usize> = (0..cols.len()).collect();
@@ -173,6 +194,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut widths: Vec<usize> = shown.iter().map(|c| c.width()).collect();
     let spacing = shown.len().saturating_sub(1);
     shrink_widths(&mut widths, total.saturating_sub(spacing), 4);
+    // The message column gets what is left, and a cut message says so.
+    let fixed: usize = shown
+        .iter()
+        .zip(&widths)
+        .filter(|(c, _)| !c.fill)
+        .map(|(_, w)| w)
+        .sum();
+    let fill_w = total.saturating_sub(fixed + spacing);
 
     let constraints: Vec<Constraint> = shown
         .iter()
@@ -192,16 +221,22 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     .style(theme.title);
     let n = shown.first().map_or(0, |c| c.cells.len());
     let rows = (0..n).map(|r| {
+        let row_style = if first + r == selected {
+            theme.selected
+        } else {
+            Style::new()
+        };
         Row::new(shown.iter().zip(&widths).map(|(c, w)| {
             let (text, style) = &c.cells[r];
             if c.number {
                 Cell::from(Line::styled(fit_number(text, *w), *style).right_aligned())
             } else if c.fill {
-                Cell::from(Line::styled(text.clone(), *style))
+                Cell::from(Line::styled(clip(text, fill_w), *style))
             } else {
                 Cell::from(Line::styled(clip(text, *w), *style))
             }
         }))
+        .style(row_style)
     });
     frame.render_widget(
         Table::new(rows, constraints)
