@@ -433,9 +433,9 @@ fn keys_rebind_and_bad_keys_are_errors() {
         .find(|b| b.name == Some("refresh"))
         .unwrap();
     assert_eq!(r.label(), "C-r");
-    let e = err("[keys]\nreload = [\"c\"]\n");
+    let e = err("[keys]\nreboot = [\"c\"]\n");
     assert!(
-        e.starts_with("cfg.toml:2: [keys]: unknown action `reload`"),
+        e.starts_with("cfg.toml:2: [keys]: unknown action `reboot`"),
         "{e}"
     );
     let e = err("[keys]\nquit = [\"r\"]\n");
