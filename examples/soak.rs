@@ -38,15 +38,24 @@ fn peak_rss_kib() -> u64 {
 async fn main() {
     let minutes = arg("--minutes", 1);
     let seed = arg("--seed", 7);
-    let sim = Sim::start(([127, 0, 0, 1], 0).into(), SimOptions { seed, ..SimOptions::default() }, demo_accounts())
-        .await
-        .expect("simulator");
+    let sim = Sim::start(
+        ([127, 0, 0, 1], 0).into(),
+        SimOptions {
+            seed,
+            ..SimOptions::default()
+        },
+        demo_accounts(),
+    )
+    .await
+    .expect("simulator");
     let mut cfg = Config::parse(&sim.config_toml(), "soak").expect("sim config");
     for a in &mut cfg.accounts {
         a.poll_interval = Duration::from_secs(2);
     }
     cfg.request_timeout = Duration::from_secs(2);
-    let clients = baltui::venues::clients_for(&cfg.accounts, cfg.request_timeout).await.expect("clients");
+    let clients = baltui::venues::clients_for(&cfg.accounts, cfg.request_timeout)
+        .await
+        .expect("clients");
     let (tx, mut rx) = tokio::sync::mpsc::channel(256);
     let intervals: Vec<Duration> = cfg.accounts.iter().map(|a| a.poll_interval).collect();
     let mut pollers = baltui::poll::spawn(clients, &intervals, 0, tx);
@@ -59,13 +68,26 @@ async fn main() {
     let mut app = App::new(specs, cfg.thresholds.clone(), chrono::Utc::now());
 
     // Which simulator key each account's requests use, for fault injection.
-    let keys: Vec<(String, VenueKind)> = demo_accounts().into_iter().map(|a| (a.api_key, a.venue)).collect();
-    let faults = [Fault::Http500, Fault::Timeout(Duration::from_secs(3)), Fault::Truncated, Fault::Malformed, Fault::RateLimited, Fault::ClockSkew, Fault::TokenExpired];
+    let keys: Vec<(String, VenueKind)> = demo_accounts()
+        .into_iter()
+        .map(|a| (a.api_key, a.venue))
+        .collect();
+    let faults = [
+        Fault::Http500,
+        Fault::Timeout(Duration::from_secs(3)),
+        Fault::Truncated,
+        Fault::Malformed,
+        Fault::RateLimited,
+        Fault::ClockSkew,
+        Fault::TokenExpired,
+    ];
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut injected: HashMap<String, u32> = HashMap::new();
     let mut recoveries = 0u32;
     let mut failing: HashMap<usize, bool> = HashMap::new();
     let mut last_ok: HashMap<usize, Instant> = HashMap::new();
+    // Per account: how long old data has been shown as OK right now; the longest.
+    let mut unmarked: HashMap<usize, Duration> = HashMap::new();
     let mut unmarked_stale = Duration::ZERO;
     let mut auth_stopped: Vec<(usize, Instant)> = Vec::new();
 
@@ -109,11 +131,15 @@ async fn main() {
                 // Old data shown as plain OK is the one thing that must never happen.
                 for (i, a) in app.accounts.iter().enumerate() {
                     let limit = a.spec.poll_interval * 3 + Duration::from_secs(1);
+                    let streak = unmarked.entry(i).or_default();
                     if let Some(ok_at) = last_ok.get(&i)
                         && now - *ok_at > limit
                         && a.status(app.now, &app.thresholds) == Status::Ok
                     {
-                        unmarked_stale += now - last_tick;
+                        *streak += now - last_tick;
+                        unmarked_stale = unmarked_stale.max(*streak);
+                    } else {
+                        *streak = Duration::ZERO;
                     }
                 }
                 last_tick = now;
@@ -138,7 +164,10 @@ async fn main() {
     }
     pollers.shutdown();
     let elapsed = start.elapsed().as_secs();
-    println!("soak: {elapsed} s, seed {seed}, {} accounts", app.accounts.len());
+    println!(
+        "soak: {elapsed} s, seed {seed}, {} accounts",
+        app.accounts.len()
+    );
     let mut per_venue: HashMap<VenueKind, u64> = HashMap::new();
     for (key, venue) in &keys {
         *per_venue.entry(*venue).or_default() += sim.state.requests_for(key);
@@ -148,7 +177,10 @@ async fn main() {
     for (v, n) in venues {
         println!("requests {:<9} {n}", v.as_str());
     }
-    println!("rate-limit violations counted by the simulator: {}", sim.state.violations());
+    println!(
+        "rate-limit violations counted by the simulator: {}",
+        sim.state.violations()
+    );
     let total: u32 = injected.values().sum();
     println!("faults injected: {total}");
     let mut kinds: Vec<_> = injected.into_iter().collect();
@@ -157,7 +189,10 @@ async fn main() {
         println!("  {k}: {n}");
     }
     println!("recoveries (failing -> ok): {recoveries}");
-    println!("longest time old data was shown as OK: {} ms", unmarked_stale.as_millis());
+    println!(
+        "longest time old data was shown as OK: {} ms",
+        unmarked_stale.as_millis()
+    );
     println!("peak RSS: {} KiB", peak_rss_kib());
     sim.shutdown().await;
 }
