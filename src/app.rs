@@ -85,6 +85,8 @@ pub struct AccountSpec {
     pub group: Option<String>,
     /// The account whose credentials discovered this one.
     pub discovered_from: Option<usize>,
+    /// Why the scheduler runs it slower than configured, if it does.
+    pub interval_note: Option<String>,
 }
 
 impl AccountSpec {
@@ -102,6 +104,7 @@ impl AccountSpec {
             account_id: None,
             group: None,
             discovered_from: None,
+            interval_note: None,
         }
     }
 }
@@ -713,6 +716,7 @@ impl App {
                     return Vec::new();
                 };
                 a.spec.poll_interval = interval;
+                a.spec.interval_note = note.clone();
                 let name = a.spec.name.clone();
                 if let Some(n) = note {
                     self.push_event(name, Severity::Notice, n);

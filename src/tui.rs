@@ -39,6 +39,7 @@ async fn start(
                 crate::config::Credentials::Webull { account_id, .. } => account_id.clone(),
                 _ => None,
             },
+            interval_note: p.note.clone(),
             // The interval actually run: staleness is judged against it.
             ..AccountSpec::new(a.name.clone(), a.venue, a.is_demo(), p.interval)
         })

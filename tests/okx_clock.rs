@@ -74,3 +74,38 @@ async fn a_plausible_skew_is_applied_and_the_retry_still_refused_is_a_clock_erro
     let off = c.clock_offset_ms();
     assert!((59_000..=61_000).contains(&off), "offset {off}");
 }
+
+#[tokio::test]
+async fn a_date_header_well_off_triggers_a_measurement_before_okx_refuses() {
+    // The server is 20 s ahead: inside OKX's 30 s tolerance, so the call
+    // succeeds, but the Date header shows it, and the offset is measured.
+    let ahead = chrono::Duration::seconds(20);
+    let app = Router::new()
+        .route(
+            "/api/v5/account/balance",
+            get(move || async move {
+                let date = (chrono::Utc::now() + ahead)
+                    .to_rfc2822()
+                    .replace("+0000", "GMT");
+                (
+                    [(axum::http::header::DATE, date)],
+                    include_str!("../assets/fixtures/okx/balance-doc.json"),
+                )
+            }),
+        )
+        .route(
+            "/api/v5/public/time",
+            get(move || async move {
+                let ts = (chrono::Utc::now() + ahead).timestamp_millis().to_string();
+                Json(serde_json::json!({"code":"0","msg":"","data":[{"ts": ts}]}))
+            }),
+        );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(l, app).await });
+    let c = client(format!("http://{addr}"));
+    let s = c.fetch().await.unwrap();
+    assert_eq!(s.currencies[0].currency, "USDT");
+    let off = c.clock_offset_ms();
+    assert!((19_000..=21_000).contains(&off), "offset {off}");
+}

@@ -1212,3 +1212,13 @@ fn webull_tab_shows_the_vendor_example() {
     assert_has(&lines, "utilization 1.00%");
     assert_has(&lines, "no findings");
 }
+
+#[test]
+fn title_says_when_the_interval_was_raised() {
+    let mut app = okx_app("5");
+    app.accounts[0].spec.interval_note =
+        Some("interval raised to 3s: the rate budget is shared by 12 accounts".into());
+    let lines = draw(&app, 160, 30);
+    let title = line_with(&lines, "main · OKX");
+    assert!(title.contains("interval raised to 3s"), "{title}");
+}

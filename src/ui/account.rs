@@ -145,6 +145,10 @@ fn title_line(
     if let Some(next) = acc.next_poll_at {
         extras.push(format!("next {}", format::until(app.now, next)));
     }
+    // "interval raised to 3s" (the reason is in the events pane).
+    if let Some(note) = &acc.spec.interval_note {
+        extras.push(note.split(':').next().unwrap_or(note).to_string());
+    }
     // Enough of the venue's account id to tell accounts apart, not to use it.
     if let Some(id) = &acc.spec.account_id {
         extras.push(format!("acct {}", format::mask_id(id)));

@@ -17,6 +17,9 @@ pub const TIME_PATH: &str = "/api/v5/public/time";
 pub const DEFAULT_BASE_URL: &str = "https://www.okx.com";
 /// A server clock further off than this is not believed (a broken reply, not skew).
 pub const MAX_CLOCK_OFFSET_MS: i64 = 86_400_000;
+/// A Date header further off than this triggers a clock measurement
+/// (OKX refuses at 30 s; the header has 1 s resolution).
+pub const DATE_SKEW_SYNC_MS: i64 = 10_000;
 /// Published: 10 requests per 2 s per user ID.
 pub const LIMIT: u32 = 10;
 pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(2);
@@ -41,6 +44,8 @@ pub struct OkxClient {
     clock_offset_ms: Arc<AtomicI64>,
     /// Every balance request (a retry too) waits for a grant from this budget.
     budget: Option<Arc<RateBudget>>,
+    /// Server minus local clock per the last reply's Date header (1 s resolution).
+    date_skew_ms: Arc<AtomicI64>,
 }
 
 const V: VenueKind = VenueKind::Okx;
@@ -64,6 +69,7 @@ impl OkxClient {
             s,
             clock_offset_ms: Arc::new(AtomicI64::new(0)),
             budget: None,
+            date_skew_ms: Arc::new(AtomicI64::new(0)),
         }
     }
 
@@ -107,7 +113,21 @@ impl OkxClient {
                 self.sync_clock().await?;
                 self.fetch_once().await
             }
-            other => other,
+            other => {
+                // The reply's Date header says the local clock is well off though
+                // not yet refused (30 s): measure now, before OKX starts refusing.
+                let skew = self.date_skew_ms.load(Ordering::Relaxed);
+                if self.clock_offset_ms() == 0 && skew.abs() > DATE_SKEW_SYNC_MS {
+                    tracing::info!(
+                        skew_ms = skew,
+                        "okx Date header differs from the local clock"
+                    );
+                    if let Err(e) = self.sync_clock().await {
+                        tracing::warn!(error = %e, "okx clock sync failed");
+                    }
+                }
+                other
+            }
         }
     }
 
@@ -139,6 +159,15 @@ impl OkxClient {
         }
         let resp = req.send().await.map_err(|e| transport_error(V, &e))?;
         let status = resp.status();
+        if let Some(server) = resp
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+        {
+            let skew = server.timestamp_millis() - Utc::now().timestamp_millis();
+            self.date_skew_ms.store(skew, Ordering::Relaxed);
+        }
         let body = super::read_body(V, resp).await?;
         let fetched_at = Utc::now();
         check_envelope(status, &body)?;
