@@ -1,5 +1,6 @@
 //! baltui: a terminal monitor of cash and margin risk across brokers and exchanges.
 
+pub mod alerts;
 pub mod app;
 pub mod cli;
 pub mod config;
