@@ -1,6 +1,7 @@
 //! baltui: a terminal monitor of cash and margin risk across brokers and exchanges.
 
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod decimal;
