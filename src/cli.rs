@@ -1,16 +1,20 @@
-//! Command line: `baltui [--demo] [--config PATH]`, `snapshot`, `sim`.
+//! Command line: `baltui [--demo] [--config PATH]`, `snapshot`, `check`, `sim`,
+//! `completions`, `man`.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// `0.1.0`, or `0.1.0 (abc1234)` when built from a git checkout (see build.rs).
+pub const VERSION: &str = env!("BALTUI_VERSION");
+
 #[derive(Debug, Parser)]
 #[command(
     name = "baltui",
-    version,
+    version = VERSION,
     about = "Terminal monitor of cash and margin risk across brokers and exchanges (OKX, LongPort, Webull)",
     after_help = "With no config file, baltui opens its built-in demo on simulated venues.\n\
                   Config: ~/.config/baltui/config.toml (see config.example.toml).\n\
-                  Log: ~/.local/state/baltui/baltui.log (never the terminal)."
+                  Log: ~/.local/state/baltui/baltui.<date>.log (never the terminal)."
 )]
 pub struct Cli {
     /// Config file (default: the platform config dir, e.g. ~/.config/baltui/config.toml).
@@ -34,6 +38,27 @@ pub enum Command {
     Snapshot {
         #[arg(long, short, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Write to FILE atomically (a temp file in the same directory, then a
+        /// rename) instead of stdout: for node_exporter's textfile directory.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Only this account (repeatable). The name of a Webull app key without
+        /// account_id selects every account discovered under it.
+        #[arg(long = "account", short = 'a', value_name = "NAME")]
+        accounts: Vec<String>,
+    },
+    /// Check the config without starting the monitor: where each secret comes
+    /// from, file permissions, poll intervals and rate budgets.
+    ///
+    /// With --online, one signed request per account. Exit code: 0 everything
+    /// usable, 1 any problem, 4 a config that does not load or bad usage.
+    Check {
+        /// Also make one signed request per account (reports latency or the error).
+        #[arg(long)]
+        online: bool,
+        /// Only this account (repeatable).
+        #[arg(long = "account", short = 'a', value_name = "NAME")]
+        accounts: Vec<String>,
     },
     /// Run the simulated venues on 127.0.0.1 until interrupted.
     ///
@@ -47,10 +72,40 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Print a shell completion script to stdout.
+    ///
+    /// e.g. `baltui completions bash > ~/.local/share/bash-completion/completions/baltui`
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Print the man page (roff) to stdout: `baltui man | man -l -`.
+    Man,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
     Json,
+    /// One row per account and currency.
+    Csv,
+    /// node_exporter textfile format.
+    Prometheus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl CompletionShell {
+    pub fn to_clap(self) -> clap_complete::Shell {
+        match self {
+            CompletionShell::Bash => clap_complete::Shell::Bash,
+            CompletionShell::Zsh => clap_complete::Shell::Zsh,
+            CompletionShell::Fish => clap_complete::Shell::Fish,
+        }
+    }
 }

@@ -358,7 +358,7 @@ impl Config {
         Ok(cfg)
     }
 
-    fn has_inline_secrets(&self) -> bool {
+    pub fn has_inline_secrets(&self) -> bool {
         self.accounts
             .iter()
             .any(|a| a.credentials.sources().iter().any(|(_, s)| s.is_inline()))
@@ -828,8 +828,9 @@ fn longport_base_url(cx: &mut Ctx<'_>, a: &RawAccount, n: Option<&str>) -> Strin
     DEFAULT_BASE_URL.into()
 }
 
+/// True when users other than the owner may read (or write) the file.
 #[cfg(unix)]
-fn readable_by_others(path: &Path) -> bool {
+pub fn readable_by_others(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path)
         .map(|m| m.permissions().mode() & 0o077 != 0)
@@ -837,7 +838,7 @@ fn readable_by_others(path: &Path) -> bool {
 }
 
 #[cfg(not(unix))]
-fn readable_by_others(_: &Path) -> bool {
+pub fn readable_by_others(_: &Path) -> bool {
     false
 }
 

@@ -17,6 +17,25 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // Need no config, runtime or log.
+    match cli.command {
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell.to_clap(), &mut cmd, "baltui", &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            return match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("baltui: cannot write the man page: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        _ => {}
+    }
     let _ = color_eyre::install();
     let _log = baltui::logging::init();
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -36,8 +55,14 @@ fn main() -> ExitCode {
 async fn dispatch(cli: Cli) -> ExitCode {
     match cli.command {
         None => monitor(cli.config, cli.demo).await,
-        Some(Command::Snapshot { format }) => snapshot(cli.config, format).await,
+        Some(Command::Snapshot {
+            format,
+            output,
+            accounts,
+        }) => snapshot(cli.config, format, output, accounts).await,
+        Some(Command::Check { online, accounts }) => check(cli.config, online, accounts).await,
         Some(Command::Sim { port, seed }) => sim(port, seed).await,
+        Some(Command::Completions { .. } | Command::Man) => ExitCode::SUCCESS,
     }
 }
 
@@ -89,7 +114,12 @@ async fn monitor(path: Option<std::path::PathBuf>, demo: bool) -> ExitCode {
     }
 }
 
-async fn snapshot(path: Option<std::path::PathBuf>, format: Format) -> ExitCode {
+async fn snapshot(
+    path: Option<std::path::PathBuf>,
+    format: Format,
+    output: Option<std::path::PathBuf>,
+    accounts: Vec<String>,
+) -> ExitCode {
     let cfg = match load(path) {
         Ok(Some(c)) => c,
         Ok(None) => {
@@ -109,11 +139,29 @@ async fn snapshot(path: Option<std::path::PathBuf>, format: Format) -> ExitCode 
     for w in &cfg.warnings {
         eprintln!("baltui: warning: {w}");
     }
+    let cfg = match baltui::snapshot::select_accounts(&cfg, &accounts) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("baltui: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
     match baltui::snapshot::run(&cfg).await {
         Ok(report) => {
-            match format {
-                Format::Json => println!("{}", report.to_json()),
-                Format::Table => print!("{}", report.to_table()),
+            let text = match format {
+                Format::Json => format!("{}\n", report.to_json()),
+                Format::Table => report.to_table(),
+                Format::Csv => report.to_csv(),
+                Format::Prometheus => report.to_prometheus(),
+            };
+            match output {
+                None => print!("{text}"),
+                Some(path) => {
+                    if let Err(e) = baltui::snapshot::write_atomic(&path, &text) {
+                        eprintln!("baltui: {e}");
+                        return ExitCode::from(EXIT_CONFIG);
+                    }
+                }
             }
             ExitCode::from(report.exit_code() as u8)
         }
@@ -122,6 +170,38 @@ async fn snapshot(path: Option<std::path::PathBuf>, format: Format) -> ExitCode 
             ExitCode::from(EXIT_CONFIG)
         }
     }
+}
+
+async fn check(path: Option<std::path::PathBuf>, online: bool, accounts: Vec<String>) -> ExitCode {
+    let cfg = match load(path.clone()) {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            let p = path
+                .or_else(config::default_path)
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            println!("config  {p} (does not exist)");
+            println!(
+                "  PROBLEM      no config file; fix: create {p} (see config.example.toml), or pass --config PATH"
+            );
+            return ExitCode::from(1);
+        }
+        Err(e) => {
+            eprintln!("baltui: config error:\n{e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let filtered = !accounts.is_empty();
+    let cfg = match baltui::snapshot::select_accounts(&cfg, &accounts) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("baltui: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let checked = baltui::check::run(&cfg, online, filtered).await;
+    print!("{}", checked.text);
+    ExitCode::from(checked.exit_code() as u8)
 }
 
 async fn sim(port: u16, seed: u64) -> ExitCode {
