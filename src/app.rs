@@ -204,6 +204,11 @@ pub enum Msg {
     Reconfigured(Box<Reconfig>),
     /// Re-reading the config failed; the old one keeps running.
     ReloadFailed(String),
+    /// An alert command failed (did not start, exited non-zero, timed out).
+    AlertFailed {
+        account: String,
+        error: String,
+    },
     /// The scheduler changed an account's interval (more accounts share its budget).
     Planned {
         account: usize,
@@ -224,6 +229,8 @@ pub enum Effect {
     },
     Bell,
     SetTitle(String),
+    /// Run the alert command for this transition.
+    Alert(crate::alerts::Transition),
     /// Re-read the config and restart the pollers.
     Reload,
     Quit,
@@ -317,6 +324,9 @@ pub struct App {
     pub events: VecDeque<EventLine>,
     pub thresholds: Thresholds,
     pub bell: bool,
+    /// Least severity that runs the alert command; None: no command configured.
+    pub alert_min: Option<Severity>,
+    pub alerts: crate::alerts::Debouncer,
     pub should_quit: bool,
 }
 
@@ -340,6 +350,8 @@ impl App {
             events: VecDeque::with_capacity(EVENTS_LEN),
             thresholds,
             bell: true,
+            alert_min: None,
+            alerts: crate::alerts::Debouncer::default(),
             should_quit: false,
         }
     }
@@ -505,6 +517,11 @@ impl App {
         acc.last_attempt_at = Some(at);
         acc.next_poll_at = next_poll_at;
         let before_poll = acc.poll;
+        let before: Vec<(String, Severity, String)> = acc
+            .findings
+            .iter()
+            .map(|f| (f.subject.clone(), f.severity, f.message.clone()))
+            .collect();
         let mut log: Vec<(Severity, String)> = Vec::new();
         match result {
             Ok(snap) => {
@@ -559,7 +576,75 @@ impl App {
         for (sev, text) in log {
             self.push_event(name.clone(), sev, text);
         }
-        self.announce(i)
+        let mut fx = self.announce(i);
+        fx.extend(self.transitions(i, &before, before_poll, at));
+        fx
+    }
+
+    /// Alert effects for what changed in account `i` in this poll: each finding
+    /// whose severity moved, and the account's status.
+    fn transitions(
+        &mut self,
+        i: usize,
+        before: &[(String, Severity, String)],
+        before_poll: PollState,
+        now: DateTime<Utc>,
+    ) -> Vec<Effect> {
+        let Some(min) = self.alert_min else {
+            return Vec::new();
+        };
+        let acc = &self.accounts[i];
+        let mut found: Vec<(String, Severity, Severity, String)> = Vec::new();
+        for f in &acc.findings {
+            let prev = before
+                .iter()
+                .find(|b| b.0 == f.subject)
+                .map_or(Severity::Ok, |b| b.1);
+            if prev != f.severity {
+                found.push((f.subject.clone(), f.severity, prev, f.message.clone()));
+            }
+        }
+        for (subject, prev, message) in before {
+            if !acc.findings.iter().any(|f| &f.subject == subject) {
+                found.push((
+                    subject.clone(),
+                    Severity::Ok,
+                    *prev,
+                    format!("cleared: {message}"),
+                ));
+            }
+        }
+        let status_sev = |p: PollState| match p {
+            PollState::AuthFailed => Severity::Critical,
+            PollState::RateLimited | PollState::Error => Severity::Warn,
+            PollState::Ok | PollState::Loading => Severity::Ok,
+        };
+        let (was, is) = (status_sev(before_poll), status_sev(acc.poll));
+        if was != is {
+            let message = acc.last_error.clone().unwrap_or_else(|| "recovered".into());
+            found.push(("status".into(), is, was, message));
+        }
+        let (name, venue, window) = (
+            acc.spec.name.clone(),
+            acc.spec.venue,
+            acc.spec.poll_interval,
+        );
+        found
+            .into_iter()
+            .filter(|(_, sev, prev, _)| (*sev).max(*prev) >= min)
+            .filter_map(|(subject, severity, previous, message)| {
+                let t = crate::alerts::Transition {
+                    account: name.clone(),
+                    venue,
+                    severity,
+                    previous,
+                    subject,
+                    message,
+                };
+                self.alerts.offer(t, now, window)
+            })
+            .map(Effect::Alert)
+            .collect()
     }
 
     /// Take a re-read config: accounts whose name and venue are unchanged keep
@@ -681,9 +766,17 @@ impl App {
             Msg::Tick(now) => {
                 self.now = now;
                 // Staleness can rise with time alone.
-                (0..self.accounts.len())
+                let mut fx: Vec<Effect> = (0..self.accounts.len())
                     .flat_map(|i| self.announce(i))
-                    .collect()
+                    .collect();
+                if self.alert_min.is_some() {
+                    fx.extend(self.alerts.due(now).into_iter().map(Effect::Alert));
+                }
+                fx
+            }
+            Msg::AlertFailed { account, error } => {
+                self.push_event(account, Severity::Warn, error);
+                Vec::new()
             }
             Msg::Discovered {
                 account,

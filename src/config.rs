@@ -25,6 +25,10 @@ pub struct Config {
     pub bell: bool,
     pub request_timeout: Duration,
     pub keymap: crate::keymap::Keymap,
+    /// `[alerts] command`, its timeout and the least severity that runs it.
+    pub alert_command: Vec<String>,
+    pub alert_timeout: Duration,
+    pub alert_min: crate::health::Severity,
     /// Problems worth telling the user before the screen opens.
     pub warnings: Vec<String>,
 }
@@ -129,6 +133,7 @@ struct RawConfig {
     request_timeout: Option<Spanned<String>>,
     /// Rebindings: action name -> keys.
     keys: Option<Spanned<std::collections::BTreeMap<String, Vec<String>>>>,
+    alerts: Option<Spanned<crate::alerts::AlertConfig>>,
 }
 
 #[derive(Deserialize)]
@@ -358,6 +363,24 @@ impl Config {
         Ok(cfg)
     }
 
+    /// Environment variables that hold this config's secrets: an alert command
+    /// must not inherit them.
+    pub fn secret_env_vars(&self) -> Vec<String> {
+        let mut vars: Vec<String> = self
+            .accounts
+            .iter()
+            .flat_map(|a| a.credentials.sources().into_iter().map(|(_, s)| s.clone()))
+            .flat_map(|s| match s {
+                SecretSource::Env { env } => vec![env],
+                SecretSource::EnvChain(vars) => vars,
+                _ => Vec::new(),
+            })
+            .collect();
+        vars.sort();
+        vars.dedup();
+        vars
+    }
+
     pub fn has_inline_secrets(&self) -> bool {
         self.accounts
             .iter()
@@ -426,6 +449,31 @@ impl Config {
                 })
             }
         };
+        let mut bell = raw.bell.unwrap_or(true);
+        let (mut alert_command, mut alert_timeout, mut alert_min) = (
+            Vec::new(),
+            Duration::from_secs(10),
+            crate::health::Severity::Warn,
+        );
+        if let Some(a) = &raw.alerts {
+            let line = line_of(text, a.span().start);
+            let cfg = a.get_ref();
+            bell = cfg.bell.unwrap_or(bell);
+            if cfg.command.first().is_some_and(|p| p.trim().is_empty()) {
+                cx.errors.push(format!(
+                    "{file}:{line}: [alerts]: key `command`: expected a program name first"
+                ));
+            }
+            alert_command = cfg.command.clone();
+            alert_min = cfg.min_severity.severity();
+            match parse_duration(&cfg.timeout) {
+                Some(d) if d >= Duration::from_secs(1) && d <= Duration::from_secs(300) => alert_timeout = d,
+                _ => cx.errors.push(format!(
+                    "{file}:{line}: [alerts]: key `timeout`: expected a duration from \"1s\" to \"5m\", got {:?}",
+                    cfg.timeout
+                )),
+            }
+        }
         if !cx.errors.is_empty() {
             return Err(cx.errors.join("\n"));
         }
@@ -433,9 +481,12 @@ impl Config {
             path: None,
             accounts,
             thresholds: raw.thresholds,
-            bell: raw.bell.unwrap_or(true),
+            bell,
             request_timeout,
             keymap,
+            alert_command,
+            alert_timeout,
+            alert_min,
             warnings: Vec::new(),
         })
     }

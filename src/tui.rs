@@ -82,6 +82,18 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
     for (name, note) in first.notes {
         app.push_event(name, crate::health::Severity::Notice, note);
     }
+    if !cfg.alert_command.is_empty() {
+        app.alert_min = Some(cfg.alert_min);
+    }
+    let report_tx = tx.clone();
+    let runner = crate::alerts::Runner::new(
+        cfg.alert_command.clone(),
+        cfg.alert_timeout,
+        cfg.secret_env_vars(),
+        Box::new(move |account, error| {
+            let _ = report_tx.try_send(Msg::AlertFailed { account, error });
+        }),
+    );
     let reload = Reloader {
         path: cfg.path.clone(),
         tx,
@@ -101,7 +113,16 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
         hook(info);
     }));
-    let result = event_loop(&mut terminal, &mut app, &mut pollers, rx, &theme, &reload).await;
+    let result = event_loop(
+        &mut terminal,
+        &mut app,
+        &mut pollers,
+        rx,
+        &theme,
+        &reload,
+        &runner,
+    )
+    .await;
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();
     pollers.shutdown();
@@ -117,6 +138,7 @@ async fn event_loop(
     mut rx: mpsc::Receiver<Msg>,
     theme: &Theme,
     reloader: &Reloader,
+    runner: &crate::alerts::Runner,
 ) -> color_eyre::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut events = EventStream::new();
@@ -127,7 +149,7 @@ async fn event_loop(
     let mut sigint = signal(SignalKind::interrupt())?;
     // SIGUSR1 re-reads the config (SIGHUP means the terminal went away).
     let mut sigusr1 = signal(SignalKind::user_defined1())?;
-    apply(&[Effect::SetTitle(app.title())], pollers);
+    apply(&[Effect::SetTitle(app.title())], pollers, runner);
     loop {
         terminal.draw(|f| crate::ui::render(f, app, theme))?;
         let msg = tokio::select! {
@@ -163,7 +185,7 @@ async fn event_loop(
         // Carrying out an effect can answer with messages (a new plan), whose
         // own effects are carried out in turn.
         while !effects.is_empty() {
-            let (quit, mut replies) = apply(&effects, pollers);
+            let (quit, mut replies) = apply(&effects, pollers, runner);
             if effects.contains(&Effect::Reload) {
                 replies.push(reloader.reload(pollers, app.generation + 1).await);
             }
@@ -179,7 +201,11 @@ async fn event_loop(
 }
 
 /// Carry out effects: whether to quit, and the messages they answer with.
-fn apply(effects: &[Effect], pollers: &mut PollerSet) -> (bool, Vec<Msg>) {
+fn apply(
+    effects: &[Effect],
+    pollers: &mut PollerSet,
+    runner: &crate::alerts::Runner,
+) -> (bool, Vec<Msg>) {
     let mut quit = false;
     let mut replies = Vec::new();
     for fx in effects {
@@ -205,6 +231,7 @@ fn apply(effects: &[Effect], pollers: &mut PollerSet) -> (bool, Vec<Msg>) {
             Effect::SetTitle(t) => {
                 let _ = crossterm::execute!(std::io::stdout(), crossterm::terminal::SetTitle(t));
             }
+            Effect::Alert(t) => runner.fire(t.clone()),
             Effect::Quit => quit = true,
             // Needs awaiting: done by the loop.
             Effect::Reload => {}

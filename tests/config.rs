@@ -444,3 +444,28 @@ fn keys_rebind_and_bad_keys_are_errors() {
         "cfg.toml:2: [keys]: r is bound to both `quit` and `refresh`"
     );
 }
+
+#[test]
+fn alerts_section() {
+    let c = Config::parse(
+        &format!("{OK}\n[alerts]\nbell = false\ncommand = [\"notify-send\", \"baltui\"]\nmin_severity = \"critical\"\ntimeout = \"3s\"\n"),
+        "cfg.toml",
+    )
+    .unwrap();
+    assert!(!c.bell);
+    assert_eq!(c.alert_command, ["notify-send", "baltui"]);
+    assert_eq!(c.alert_min, baltui::health::Severity::Critical);
+    assert_eq!(c.alert_timeout, Duration::from_secs(3));
+    let e = err("[alerts]\nmin_severity = \"loud\"\n");
+    assert!(e.contains("cfg.toml:2") && e.contains("loud"), "{e}");
+    let e = err("[alerts]\ncommand = [\"x\"]\ntimeout = \"forever\"\n");
+    assert!(e.contains("key `timeout`"), "{e}");
+    // Secrets' variables are known, so an alert command never inherits them.
+    let c = Config::parse(include_str!("../config.example.toml"), "x").unwrap();
+    let vars = c.secret_env_vars();
+    assert!(
+        vars.contains(&"OKX_API_KEY".to_string())
+            && vars.contains(&"WEBULL_APP_SECRET".to_string()),
+        "{vars:?}"
+    );
+}
