@@ -53,7 +53,8 @@ fn start_sim(seed: u64) -> SimProc {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let text = out.lock().unwrap().clone();
-        if toml::from_str::<toml::Value>(&text).is_ok() && text.contains("[[account]]") {
+        // Complete only with the end marker: a prefix can parse as TOML too.
+        if text.contains(baltui::sim::END_MARKER) {
             sim.config = text;
             return sim;
         }

@@ -147,6 +147,9 @@ impl std::fmt::Debug for SimAccount {
     }
 }
 
+/// The last line of `Sim::config_toml()`.
+pub const END_MARKER: &str = "# end of baltui sim config";
+
 /// The OKX part of the demo set (OKX-only tests use it).
 pub fn okx_demo_accounts() -> Vec<SimAccount> {
     let okx = |name: &str, scenario| SimAccount {
@@ -384,6 +387,9 @@ impl Sim {
                 out.push_str(&format!("{k} = {}\n", toml_string(v)));
             }
         }
+        // A last line that says the config is complete (a reader of a pipe can
+        // wait for it instead of guessing).
+        out.push_str(&format!("\n{END_MARKER}\n"));
         out
     }
 
