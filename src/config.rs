@@ -500,6 +500,10 @@ fn longport_env(suffix: &str) -> Vec<String> {
 /// Check a base URL: https, or plain http to this machine only.
 fn check_url(s: &str) -> Result<(), String> {
     match reqwest::Url::parse(s) {
+        // It is logged and shown: credentials have their own keys.
+        Ok(url) if !url.username().is_empty() || url.password().is_some() => Err(
+            "credentials do not belong in a URL (it is logged and shown); use the key settings".into(),
+        ),
         Ok(url) if !matches!(url.path(), "" | "/") || url.query().is_some() => Err(
             "expected only scheme, host and port, e.g. \"https://www.okx.com\" (requests are signed over the venue's own path)".into(),
         ),

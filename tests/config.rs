@@ -469,3 +469,19 @@ fn alerts_section() {
         "{vars:?}"
     );
 }
+
+#[test]
+fn no_credentials_in_urls() {
+    let e = err(&OK.replace(
+        "venue = \"okx\"",
+        "venue = \"okx\"\nbase_url = \"https://me:hunter2@www.okx.com\"",
+    ));
+    assert!(
+        e.contains("key `base_url`: credentials do not belong in a URL"),
+        "{e}"
+    );
+    assert!(
+        !e.contains("hunter2"),
+        "the error does not repeat the password"
+    );
+}
