@@ -126,8 +126,17 @@ impl Report {
                 let _ = writeln!(out, "  error: {e}");
             }
             if let Some(t) = &a.totals {
-                let cur = t.currency.as_deref().unwrap_or("");
-                let _ = writeln!(out, "  net assets: {} {cur}", dash(&t.net_assets));
+                let cur = t
+                    .currency
+                    .as_deref()
+                    .map(|c| format!(" {c}"))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "  net assets: {}{cur}   total cash: {}",
+                    dash(&t.net_assets),
+                    dash(&t.total_cash)
+                );
             }
             if let Some(r) = &a.risk {
                 let ratio = r.margin_ratio.map_or("—".into(), health::percent);
@@ -137,6 +146,20 @@ impl Report {
                     dash(&r.initial_margin),
                     dash(&r.maintenance_margin)
                 );
+                // Venue risk, where the venue reports it.
+                let mut extra = Vec::new();
+                if let Some(l) = r.level {
+                    extra.push(format!("risk level: {} {}", l as u8, health::level_word(l)));
+                }
+                if let Some(mc) = r.margin_call {
+                    extra.push(format!("margin call: {mc}"));
+                }
+                if let Some(u) = r.utilization {
+                    extra.push(format!("margin utilization: {u}%"));
+                }
+                if !extra.is_empty() {
+                    let _ = writeln!(out, "  {}", extra.join("   "));
+                }
             }
             if !a.currencies.is_empty() {
                 let header = [

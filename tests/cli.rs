@@ -213,6 +213,15 @@ fn snapshot_table_and_failures() {
         "{out}"
     );
     assert!(out.contains("worst: "), "{out}");
+    // Venue risk and totals where the venue reports them.
+    assert!(
+        out.contains("lp-hk (LongPort) — OK") && out.contains("risk level: "),
+        "{out}"
+    );
+    assert!(
+        out.contains("margin utilization: ") && out.contains("total cash: "),
+        "{out}"
+    );
 
     // A wrong secret: that account is auth_failed, exit 3, the secret is not printed.
     let bad = sim
