@@ -221,9 +221,9 @@ fn describe_error(e: &VenueError, base_url: &str) -> String {
 }
 
 /// Budget line: "8 per 2s shared by 2 accounts (OKX publishes 10 per 2s; baltui uses 80%)".
-fn budget_line(client: &VenueClient, sharing: usize, filtered: bool) -> String {
+fn budget_line(client: &VenueClient, sharing: usize, filtered: bool, margin: f64) -> String {
     let l = client.limit();
-    let n = ((f64::from(l.requests) * crate::poll::SAFETY_MARGIN).floor() as u32).max(1);
+    let n = ((f64::from(l.requests) * margin).floor() as u32).max(1);
     let who = match (sharing, filtered) {
         (1, _) => "for this account alone".to_string(),
         (s, false) => format!("shared by {s} accounts"),
@@ -235,7 +235,7 @@ fn budget_line(client: &VenueClient, sharing: usize, filtered: bool) -> String {
         client.venue().label(),
         l.requests,
         fmt_duration(l.window),
-        crate::poll::SAFETY_MARGIN * 100.0
+        margin * 100.0
     );
     if !l.min_gap.is_zero() {
         let _ = write!(s, ", at least {} apart", fmt_duration(l.min_gap));
@@ -302,7 +302,7 @@ pub async fn run(cfg: &Config, online: bool, filtered: bool) -> Checked {
     }
     let (idx, mut clients): (Vec<usize>, Vec<VenueClient>) = built.into_iter().unzip();
     let intervals: Vec<Duration> = idx.iter().map(|&i| cfg.accounts[i].poll_interval).collect();
-    let plans = crate::poll::plan(&mut clients, &intervals);
+    let plans = crate::poll::plan_with(&mut clients, &intervals, cfg.rate_margin);
     let keys: Vec<String> = clients.iter().map(|c| c.limit().key).collect();
 
     // Online: one request per account, all at once (each waits for its budget).
@@ -372,7 +372,10 @@ pub async fn run(cfg: &Config, online: bool, filtered: bool) -> Checked {
         };
         out.field("interval", interval);
         let sharing = keys.iter().filter(|k| **k == keys[pos]).count();
-        out.field("budget", budget_line(&clients[pos], sharing, filtered));
+        out.field(
+            "budget",
+            budget_line(&clients[pos], sharing, filtered, cfg.rate_margin),
+        );
         if let Some(Some(r)) = results.get(pos) {
             if let Some(problem) = r.strip_prefix("PROBLEM ") {
                 out.field("online", "failed");

@@ -29,6 +29,8 @@ pub struct Config {
     pub alert_command: Vec<String>,
     pub alert_timeout: Duration,
     pub alert_min: crate::health::Severity,
+    /// Share of each venue's published rate limit baltui uses (default 0.8).
+    pub rate_margin: f64,
     /// Problems worth telling the user before the screen opens.
     pub warnings: Vec<String>,
 }
@@ -134,6 +136,7 @@ struct RawConfig {
     /// Rebindings: action name -> keys.
     keys: Option<Spanned<std::collections::BTreeMap<String, Vec<String>>>>,
     alerts: Option<Spanned<crate::alerts::AlertConfig>>,
+    rate_margin: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -449,6 +452,19 @@ impl Config {
                 })
             }
         };
+        let rate_margin = match &raw.rate_margin {
+            None => crate::poll::SAFETY_MARGIN,
+            Some(m) if (0.1..=1.0).contains(m.get_ref()) => *m.get_ref(),
+            Some(m) => {
+                cx.err(
+                    m.span(),
+                    None,
+                    "rate_margin",
+                    "expected a share of the published limit from 0.1 to 1.0, e.g. 0.8",
+                );
+                crate::poll::SAFETY_MARGIN
+            }
+        };
         let mut bell = raw.bell.unwrap_or(true);
         let (mut alert_command, mut alert_timeout, mut alert_min) = (
             Vec::new(),
@@ -487,6 +503,7 @@ impl Config {
             alert_command,
             alert_timeout,
             alert_min,
+            rate_margin,
             warnings: Vec::new(),
         })
     }

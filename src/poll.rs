@@ -119,7 +119,12 @@ fn plan_one(wanted: Duration, sharing: u32, spacing: Duration, limit: &Limit) ->
 /// Give each client its budget (one per limit key, shared by all its accounts)
 /// and raise any interval the shared budget cannot carry.
 pub fn plan(clients: &mut [VenueClient], intervals: &[Duration]) -> Vec<Plan> {
-    let mut budgets = Budgets::default();
+    plan_with(clients, intervals, SAFETY_MARGIN)
+}
+
+/// `plan` using `margin` (0 < margin <= 1) of each published limit.
+pub fn plan_with(clients: &mut [VenueClient], intervals: &[Duration], margin: f64) -> Vec<Plan> {
+    let mut budgets = Budgets::new(margin);
     let limits: Vec<Limit> = clients.iter_mut().map(|c| budgets.assign(c)).collect();
     limits
         .iter()
@@ -136,18 +141,26 @@ pub fn plan(clients: &mut [VenueClient], intervals: &[Duration]) -> Vec<Plan> {
 }
 
 /// The budgets of one config generation, by limit key.
-#[derive(Default)]
 struct Budgets {
     by_key: HashMap<String, Arc<RateBudget>>,
+    /// Share of each published limit that baltui uses.
+    margin: f64,
 }
 
 impl Budgets {
+    fn new(margin: f64) -> Self {
+        Budgets {
+            by_key: HashMap::new(),
+            margin: margin.clamp(0.01, 1.0),
+        }
+    }
+
     fn assign(&mut self, c: &mut VenueClient) -> Limit {
         let limit = c.limit();
         let b = self
             .by_key
             .entry(limit.key.clone())
-            .or_insert_with(|| RateBudget::for_limit(&limit, SAFETY_MARGIN))
+            .or_insert_with(|| RateBudget::for_limit(&limit, self.margin))
             .clone();
         c.set_budget(b);
         limit
@@ -267,12 +280,23 @@ fn millis(d: Duration) -> u64 {
 
 /// Start one poller per client. `intervals[i]` is account i's poll interval.
 pub fn spawn(
-    mut clients: Vec<VenueClient>,
+    clients: Vec<VenueClient>,
     intervals: &[Duration],
     generation: u64,
     tx: mpsc::Sender<Msg>,
 ) -> PollerSet {
-    let mut budgets = Budgets::default();
+    spawn_with(clients, intervals, generation, tx, SAFETY_MARGIN)
+}
+
+/// `spawn` using `margin` (0 < margin <= 1) of each published limit.
+pub fn spawn_with(
+    mut clients: Vec<VenueClient>,
+    intervals: &[Duration],
+    generation: u64,
+    tx: mpsc::Sender<Msg>,
+    margin: f64,
+) -> PollerSet {
+    let mut budgets = Budgets::new(margin);
     let limits: Vec<Limit> = clients.iter_mut().map(|c| budgets.assign(c)).collect();
     let wanted: Vec<Duration> = (0..clients.len())
         .map(|i| {

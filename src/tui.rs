@@ -29,7 +29,7 @@ async fn start(
 ) -> Result<(PollerSet, Reconfig), String> {
     let clients = crate::venues::clients_for(&cfg.accounts, cfg.request_timeout).await?;
     let intervals: Vec<Duration> = cfg.accounts.iter().map(|a| a.poll_interval).collect();
-    let pollers = poll::spawn(clients, &intervals, generation, tx);
+    let pollers = poll::spawn_with(clients, &intervals, generation, tx, cfg.rate_margin);
     let specs: Vec<AccountSpec> = cfg
         .accounts
         .iter()

@@ -104,3 +104,16 @@ async fn min_gap_holds_even_with_a_stored_token() {
         assert!(w[1] - w[0] >= Duration::from_secs(1), "{at:?}");
     }
 }
+
+#[test]
+fn a_smaller_margin_spaces_requests_further() {
+    // 50% of 10 per 2 s = 5 per 2 s: 12 accounts on one key -> 5 s each (4.8 rounded up).
+    let text: String = (0..12)
+        .map(|i| okx(&format!("a{i}"), "same-key", ""))
+        .collect();
+    let plans = baltui::poll::plan_with(&mut clients(&text), &[Duration::from_secs(1); 12], 0.5);
+    assert!(
+        plans.iter().all(|p| p.interval == Duration::from_secs(5)),
+        "{plans:?}"
+    );
+}

@@ -485,3 +485,19 @@ fn no_credentials_in_urls() {
         "the error does not repeat the password"
     );
 }
+
+#[test]
+fn rate_margin_is_a_share_of_the_limit() {
+    assert_eq!(
+        Config::parse(OK, "cfg.toml").unwrap().rate_margin,
+        0.8,
+        "default 80%"
+    );
+    let c = Config::parse(&format!("rate_margin = 0.5\n{OK}"), "cfg.toml").unwrap();
+    assert_eq!(c.rate_margin, 0.5);
+    let e = err(&format!("rate_margin = 1.5\n{OK}"));
+    assert!(
+        e.starts_with("cfg.toml:1: key `rate_margin`: expected a share"),
+        "{e}"
+    );
+}
