@@ -13,7 +13,8 @@
 #    the OKX budget). Runs `baltui --config` in a detached 200x50 tmux session on
 #    a private socket, waits WARMUP s (60), then samples SAMPLE s (60): CPU
 #    seconds (utime+stime from /proc/PID/stat), RSS (VmRSS) and the bytes the
-#    program wrote to the pane (`tmux pipe-pane`). Twice: "default" (default
+#    program wrote to the pane (`tmux pipe-pane`), and the frames in them (each
+#    flushed frame ends by hiding the cursor). Twice: "default" (default
 #    poll intervals, 5 s; what a user runs) and "quiet" (poll_interval = 1h, so
 #    after the first polls nothing changes but the clock: the bytes per second
 #    are what the 1 s clock tick redraws).
@@ -139,11 +140,13 @@ run_tmux() {
     tmux -S "$TMUX_SOCK" pipe-pane -t "$label"
     tmux -S "$TMUX_SOCK" capture-pane -p -t "$label" >"$OUT/screen-$label.txt"
     tmux -S "$TMUX_SOCK" kill-session -t "$label"
-    local bytes
+    local bytes frames
     bytes=$(stat -c %s "$pane" 2>/dev/null || echo 0)
-    awk -v l="$label" -v c=$((c1 - c0)) -v hz="$hz" -v ns=$((t1 - t0)) -v rss="$rss" -v max="$max_rss" -v b="$bytes" 'BEGIN {
+    # Every frame ratatui flushes ends by hiding the cursor: one per draw.
+    frames=$(grep -o $'\e\[?25l' "$pane" 2>/dev/null | wc -l)
+    awk -v l="$label" -v c=$((c1 - c0)) -v hz="$hz" -v ns=$((t1 - t0)) -v rss="$rss" -v max="$max_rss" -v b="$bytes" -v f="$frames" 'BEGIN {
         s = ns / 1e9
-        printf "%-8s %6.1f %8.2f %9.3f %8.1f %8.1f %10d %8.1f\n", l, s, c / hz, 100 * c / hz / s, rss / 1024, max / 1024, b, b / s
+        printf "%-8s %6.1f %8.2f %9.3f %8.1f %8.1f %10d %8.1f %7d %9.1f\n", l, s, c / hz, 100 * c / hz / s, rss / 1024, max / 1024, b, b / s, f, (f ? b / f : 0)
     }' | tee -a "$OUT/table.txt"
 }
 
@@ -154,7 +157,7 @@ fi
 
 if has_part tmux; then
     echo "== tmux: 10 accounts, ${WARMUP}s warm-up, ${SAMPLE}s sample (200x50 pane)"
-    printf '%-8s %6s %8s %9s %8s %8s %10s %8s\n' run secs cpu_s cpu_pct rss_mb max_mb pane_bytes bytes/s | tee "$OUT/table.txt"
+    printf '%-8s %6s %8s %9s %8s %8s %10s %8s %7s %9s\n' run secs cpu_s cpu_pct rss_mb max_mb pane_bytes bytes/s frames B/frame | tee "$OUT/table.txt"
     run_tmux default "$OUT/ten.toml"
     # Each process has its own rate budget: a new one started at once could
     # follow the last one's request closer than a venue allows (LongPort: 1 s).
