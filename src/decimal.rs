@@ -25,22 +25,71 @@ pub fn parse(s: &str) -> Option<Decimal> {
 
 /// `#[serde(default, deserialize_with = "crate::decimal::opt")]`
 pub fn opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
-    let v = serde_json::Value::deserialize(d)?;
-    match v {
-        serde_json::Value::Null => Ok(None),
-        serde_json::Value::String(s) if s.trim().is_empty() => Ok(None),
-        serde_json::Value::String(s) => parse(&s).map(Some).ok_or_else(|| {
-            de::Error::custom(format!("expected a decimal string, got {:?}", excerpt(&s)))
-        }),
-        // With serde_json's arbitrary_precision, a Number keeps its literal digits,
-        // so this never goes through f64.
-        serde_json::Value::Number(n) => parse(&n.to_string())
+    d.deserialize_any(AmountVisitor)
+}
+
+/// Reads an amount where it lies: a string is parsed in place (no owned
+/// `Value` per amount), a number through its literal digits.
+struct AmountVisitor;
+
+impl<'de> de::Visitor<'de> for AmountVisitor {
+    type Value = Option<Decimal>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a decimal as string or number")
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        if s.trim().is_empty() {
+            return Ok(None);
+        }
+        parse(s)
             .map(Some)
-            .ok_or_else(|| de::Error::custom(format!("expected a decimal number, got {n}"))),
-        other => Err(de::Error::custom(format!(
-            "expected a decimal as string or number, got {}",
-            kind(&other)
-        ))),
+            .ok_or_else(|| E::custom(format!("expected a decimal string, got {:?}", excerpt(s))))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+        Ok(Some(Decimal::from(n)))
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+        Ok(Some(Decimal::from(n)))
+    }
+
+    // serde_json's arbitrary_precision hands a number over as a one-entry map
+    // holding its literal digits; serde_json::Number reads that back exactly.
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let n = serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))
+            .map_err(|_| {
+                de::Error::custom("expected a decimal as string or number, got an object")
+            })?;
+        parse(&n.to_string())
+            .map(Some)
+            .ok_or_else(|| de::Error::custom(format!("expected a decimal number, got {n}")))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Err(E::custom(
+            "expected a decimal as string or number, got a boolean",
+        ))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(de::Error::custom(
+            "expected a decimal as string or number, got an array",
+        ))
     }
 }
 
