@@ -383,6 +383,8 @@ fn balances(
             .zip(&texts)
             .enumerate()
             .skip(first)
+            // Only what fits is built: the widths above already saw every row.
+            .take(visible)
             .map(|(r, (c, (label, worst, vals)))| {
                 let mut row = vec![Cell::from(Line::styled(
                     clip(label, widths[0]),
