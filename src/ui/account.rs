@@ -378,38 +378,37 @@ fn balances(
     }))
     .style(theme.title);
 
-    let table_rows =
-        rows.iter()
-            .zip(&texts)
-            .enumerate()
-            .skip(first)
-            // Only what fits is built: the widths above already saw every row.
-            .take(visible)
-            .map(|(r, (c, (label, worst, vals)))| {
-                let mut row = vec![Cell::from(Line::styled(
-                    clip(label, widths[0]),
-                    worst.map_or(base, |s| theme.severity(s)),
-                ))];
-                for &k in &cols[1..] {
-                    let subject = format!("{}.{}", c.currency, fields[k - 1]);
-                    let style =
-                        finding_for(acc, &subject).map_or(base, |f| theme.badge(f.severity));
-                    let (int_w, frac_w) = points[k - 1];
-                    row.push(Cell::from(
-                        Line::styled(
-                            format::align_point(&vals[k - 1], int_w, frac_w, widths[k]),
-                            style,
-                        )
-                        .right_aligned(),
-                    ));
-                }
-                let style = if r == selected {
-                    base.patch(theme.selected)
-                } else {
-                    base
-                };
-                Row::new(row).style(style)
-            });
+    let table_rows = rows
+        .iter()
+        .zip(&texts)
+        .enumerate()
+        .skip(first)
+        // Only what fits is built: the widths above already saw every row.
+        .take(visible)
+        .map(|(r, (c, (label, worst, vals)))| {
+            let mut row = vec![Cell::from(Line::styled(
+                clip(label, widths[0]),
+                worst.map_or(base, |s| theme.severity(s)),
+            ))];
+            for &k in &cols[1..] {
+                let subject = format!("{}.{}", c.currency, fields[k - 1]);
+                let style = finding_for(acc, &subject).map_or(base, |f| theme.badge(f.severity));
+                let (int_w, frac_w) = points[k - 1];
+                row.push(Cell::from(
+                    Line::styled(
+                        format::align_point(&vals[k - 1], int_w, frac_w, widths[k]),
+                        style,
+                    )
+                    .right_aligned(),
+                ));
+            }
+            let style = if r == selected {
+                base.patch(theme.selected)
+            } else {
+                base
+            };
+            Row::new(row).style(style)
+        });
     let constraints = cols
         .iter()
         .map(|&c| Constraint::Length(u16::try_from(widths[c]).unwrap_or(u16::MAX)));
