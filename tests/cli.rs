@@ -9,13 +9,7 @@ use std::time::Duration;
 fn snapshot_json_against_baltui_sim() {
     let sim = start_sim(3);
     let cfg = write_config("sim.toml", &sim.config);
-    let (code, out, err) = baltui(&[
-        "--config",
-        cfg.to_str().unwrap(),
-        "snapshot",
-        "--format",
-        "json",
-    ]);
+    let (code, out, err) = run_cfg(&cfg, &["snapshot", "--format", "json"]);
     let v: serde_json::Value =
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}"));
     let accounts = v["accounts"].as_array().unwrap();
@@ -119,13 +113,7 @@ async fn snapshot_values_equal_a_direct_fetch_at_the_same_seed() {
     // in-process simulator at the same seed and step.
     let sim = start_sim(11);
     let cfg = write_config("sim11.toml", &sim.config);
-    let (_, out, _) = baltui(&[
-        "--config",
-        cfg.to_str().unwrap(),
-        "snapshot",
-        "--format",
-        "json",
-    ]);
+    let (_, out, _) = run_cfg(&cfg, &["snapshot", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
 
     let local = baltui::sim::Sim::start(
@@ -199,13 +187,7 @@ async fn snapshot_values_equal_a_direct_fetch_at_the_same_seed() {
 fn snapshot_table_and_failures() {
     let sim = start_sim(5);
     let cfg = write_config("sim5.toml", &sim.config);
-    let (code, out, err) = baltui(&[
-        "--config",
-        cfg.to_str().unwrap(),
-        "snapshot",
-        "--format",
-        "table",
-    ]);
+    let (code, out, err) = run_cfg(&cfg, &["snapshot", "--format", "table"]);
     assert!((0..=2).contains(&code), "{code} {err}");
     assert!(out.contains("okx-main (OKX) — OK"), "{out}");
     assert!(
@@ -228,13 +210,7 @@ fn snapshot_table_and_failures() {
         .config
         .replacen("secret_key = \"", "secret_key = \"WRONG", 1);
     let cfg = write_config("bad.toml", &bad);
-    let (code, out, err) = baltui(&[
-        "--config",
-        cfg.to_str().unwrap(),
-        "snapshot",
-        "--format",
-        "json",
-    ]);
+    let (code, out, err) = run_cfg(&cfg, &["snapshot", "--format", "json"]);
     assert_eq!(code, 3);
     assert!(!err.contains("WRONG"), "secret not on stderr");
     let logs: String = std::fs::read_dir(tmpdir("log"))
@@ -275,7 +251,7 @@ fn config_errors_and_usage() {
         "bad-key.toml",
         "[[account]]\nname = \"x\"\nvenue = \"okx\"\nfoo = 1\n",
     );
-    let (code, _, err) = baltui(&["--config", cfg.to_str().unwrap(), "snapshot"]);
+    let (code, _, err) = run_cfg(&cfg, &["snapshot"]);
     assert_eq!(code, 4);
     assert!(err.contains("bad-key.toml:4: unknown field `foo`"), "{err}");
     let (code, out, _) = baltui(&["--help"]);

@@ -52,12 +52,6 @@ fn block<'a>(out: &'a str, account: &str) -> &'a str {
     &rest[..rest.find("\n\n").unwrap_or(rest.len())]
 }
 
-fn run_cfg(cfg: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let mut all = vec!["--config", cfg.to_str().unwrap()];
-    all.extend_from_slice(args);
-    baltui(&all)
-}
-
 #[test]
 fn check_on_the_sim_config_is_clean_and_prints_no_secret() {
     let sim = start_sim(1);

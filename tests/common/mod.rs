@@ -96,3 +96,10 @@ pub fn baltui(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&o.stderr).into_owned(),
     )
 }
+
+/// `baltui --config <cfg> <args>`.
+pub fn run_cfg(cfg: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let mut all = vec!["--config", cfg.to_str().unwrap()];
+    all.extend_from_slice(args);
+    baltui(&all)
+}
