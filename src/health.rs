@@ -123,22 +123,13 @@ fn risk_findings(
             message: format!("{prefix}{message}"),
         })
     };
-    if let Some(ratio) = r.margin_ratio {
-        let (sev, line) = if ratio < t.margin_ratio_critical {
-            (Some(Severity::Critical), t.margin_ratio_critical)
-        } else {
-            (
-                (ratio < t.margin_ratio_warn).then_some(Severity::Warn),
-                t.margin_ratio_warn,
-            )
-        };
-        if let Some(sev) = sev {
-            push(
-                sev,
-                "margin_ratio",
-                format!("margin ratio {} below {}", percent(ratio), percent(line)),
-            );
-        }
+    // A ratio taken from one currency (OKX Futures mode) is judged with the
+    // other currencies, under that currency's name, in `evaluate`.
+    if let Some(ratio) = r.margin_ratio
+        && r.margin_ratio_currency.is_none()
+        && let Some((sev, message)) = ratio_finding(ratio, t)
+    {
+        push(sev, "margin_ratio", message);
     }
     if let Some(level) = r.level {
         let n = match level {
@@ -155,7 +146,11 @@ fn risk_findings(
             );
         }
     }
-    if let Some(u) = r.utilization {
+    // The model holds a ratio; the thresholds are configured in percent.
+    if let Some(u) = r
+        .utilization
+        .and_then(|u| u.checked_mul(Decimal::ONE_HUNDRED))
+    {
         let sev = match (t.margin_utilization_critical, t.margin_utilization_warn) {
             (Some(c), _) if u >= c => Some((Severity::Critical, c)),
             (_, Some(w)) if u >= w => Some((Severity::Warn, w)),
@@ -165,7 +160,7 @@ fn risk_findings(
             push(
                 sev,
                 "margin_utilization",
-                format!("margin utilization {u}% at or above {line}%"),
+                format!("margin utilization {}% at or above {line}%", u.normalize()),
             );
         }
     }
@@ -180,6 +175,26 @@ fn risk_findings(
         );
     }
     out
+}
+
+/// Warn or critical for a margin ratio under the thresholds, with its message.
+fn ratio_finding(ratio: Decimal, t: &Thresholds) -> Option<(Severity, String)> {
+    let (sev, line) = if ratio < t.margin_ratio_critical {
+        (Severity::Critical, t.margin_ratio_critical)
+    } else if ratio < t.margin_ratio_warn {
+        (Severity::Warn, t.margin_ratio_warn)
+    } else {
+        return None;
+    };
+    Some((
+        sev,
+        format!("margin ratio {} below {}", percent(ratio), percent(line)),
+    ))
+}
+
+/// A key as words for a message: `risk_level` -> "risk level".
+fn key_words(key: &str) -> String {
+    key.replace('_', " ")
 }
 
 /// The venue's own words for its four risk levels.
@@ -227,8 +242,26 @@ pub fn evaluate(s: &Snapshot, t: &Thresholds) -> Vec<Finding> {
         })
     };
 
+    if let Some(iso) = s.totals.isolated_equity
+        && !iso.is_zero()
+    {
+        let ccy = s.totals.currency.as_deref().unwrap_or("");
+        push(
+            Severity::Notice,
+            "isolated_equity".into(),
+            format!("isolated positions ({iso} {ccy} equity) are outside the account margin ratio")
+                .replace("  ", " "),
+        );
+    }
+
     for ind in &s.risk.indicators {
-        if ind.key == "deltaNeutralStatus" {
+        if ind.unknown {
+            push(
+                Severity::Warn,
+                ind.key.clone(),
+                format!("unknown {} {}", key_words(&ind.key), ind.value),
+            );
+        } else if ind.key == "deltaNeutralStatus" {
             let sev = match ind.value.as_str() {
                 "1" => Some(Severity::Warn),
                 "2" => Some(Severity::Critical),
@@ -245,7 +278,29 @@ pub fn evaluate(s: &Snapshot, t: &Thresholds) -> Vec<Finding> {
     }
 
     for c in &s.currencies {
+        if let Some(ratio) = c.margin_ratio
+            && let Some((sev, message)) = ratio_finding(ratio, t)
+        {
+            push(
+                sev,
+                format!("{}.margin_ratio", c.currency),
+                format!("{} {message}", c.currency),
+            );
+        }
         for ind in &c.indicators {
+            if ind.unknown {
+                push(
+                    Severity::Warn,
+                    format!("{}.{}", c.currency, ind.key),
+                    format!(
+                        "{} unknown {} {}",
+                        c.currency,
+                        key_words(&ind.key),
+                        ind.value
+                    ),
+                );
+                continue;
+            }
             let n: Option<u8> = ind.value.parse().ok();
             let sev = match (ind.key.as_str(), n) {
                 ("twap", Some(n)) => level_of(t.twap_warn, t.twap_critical, n),
@@ -253,6 +308,7 @@ pub fn evaluate(s: &Snapshot, t: &Thresholds) -> Vec<Finding> {
                     level_of(t.auto_conversion_warn, t.auto_conversion_critical, n)
                 }
                 ("colRes", Some(2)) => Some(Severity::Warn),
+                ("colRes", Some(1)) => Some(Severity::Notice),
                 _ => None,
             };
             if let Some(sev) = sev {
@@ -292,6 +348,7 @@ mod tests {
         Snapshot {
             fetched_at: chrono::Utc::now(),
             venue_time: None,
+            account_mode: None,
             totals: Totals::default(),
             risk: Risk {
                 margin_ratio: ratio.map(|r| r.parse().unwrap()),
@@ -305,7 +362,7 @@ mod tests {
     #[test]
     fn utilization_threshold_is_opt_in() {
         let mut s = snap(None);
-        s.risk.utilization = Some("95.5".parse().unwrap());
+        s.risk.utilization = Some("0.955".parse().unwrap());
         assert!(
             evaluate(&s, &Thresholds::default()).is_empty(),
             "no threshold by default"
@@ -348,11 +405,7 @@ mod tests {
     #[test]
     fn okx_indicators() {
         let mut s = snap(None);
-        let ind = |k: &str, v: &str| Indicator {
-            key: k.into(),
-            value: v.into(),
-            meaning: "m".into(),
-        };
+        let ind = |k: &str, v: &str| Indicator::new(k, v, "m");
         s.currencies.push(CurrencyBalance {
             currency: "USDT".into(),
             available: Some("-1".parse().unwrap()),
@@ -378,11 +431,7 @@ mod tests {
     #[test]
     fn zero_indicators_are_quiet() {
         let mut s = snap(None);
-        let ind = |k: &str| Indicator {
-            key: k.into(),
-            value: "0".into(),
-            meaning: "m".into(),
-        };
+        let ind = |k: &str| Indicator::new(k, "0", "m");
         s.currencies.push(CurrencyBalance {
             currency: "BTC".into(),
             indicators: vec![ind("twap"), ind("colRes"), ind("colBorrAutoConversion")],

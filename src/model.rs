@@ -62,6 +62,43 @@ pub struct CurrencyBalance {
     /// Transaction fees frozen in this currency (LongPort `frozen_transaction_fees`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frozen_fees: Option<Decimal>,
+    /// Funds in transit to the account (Webull `pending_incoming`, 在途资金):
+    /// not the same as cash waiting for trade settlement (`settling`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_transit: Option<Decimal>,
+    /// Available equity of this currency, in this currency (OKX `details[].availEq`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub available_equity: Option<Decimal>,
+    /// Unrealized profit and loss of this currency's positions (OKX `upl`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unrealized_pnl: Option<Decimal>,
+    /// Potential borrowing initial margin of this currency, in USD (OKX `borrowFroz`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub borrow_frozen: Option<Decimal>,
+    /// Isolated margin equity of this currency (OKX `isoEq`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub isolated_equity: Option<Decimal>,
+    /// Strategy equity (OKX `stgyEq`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strategy_equity: Option<Decimal>,
+    /// Trial fund balance (OKX `rewardBal`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reward_balance: Option<Decimal>,
+    /// Largest loan possible in this currency (OKX `maxLoan`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_loan: Option<Decimal>,
+    /// Cross maintenance margin ratio of this currency as a plain ratio
+    /// (OKX Futures mode `details[].mgnRatio`; 1 = liquidation line).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin_ratio: Option<Decimal>,
+    /// Cross initial / maintenance margin requirement in this currency (OKX Futures mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial_margin: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maintenance_margin: Option<Decimal>,
+    /// Leverage of this currency (OKX Futures mode `notionalLever`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notional_leverage: Option<Decimal>,
     /// The account currency whose view this row comes from, when the venue reports
     /// several views that disagree (LongPort: one `list` item per account currency).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,6 +135,25 @@ pub struct Totals {
     /// Margin financing limit and what is left of it (LongPort).
     pub max_finance: Option<Decimal>,
     pub remaining_finance: Option<Decimal>,
+    /// Available equity (free margin) in `currency` (OKX `availEq`): not buying power.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub available_equity: Option<Decimal>,
+    /// Notional value of positions (OKX `notionalUsd`): not a market value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notional_value: Option<Decimal>,
+    /// Unrealized profit and loss at the account level (OKX `upl`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unrealized_pnl: Option<Decimal>,
+    /// Potential borrowing initial margin of the account (OKX `borrowFroz`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub borrow_frozen: Option<Decimal>,
+    /// Isolated margin equity (OKX `isoEq`): isolated positions are outside
+    /// the account's margin ratio.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub isolated_equity: Option<Decimal>,
+    /// Interest accrued and not yet paid, account-wide (Webull has it per currency).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interest: Option<Decimal>,
 }
 
 /// The venue's own four-step risk scale (LongPort); None where the venue has none.
@@ -119,17 +175,46 @@ pub struct Indicator {
     pub value: String,
     /// What the value means, e.g. "transfer restricted".
     pub meaning: String,
+    /// The value is not one the venue documents: a warning, never a guess.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub unknown: bool,
+}
+
+impl Indicator {
+    /// A documented value and its meaning.
+    pub fn new(key: &str, value: &str, meaning: impl Into<String>) -> Self {
+        Indicator {
+            key: key.into(),
+            value: value.into(),
+            meaning: meaning.into(),
+            unknown: false,
+        }
+    }
+    /// A value the venue's document does not list (an enum the venue extended).
+    pub fn unknown(key: &str, value: &str) -> Self {
+        Indicator {
+            key: key.into(),
+            value: value.into(),
+            meaning: "not a documented value".into(),
+            unknown: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Risk {
     pub level: Option<RiskLevel>,
     /// Equity / maintenance requirement as a plain ratio: 1 = liquidation line.
+    /// Where the venue reports it per currency only (OKX Futures mode), the
+    /// worst currency's ratio, named in `margin_ratio_currency`.
     pub margin_ratio: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin_ratio_currency: Option<String>,
     pub margin_call: Option<Decimal>,
     pub initial_margin: Option<Decimal>,
     pub maintenance_margin: Option<Decimal>,
     pub adjusted_equity: Option<Decimal>,
+    /// Margin utilization as a plain ratio (0.2 = 20%; Webull sends percent).
     pub utilization: Option<Decimal>,
     /// Account-level venue indicators (OKX deltaNeutralStatus).
     pub indicators: Vec<Indicator>,
@@ -141,6 +226,10 @@ pub struct Snapshot {
     pub fetched_at: DateTime<Utc>,
     /// When the venue says it computed the numbers (OKX uTime).
     pub venue_time: Option<DateTime<Utc>>,
+    /// The venue's account mode in its own words (OKX: "Futures mode"), where
+    /// the venue has modes that change what the fields mean.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_mode: Option<String>,
     pub totals: Totals,
     pub risk: Risk,
     pub currencies: Vec<CurrencyBalance>,

@@ -155,7 +155,7 @@ impl Report {
                     extra.push(format!("margin call: {mc}"));
                 }
                 if let Some(u) = r.utilization {
-                    extra.push(format!("margin utilization: {u}%"));
+                    extra.push(format!("margin utilization: {}", health::percent(u)));
                 }
                 if !extra.is_empty() {
                     let _ = writeln!(out, "  {}", extra.join("   "));

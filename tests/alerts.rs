@@ -21,6 +21,7 @@ fn snap(ratio: &str) -> Snapshot {
     Snapshot {
         fetched_at: t0(),
         venue_time: None,
+        account_mode: None,
         totals: Totals::default(),
         risk: Risk {
             margin_ratio: Some(ratio.parse().unwrap()),

@@ -34,6 +34,7 @@ fn snap(at: DateTime<Utc>, ratio: Option<&str>) -> Snapshot {
     Snapshot {
         fetched_at: at,
         venue_time: None,
+        account_mode: None,
         totals: Totals::default(),
         risk: Risk {
             margin_ratio: ratio.map(|r| r.parse().unwrap()),

@@ -31,6 +31,7 @@ fn okx_snapshot(at: DateTime<Utc>, ratio: &str) -> Snapshot {
     Snapshot {
         fetched_at: at,
         venue_time: None,
+        account_mode: None,
         totals: Totals {
             currency: Some("USD".into()),
             net_assets: d("12000.5321"),
@@ -43,11 +44,7 @@ fn okx_snapshot(at: DateTime<Utc>, ratio: &str) -> Snapshot {
             margin_ratio: d(ratio),
             initial_margin: d("977.123"),
             maintenance_margin: d("488.5615"),
-            indicators: vec![Indicator {
-                key: "deltaNeutralStatus".into(),
-                value: "0".into(),
-                meaning: "normal".into(),
-            }],
+            indicators: vec![Indicator::new("deltaNeutralStatus", "0", "normal")],
             ..Risk::default()
         },
         currencies: vec![
@@ -59,11 +56,7 @@ fn okx_snapshot(at: DateTime<Utc>, ratio: &str) -> Snapshot {
                 settling: None,
                 withdrawable: None,
                 equity: d("4850.435693622894"),
-                indicators: vec![Indicator {
-                    key: "twap".into(),
-                    value: "0".into(),
-                    meaning: "ok".into(),
-                }],
+                indicators: vec![Indicator::new("twap", "0", "ok")],
                 ..CurrencyBalance::default()
             },
             CurrencyBalance {
@@ -1062,6 +1055,7 @@ fn longport_snapshot(at: DateTime<Utc>, level: RiskLevel, margin_call: &str) -> 
     Snapshot {
         fetched_at: at,
         venue_time: None,
+        account_mode: None,
         totals: Totals {
             currency: Some("HKD".into()),
             net_assets: d("240000.50"),

@@ -17,6 +17,7 @@ fn ok() -> Result<Snapshot, VenueError> {
     Ok(Snapshot {
         fetched_at: chrono::Utc::now(),
         venue_time: None,
+        account_mode: None,
         totals: Totals::default(),
         risk: Risk::default(),
         currencies: vec![],

@@ -144,7 +144,20 @@ async fn serve(
     };
     let ok = |v: Value| json_response(StatusCode::OK, v.to_string());
     match fault {
-        None => ok(render(st, &account, st.claim_step(key), &ccys, shape)),
+        // A Webull fault: LongPort answers normally.
+        None | Some(Fault::ErrorBodyOk) => {
+            ok(render(st, &account, st.claim_step(key), &ccys, shape))
+        }
+        Some(Fault::UnknownRiskLevel) => {
+            // A value the document does not list: the client must still show the account.
+            let mut v = render(st, &account, st.claim_step(key), &ccys, shape);
+            if let Some(list) = v.pointer_mut("/data/list").and_then(Value::as_array_mut) {
+                for item in list {
+                    item["risk_level"] = Value::String("7".into());
+                }
+            }
+            ok(v)
+        }
         Some(Fault::RateLimited) => rate_limited(),
         Some(Fault::Http500) => refuse(StatusCode::INTERNAL_SERVER_ERROR, 500000, "internal error"),
         Some(Fault::TokenExpired) => refuse(StatusCode::UNAUTHORIZED, 401003, "token expired"),

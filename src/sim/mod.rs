@@ -242,6 +242,10 @@ pub enum Fault {
     /// 50102 "Timestamp request expired"; LongPort: 403, 403201 (the code the
     /// simulator's own LongPort timestamp check sends).
     ClockSkew,
+    /// Webull: an error body (`error_code`, `message`) sent with HTTP 200.
+    ErrorBodyOk,
+    /// LongPort: `risk_level` outside the documented 0-3 (here "7").
+    UnknownRiskLevel,
 }
 
 pub struct Sim {

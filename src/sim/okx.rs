@@ -75,7 +75,10 @@ async fn balance(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
         return error(StatusCode::BAD_REQUEST, "51000", "Parameter ccy error");
     };
     match fault {
-        None => ok_json(render(&st, &account, st.claim_step(key), &ccys).to_string()),
+        // Faults of other venues: OKX answers normally.
+        None | Some(Fault::ErrorBodyOk | Fault::UnknownRiskLevel) => {
+            ok_json(render(&st, &account, st.claim_step(key), &ccys).to_string())
+        }
         Some(Fault::RateLimited) => rate_limited(&st),
         Some(Fault::Http500) => (
             StatusCode::INTERNAL_SERVER_ERROR,

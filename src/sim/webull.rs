@@ -161,7 +161,13 @@ fn fault_reply(fault: &Fault) -> Option<Response> {
             "CLOCK_SKEW_EXCEEDED",
             "x-timestamp too far from the server time",
         )),
-        Fault::Timeout(_) | Fault::Malformed | Fault::Truncated => None,
+        // Webull's error body with HTTP 200: still an error.
+        Fault::ErrorBodyOk => Some(refuse(
+            StatusCode::OK,
+            "SERVICE_NOT_AVAILABLE",
+            "service not available",
+        )),
+        Fault::Timeout(_) | Fault::Malformed | Fault::Truncated | Fault::UnknownRiskLevel => None,
     }
 }
 
@@ -233,7 +239,9 @@ async fn balance_reply(
             }
             ok(&v)
         }
-        _ => truncated(body(st.step_for_sub(key, account_id)).to_string()),
+        Fault::Truncated => truncated(body(st.step_for_sub(key, account_id)).to_string()),
+        // Faults of other venues: Webull answers normally.
+        _ => ok(&body(st.claim_sub_step(key, account_id))),
     }
 }
 
@@ -261,7 +269,8 @@ async fn subscriptions_reply(
             }
             ok(&v)
         }
-        _ => truncated(list.to_string()),
+        Fault::Truncated => truncated(list.to_string()),
+        _ => ok(&list),
     }
 }
 

@@ -537,11 +537,10 @@ fn summary(
         format::percent(Some(t.margin_ratio_critical), false)
     )));
     if risk.utilization.is_some() {
-        // Webull's margin_utilization_rate, a percentage as the venue sends it.
+        // A ratio in the model (Webull sends percent); the screen shows percent.
         margin.push(label("  utilization "));
-        let u = format::amount(risk.utilization, p);
         margin.push(value(
-            format!("{u}%"),
+            format::percent(risk.utilization, p),
             finding_for(acc, "margin_utilization"),
         ));
     }

@@ -169,6 +169,18 @@ pub fn status_error(status: reqwest::StatusCode, body: &[u8]) -> ErrorKind {
     }
 }
 
+/// A venue error code baltui does not know, judged by the HTTP status it came
+/// with: 401/403 is an authentication failure (polling stops: retrying bad
+/// credentials is how keys get locked), 429 a rate limit, anything else an
+/// API error retried with backoff.
+pub fn unknown_code(status: reqwest::StatusCode, code: String, message: String) -> ErrorKind {
+    match status.as_u16() {
+        401 | 403 => ErrorKind::Auth { code, message },
+        429 => ErrorKind::RateLimited { code, message },
+        _ => ErrorKind::Api { code, message },
+    }
+}
+
 /// Largest body read from a venue: a balance reply is a few KiB, and a broken
 /// proxy must not fill memory.
 pub const MAX_BODY: usize = 1 << 20;

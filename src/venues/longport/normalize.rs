@@ -1,7 +1,7 @@
 //! LongPort `list` items -> venue-neutral Snapshot.
 
 use super::wire::Item;
-use crate::model::{CurrencyBalance, Risk, RiskLevel, Snapshot, Totals, View};
+use crate::model::{CurrencyBalance, Indicator, Risk, RiskLevel, Snapshot, Totals, View};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
@@ -28,9 +28,14 @@ pub fn margin_ratio(net_assets: Option<Decimal>, maintenance: Option<Decimal>) -
 }
 
 fn view(item: &Item) -> Result<View, (String, String)> {
-    let level = match item.risk_level.as_deref() {
-        None => None,
-        Some(s) => Some(risk_level(s).map_err(|e| ("risk_level".to_string(), e))?),
+    // A level the document does not list never hides the account: its
+    // balances still show, and the indicator makes a warning of it.
+    let (level, indicators) = match item.risk_level.as_deref() {
+        None => (None, Vec::new()),
+        Some(s) => match risk_level(s) {
+            Ok(l) => (Some(l), Vec::new()),
+            Err(_) => (None, vec![Indicator::unknown("risk_level", s.trim())]),
+        },
     };
     Ok(View {
         totals: Totals {
@@ -41,9 +46,11 @@ fn view(item: &Item) -> Result<View, (String, String)> {
             market_value: None,
             max_finance: item.max_finance_amount,
             remaining_finance: item.remaining_finance_amount,
+            ..Totals::default()
         },
         risk: Risk {
             level,
+            indicators,
             margin_ratio: margin_ratio(item.net_assets, item.maintenance_margin),
             margin_call: item.margin_call,
             initial_margin: item.init_margin,
@@ -115,6 +122,7 @@ pub fn normalize(
     Ok(Snapshot {
         fetched_at,
         venue_time: None,
+        account_mode: None,
         totals: main.totals,
         risk: main.risk,
         currencies,

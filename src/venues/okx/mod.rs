@@ -50,15 +50,16 @@ pub struct OkxClient {
 
 const V: VenueKind = VenueKind::Okx;
 
-/// How an OKX error code is handled. Match on `code`, never on `msg`.
-fn classify(code: &str, msg: &str) -> ErrorKind {
+/// How an OKX error code is handled. Match on `code`, never on `msg`; an
+/// unknown code is judged by the HTTP status it came with.
+fn classify(status: reqwest::StatusCode, code: &str, msg: &str) -> ErrorKind {
     let (code, message) = (code.to_string(), msg.to_string());
     match code.as_str() {
         "50011" | "50013" => ErrorKind::RateLimited { code, message },
         "50102" => ErrorKind::Clock { code, message },
         "50101" | "50103" | "50104" | "50105" | "50106" | "50107" | "50110" | "50111" | "50112"
         | "50113" | "50114" | "50119" | "50120" => ErrorKind::Auth { code, message },
-        _ => ErrorKind::Api { code, message },
+        _ => super::unknown_code(status, code, message),
     }
 }
 
@@ -240,7 +241,7 @@ impl OkxClient {
 /// Turn a non-"0" code or a bad status into the matching error.
 fn check_envelope(status: reqwest::StatusCode, body: &[u8]) -> Result<(), VenueError> {
     match serde_json::from_slice::<wire::ErrorEnvelope>(body) {
-        Ok(e) if e.code != "0" => Err(VenueError::new(V, classify(&e.code, &e.msg))),
+        Ok(e) if e.code != "0" => Err(VenueError::new(V, classify(status, &e.code, &e.msg))),
         Ok(_) if status.is_success() => Ok(()),
         Ok(_) | Err(_) if !status.is_success() => {
             Err(VenueError::new(V, super::status_error(status, body)))
@@ -256,6 +257,7 @@ mod tests {
 
     #[test]
     fn error_codes_are_classified_by_code() {
+        let classify = |c, m| classify(reqwest::StatusCode::OK, c, m);
         assert!(matches!(
             classify("50011", "x"),
             ErrorKind::RateLimited { .. }

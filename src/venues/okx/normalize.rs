@@ -1,4 +1,8 @@
 //! OKX balance -> venue-neutral Snapshot.
+//!
+//! `""` in a field means "not applicable in this account mode" (docs table
+//! "Distribution of applicable fields"), never "no risk": in Futures mode the
+//! account-level `mgnRatio`/`imr`/`mmr` are `""` and the risk is per currency.
 
 use super::wire::{Balance, Detail};
 use crate::model::{CurrencyBalance, Indicator, Risk, Snapshot, Totals};
@@ -10,32 +14,42 @@ pub fn normalize(b: &Balance, fetched_at: DateTime<Utc>) -> Snapshot {
     currencies.sort_by(|a, b| a.currency.cmp(&b.currency));
     let mut indicators = Vec::new();
     if let Some(s) = &b.delta_neutral_status {
-        indicators.push(Indicator {
-            key: "deltaNeutralStatus".into(),
-            value: s.clone(),
-            meaning: match s.as_str() {
-                "0" => "normal",
-                "1" => "transfer restricted",
-                "2" => "delta reducing",
-                _ => "unknown status",
-            }
-            .into(),
+        indicators.push(match s.as_str() {
+            "0" => Indicator::new("deltaNeutralStatus", s, "normal"),
+            "1" => Indicator::new("deltaNeutralStatus", s, "transfer restricted"),
+            "2" => Indicator::new("deltaNeutralStatus", s, "delta reducing"),
+            _ => Indicator::unknown("deltaNeutralStatus", s),
         });
     }
+    // Account-level ratio where the mode has one; else (Futures mode) the
+    // worst currency's cross margin ratio, naming the currency.
+    let (margin_ratio, margin_ratio_currency) = match b.mgn_ratio {
+        Some(r) => (Some(r), None),
+        None => currencies
+            .iter()
+            .filter_map(|c| c.margin_ratio.map(|r| (r, c.currency.clone())))
+            .min_by(|a, b| a.0.cmp(&b.0))
+            .map_or((None, None), |(r, c)| (Some(r), Some(c))),
+    };
     Snapshot {
         fetched_at,
         venue_time: b.u_time.as_deref().and_then(millis),
+        account_mode: None,
         totals: Totals {
             currency: Some("USD".into()),
             net_assets: b.total_eq,
             total_cash: None,
-            buying_power: b.avail_eq,
-            market_value: b.notional_usd,
+            available_equity: b.avail_eq,
+            notional_value: b.notional_usd,
+            unrealized_pnl: b.upl,
+            borrow_frozen: b.borrow_froz,
+            isolated_equity: b.iso_eq,
             ..Totals::default()
         },
         risk: Risk {
             level: None,
-            margin_ratio: b.mgn_ratio,
+            margin_ratio,
+            margin_ratio_currency,
             margin_call: None,
             initial_margin: b.imr,
             maintenance_margin: b.mmr,
@@ -56,37 +70,30 @@ fn currency(d: &Detail) -> CurrencyBalance {
             Some("2") => ", platform-based forced repayment",
             _ => "",
         };
-        indicators.push(Indicator {
-            key: "twap".into(),
-            value: t.clone(),
-            meaning: format!("forced-repayment risk {t} of 5{frp}"),
+        indicators.push(match t.parse::<u8>() {
+            Ok(0..=5) => Indicator::new("twap", t, format!("forced-repayment risk {t} of 5{frp}")),
+            _ => Indicator::unknown("twap", t),
         });
     }
     if let Some(c) = &d.col_res {
-        indicators.push(Indicator {
-            key: "colRes".into(),
-            value: c.clone(),
-            meaning: match c.as_str() {
-                "0" => "no collateral restriction",
-                "1" => "close to the platform collateral limit",
-                "2" => "collateral restricted: not usable as margin for new orders",
-                _ => "unknown collateral status",
-            }
-            .into(),
+        indicators.push(match c.as_str() {
+            "0" => Indicator::new("colRes", c, "no collateral restriction"),
+            "1" => Indicator::new("colRes", c, "close to the platform collateral limit"),
+            "2" => Indicator::new(
+                "colRes",
+                c,
+                "collateral restricted: not usable as margin for new orders",
+            ),
+            _ => Indicator::unknown("colRes", c),
         });
     }
     if let Some(a) = &d.col_borr_auto_conversion {
-        indicators.push(Indicator {
-            key: "colBorrAutoConversion".into(),
-            value: a.clone(),
-            meaning: match a.as_str() {
-                "0" => "no auto-conversion risk",
-                "1" | "2" | "3" => "auto-conversion risk",
-                "4" => "auto-conversion soon",
-                "5" => "auto-conversion under way",
-                _ => "unknown auto-conversion status",
-            }
-            .into(),
+        indicators.push(match a.as_str() {
+            "0" => Indicator::new("colBorrAutoConversion", a, "no auto-conversion risk"),
+            "1" | "2" | "3" => Indicator::new("colBorrAutoConversion", a, "auto-conversion risk"),
+            "4" => Indicator::new("colBorrAutoConversion", a, "auto-conversion soon"),
+            "5" => Indicator::new("colBorrAutoConversion", a, "auto-conversion under way"),
+            _ => Indicator::unknown("colBorrAutoConversion", a),
         });
     }
     CurrencyBalance {
@@ -100,6 +107,17 @@ fn currency(d: &Detail) -> CurrencyBalance {
         liabilities: d.liab,
         value_in_base: d.eq_usd,
         interest: d.interest,
+        available_equity: d.avail_eq,
+        unrealized_pnl: d.upl,
+        borrow_frozen: d.borrow_froz,
+        isolated_equity: d.iso_eq,
+        strategy_equity: d.stgy_eq,
+        reward_balance: d.reward_bal,
+        max_loan: d.max_loan,
+        margin_ratio: d.mgn_ratio,
+        initial_margin: d.imr,
+        maintenance_margin: d.mmr,
+        notional_leverage: d.notional_lever,
         indicators,
         ..CurrencyBalance::default()
     }

@@ -111,7 +111,20 @@ pub struct Detail {
     #[serde(default, deserialize_with = "opt")]
     pub eq_usd: Option<Decimal>,
     #[serde(default, deserialize_with = "opt")]
+    pub borrow_froz: Option<Decimal>,
+    #[serde(default, deserialize_with = "opt")]
+    pub stgy_eq: Option<Decimal>,
+    #[serde(default, deserialize_with = "opt")]
+    pub reward_bal: Option<Decimal>,
+    /// Futures mode (cross positions): the currency's own margin figures.
+    #[serde(default, deserialize_with = "opt")]
     pub mgn_ratio: Option<Decimal>,
+    #[serde(default, deserialize_with = "opt")]
+    pub imr: Option<Decimal>,
+    #[serde(default, deserialize_with = "opt")]
+    pub mmr: Option<Decimal>,
+    #[serde(default, deserialize_with = "opt")]
+    pub notional_lever: Option<Decimal>,
     #[serde(default, deserialize_with = "opt_str")]
     pub col_res: Option<String>,
     #[serde(default, deserialize_with = "opt_str")]

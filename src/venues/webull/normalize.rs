@@ -8,6 +8,7 @@ pub fn normalize(b: &Balance, fetched_at: DateTime<Utc>) -> Snapshot {
     Snapshot {
         fetched_at,
         venue_time: None,
+        account_mode: None,
         totals: Totals {
             currency: b.total_asset_currency.clone(),
             net_assets: b.total_asset,
@@ -17,7 +18,10 @@ pub fn normalize(b: &Balance, fetched_at: DateTime<Utc>) -> Snapshot {
             ..Totals::default()
         },
         risk: Risk {
-            utilization: b.margin_utilization_rate,
+            // Sent as a percentage ("1.00" = 1%); the model holds ratios.
+            utilization: b
+                .margin_utilization_rate
+                .and_then(|p| p.checked_div(rust_decimal::Decimal::ONE_HUNDRED)),
             ..Risk::default()
         },
         currencies: b.account_currency_assets.iter().map(currency).collect(),
@@ -31,7 +35,10 @@ fn currency(a: &Asset) -> CurrencyBalance {
         cash: a.cash_balance,
         available: a.cash_power,
         frozen: a.cash_frozen,
-        settling: a.pending_incoming,
+        // 在途资金: funds in transit, not trade settlement (LongPort keeps
+        // `settling_cash` for that).
+        settling: None,
+        in_transit: a.pending_incoming,
         withdrawable: a.available_withdrawal,
         equity: a.net_liquidation_value,
         buying_power: a.margin_power,
