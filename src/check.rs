@@ -243,6 +243,9 @@ fn budget_line(client: &VenueClient, sharing: usize, filtered: bool, margin: f64
     if client.needs_discovery() {
         s.push_str("; every account discovered under this app key shares it");
     }
+    if let VenueClient::Okx(o) = client {
+        let _ = write!(s, "; keyed by {}", o.budget_basis());
+    }
     s
 }
 
@@ -301,6 +304,11 @@ pub async fn run(cfg: &Config, online: bool, filtered: bool) -> Checked {
         }
     }
     let (idx, mut clients): (Vec<usize>, Vec<VenueClient>) = built.into_iter().unzip();
+    // Online, OKX keys are asked who they belong to first, so the budget is
+    // planned on the user id exactly as the monitor plans it.
+    if online {
+        crate::venues::identify_all(&mut clients, cfg.request_timeout).await;
+    }
     let intervals: Vec<Duration> = idx.iter().map(|&i| cfg.accounts[i].poll_interval).collect();
     let plans = crate::poll::plan_with(&mut clients, &intervals, cfg.rate_margin);
     let keys: Vec<String> = clients.iter().map(|c| c.limit().key).collect();
@@ -475,9 +483,13 @@ async fn online_one(c: &VenueClient, acc: &AccountConfig) -> String {
     };
     match r {
         Ok(s) => format!(
-            "OK in {ms} ms ({} currenc{}){clock}",
+            "OK in {ms} ms ({} currenc{}){}{clock}",
             s.currencies.len(),
-            if s.currencies.len() == 1 { "y" } else { "ies" }
+            if s.currencies.len() == 1 { "y" } else { "ies" },
+            s.account_mode
+                .as_deref()
+                .map(|m| format!("; account mode: {m}"))
+                .unwrap_or_default()
         ),
         Err(e) => format!("PROBLEM {}{clock}", describe_error(&e, &acc.base_url)),
     }

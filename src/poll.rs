@@ -156,6 +156,9 @@ impl Budgets {
     }
 
     fn assign(&mut self, c: &mut VenueClient) -> Limit {
+        if let VenueClient::Okx(o) = c {
+            o.mark_budget_planned();
+        }
         let limit = c.limit();
         let b = self
             .by_key

@@ -372,6 +372,7 @@ fn fault_account() -> SimAccount {
         scenario: Scenario::RiskWalk,
         path: None,
         webull: None,
+        okx_uid: None,
     }
 }
 

@@ -28,11 +28,20 @@ fn vendor_example_normalizes_field_by_field() {
     assert_eq!(s.totals.currency.as_deref(), Some("USD"));
     assert_eq!(s.totals.net_assets, d("55837.43556134779"));
     assert_eq!(s.totals.total_cash, None);
-    assert_eq!(s.totals.buying_power, d("55415.624719833286"));
+    // availEq is available equity (free margin, USD), not buying power;
+    // notionalUsd is the notional value of positions, not a market value.
+    assert_eq!(s.totals.buying_power, None);
+    assert_eq!(s.totals.available_equity, d("55415.624719833286"));
+    assert_eq!(s.totals.market_value, None);
+    assert_eq!(s.totals.notional_value, d("0"));
+    assert_eq!(s.totals.unrealized_pnl, d("0"));
+    assert_eq!(s.totals.borrow_frozen, d("0"));
+    assert_eq!(s.totals.isolated_equity, d("0"));
     assert_eq!(
         s.risk.margin_ratio, None,
-        "mgnRatio \"\" means no margin risk, not 0"
+        "mgnRatio \"\" means not applicable in this account mode, not 0"
     );
+    assert_eq!(s.risk.margin_ratio_currency, None);
     assert_eq!(s.risk.initial_margin, d("0"));
     assert_eq!(s.risk.maintenance_margin, d("0"));
     assert_eq!(s.risk.adjusted_equity, d("55415.624719833286"));
@@ -54,6 +63,18 @@ fn vendor_example_normalizes_field_by_field() {
     assert_eq!(c.equity, d("4992.890093622894"));
     assert_eq!(c.liabilities, d("0"));
     assert_eq!(c.value_in_base, d("4991.542013297616"));
+    assert_eq!(c.interest, d("0"));
+    assert_eq!(c.available_equity, d("4834.3170936228935"));
+    assert_eq!(c.unrealized_pnl, d("-7.545600000000006"));
+    assert_eq!(c.borrow_frozen, d("0"));
+    assert_eq!(c.isolated_equity, d("0"));
+    assert_eq!(c.strategy_equity, d("150"));
+    assert_eq!(c.reward_balance, d("0"));
+    assert_eq!(c.max_loan, d("0"));
+    assert_eq!(
+        c.margin_ratio, None,
+        "per-currency mgnRatio is Futures mode only"
+    );
     // Exact text survives: no float round trip.
     assert_eq!(c.cash.unwrap().to_string(), "4850.435693622894");
     let keys: Vec<&str> = c.indicators.iter().map(|i| i.key.as_str()).collect();
@@ -132,4 +153,81 @@ fn bad_values_name_the_field_path() {
     assert!(e.to_string().contains("ccy"), "{e}");
     let e = parse("{\"code\":\"0\",\"data\":[{\"totalEq\":\"1").unwrap_err();
     assert!(matches!(e.kind, ErrorKind::Decode { .. }));
+}
+
+const FUTURES: &str = include_str!("../assets/fixtures/okx/balance-futures.json");
+
+/// Futures mode (single-currency margin), shaped by the document's table of
+/// applicable fields: the account-level ratio is "" (not applicable), the
+/// risk is per currency. It must never read OK near liquidation.
+#[test]
+fn futures_mode_takes_the_worst_currency_ratio_and_warns_per_currency() {
+    let s = normalize(&parse(FUTURES).unwrap().data[0], chrono::Utc::now());
+    assert_eq!(s.risk.initial_margin, None, "imr \"\": not applicable");
+    assert_eq!(s.risk.adjusted_equity, None);
+    assert_eq!(s.totals.available_equity, None);
+    assert_eq!(s.totals.isolated_equity, d("2249.02"));
+    let usdt = s.currencies.iter().find(|c| c.currency == "USDT").unwrap();
+    assert_eq!(usdt.margin_ratio, d("1.25"));
+    assert_eq!(usdt.initial_margin, d("1200.3"));
+    assert_eq!(usdt.maintenance_margin, d("800.2"));
+    assert_eq!(usdt.notional_leverage, d("5"));
+    assert_eq!(usdt.available_equity, d("4834.3170936228935"));
+    assert_eq!(
+        usdt.liabilities, None,
+        "liab is not applicable in Futures mode"
+    );
+    let btc = s.currencies.iter().find(|c| c.currency == "BTC").unwrap();
+    assert_eq!(btc.margin_ratio, d("5"));
+    // The account's ratio is the worst currency's, and says which.
+    assert_eq!(s.risk.margin_ratio, d("1.25"));
+    assert_eq!(s.risk.margin_ratio_currency.as_deref(), Some("USDT"));
+
+    let f = baltui::health::evaluate(&s, &Default::default());
+    let usdt_f = f.iter().find(|f| f.subject == "USDT.margin_ratio").unwrap();
+    assert_eq!(usdt_f.severity, baltui::health::Severity::Critical);
+    assert_eq!(usdt_f.message, "USDT margin ratio 125% below 150%");
+    assert!(
+        !f.iter().any(|f| f.subject == "BTC.margin_ratio"),
+        "BTC at 500% is fine: {f:?}"
+    );
+    assert!(
+        !f.iter().any(|f| f.subject == "margin_ratio"),
+        "the account-level finding is the USDT one, not a second copy: {f:?}"
+    );
+    let iso = f.iter().find(|f| f.subject == "isolated_equity").unwrap();
+    assert_eq!(iso.severity, baltui::health::Severity::Notice);
+    assert!(
+        iso.message.contains("outside the account margin ratio"),
+        "{}",
+        iso.message
+    );
+    assert_eq!(
+        baltui::health::worst(&f),
+        baltui::health::Severity::Critical
+    );
+}
+
+#[test]
+fn undocumented_enum_values_warn_and_col_res_one_is_a_notice() {
+    let body = r#"{"code":"0","msg":"","data":[{"deltaNeutralStatus":"9",
+        "details":[{"ccy":"USDT","cashBal":"1","twap":"7","colRes":"1","colBorrAutoConversion":"8"}]}]}"#;
+    let s = normalize(&parse(body).unwrap().data[0], chrono::Utc::now());
+    let f = baltui::health::evaluate(&s, &Default::default());
+    let by = |subj: &str| {
+        f.iter()
+            .find(|f| f.subject == subj)
+            .map(|f| (f.severity, f.message.clone()))
+    };
+    use baltui::health::Severity::{Notice, Warn};
+    assert_eq!(
+        by("deltaNeutralStatus"),
+        Some((Warn, "unknown deltaNeutralStatus 9".into()))
+    );
+    assert_eq!(by("USDT.twap"), Some((Warn, "USDT unknown twap 7".into())));
+    assert_eq!(
+        by("USDT.colBorrAutoConversion"),
+        Some((Warn, "USDT unknown colBorrAutoConversion 8".into()))
+    );
+    assert_eq!(by("USDT.colRes").map(|f| f.0), Some(Notice));
 }

@@ -61,13 +61,19 @@ pub enum Scenario {
     /// `margin_utilization_rate` swings about 20% -> 85% -> 20% every 40
     /// replies (interest accruing); the others are calm cash accounts.
     BrokerMargin,
+    /// OKX Futures mode (single-currency margin): no account-level ratio;
+    /// USDT's cross margin ratio cycles 8 -> 1.1 -> 8 every 40 replies, BTC's
+    /// stays near 12.
+    FuturesSwing,
 }
 
 impl Scenario {
     /// Whether this scenario can be served for `venue`.
     pub fn serves(self, venue: VenueKind) -> bool {
         match self {
-            Scenario::Calm | Scenario::MarginSwing => venue == VenueKind::Okx,
+            Scenario::Calm | Scenario::MarginSwing | Scenario::FuturesSwing => {
+                venue == VenueKind::Okx
+            }
             Scenario::RiskWalk | Scenario::BrokerCalm | Scenario::BrokerBlanks => {
                 venue == VenueKind::Longport
             }
@@ -102,6 +108,10 @@ pub struct SimAccount {
     /// Webull only (required there, None for OKX and LongPort): the
     /// brokerage accounts under this app key and its rate budget.
     pub webull: Option<WebullApp>,
+    /// OKX only: the user id this API key belongs to. Keys with the same uid
+    /// share one balance limit (10 per 2 s per user id), as OKX counts it.
+    /// None: a user of its own (uid derived from the key).
+    pub okx_uid: Option<String>,
 }
 
 /// What a Webull app key holds besides its credentials.
@@ -161,12 +171,25 @@ pub fn okx_demo_accounts() -> Vec<SimAccount> {
         scenario,
         path: None,
         webull: None,
+        okx_uid: None,
     };
+    // okx-futures is a second API key of okx-margin's user: one budget.
+    let shared = Some(OKX_SHARED_UID.to_string());
     vec![
         okx("okx-main", Scenario::Calm),
-        okx("okx-margin", Scenario::MarginSwing),
+        SimAccount {
+            okx_uid: shared.clone(),
+            ..okx("okx-margin", Scenario::MarginSwing)
+        },
+        SimAccount {
+            okx_uid: shared,
+            ..okx("okx-futures", Scenario::FuturesSwing)
+        },
     ]
 }
+
+/// The user id of the demo's two OKX keys that belong to one user.
+pub const OKX_SHARED_UID: &str = "44705892343619584";
 
 /// The LongPort demo accounts: "lp-hk" (RiskWalk, current path) and
 /// "lp-legacy" (BrokerCalm, legacy path).
@@ -180,6 +203,7 @@ pub fn longport_demo_accounts() -> Vec<SimAccount> {
         scenario,
         path: path.map(String::from),
         webull: None,
+        okx_uid: None,
     };
     vec![
         longport("lp-hk", Scenario::RiskWalk, None),
@@ -209,6 +233,7 @@ pub fn webull_demo_accounts() -> Vec<SimAccount> {
             ("SIMWBACC0001", "5MV01001"),
             ("SIMWBACC0002", "5MV01002"),
         ])),
+        okx_uid: None,
     }]
 }
 
@@ -295,6 +320,9 @@ impl Sim {
                     return refuse("a Webull app key needs `webull` (sub-accounts)".into());
                 }
                 (_, Some(_)) => return refuse("`webull` is for Webull app keys only".into()),
+            }
+            if a.okx_uid.is_some() && a.venue != VenueKind::Okx {
+                return refuse("`okx_uid` is for OKX keys only".into());
             }
             if !a.scenario.serves(a.venue) {
                 return refuse(format!(
@@ -470,6 +498,7 @@ mod tests {
             scenario,
             path: path.map(String::from),
             webull: None,
+            okx_uid: None,
         }
     }
 

@@ -5,7 +5,7 @@
 use super::scenario::{Holding, book};
 use super::state::{Admission, SimState};
 use super::{Fault, Scenario, SimAccount};
-use crate::venues::okx::{BALANCE_PATH, LIMIT, TIME_PATH, WINDOW, sign};
+use crate::venues::okx::{BALANCE_PATH, CONFIG_LIMIT, CONFIG_PATH, LIMIT, TIME_PATH, WINDOW, sign};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -29,6 +29,65 @@ pub(super) fn routes() -> Router<Arc<SimState>> {
     Router::new()
         .route(TIME_PATH, get(time).fallback(not_allowed))
         .route(BALANCE_PATH, get(balance).fallback(not_allowed))
+        .route(CONFIG_PATH, get(config).fallback(not_allowed))
+}
+
+/// The user id of a simulated key: its configured `okx_uid`, else a stable
+/// 17-digit number derived from the key (a user of its own).
+pub(super) fn uid_of(account: &SimAccount) -> String {
+    account.okx_uid.clone().unwrap_or_else(|| {
+        let n = super::scenario::fnv1a(account.api_key.as_bytes()) % 90_000_000_000_000_000;
+        (10_000_000_000_000_000 + n).to_string()
+    })
+}
+
+/// `acctLv` of a scenario: 1 Spot, 2 Futures, 3 Multi-currency margin.
+fn acct_lv(scenario: Scenario) -> &'static str {
+    match scenario {
+        Scenario::FuturesSwing => "2",
+        Scenario::MarginSwing => "3",
+        _ => "1",
+    }
+}
+
+/// GET /api/v5/account/config: signed like the balance call; 5 per 2 s per
+/// user id, counted apart from the balance limit.
+async fn config(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
+    let account = match authenticate(&st, &uri, &headers) {
+        Ok(a) => a,
+        Err((code, msg)) => return error(StatusCode::UNAUTHORIZED, code, msg),
+    };
+    let uid = uid_of(&account);
+    if !st.within_shared(&format!("okx-config|{uid}"), CONFIG_LIMIT as usize, WINDOW) {
+        return rate_limited(&st);
+    }
+    let body = json!({
+        "code": "0",
+        "msg": "",
+        "data": [{
+            "acctLv": acct_lv(account.scenario),
+            "autoLoan": false,
+            "ctIsoMode": "automatic",
+            "greeksType": "PA",
+            "ip": "",
+            "label": "read-only monitor",
+            "level": "Lv1",
+            "levelTmp": "",
+            "liquidationGear": "-1",
+            "mainUid": uid,
+            "mgnIsoMode": "automatic",
+            "opAuth": "0",
+            "perm": "read_only",
+            "posMode": "net_mode",
+            "roleType": "0",
+            "spotOffsetType": "",
+            "spotRoleType": "0",
+            "spotTraderInsts": [],
+            "traderInsts": [],
+            "uid": uid,
+        }]
+    });
+    ok_json(body.to_string())
 }
 
 /// An OKX error body: `{"code":"5xxxx","msg":"...","data":[]}`.
@@ -66,7 +125,9 @@ async fn balance(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
         Err((code, msg)) => return error(StatusCode::UNAUTHORIZED, code, msg),
     };
     let key = account.api_key.as_str();
-    let fault = match st.admit(key, LIMIT as usize, WINDOW, Duration::ZERO) {
+    // OKX counts the balance limit per user id: every key of one user shares it.
+    let window_key = format!("okx-balance|{}", uid_of(&account));
+    let fault = match st.admit_shared(key, &window_key, LIMIT as usize, WINDOW) {
         Admission::Ok => None,
         Admission::Limited => return rate_limited(&st),
         Admission::Fault(f) => Some(f),
@@ -259,9 +320,101 @@ fn s(v: &str) -> Value {
     Value::String(v.into())
 }
 
-/// The full documented balance body for `step`. Spot mode for Calm,
-/// multi-currency margin for MarginSwing; fields a mode lacks are "".
+/// The full documented balance body for `step`: Spot mode for Calm,
+/// multi-currency margin for MarginSwing, Futures mode for FuturesSwing;
+/// fields a mode lacks are "".
 pub(super) fn render(st: &SimState, account: &SimAccount, step: u64, ccys: &[String]) -> Value {
+    let mut v = render_book(st, account, step, ccys);
+    if account.scenario == Scenario::FuturesSwing {
+        futures_mode(&mut v, st.opts.seed, &account.name, step);
+    }
+    v
+}
+
+/// Reshape a Spot-mode body into Futures mode (single-currency margin), per
+/// the document's table of applicable fields: no account-level margin
+/// figures; each currency with cross positions has its own `mgnRatio`,
+/// `imr`, `mmr` and `notionalLever`. USDT's ratio follows
+/// 1.1 + 6.9 * s^2 (s = |phase - 20| / 20): about 21 steps of every 40 below
+/// 3 (warn) and 9 below 1.5 (critical). BTC's stays near 12.
+fn futures_mode(v: &mut Value, seed: u64, account: &str, step: u64) {
+    let Some(a) = v.pointer_mut("/data/0").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for k in [
+        "adjEq",
+        "availEq",
+        "ordFroz",
+        "imr",
+        "mmr",
+        "borrowFroz",
+        "mgnRatio",
+        "notionalUsd",
+        "notionalUsdForBorrow",
+        "notionalUsdForOption",
+        "notionalUsdForSwap",
+        "notionalUsdForFutures",
+        "upl",
+    ] {
+        a.insert(k.into(), s(""));
+    }
+    a.insert("isoEq".into(), s("0"));
+    let phase = step % super::scenario::SWING_PERIOD;
+    let half = super::scenario::SWING_PERIOD / 2;
+    let dist = Decimal::from(phase.abs_diff(half)) / Decimal::from(half);
+    let wobble =
+        Decimal::from(super::scenario::fnv1a(format!("{seed}|{account}|{step}").as_bytes()) % 100)
+            / Decimal::from(10_000);
+    let usdt_ratio = (Decimal::new(11, 1) + Decimal::new(69, 1) * dist * dist + wobble).round_dp(2);
+    let btc_ratio = (Decimal::from(12) + wobble * Decimal::from(10)).round_dp(2);
+    let Some(details) = a.get_mut("details").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for d in details {
+        let Some(d) = d.as_object_mut() else { continue };
+        for k in [
+            "disEq",
+            "liab",
+            "crossLiab",
+            "interest",
+            "twap",
+            "frpType",
+            "maxLoan",
+            "borrowFroz",
+            "spotIsoBal",
+        ] {
+            d.insert(k.into(), s(""));
+        }
+        let dec = |k: &str, d: &Map<String, Value>| {
+            d.get(k)
+                .and_then(Value::as_str)
+                .and_then(|x| x.parse::<Decimal>().ok())
+                .unwrap_or(Decimal::ZERO)
+        };
+        let eq = dec("eq", d);
+        let avail = dec("availBal", d);
+        d.insert("availEq".into(), num(avail));
+        d.insert("isoEq".into(), s("0"));
+        d.insert("isoUpl".into(), s("0"));
+        d.insert("upl".into(), s("0"));
+        let ratio = match d.get("ccy").and_then(Value::as_str) {
+            Some("USDT") => Some((usdt_ratio, Decimal::from(5))),
+            Some("BTC") => Some((btc_ratio, Decimal::new(15, 1))),
+            _ => None,
+        };
+        if let Some((ratio, lever)) = ratio
+            && eq > Decimal::ZERO
+        {
+            let mmr = (eq / ratio).round_dp(4);
+            d.insert("mgnRatio".into(), num(ratio));
+            d.insert("mmr".into(), num(mmr));
+            d.insert("imr".into(), num((mmr * Decimal::new(15, 1)).round_dp(4)));
+            d.insert("notionalLever".into(), num(lever));
+        }
+    }
+}
+
+fn render_book(st: &SimState, account: &SimAccount, step: u64, ccys: &[String]) -> Value {
     let b = book(st.opts.seed, &account.name, account.scenario, step);
     let margin = account.scenario == Scenario::MarginSwing;
     let now = st.now().timestamp_millis().to_string();

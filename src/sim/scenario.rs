@@ -129,7 +129,9 @@ pub fn book(seed: u64, account: &str, scenario: Scenario, step: u64) -> Book {
         account: fnv1a(account.as_bytes()),
     };
     match scenario {
-        Scenario::Calm => calm(&n, step),
+        // Futures mode holds what a calm account holds; okx.rs adds the
+        // per-currency margin figures.
+        Scenario::Calm | Scenario::FuturesSwing => calm(&n, step),
         Scenario::MarginSwing => margin_swing(&n, step),
         Scenario::RiskWalk => risk_walk(&n, step),
         Scenario::BrokerCalm => broker_calm(&n, step, false),

@@ -17,6 +17,9 @@ pub struct SimState {
     violations: AtomicU64,
     clock_offset_ms: AtomicI64,
     traces: AtomicU64,
+    /// Rate windows counted on something other than one API key (OKX: the
+    /// user id, shared by all of that user's keys), by window key.
+    shared_windows: Mutex<HashMap<String, VecDeque<Instant>>>,
 }
 
 struct Slot {
@@ -71,6 +74,7 @@ impl SimState {
             violations: AtomicU64::new(0),
             clock_offset_ms: AtomicI64::new(0),
             traces: AtomicU64::new(0),
+            shared_windows: Mutex::new(HashMap::new()),
         }
     }
 
@@ -228,6 +232,53 @@ impl SimState {
             return Admission::Limited;
         }
         slot.window.push_back(now);
+        let Some((fault, left)) = slot.faults.front_mut() else {
+            return Admission::Ok;
+        };
+        let fault = fault.clone();
+        *left -= 1;
+        if *left == 0 {
+            slot.faults.pop_front();
+        }
+        Admission::Fault(fault)
+    }
+
+    /// A sliding window counted on `window_key` (not on one API key): true if
+    /// the request is within `limit` per `window`; else a violation is counted.
+    pub(crate) fn within_shared(&self, window_key: &str, limit: usize, window: Duration) -> bool {
+        let now = Instant::now();
+        let mut map = self
+            .shared_windows
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let w = map.entry(window_key.to_string()).or_default();
+        while w.front().is_some_and(|t| now.duration_since(*t) >= window) {
+            w.pop_front();
+        }
+        if w.len() >= limit {
+            self.violations.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        w.push_back(now);
+        true
+    }
+
+    /// As `admit`, with the rate window counted on `window_key` (shared by
+    /// several API keys), then the API key's injected faults.
+    pub(crate) fn admit_shared(
+        &self,
+        api_key: &str,
+        window_key: &str,
+        limit: usize,
+        window: Duration,
+    ) -> Admission {
+        if !self.within_shared(window_key, limit, window) {
+            return Admission::Limited;
+        }
+        let mut map = self.lock();
+        let Some(slot) = map.get_mut(api_key) else {
+            return Admission::Ok;
+        };
         let Some((fault, left)) = slot.faults.front_mut() else {
             return Admission::Ok;
         };

@@ -382,21 +382,74 @@ impl VenueClient {
 }
 
 /// Clients for every account. Reading secrets can block (files, `pass` asking
-/// for a PIN), so it runs on the blocking pool, not on an async worker.
+/// for a PIN), so it runs on the blocking pool, not on an async worker. Then
+/// each venue that needs one asks who the key belongs to (`identify_all`).
 pub async fn clients_for(
     accounts: &[crate::config::AccountConfig],
     timeout: Duration,
 ) -> Result<Vec<VenueClient>, String> {
     let accounts = accounts.to_vec();
-    tokio::task::spawn_blocking(move || {
+    let mut clients: Vec<VenueClient> = tokio::task::spawn_blocking(move || {
         let http = http_client(timeout);
         accounts
             .iter()
             .map(|a| client_for(a, http.clone()))
-            .collect()
+            .collect::<Result<Vec<_>, String>>()
     })
     .await
-    .map_err(|e| format!("reading credentials failed: {e}"))?
+    .map_err(|e| format!("reading credentials failed: {e}"))??;
+    identify_all(&mut clients, timeout).await;
+    Ok(clients)
+}
+
+/// Longest wait for the identity calls before polling starts: a venue that
+/// does not answer must not hold up the screen (its poller asks again later).
+pub const IDENTIFY_WAIT: Duration = Duration::from_secs(5);
+
+/// OKX: one account-config call per API key (through that key's config
+/// budget), so the balance budget can be keyed on the user id before the
+/// accounts are planned. Failures are logged; the API key stays the key.
+pub async fn identify_all(clients: &mut [VenueClient], timeout: Duration) {
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, c) in clients.iter_mut().enumerate() {
+        if let VenueClient::Okx(o) = c {
+            let key = okx::config_budget_key(o);
+            o.set_config_budget(okx::config_budget(&key));
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, members)) => members.push(i),
+                None => groups.push((key, vec![i])),
+            }
+        }
+    }
+    let wait = timeout.min(IDENTIFY_WAIT);
+    let asks = groups.iter().filter_map(|(_, members)| {
+        let VenueClient::Okx(first) = clients.get(*members.first()?)? else {
+            return None;
+        };
+        let first = first.clone();
+        Some(async move {
+            match tokio::time::timeout(wait, first.identify()).await {
+                Ok(Ok(id)) => Some(id),
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "okx account config call failed; budget keyed by API key");
+                    None
+                }
+                Err(_) => {
+                    tracing::warn!("okx account config call timed out; budget keyed by API key");
+                    None
+                }
+            }
+        })
+    });
+    let found = futures::future::join_all(asks).await;
+    for ((_, members), id) in groups.iter().zip(found) {
+        let Some(id) = id else { continue };
+        for &i in members {
+            if let Some(VenueClient::Okx(o)) = clients.get(i) {
+                o.set_identity(id.clone());
+            }
+        }
+    }
 }
 
 /// Build the client for one configured account, resolving its secrets.
@@ -539,6 +592,7 @@ impl VenueClient {
         let digest = |s: String| hex::encode(&sha2::Sha256::digest(s.as_bytes())[..8]);
         match self {
             // OKX counts per user ID; an API key belongs to one user ID.
+            // Keyed on the user id once the config call has told it.
             VenueClient::Okx(c) => Limit {
                 key: format!("okx:{}", digest(format!("okx|{}", c.budget_identity()))),
                 requests: okx::LIMIT,

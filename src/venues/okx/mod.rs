@@ -13,6 +13,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 pub const BALANCE_PATH: &str = "/api/v5/account/balance";
+pub const CONFIG_PATH: &str = "/api/v5/account/config";
+/// Published for the account config call: 5 requests per 2 s per user ID.
+pub const CONFIG_LIMIT: u32 = 5;
+/// Least time between two config calls made because the balance stopped
+/// matching the mode, or because the first one failed.
+pub const CONFIG_RETRY: std::time::Duration = std::time::Duration::from_secs(60);
 pub const TIME_PATH: &str = "/api/v5/public/time";
 pub const DEFAULT_BASE_URL: &str = "https://www.okx.com";
 /// A server clock further off than this is not believed (a broken reply, not skew).
@@ -36,6 +42,65 @@ pub struct OkxSettings {
     pub rate_group: Option<String>,
 }
 
+/// The account mode (`acctLv` of the config call).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountMode {
+    Spot,
+    Futures,
+    MultiCurrency,
+    Portfolio,
+}
+
+impl AccountMode {
+    pub fn parse(acct_lv: &str) -> Option<AccountMode> {
+        match acct_lv.trim() {
+            "1" => Some(AccountMode::Spot),
+            "2" => Some(AccountMode::Futures),
+            "3" => Some(AccountMode::MultiCurrency),
+            "4" => Some(AccountMode::Portfolio),
+            _ => None,
+        }
+    }
+
+    /// The document's words for the mode.
+    pub fn label(self) -> &'static str {
+        match self {
+            AccountMode::Spot => "Spot mode",
+            AccountMode::Futures => "Futures mode",
+            AccountMode::MultiCurrency => "Multi-currency margin",
+            AccountMode::Portfolio => "Portfolio margin",
+        }
+    }
+
+    /// Whether a balance reply fits this mode: account-level `adjEq` applies
+    /// in every mode but Futures (docs: "Distribution of applicable fields").
+    pub fn matches(self, b: &wire::Balance) -> bool {
+        b.adj_eq.is_some() == (self != AccountMode::Futures)
+    }
+}
+
+/// What the config call says about the key's account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The user id the balance limit is counted on.
+    pub uid: String,
+    /// None: an `acctLv` the document does not list.
+    pub mode: Option<AccountMode>,
+    /// The raw `acctLv`, to name an unknown one.
+    pub acct_lv: String,
+    /// `mainUid` differs: a sub-account (with its own limit).
+    pub sub_account: bool,
+}
+
+/// Identity and when it was last asked for, shared by clones of a client.
+#[derive(Default)]
+struct IdentityState {
+    identity: Option<Identity>,
+    last_try: Option<tokio::time::Instant>,
+    /// The uid the budget was planned with (None: the API key).
+    budget_uid: Option<String>,
+}
+
 #[derive(Clone)]
 pub struct OkxClient {
     http: reqwest::Client,
@@ -46,6 +111,9 @@ pub struct OkxClient {
     budget: Option<Arc<RateBudget>>,
     /// Server minus local clock per the last reply's Date header (1 s resolution).
     date_skew_ms: Arc<AtomicI64>,
+    identity: Arc<std::sync::Mutex<IdentityState>>,
+    /// The config call's own budget (5 per 2 s per user id).
+    config_budget: Option<Arc<RateBudget>>,
 }
 
 const V: VenueKind = VenueKind::Okx;
@@ -71,6 +139,47 @@ impl OkxClient {
             clock_offset_ms: Arc::new(AtomicI64::new(0)),
             budget: None,
             date_skew_ms: Arc::new(AtomicI64::new(0)),
+            identity: Arc::new(std::sync::Mutex::new(IdentityState::default())),
+            config_budget: None,
+        }
+    }
+
+    fn ident(&self) -> std::sync::MutexGuard<'_, IdentityState> {
+        self.identity.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What the config call said, once it has answered.
+    pub fn identity(&self) -> Option<Identity> {
+        self.ident().identity.clone()
+    }
+
+    /// Take an identity learned by another client of the same API key.
+    pub fn set_identity(&self, id: Identity) {
+        let mut st = self.ident();
+        st.identity = Some(id);
+        st.last_try = Some(tokio::time::Instant::now());
+    }
+
+    pub fn set_config_budget(&mut self, budget: Arc<RateBudget>) {
+        self.config_budget = Some(budget);
+    }
+
+    /// Record that the balance budget was planned with the current identity,
+    /// so a uid learned later is reported rather than silently ignored.
+    pub fn mark_budget_planned(&self) {
+        let mut st = self.ident();
+        st.budget_uid = st.identity.as_ref().map(|i| i.uid.clone());
+    }
+
+    /// What the balance budget is keyed on, for `check`: the rate group,
+    /// the user id, or (until the uid is known) the API key.
+    pub fn budget_basis(&self) -> String {
+        if let Some(g) = &self.s.rate_group {
+            return format!("rate_group \"{g}\" (set in the config)");
+        }
+        match self.identity() {
+            Some(id) => format!("user id {} (from /api/v5/account/config)", id.uid),
+            None => "the API key (the user id is not known yet)".into(),
         }
     }
 
@@ -92,19 +201,116 @@ impl OkxClient {
     }
 
     /// What the budget key is derived from (as a digest; never printed):
-    /// the configured rate group, else the API key.
+    /// the configured rate group, else the user id (OKX counts per user id,
+    /// so several keys of one user share it), else the API key.
     pub(crate) fn budget_identity(&self) -> String {
-        match &self.s.rate_group {
-            Some(g) => format!("group|{g}"),
-            None => format!("key|{}", self.s.api_key.expose()),
+        match (&self.s.rate_group, self.identity()) {
+            (Some(g), _) => format!("group|{g}"),
+            (None, Some(id)) => format!("uid|{}", id.uid),
+            (None, None) => format!("key|{}", self.s.api_key.expose()),
         }
+    }
+
+    /// The config budget's key before the uid is known: the API key.
+    pub(crate) fn api_key_identity(&self) -> String {
+        format!("key|{}", self.s.api_key.expose())
     }
 
     pub fn clock_offset_ms(&self) -> i64 {
         self.clock_offset_ms.load(Ordering::Relaxed)
     }
 
+    /// GET /api/v5/account/config through its own budget; remembers the answer.
+    pub async fn identify(&self) -> Result<Identity, VenueError> {
+        self.ident().last_try = Some(tokio::time::Instant::now());
+        if let Some(b) = &self.config_budget {
+            b.acquire().await;
+        }
+        let (status, body) = self.signed_get(CONFIG_PATH).await?;
+        check_envelope(status, &body)?;
+        let env: wire::Envelope<wire::AccountConfig> = decode(V, &body)?;
+        let decode_err = |path: &str, detail: &str| {
+            VenueError::new(
+                V,
+                ErrorKind::Decode {
+                    path: path.into(),
+                    detail: detail.into(),
+                    excerpt: crate::decimal::excerpt(&String::from_utf8_lossy(&body)),
+                },
+            )
+        };
+        let c = env
+            .data
+            .first()
+            .ok_or_else(|| decode_err("data", "expected one account config, got an empty list"))?;
+        let uid = c
+            .uid
+            .clone()
+            .ok_or_else(|| decode_err("data[0].uid", "expected the user id"))?;
+        let acct_lv = c.acct_lv.clone().unwrap_or_default();
+        let id = Identity {
+            mode: AccountMode::parse(&acct_lv),
+            acct_lv,
+            sub_account: c.main_uid.as_ref().is_some_and(|m| *m != uid),
+            uid,
+        };
+        if id.mode.is_none() {
+            tracing::warn!(acct_lv = %id.acct_lv, "okx account config: undocumented acctLv");
+        }
+        let planned = {
+            let mut st = self.ident();
+            st.identity = Some(id.clone());
+            st.budget_uid.clone()
+        };
+        if let Some(p) = planned
+            && p != id.uid
+        {
+            tracing::warn!(
+                "okx user id changed since the budget was planned; it follows on reload"
+            );
+        }
+        Ok(id)
+    }
+
+    /// Ask for the config when it is not known (or `stale`), at most once a
+    /// CONFIG_RETRY. A failure is logged: the balance call still goes ahead.
+    async fn identify_if_due(&self, stale: bool) {
+        let due = {
+            let st = self.ident();
+            (st.identity.is_none() || stale)
+                && st.last_try.is_none_or(|t| t.elapsed() >= CONFIG_RETRY)
+        };
+        if due && let Err(e) = self.identify().await {
+            tracing::warn!(error = %e, "okx account config call failed");
+        }
+    }
+
     pub async fn fetch(&self) -> Result<Snapshot, VenueError> {
+        self.identify_if_due(false).await;
+        let (balance, fetched_at) = self.fetch_balance().await?;
+        let mode = self.identity().and_then(|i| i.mode);
+        let mode = match mode {
+            Some(m) if !m.matches(&balance) => {
+                // The reply no longer fits the mode: the user switched modes.
+                tracing::info!(
+                    mode = m.label(),
+                    "okx balance does not match the account mode; asking again"
+                );
+                self.identify_if_due(true).await;
+                self.identity().and_then(|i| i.mode)
+            }
+            m => m,
+        };
+        let mut snap = normalize::normalize(&balance, fetched_at);
+        snap.account_mode = match (mode, self.identity()) {
+            (Some(m), _) => Some(m.label().to_string()),
+            (None, Some(id)) => Some(format!("account level {}", id.acct_lv)),
+            (None, None) => None,
+        };
+        Ok(snap)
+    }
+
+    async fn fetch_balance(&self) -> Result<(wire::Balance, chrono::DateTime<Utc>), VenueError> {
         match self.fetch_once().await {
             Err(VenueError {
                 kind: ErrorKind::Clock { .. },
@@ -132,17 +338,35 @@ impl OkxClient {
         }
     }
 
-    async fn fetch_once(&self) -> Result<Snapshot, VenueError> {
+    async fn fetch_once(&self) -> Result<(wire::Balance, chrono::DateTime<Utc>), VenueError> {
         if let Some(b) = &self.budget {
             b.acquire().await;
         }
-        let target = self.target();
+        let (status, body) = self.signed_get(&self.target()).await?;
+        let fetched_at = Utc::now();
+        check_envelope(status, &body)?;
+        let mut env: wire::Envelope<wire::Balance> = decode(V, &body)?;
+        if env.data.is_empty() {
+            return Err(VenueError::new(
+                V,
+                ErrorKind::Decode {
+                    path: "data".into(),
+                    detail: "expected one balance object, got an empty list".into(),
+                    excerpt: crate::decimal::excerpt(&String::from_utf8_lossy(&body)),
+                },
+            ));
+        }
+        Ok((env.data.swap_remove(0), fetched_at))
+    }
+
+    /// One signed GET of `target` (path and query as sent); the body capped.
+    async fn signed_get(&self, target: &str) -> Result<(reqwest::StatusCode, Vec<u8>), VenueError> {
         // The offset is bounded when measured, so this cannot overflow; stay safe anyway.
         let now = Utc::now()
             .checked_add_signed(chrono::Duration::milliseconds(self.clock_offset_ms()))
             .unwrap_or_else(Utc::now);
         let ts = sign::timestamp(now);
-        let signature = sign::sign(self.s.secret_key.expose(), &ts, "GET", &target, "");
+        let signature = sign::sign(self.s.secret_key.expose(), &ts, "GET", target, "");
         let mut req = self
             .http
             .get(format!(
@@ -170,20 +394,7 @@ impl OkxClient {
             self.date_skew_ms.store(skew, Ordering::Relaxed);
         }
         let body = super::read_body(V, resp).await?;
-        let fetched_at = Utc::now();
-        check_envelope(status, &body)?;
-        let env: wire::Envelope<wire::Balance> = decode(V, &body)?;
-        let balance = env.data.first().ok_or_else(|| {
-            VenueError::new(
-                V,
-                ErrorKind::Decode {
-                    path: "data".into(),
-                    detail: "expected one balance object, got an empty list".into(),
-                    excerpt: crate::decimal::excerpt(&String::from_utf8_lossy(&body)),
-                },
-            )
-        })?;
-        Ok(normalize::normalize(balance, fetched_at))
+        Ok((status, body))
     }
 
     /// GET /api/v5/public/time (unsigned) and store server minus local time.
@@ -237,6 +448,29 @@ impl OkxClient {
         Ok(offset)
     }
 }
+
+/// The key of an API key's config-call budget (a digest: no secret kept).
+pub fn config_budget_key(c: &OkxClient) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(format!("okx-config|{}", c.api_key_identity()).as_bytes());
+    format!("okx-config:{}", hex::encode(&d[..8]))
+}
+
+/// One config budget per key for the whole process, so a reload or a second
+/// set of clients for the same key keeps to the same 5 per 2 s.
+pub fn config_budget(key: &str) -> Arc<RateBudget> {
+    static BUDGETS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, Arc<RateBudget>>>,
+    > = std::sync::OnceLock::new();
+    let map = BUDGETS.get_or_init(Default::default);
+    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+    map.entry(key.to_string())
+        .or_insert_with(|| RateBudget::new(key, CONFIG_LIMIT, WINDOW, CONFIG_MARGIN))
+        .clone()
+}
+
+/// Share of the config call's published limit used (as the balance default).
+const CONFIG_MARGIN: f64 = 0.8;
 
 /// Turn a non-"0" code or a bad status into the matching error.
 fn check_envelope(status: reqwest::StatusCode, body: &[u8]) -> Result<(), VenueError> {

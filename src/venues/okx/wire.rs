@@ -30,6 +30,21 @@ fn code_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Erro
     opt_str(d).map(Option::unwrap_or_default)
 }
 
+/// One entry of GET /api/v5/account/config (unknown fields ignored).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountConfig {
+    #[serde(default, deserialize_with = "opt_str")]
+    pub uid: Option<String>,
+    #[serde(default, deserialize_with = "opt_str")]
+    pub main_uid: Option<String>,
+    /// 1 Spot, 2 Futures (single-currency margin), 3 Multi-currency margin, 4 Portfolio margin.
+    #[serde(default, deserialize_with = "opt_str")]
+    pub acct_lv: Option<String>,
+    #[serde(default, deserialize_with = "opt_str")]
+    pub perm: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 pub struct ServerTime {
     pub ts: String,
