@@ -3,7 +3,7 @@
 use baltui::model::Snapshot;
 use baltui::secrets::Secret;
 use baltui::sim::{Fault, Scenario, Sim, SimAccount, SimOptions, okx_demo_accounts};
-use baltui::venues::okx::{BALANCE_PATH, OkxClient, OkxSettings, sign};
+use baltui::venues::okx::{BALANCE_PATH, OkxClient, OkxSettings, sign, wire};
 use baltui::venues::{ErrorKind, http_client};
 use rust_decimal::Decimal;
 use std::time::Duration;
@@ -369,7 +369,7 @@ async fn config_toml_is_valid_and_complete() {
     let text = sim.config_toml();
     let v: toml::Value = toml::from_str(&text).unwrap();
     let accounts = v["account"].as_array().unwrap();
-    assert_eq!(accounts.len(), 2);
+    assert_eq!(accounts.len(), okx_demo_accounts().len());
     let keys = [
         "name",
         "venue",
@@ -511,4 +511,197 @@ async fn polling_through_the_shared_budget_never_violates() {
     futures::future::join(poll(a), poll(b)).await;
     assert_eq!(sim.state.requests_for(MAIN_KEY), 24);
     assert_eq!(sim.state.violations(), 0);
+}
+
+#[tokio::test]
+async fn account_config_gives_the_mode_and_user_id_once() {
+    let sim = start(SimOptions::default()).await;
+    let cl = client(
+        &sim,
+        Setup {
+            name: "okx-futures",
+            ..Setup::default()
+        },
+    );
+    let first = cl.fetch().await.unwrap();
+    assert_eq!(first.account_mode.as_deref(), Some("Futures mode"));
+    let id = cl.identity().unwrap();
+    assert_eq!(id.uid, baltui::sim::OKX_SHARED_UID);
+    assert_eq!(id.mode, Some(baltui::venues::okx::AccountMode::Futures));
+    assert!(!id.sub_account);
+    let again = cl.fetch().await.unwrap();
+    assert_eq!(again.account_mode.as_deref(), Some("Futures mode"));
+    assert_eq!(sim.state.config_requests(), 1, "asked once, not per poll");
+    assert_eq!(sim.state.requests_for("sim-okx-futures-key"), 2);
+    // The other modes, in the document's words.
+    let main = main_client(&sim).fetch().await.unwrap();
+    assert_eq!(main.account_mode.as_deref(), Some("Spot mode"));
+    let margin = client(
+        &sim,
+        Setup {
+            name: "okx-margin",
+            ..Setup::default()
+        },
+    )
+    .fetch()
+    .await
+    .unwrap();
+    assert_eq!(
+        margin.account_mode.as_deref(),
+        Some("Multi-currency margin")
+    );
+    assert_eq!(sim.state.violations(), 0);
+}
+
+#[tokio::test]
+async fn futures_mode_ratio_per_currency_walks_into_warn_and_critical() {
+    use baltui::health::{Severity, evaluate};
+    let sim = start(SimOptions::default()).await;
+    let cl = client(
+        &sim,
+        Setup {
+            name: "okx-futures",
+            ..Setup::default()
+        },
+    );
+    let mut worst = Vec::new();
+    for i in 0..40 {
+        if i % 8 == 7 {
+            tokio::time::sleep(Duration::from_millis(2050)).await; // within 10 per 2 s
+        }
+        let s = cl.fetch().await.unwrap();
+        // Futures mode: no account-level figures, the risk is per currency.
+        assert_eq!(s.risk.initial_margin, None, "step {i}");
+        assert_eq!(s.risk.adjusted_equity, None, "step {i}");
+        let usdt = s.currencies.iter().find(|c| c.currency == "USDT").unwrap();
+        let r = usdt.margin_ratio.expect("USDT has cross positions");
+        assert!(usdt.maintenance_margin.is_some() && usdt.notional_leverage.is_some());
+        assert_eq!(s.risk.margin_ratio, Some(r), "USDT is the worst currency");
+        assert_eq!(s.risk.margin_ratio_currency.as_deref(), Some("USDT"));
+        let f = evaluate(&s, &Default::default());
+        let sev = f
+            .iter()
+            .find(|f| f.subject == "USDT.margin_ratio")
+            .map_or(Severity::Ok, |f| f.severity);
+        worst.push((r, sev));
+    }
+    assert!(worst[0].0 > d("7.5"), "{:?}", worst[0]);
+    assert!(worst.iter().any(|(_, s)| *s == Severity::Warn));
+    assert!(worst.iter().any(|(_, s)| *s == Severity::Critical));
+    for (r, sev) in &worst {
+        let want = if *r < d("1.5") {
+            Severity::Critical
+        } else if *r < d("3") {
+            Severity::Warn
+        } else {
+            Severity::Ok
+        };
+        assert_eq!(*sev, want, "ratio {r}");
+    }
+    assert_eq!(sim.state.violations(), 0);
+}
+
+#[tokio::test]
+async fn simulator_counts_the_balance_limit_per_user_id() {
+    // okx-margin and okx-futures are two API keys of one user: 6 + 6 requests
+    // at once are 12 on one user id, over its 10 per 2 s.
+    let sim = start(SimOptions::default()).await;
+    let margin = client(
+        &sim,
+        Setup {
+            name: "okx-margin",
+            ..Setup::default()
+        },
+    );
+    let futures = client(
+        &sim,
+        Setup {
+            name: "okx-futures",
+            ..Setup::default()
+        },
+    );
+    // Identify first so the burst below is balance calls only.
+    margin.identify().await.unwrap();
+    futures.identify().await.unwrap();
+    let burst = (0..6).flat_map(|_| [margin.fetch(), futures.fetch()]);
+    let results = futures::future::join_all(burst).await;
+    let limited = results
+        .iter()
+        .filter(|r| matches!(r, Err(e) if matches!(&e.kind, ErrorKind::RateLimited { .. })))
+        .count();
+    assert_eq!(limited, 2, "10 per 2 s for the user, whichever key");
+    assert_eq!(sim.state.violations(), 2);
+}
+
+#[tokio::test]
+async fn two_keys_of_one_user_share_one_budget_with_no_configuration() {
+    use baltui::venues::VenueClient;
+    let sim = start(SimOptions::default()).await;
+    let mk = |name| {
+        VenueClient::Okx(client(
+            &sim,
+            Setup {
+                name,
+                ..Setup::default()
+            },
+        ))
+    };
+    let mut clients = vec![mk("okx-margin"), mk("okx-futures"), mk("okx-main")];
+    let before: Vec<String> = clients.iter().map(|c| c.limit().key).collect();
+    assert_ne!(
+        before[0], before[1],
+        "keyed by API key until the uid is known"
+    );
+    baltui::venues::identify_all(&mut clients, Duration::from_secs(5)).await;
+    assert_eq!(
+        sim.state.config_requests(),
+        3,
+        "one config call per API key"
+    );
+    let keys: Vec<String> = clients.iter().map(|c| c.limit().key).collect();
+    assert_eq!(keys[0], keys[1], "one user id, one budget");
+    assert_ne!(keys[0], keys[2]);
+    assert!(
+        !keys.iter().any(|k| k.contains(baltui::sim::OKX_SHARED_UID)),
+        "a digest"
+    );
+    // Planned together and polled flat out for 5 s: the shared budget keeps
+    // the user's two keys within 10 per 2 s.
+    let plans = baltui::poll::plan_with(&mut clients, &[Duration::ZERO; 3], 0.8);
+    assert_eq!(plans[0].interval, plans[1].interval);
+    let until = tokio::time::Instant::now() + Duration::from_secs(5);
+    let poll = |c: VenueClient| async move {
+        let mut n = 0;
+        while tokio::time::Instant::now() < until {
+            c.fetch().await.unwrap();
+            n += 1;
+        }
+        n
+    };
+    let (a, b) = futures::future::join(poll(clients[0].clone()), poll(clients[1].clone())).await;
+    assert!(a + b >= 16, "the budget was used: {a} + {b}");
+    assert_eq!(sim.state.violations(), 0);
+    match &clients[0] {
+        VenueClient::Okx(o) => assert!(o.budget_basis().starts_with("user id ")),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn a_balance_reply_that_does_not_fit_the_mode_is_noticed() {
+    use baltui::venues::okx::AccountMode;
+    let multi: wire::Envelope<wire::Balance> = baltui::venues::decode(
+        baltui::model::VenueKind::Okx,
+        include_bytes!("../assets/fixtures/okx/balance-doc.json"),
+    )
+    .unwrap();
+    let fut: wire::Envelope<wire::Balance> = baltui::venues::decode(
+        baltui::model::VenueKind::Okx,
+        include_bytes!("../assets/fixtures/okx/balance-futures.json"),
+    )
+    .unwrap();
+    assert!(AccountMode::MultiCurrency.matches(&multi.data[0]));
+    assert!(!AccountMode::Futures.matches(&multi.data[0]));
+    assert!(AccountMode::Futures.matches(&fut.data[0]));
+    assert!(!AccountMode::Portfolio.matches(&fut.data[0]));
 }

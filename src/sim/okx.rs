@@ -53,7 +53,7 @@ fn acct_lv(scenario: Scenario) -> &'static str {
 /// GET /api/v5/account/config: signed like the balance call; 5 per 2 s per
 /// user id, counted apart from the balance limit.
 async fn config(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
-    let account = match authenticate(&st, &uri, &headers) {
+    let account = match authenticate(&st, &uri, &headers, Call::Config) {
         Ok(a) => a,
         Err((code, msg)) => return error(StatusCode::UNAUTHORIZED, code, msg),
     };
@@ -120,7 +120,7 @@ async fn time(State(st): St) -> Response {
 }
 
 async fn balance(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
-    let account = match authenticate(&st, &uri, &headers) {
+    let account = match authenticate(&st, &uri, &headers, Call::Balance) {
         Ok(a) => a,
         Err((code, msg)) => return error(StatusCode::UNAUTHORIZED, code, msg),
     };
@@ -210,8 +210,20 @@ pub(super) fn truncated(body: String) -> Response {
 /// An auth refusal: OKX code and message, sent with HTTP 401.
 type Refusal = (&'static str, &'static str);
 
+/// Which signed call is being checked (each has its own request counter).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Call {
+    Balance,
+    Config,
+}
+
 /// The header checks, in the order OKX reports them. Counts the request.
-fn authenticate(st: &SimState, uri: &Uri, headers: &HeaderMap) -> Result<SimAccount, Refusal> {
+fn authenticate(
+    st: &SimState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    call: Call,
+) -> Result<SimAccount, Refusal> {
     // None: absent or empty; Some(None): present but not text.
     let get = |name: &str| -> Option<Option<&str>> {
         let v = headers.get(name)?;
@@ -222,7 +234,10 @@ fn authenticate(st: &SimState, uri: &Uri, headers: &HeaderMap) -> Result<SimAcco
         }
     };
     let key = get("OK-ACCESS-KEY");
-    let account = st.arrive(key.flatten());
+    let account = match call {
+        Call::Balance => st.arrive(key.flatten()),
+        Call::Config => st.arrive_config(key.flatten()),
+    };
     let Some(key) = key else {
         return Err(("50103", "Request header OK-ACCESS-KEY cannot be empty"));
     };

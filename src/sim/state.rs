@@ -20,6 +20,7 @@ pub struct SimState {
     /// Rate windows counted on something other than one API key (OKX: the
     /// user id, shared by all of that user's keys), by window key.
     shared_windows: Mutex<HashMap<String, VecDeque<Instant>>>,
+    config_requests: AtomicU64,
 }
 
 struct Slot {
@@ -75,6 +76,7 @@ impl SimState {
             clock_offset_ms: AtomicI64::new(0),
             traces: AtomicU64::new(0),
             shared_windows: Mutex::new(HashMap::new()),
+            config_requests: AtomicU64::new(0),
         }
     }
 
@@ -185,6 +187,18 @@ impl SimState {
     pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
         chrono::Utc::now()
             + chrono::Duration::milliseconds(self.clock_offset_ms.load(Ordering::Relaxed))
+    }
+
+    /// An account by key, counted as an account-config request (OKX), not
+    /// as a balance request.
+    pub(crate) fn arrive_config(&self, api_key: Option<&str>) -> Option<SimAccount> {
+        self.config_requests.fetch_add(1, Ordering::Relaxed);
+        self.lock().get(api_key?).map(|s| s.account.clone())
+    }
+
+    /// OKX account-config requests served or refused so far.
+    pub fn config_requests(&self) -> u64 {
+        self.config_requests.load(Ordering::Relaxed)
     }
 
     /// Count a balance request; returns the account if the key is known.

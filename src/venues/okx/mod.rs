@@ -275,10 +275,15 @@ impl OkxClient {
     /// Ask for the config when it is not known (or `stale`), at most once a
     /// CONFIG_RETRY. A failure is logged: the balance call still goes ahead.
     async fn identify_if_due(&self, stale: bool) {
+        // Claimed under the lock: concurrent fetches of one client ask once.
         let due = {
-            let st = self.ident();
-            (st.identity.is_none() || stale)
-                && st.last_try.is_none_or(|t| t.elapsed() >= CONFIG_RETRY)
+            let mut st = self.ident();
+            let due = (st.identity.is_none() || stale)
+                && st.last_try.is_none_or(|t| t.elapsed() >= CONFIG_RETRY);
+            if due {
+                st.last_try = Some(tokio::time::Instant::now());
+            }
+            due
         };
         if due && let Err(e) = self.identify().await {
             tracing::warn!(error = %e, "okx account config call failed");
@@ -297,15 +302,21 @@ impl OkxClient {
                     "okx balance does not match the account mode; asking again"
                 );
                 self.identify_if_due(true).await;
-                self.identity().and_then(|i| i.mode)
+                // Still not matching (not asked again yet): name no mode
+                // rather than a wrong one.
+                self.identity()
+                    .and_then(|i| i.mode)
+                    .filter(|m| m.matches(&balance))
             }
             m => m,
         };
         let mut snap = normalize::normalize(&balance, fetched_at);
         snap.account_mode = match (mode, self.identity()) {
             (Some(m), _) => Some(m.label().to_string()),
-            (None, Some(id)) => Some(format!("account level {}", id.acct_lv)),
-            (None, None) => None,
+            (None, Some(id)) if id.mode.is_none() => {
+                Some(format!("undocumented account level {}", id.acct_lv))
+            }
+            _ => None,
         };
         Ok(snap)
     }
