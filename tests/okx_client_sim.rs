@@ -104,7 +104,7 @@ async fn calm_account_balances_at_step_zero() {
             .iter()
             .any(|i| i.key == "twap" && i.value == "0")
     );
-    // Spot-like: no margin risk, and the totals add up.
+    // Spot mode: no margin ratio applies (mgnRatio ""), and the totals add up.
     assert_eq!(snap.risk.margin_ratio, None);
     assert_eq!(snap.risk.maintenance_margin, Some(Decimal::ZERO));
     let sum: Decimal = snap.currencies.iter().filter_map(|c| c.value_in_base).sum();

@@ -44,7 +44,7 @@ impl Default for SimOptions {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scenario {
-    /// Spot-like account, small drift, no margin risk.
+    /// Spot mode account (acctLv 1), small drift, no borrowing.
     Calm,
     /// Margin account whose ratio cycles 8 -> 1.2 -> 8 every 40 replies.
     MarginSwing,

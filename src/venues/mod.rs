@@ -411,10 +411,9 @@ pub const IDENTIFY_WAIT: Duration = Duration::from_secs(5);
 /// accounts are planned. Failures are logged; the API key stays the key.
 pub async fn identify_all(clients: &mut [VenueClient], timeout: Duration) {
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
-    for (i, c) in clients.iter_mut().enumerate() {
+    for (i, c) in clients.iter().enumerate() {
         if let VenueClient::Okx(o) = c {
             let key = okx::config_budget_key(o);
-            o.set_config_budget(okx::config_budget(&key));
             match groups.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, members)) => members.push(i),
                 None => groups.push((key, vec![i])),

@@ -133,7 +133,7 @@ fn classify(status: reqwest::StatusCode, code: &str, msg: &str) -> ErrorKind {
 
 impl OkxClient {
     pub fn new(http: reqwest::Client, s: OkxSettings) -> Self {
-        OkxClient {
+        let mut c = OkxClient {
             http,
             s,
             clock_offset_ms: Arc::new(AtomicI64::new(0)),
@@ -141,7 +141,10 @@ impl OkxClient {
             date_skew_ms: Arc::new(AtomicI64::new(0)),
             identity: Arc::new(std::sync::Mutex::new(IdentityState::default())),
             config_budget: None,
-        }
+        };
+        // Every client of one API key waits for the same config budget.
+        c.config_budget = Some(config_budget(&config_budget_key(&c)));
+        c
     }
 
     fn ident(&self) -> std::sync::MutexGuard<'_, IdentityState> {
@@ -158,10 +161,6 @@ impl OkxClient {
         let mut st = self.ident();
         st.identity = Some(id);
         st.last_try = Some(tokio::time::Instant::now());
-    }
-
-    pub fn set_config_budget(&mut self, budget: Arc<RateBudget>) {
-        self.config_budget = Some(budget);
     }
 
     /// Record that the balance budget was planned with the current identity,
@@ -514,6 +513,22 @@ mod tests {
             assert!(matches!(classify(c, ""), ErrorKind::Auth { .. }), "{c}");
         }
         assert!(matches!(classify("50001", ""), ErrorKind::Api { .. }));
+    }
+
+    #[test]
+    fn an_unknown_code_with_401_or_403_is_an_auth_failure_not_retried() {
+        use crate::venues::ErrorClass;
+        use reqwest::StatusCode as S;
+        for st in [S::UNAUTHORIZED, S::FORBIDDEN] {
+            let e =
+                check_envelope(st, br#"{"code":"59999","msg":"new code","data":[]}"#).unwrap_err();
+            assert_eq!(e.class(), ErrorClass::Auth, "{st}");
+        }
+        let e = check_envelope(S::OK, br#"{"code":"59999","msg":"x","data":[]}"#).unwrap_err();
+        assert_eq!(e.class(), ErrorClass::Transient);
+        let e =
+            check_envelope(S::INTERNAL_SERVER_ERROR, br#"{"code":"59999","msg":"x"}"#).unwrap_err();
+        assert_eq!(e.class(), ErrorClass::Transient);
     }
 
     #[test]
