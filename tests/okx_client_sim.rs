@@ -705,3 +705,25 @@ fn a_balance_reply_that_does_not_fit_the_mode_is_noticed() {
     assert!(AccountMode::Futures.matches(&fut.data[0]));
     assert!(!AccountMode::Portfolio.matches(&fut.data[0]));
 }
+
+#[tokio::test]
+async fn a_mode_switch_is_noticed_from_the_balance_reply_and_asked_again() {
+    let sim = start(SimOptions::default()).await;
+    let cl = main_client(&sim);
+    assert_eq!(
+        cl.fetch().await.unwrap().account_mode.as_deref(),
+        Some("Spot mode")
+    );
+    assert_eq!(sim.state.config_requests(), 1);
+    // The user switches the account to Futures mode: the next balance reply
+    // no longer fits Spot mode, so the config is asked again at once.
+    sim.state.set_scenario(MAIN_KEY, Scenario::FuturesSwing);
+    let s = cl.fetch().await.unwrap();
+    assert_eq!(s.account_mode.as_deref(), Some("Futures mode"));
+    assert_eq!(sim.state.config_requests(), 2);
+    assert_eq!(s.risk.margin_ratio_currency.as_deref(), Some("USDT"));
+    // Matching again: no more config calls.
+    cl.fetch().await.unwrap();
+    assert_eq!(sim.state.config_requests(), 2);
+    assert_eq!(sim.state.violations(), 0);
+}

@@ -196,6 +196,14 @@ impl SimState {
         self.lock().get(api_key?).map(|s| s.account.clone())
     }
 
+    /// Switch an account to another scenario from its next reply on (OKX: the
+    /// user changed the account mode). Unknown keys are ignored.
+    pub fn set_scenario(&self, api_key: &str, scenario: super::Scenario) {
+        if let Some(s) = self.lock().get_mut(api_key) {
+            s.account.scenario = scenario;
+        }
+    }
+
     /// OKX account-config requests served or refused so far.
     pub fn config_requests(&self) -> u64 {
         self.config_requests.load(Ordering::Relaxed)

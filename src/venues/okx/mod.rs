@@ -99,6 +99,9 @@ struct IdentityState {
     last_try: Option<tokio::time::Instant>,
     /// The uid the budget was planned with (None: the API key).
     budget_uid: Option<String>,
+    /// The last balance reply did not fit the mode (asked again at once the
+    /// first time, then at most once a CONFIG_RETRY while it lasts).
+    mismatch: bool,
 }
 
 #[derive(Clone)]
@@ -277,8 +280,13 @@ impl OkxClient {
         // Claimed under the lock: concurrent fetches of one client ask once.
         let due = {
             let mut st = self.ident();
-            let due = (st.identity.is_none() || stale)
-                && st.last_try.is_none_or(|t| t.elapsed() >= CONFIG_RETRY);
+            let first_mismatch = stale && !st.mismatch;
+            if stale {
+                st.mismatch = true;
+            }
+            let due = first_mismatch
+                || ((st.identity.is_none() || stale)
+                    && st.last_try.is_none_or(|t| t.elapsed() >= CONFIG_RETRY));
             if due {
                 st.last_try = Some(tokio::time::Instant::now());
             }
@@ -307,7 +315,10 @@ impl OkxClient {
                     .and_then(|i| i.mode)
                     .filter(|m| m.matches(&balance))
             }
-            m => m,
+            m => {
+                self.ident().mismatch = false;
+                m
+            }
         };
         let mut snap = normalize::normalize(&balance, fetched_at);
         snap.account_mode = match (mode, self.identity()) {
