@@ -249,6 +249,51 @@ fn budget_line(client: &VenueClient, sharing: usize, filtered: bool, margin: f64
     s
 }
 
+/// Per budget key, how other baltui processes on this machine used it in the
+/// last window (from the shared ledger), as a line for the report.
+async fn ledger_usage(clients: &[VenueClient]) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    for c in clients {
+        let Some(b) = c.budget() else { continue };
+        let Some((ledger, rule)) = b.ledger() else {
+            continue;
+        };
+        if out.contains_key(&b.key_label) {
+            continue;
+        }
+        let u = ledger.usage(&b.key_label, rule.window).await;
+        let mut line = if u.others == 0 {
+            format!(
+                "no other baltui process used it in the last {}",
+                fmt_duration(rule.window)
+            )
+        } else {
+            format!(
+                "other baltui processes used {} of {} in the last {} (pid {})",
+                u.others,
+                rule.per_window,
+                fmt_duration(rule.window),
+                u.other_owners
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        if let Some(p) = u.paused_until_ms {
+            let left = p - chrono::Utc::now().timestamp_millis();
+            let _ = write!(
+                line,
+                "; paused {} ms more after a rate-limit reply",
+                left.max(0)
+            );
+        }
+        let _ = write!(line, " (ledger {})", ledger.dir().display());
+        out.insert(b.key_label.clone(), line);
+    }
+    out
+}
+
 /// Check `cfg` (already filtered by `--account`; `filtered` says so).
 pub async fn run(cfg: &Config, online: bool, filtered: bool) -> Checked {
     let mut out = Out {
@@ -312,6 +357,7 @@ pub async fn run(cfg: &Config, online: bool, filtered: bool) -> Checked {
     let intervals: Vec<Duration> = idx.iter().map(|&i| cfg.accounts[i].poll_interval).collect();
     let plans = crate::poll::plan_with(&mut clients, &intervals, cfg.rate_margin);
     let keys: Vec<String> = clients.iter().map(|c| c.limit().key).collect();
+    let usage = ledger_usage(&clients).await;
 
     // Online: one request per account, all at once (each waits for its budget).
     let results: Vec<Option<String>> = if online {
@@ -384,6 +430,9 @@ pub async fn run(cfg: &Config, online: bool, filtered: bool) -> Checked {
             "budget",
             budget_line(&clients[pos], sharing, filtered, cfg.rate_margin),
         );
+        if let Some(u) = usage.get(&keys[pos]) {
+            out.field("shared", u);
+        }
         if let Some(Some(r)) = results.get(pos) {
             if let Some(problem) = r.strip_prefix("PROBLEM ") {
                 out.field("online", "failed");

@@ -9,6 +9,7 @@ pub mod decimal;
 pub mod demo;
 pub mod health;
 pub mod keymap;
+pub mod ledger;
 pub mod logging;
 pub mod model;
 pub mod poll;

@@ -66,6 +66,16 @@ async fn dispatch(cli: Cli) -> ExitCode {
     }
 }
 
+/// Take every request grant from the machine-wide ledger, so this process,
+/// other baltui processes and the next start share each venue budget.
+fn share_budgets() {
+    let ledger = baltui::ledger::Ledger::default_dir().map(baltui::ledger::Ledger::open);
+    if ledger.is_none() {
+        tracing::warn!("no state directory: budgets are not shared with other processes");
+    }
+    baltui::ledger::set_global(ledger);
+}
+
 fn load(path: Option<std::path::PathBuf>) -> Result<Option<Config>, String> {
     match path {
         Some(p) => Config::load(&p).map(Some),
@@ -85,6 +95,10 @@ async fn monitor(path: Option<std::path::PathBuf>, demo: bool) -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
+    // The demo's in-process simulator is this process's alone: no ledger.
+    if config.is_some() {
+        share_budgets();
+    }
     let (launch, sim) = match config {
         Some(config) => (
             baltui::tui::Launch {
@@ -146,6 +160,7 @@ async fn snapshot(
             return ExitCode::from(EXIT_CONFIG);
         }
     };
+    share_budgets();
     match baltui::snapshot::run(&cfg).await {
         Ok(report) => {
             let text = match format {
@@ -199,6 +214,7 @@ async fn check(path: Option<std::path::PathBuf>, online: bool, accounts: Vec<Str
             return ExitCode::from(EXIT_CONFIG);
         }
     };
+    share_budgets();
     let checked = baltui::check::run(&cfg, online, filtered).await;
     print!("{}", checked.text);
     ExitCode::from(checked.exit_code() as u8)

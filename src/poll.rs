@@ -145,6 +145,8 @@ struct Budgets {
     by_key: HashMap<String, Arc<RateBudget>>,
     /// Share of each published limit that baltui uses.
     margin: f64,
+    /// Shared with every baltui process on the machine (None in tests).
+    ledger: Option<Arc<crate::ledger::Ledger>>,
 }
 
 impl Budgets {
@@ -152,6 +154,7 @@ impl Budgets {
         Budgets {
             by_key: HashMap::new(),
             margin: margin.clamp(0.01, 1.0),
+            ledger: crate::ledger::global(),
         }
     }
 
@@ -163,7 +166,7 @@ impl Budgets {
         let b = self
             .by_key
             .entry(limit.key.clone())
-            .or_insert_with(|| RateBudget::for_limit(&limit, self.margin))
+            .or_insert_with(|| RateBudget::for_limit(&limit, self.margin, self.ledger.clone()))
             .clone();
         c.set_budget(b);
         limit

@@ -91,6 +91,7 @@ async fn min_gap_holds_even_with_a_stored_token() {
             min_gap: Duration::from_secs(1),
         },
         0.8,
+        None,
     );
     // Idle long enough that a token is stored, then a burst.
     tokio::time::sleep(Duration::from_secs(10)).await;

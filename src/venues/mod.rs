@@ -242,6 +242,9 @@ pub struct RateBudget {
     last_grant: tokio::sync::Mutex<Option<tokio::time::Instant>>,
     /// After a rate-limit reply nobody on this key asks before this instant.
     paused_until: std::sync::Mutex<Option<tokio::time::Instant>>,
+    /// The machine-wide ledger, so other baltui processes (and this one after
+    /// a restart) share the budget; None: this process only.
+    ledger: Option<(Arc<crate::ledger::Ledger>, crate::ledger::Rule)>,
 }
 
 /// A venue's published limit for one budget key.
@@ -277,16 +280,40 @@ impl RateBudget {
             min_gap: Duration::ZERO,
             last_grant: tokio::sync::Mutex::new(None),
             paused_until: std::sync::Mutex::new(None),
+            ledger: None,
         })
     }
 
-    /// A budget for `limit`, with its minimum gap.
-    pub fn for_limit(limit: &Limit, margin: f64) -> Arc<Self> {
+    /// A budget for `limit`, with its minimum gap, sharing `ledger` (if any)
+    /// with every other process.
+    pub fn for_limit(
+        limit: &Limit,
+        margin: f64,
+        ledger: Option<Arc<crate::ledger::Ledger>>,
+    ) -> Arc<Self> {
         let mut b = RateBudget::new(limit.key.clone(), limit.requests, limit.window, margin);
         if let Some(b) = Arc::get_mut(&mut b) {
             b.min_gap = limit.min_gap;
+            b.ledger = ledger.map(|l| {
+                let per_window =
+                    u32::try_from(limit.window.as_nanos() / b.spacing.as_nanos().max(1))
+                        .unwrap_or(1)
+                        .max(1);
+                let rule = crate::ledger::Rule {
+                    per_window,
+                    window: limit.window,
+                    spacing: b.spacing,
+                    min_gap: limit.min_gap,
+                };
+                (l, rule)
+            });
         }
         b
+    }
+
+    /// The ledger and rule this budget shares with other processes, if any.
+    pub fn ledger(&self) -> Option<&(Arc<crate::ledger::Ledger>, crate::ledger::Rule)> {
+        self.ledger.as_ref()
     }
 
     /// Hold every request on this key for at least `d` (a rate-limit reply
@@ -295,6 +322,11 @@ impl RateBudget {
         let until = tokio::time::Instant::now() + d;
         if let Ok(mut p) = self.paused_until.lock() {
             *p = Some(p.map_or(until, |old| old.max(until)));
+        }
+        // Every other process on this key pauses too.
+        if let Some((l, _)) = &self.ledger {
+            let (l, key) = (l.clone(), self.key_label.clone());
+            tokio::spawn(async move { l.pause(&key, d).await });
         }
     }
 
@@ -307,13 +339,16 @@ impl RateBudget {
             tokio::time::sleep_until(until).await;
         }
         self.limiter.acquire_one().await;
-        if self.min_gap.is_zero() {
-            return;
-        }
-        // Held across the sleep: grants leave one at a time, min_gap apart.
+        // Held across the sleeps: grants leave one at a time, min_gap apart,
+        // and one at a time through the ledger.
         let mut last = self.last_grant.lock().await;
-        if let Some(at) = *last {
+        if let Some(at) = *last
+            && !self.min_gap.is_zero()
+        {
             tokio::time::sleep_until(at + self.min_gap).await;
+        }
+        if let Some((l, rule)) = &self.ledger {
+            l.reserve(&self.key_label, rule).await;
         }
         *last = Some(tokio::time::Instant::now());
     }

@@ -84,10 +84,25 @@ pub fn write_config(name: &str, text: &str) -> PathBuf {
     p
 }
 
+/// A state directory of its own (the rate ledger lives there), so parallel
+/// tests against different simulators with the same test keys never wait on
+/// each other. Tests of the shared ledger pass one directory on purpose.
+pub fn fresh_state_dir() -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    tmpdir(&format!("state-{}", N.fetch_add(1, Ordering::Relaxed)))
+}
+
 pub fn baltui(args: &[&str]) -> (i32, String, String) {
+    baltui_in(&fresh_state_dir(), args)
+}
+
+/// `baltui <args>` with `BALTUI_STATE_DIR` = `state`.
+pub fn baltui_in(state: &std::path::Path, args: &[&str]) -> (i32, String, String) {
     let o = Command::new(BIN)
         .args(args)
         .env("BALTUI_LOG_DIR", tmpdir("log"))
+        .env("BALTUI_STATE_DIR", state)
         .output()
         .unwrap();
     (

@@ -486,7 +486,15 @@ pub fn config_budget(key: &str) -> Arc<RateBudget> {
     let map = BUDGETS.get_or_init(Default::default);
     let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
     map.entry(key.to_string())
-        .or_insert_with(|| RateBudget::new(key, CONFIG_LIMIT, WINDOW, CONFIG_MARGIN))
+        .or_insert_with(|| {
+            let limit = super::Limit {
+                key: key.to_string(),
+                requests: CONFIG_LIMIT,
+                window: WINDOW,
+                min_gap: std::time::Duration::ZERO,
+            };
+            RateBudget::for_limit(&limit, CONFIG_MARGIN, crate::ledger::global())
+        })
         .clone()
 }
 

@@ -1,0 +1,165 @@
+//! The machine-wide rate ledger: two engines (each with its own budgets and
+//! its own ledger handle, as two processes have) on one ledger directory never
+//! break a simulated venue's limit; a restart keeps LongPort's gap; a corrupt
+//! ledger is rebuilt; a rate-limit pause reaches the other engine.
+
+use baltui::config::Config;
+use baltui::ledger::Ledger;
+use baltui::sim::{Sim, SimOptions, demo_accounts};
+use baltui::venues::{RateBudget, VenueClient, client_for, http_client};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+async fn sim() -> Sim {
+    Sim::start(
+        ([127, 0, 0, 1], 0).into(),
+        SimOptions::default(),
+        demo_accounts(),
+    )
+    .await
+    .unwrap()
+}
+
+fn dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("baltui-ledger-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+/// `n` clients of the sim account `name`, sharing one budget that uses
+/// `ledger` (None: this engine alone), as one process would build them.
+fn engine(sim: &Sim, name: &str, n: usize, ledger: Option<Arc<Ledger>>) -> Vec<VenueClient> {
+    let cfg = Config::parse(&sim.config_toml(), "sim.toml").unwrap();
+    let acc = cfg.accounts.iter().find(|a| a.name == name).unwrap();
+    let first = client_for(acc, http_client(Duration::from_secs(5))).unwrap();
+    let budget = RateBudget::for_limit(&first.limit(), 0.8, ledger);
+    (0..n)
+        .map(|_| {
+            let mut c = client_for(acc, http_client(Duration::from_secs(5))).unwrap();
+            c.set_budget(budget.clone());
+            c
+        })
+        .collect()
+}
+
+/// Every client polls as fast as its budget allows until `until`; the count.
+async fn hammer(clients: Vec<VenueClient>, until: Instant) -> usize {
+    let polls = clients.into_iter().map(|c| async move {
+        let mut n = 0;
+        while Instant::now() < until {
+            // fetch waits for the budget (and through it, the ledger).
+            let _ = c.fetch().await;
+            n += 1;
+        }
+        n
+    });
+    futures::future::join_all(polls).await.into_iter().sum()
+}
+
+#[tokio::test]
+async fn two_engines_on_one_key_for_20_s_never_break_the_limit() {
+    let sim = sim().await;
+    let d = dir("two");
+    let a = engine(&sim, "okx-main", 2, Some(Ledger::open_as(d.clone(), 1)));
+    let b = engine(&sim, "okx-main", 2, Some(Ledger::open_as(d.clone(), 2)));
+    let until = Instant::now() + Duration::from_secs(20);
+    let (na, nb) = futures::future::join(hammer(a, until), hammer(b, until)).await;
+    let served = sim.state.requests_for("sim-okx-main-key");
+    assert_eq!(sim.state.violations(), 0, "{na} + {nb} polls");
+    // 8 per 2 s shared by both engines: about 80 in 20 s, not 160.
+    assert!((70..=92).contains(&served), "served {served}");
+    assert!(
+        na >= 20 && nb >= 20,
+        "both engines got their share: {na}, {nb}"
+    );
+    sim.shutdown().await;
+}
+
+/// The control: the same two engines without the ledger do break the limit,
+/// so the test above can fail.
+#[tokio::test]
+async fn without_the_ledger_two_engines_break_the_limit() {
+    let sim = sim().await;
+    let a = engine(&sim, "okx-margin", 1, None);
+    let b = engine(&sim, "okx-margin", 1, None);
+    let until = Instant::now() + Duration::from_secs(4);
+    futures::future::join(hammer(a, until), hammer(b, until)).await;
+    assert!(sim.state.violations() > 0);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_restart_within_the_longport_gap_waits_for_it() {
+    let sim = sim().await;
+    let d = dir("restart");
+    let first = engine(&sim, "lp-hk", 1, Some(Ledger::open_as(d.clone(), 1)));
+    first[0].fetch().await.unwrap();
+    drop(first);
+    // "Restarted": new budgets, new ledger handle, same directory.
+    let again = engine(&sim, "lp-hk", 1, Some(Ledger::open_as(d.clone(), 2)));
+    let t = Instant::now();
+    again[0].fetch().await.unwrap();
+    assert!(
+        t.elapsed() >= Duration::from_millis(500),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!(sim.state.violations(), 0);
+
+    // The control: without the ledger the restarted engine repeats the
+    // request within the second, and the simulator counts it.
+    let plain = engine(&sim, "lp-hk", 1, None);
+    let _ = plain[0].fetch().await;
+    let plain = engine(&sim, "lp-hk", 1, None);
+    let _ = plain[0].fetch().await;
+    assert!(sim.state.violations() > 0);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_corrupt_ledger_is_rebuilt_and_polling_goes_on() {
+    let sim = sim().await;
+    let d = dir("corrupt");
+    let clients = engine(&sim, "okx-main", 1, Some(Ledger::open_as(d.clone(), 1)));
+    let key = clients[0].limit().key;
+    std::fs::create_dir_all(&d).unwrap();
+    let file = d.join(format!("{}.ledger", key.replace(':', "-")));
+    std::fs::write(&file, b"\x00\xffnot a ledger\ng x y z\n").unwrap();
+    clients[0].fetch().await.unwrap();
+    clients[0].fetch().await.unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("baltui-ledger 1\n"), "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("g ")).count(),
+        2,
+        "{text}"
+    );
+    assert!(!text.contains("sim-okx"), "no key in the ledger: {text}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_rate_limit_pause_reaches_the_other_engine() {
+    let sim = sim().await;
+    let d = dir("pause");
+    let a = engine(&sim, "okx-main", 1, Some(Ledger::open_as(d.clone(), 1)));
+    let b = engine(&sim, "okx-main", 1, Some(Ledger::open_as(d.clone(), 2)));
+    a[0].budget()
+        .unwrap()
+        .pause_for(Duration::from_millis(1500));
+    // The pause is written by a task: give it a moment.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let usage = Ledger::open_as(d.clone(), 3)
+        .usage(&b[0].limit().key, Duration::from_secs(2))
+        .await;
+    assert!(usage.paused_until_ms.is_some(), "{usage:?}");
+    let t = Instant::now();
+    b[0].fetch().await.unwrap();
+    assert!(
+        t.elapsed() >= Duration::from_millis(1200),
+        "{:?}",
+        t.elapsed()
+    );
+    sim.shutdown().await;
+}
