@@ -33,6 +33,9 @@ fn parse_all(body: &[u8]) -> Vec<Snapshot> {
     if let Ok(b) = decode::<webull::wire::Balance>(VenueKind::Webull, body) {
         out.push(webull::normalize::normalize(&b, now));
     }
+    if let Ok(s) = webull::parse_balance(body, "QJHO3P1PR9425Q6UAT7QLJTEKB", Some("HKD"), now) {
+        out.push(s);
+    }
     let _ = decode::<Vec<webull::wire::Subscription>>(VenueKind::Webull, body);
     for status in [200u16, 401, 429, 500] {
         let st = reqwest::StatusCode::from_u16(status).unwrap();

@@ -224,3 +224,77 @@ async fn refresh_mashing_never_duplicates_or_breaks_the_limit() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn undocumented_risk_level_still_shows_the_account() {
+    use baltui::health::{Severity, evaluate};
+    let sim = sim().await;
+    let c = longport(&sim.config_toml());
+    let client = clients(&c).remove(0);
+    sim.state
+        .inject(&app_key("lp-hk"), Fault::UnknownRiskLevel, 1);
+    let s = client
+        .fetch()
+        .await
+        .expect("risk_level \"7\" never hides the account");
+    assert!(!s.currencies.is_empty(), "balances still show");
+    assert!(s.currencies.iter().all(|c| c.available.is_some()));
+    assert!(s.totals.net_assets.is_some());
+    assert_eq!(s.risk.level, None);
+    assert!(s.other_views.iter().all(|v| v.risk.level.is_none()));
+    let f = evaluate(&s, &Default::default());
+    let level = f
+        .iter()
+        .find(|f| f.subject == "risk_level")
+        .unwrap_or_else(|| panic!("a risk_level finding in {f:?}"));
+    assert_eq!(level.severity, Severity::Warn);
+    assert_eq!(level.message, "unknown risk level 7");
+    // The next reply is documented again.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let s = client.fetch().await.unwrap();
+    assert_eq!(s.risk.level, Some(RiskLevel::Safe));
+    assert!(s.risk.indicators.is_empty());
+    assert_eq!(sim.state.violations(), 0);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn calm_account_fee_in_a_currency_without_cash_is_shown() {
+    let sim = sim().await;
+    // lp-legacy (BrokerCalm) on the current path, whose items carry
+    // `frozen_transaction_fees` (the legacy shape has none).
+    let text = sim
+        .config_toml()
+        .replace("path = \"/v1/trade/asset/GetAccountCashInfo\"\n", "");
+    assert_ne!(text, sim.config_toml());
+    let c = longport(&text);
+    let client = clients(&c).remove(1);
+    let s = client.fetch().await.unwrap();
+    let cnh: Vec<_> = s
+        .currencies
+        .iter()
+        .filter(|c| c.currency == "CNH")
+        .collect();
+    assert_eq!(cnh.len(), 1, "one CNH row: {:?}", s.currencies);
+    let cnh = cnh[0];
+    assert!(
+        cnh.frozen_fees
+            .is_some_and(|f| f > rust_decimal::Decimal::ZERO),
+        "{cnh:?}"
+    );
+    assert_eq!(
+        (cnh.available, cnh.frozen, cnh.settling, cnh.withdrawable),
+        (None, None, None, None),
+        "only the fee is known in CNH"
+    );
+    // The cash rows are there as before.
+    for ccy in ["HKD", "USD"] {
+        assert!(
+            s.currencies
+                .iter()
+                .any(|c| c.currency == ccy && c.available.is_some()),
+            "{ccy}"
+        );
+    }
+    sim.shutdown().await;
+}

@@ -152,10 +152,6 @@ fn several_list_items_all_shown() {
 
 #[test]
 fn bad_values_name_the_path() {
-    let body = r#"{"code":0,"data":{"list":[{"currency":"HKD","risk_level":"7"}]}}"#;
-    let e = normalize(&items(body), None, chrono::Utc::now()).unwrap_err();
-    assert_eq!(e.0, "data.list[0].risk_level");
-    assert!(e.1.contains("0-3") && e.1.contains("7"), "{}", e.1);
     let body = r#"{"code":0,"data":{"list":[{"cash_infos":[{"currency":"HKD","available_cash":"12.3.4"}]}]}}"#;
     let e = decode::<wire::Envelope>(VenueKind::Longport, body.as_bytes()).unwrap_err();
     match e.kind {
@@ -167,4 +163,141 @@ fn bad_values_name_the_path() {
     let body = r#"{"code":0,"data":{"list":[]}}"#;
     let e = normalize(&items(body), None, chrono::Utc::now()).unwrap_err();
     assert_eq!(e.0, "data.list");
+}
+
+/// The current document's example with `risk_level` "7", a value the
+/// document does not list (0-3).
+fn doc_with_risk_level(level: &str) -> String {
+    let body = include_str!("../assets/fixtures/longport/account-doc.json");
+    let out = body.replacen(
+        r#""risk_level": "1""#,
+        &format!(r#""risk_level": "{level}""#),
+        1,
+    );
+    assert_ne!(out, body, "the example has risk_level \"1\"");
+    out
+}
+
+#[test]
+fn undocumented_risk_level_shows_the_account_and_warns() {
+    use baltui::health::{Severity, evaluate};
+    let s = normalize(&items(&doc_with_risk_level("7")), None, chrono::Utc::now())
+        .expect("an undocumented level never hides the account");
+    assert_eq!(s.risk.level, None, "no guess at what 7 means");
+    assert_eq!(s.risk.indicators.len(), 1);
+    let ind = &s.risk.indicators[0];
+    assert_eq!(
+        (ind.key.as_str(), ind.value.as_str(), ind.unknown),
+        ("risk_level", "7", true)
+    );
+    // Everything else of the example is still there.
+    assert_eq!(s.totals.net_assets, d("24145.90"));
+    assert_eq!(s.risk.margin_call, d("2598051051.50"));
+    assert_eq!(s.risk.margin_ratio, d("15.6782"));
+    assert_eq!(s.currencies.len(), 2);
+    assert_eq!(s.currencies[0].available, d("195902464.37"));
+    assert_eq!(s.currencies[1].settling, d("-276806.51"));
+    let f = evaluate(&s, &Default::default());
+    let level = f
+        .iter()
+        .find(|f| f.subject == "risk_level")
+        .unwrap_or_else(|| panic!("a risk_level finding in {f:?}"));
+    assert_eq!(level.severity, Severity::Warn);
+    assert_eq!(level.message, "unknown risk level 7");
+    // The margin call is still judged.
+    assert!(
+        f.iter()
+            .any(|f| f.subject == "margin_call" && f.severity == Severity::Critical)
+    );
+    // A documented level gives no indicator; "" is absent, not unknown.
+    for (v, want) in [("3", Some(RiskLevel::Danger)), ("", None)] {
+        let s = normalize(&items(&doc_with_risk_level(v)), None, chrono::Utc::now()).unwrap();
+        assert_eq!(s.risk.level, want, "{v:?}");
+        assert!(s.risk.indicators.is_empty(), "{v:?}");
+    }
+    // Legacy shape, an integer level.
+    let body = r#"{"code":0,"msg":"success","data":{"list":[{"currency":"HKD","risk_level":9,
+        "cashInfos":[{"currency":"HKD","available_cash":"1"}]}]}}"#;
+    let s = normalize(&items(body), None, chrono::Utc::now()).unwrap();
+    assert_eq!(s.risk.indicators[0].value, "9");
+    assert_eq!(s.currencies[0].available, d("1"));
+}
+
+/// The current document's example with `frozen_transaction_fees` in the
+/// shape PROTOCOLS.md §1 gives: one currency with a cash row, one without.
+fn doc_with_fees(fees: &str) -> String {
+    let body = include_str!("../assets/fixtures/longport/account-doc.json");
+    let out = body.replacen(
+        r#""buy_power": "1759070.12","#,
+        &format!(r#""buy_power": "1759070.12", "frozen_transaction_fees": {fees},"#),
+        1,
+    );
+    assert_ne!(out, body);
+    out
+}
+
+#[test]
+fn fee_in_a_currency_without_cash_is_its_own_row() {
+    let body = doc_with_fees(
+        r#"[{"currency":"USD","frozen_transaction_fee":"3.20"},
+            {"currency":"CNH","frozen_transaction_fee":"18.45"}]"#,
+    );
+    let s = normalize(&items(&body), None, chrono::Utc::now()).unwrap();
+    let ccys: Vec<&str> = s.currencies.iter().map(|c| c.currency.as_str()).collect();
+    assert_eq!(ccys, ["HKD", "USD", "CNH"], "the CNH fee is kept");
+    assert_eq!(s.currencies[0].frozen_fees, None, "no HKD fee reported");
+    assert_eq!(s.currencies[1].frozen_fees, d("3.20"));
+    assert_eq!(s.currencies[1].available, d("199893416.74"));
+    let cnh = &s.currencies[2];
+    assert_eq!(cnh.frozen_fees, d("18.45"));
+    assert_eq!(
+        (
+            cnh.cash,
+            cnh.available,
+            cnh.frozen,
+            cnh.settling,
+            cnh.withdrawable
+        ),
+        (None, None, None, None, None),
+        "nothing but the fee is known in CNH: absent, never 0"
+    );
+    assert_eq!(cnh.view, None);
+    // Two views (HKD, USD items) with the same fee: the CNH row shows once;
+    // a view whose fee differs adds its own row, marked with its currency.
+    let two = |usd_fee: &str| {
+        format!(
+            r#"{{"code":0,"message":"success","data":{{"list":[
+              {{"currency":"HKD","cash_infos":[{{"currency":"HKD","available_cash":"10"}}],
+               "frozen_transaction_fees":[{{"currency":"CNH","frozen_transaction_fee":"18.45"}}]}},
+              {{"currency":"USD","cash_infos":[{{"currency":"HKD","available_cash":"10"}}],
+               "frozen_transaction_fees":[{{"currency":"CNH","frozen_transaction_fee":"{usd_fee}"}}]}}]}}}}"#
+        )
+    };
+    let s = normalize(&items(&two("18.45")), None, chrono::Utc::now()).unwrap();
+    let rows: Vec<(&str, Option<&str>)> = s
+        .currencies
+        .iter()
+        .map(|c| (c.currency.as_str(), c.view.as_deref()))
+        .collect();
+    assert_eq!(rows, [("HKD", None), ("CNH", None)]);
+    let s = normalize(&items(&two("20")), None, chrono::Utc::now()).unwrap();
+    let rows: Vec<(&str, Option<&str>, Option<Decimal>)> = s
+        .currencies
+        .iter()
+        .map(|c| (c.currency.as_str(), c.view.as_deref(), c.frozen_fees))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("HKD", None, None),
+            ("CNH", None, d("18.45")),
+            ("CNH", Some("USD"), d("20"))
+        ]
+    );
+    // Only fees, no cash_infos at all: still shown.
+    let body = r#"{"code":0,"data":{"list":[{"currency":"HKD",
+        "frozen_transaction_fees":[{"currency":"USD","frozen_transaction_fee":"0.75"}]}]}}"#;
+    let s = normalize(&items(body), None, chrono::Utc::now()).unwrap();
+    assert_eq!(s.currencies.len(), 1);
+    assert_eq!(s.currencies[0].frozen_fees, d("0.75"));
 }

@@ -187,3 +187,49 @@ async fn bad_secret_stops_polling_until_asked() {
     set.shutdown();
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn error_body_with_http_200_is_an_error() {
+    let sim = sim().await;
+    let c = webull(&sim.config_toml());
+    let client = clients(&c).remove(0);
+    let found = client.discover().await.unwrap();
+    let acct = client.for_account(&found[0].id);
+    sim.state.inject(APP_KEY, Fault::ErrorBodyOk, 1);
+    let e = acct
+        .fetch()
+        .await
+        .expect_err("an error body is never a healthy empty account");
+    assert_eq!(
+        e.kind,
+        ErrorKind::Api {
+            code: "SERVICE_NOT_AVAILABLE".into(),
+            message: "service not available".into()
+        }
+    );
+    assert!(e.to_string().starts_with("Webull: "), "{e}");
+    assert!(e.trace_id.is_some(), "X-Request-Id kept: {e}");
+    assert_eq!(e.class(), ErrorClass::Transient, "retried with backoff");
+
+    // Discovery too: the error, not a decode failure of the list.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    sim.state.inject(APP_KEY, Fault::ErrorBodyOk, 1);
+    let e = client.discover().await.unwrap_err();
+    assert!(
+        matches!(&e.kind, ErrorKind::Api { code, .. } if code == "SERVICE_NOT_AVAILABLE"),
+        "{e}"
+    );
+
+    // Then the account again, with its own id and the HK default currency.
+    let s = acct.fetch().await.unwrap();
+    assert!(!s.currencies.is_empty());
+    assert_eq!(s.totals.currency.as_deref(), Some("HKD"));
+    assert!(
+        s.currencies
+            .iter()
+            .all(|c| c.settling.is_none() && c.in_transit.is_some()),
+        "pending_incoming is in transit"
+    );
+    assert_eq!(sim.state.violations(), 0);
+    sim.shutdown().await;
+}

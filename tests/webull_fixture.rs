@@ -2,7 +2,7 @@
 //! strings stay exact; the error example classifies.
 
 use baltui::model::VenueKind;
-use baltui::venues::webull::{check, normalize::normalize, wire};
+use baltui::venues::webull::{check, normalize::normalize, parse_balance, wire};
 use baltui::venues::{ErrorKind, decode};
 use rust_decimal::Decimal;
 
@@ -26,7 +26,8 @@ fn vendor_example_field_by_field() {
     );
     assert_eq!(t.market_value, d("89038914.5212380000"));
     assert_eq!(t.total_cash, d("1158685845.0054370000"));
-    assert_eq!(s.risk.utilization, d("1.00"));
+    // "1.00" is a percentage (1%): the model holds the ratio.
+    assert_eq!(s.risk.utilization, d("0.01"));
     assert_eq!(s.risk.margin_ratio, None);
     assert_eq!(s.currencies.len(), 3);
     let hkd = &s.currencies[1];
@@ -34,7 +35,9 @@ fn vendor_example_field_by_field() {
     assert_eq!(hkd.cash, d("305600889.300000"));
     assert_eq!(hkd.available, d("305587431.940000"));
     assert_eq!(hkd.frozen, d("13457.360000"));
-    assert_eq!(hkd.settling, d("0.000000"));
+    // 在途资金: in transit, not trade settlement.
+    assert_eq!(hkd.in_transit, d("0.000000"));
+    assert_eq!(hkd.settling, None);
     assert_eq!(hkd.withdrawable, d("305587431.940000"));
     assert_eq!(hkd.equity, d("458809435.440000"));
     assert_eq!(hkd.buying_power, d("305587431.940000"));
@@ -103,6 +106,107 @@ fn subscriptions_and_bad_values() {
     let e = decode::<wire::Balance>(VenueKind::Webull, body.as_bytes()).unwrap_err();
     assert!(
         matches!(e.kind, ErrorKind::Decode { ref path, .. } if path == "account_currency_assets[0].cash_balance"),
+        "{e}"
+    );
+}
+
+const DOC: &str = include_str!("../assets/fixtures/webull/balance-doc.json");
+const DOC_ID: &str = "QJHO3P1PR9425Q6UAT7QLJTEKB";
+
+#[test]
+fn pending_incoming_is_in_transit_not_settling() {
+    let s = parse_balance(DOC.as_bytes(), DOC_ID, None, chrono::Utc::now()).unwrap();
+    assert_eq!(s.currencies.len(), 3);
+    for c in &s.currencies {
+        // The document's value, "0.000000": a reported zero, not absent.
+        assert_eq!(c.in_transit, d("0.000000"), "{}", c.currency);
+        assert_eq!(
+            c.settling, None,
+            "{}: Webull reports no settling cash",
+            c.currency
+        );
+    }
+    // A non-zero amount in transit keeps its exact text.
+    let body = DOC.replacen(
+        r#""pending_incoming": "0.000000""#,
+        r#""pending_incoming": "8250.120000""#,
+        1,
+    );
+    let s = parse_balance(body.as_bytes(), DOC_ID, None, chrono::Utc::now()).unwrap();
+    let cnh = &s.currencies[0];
+    assert_eq!(cnh.currency, "CNH");
+    assert_eq!(cnh.in_transit.unwrap().to_string(), "8250.120000");
+    assert_eq!(cnh.settling, None);
+}
+
+#[test]
+fn documented_fields_map_to_the_model() {
+    let s = parse_balance(DOC.as_bytes(), DOC_ID, Some("HKD"), chrono::Utc::now()).unwrap();
+    // total_market_value -> totals.market_value, in total_asset_currency.
+    assert_eq!(s.totals.market_value, d("89038914.5212380000"));
+    assert_eq!(
+        s.totals.currency.as_deref(),
+        Some("CNH"),
+        "the reply's own word wins"
+    );
+    // margin_power -> buying_power, per currency (cash_power is `available`).
+    let by = |c: &str| s.currencies.iter().find(|x| x.currency == c).unwrap();
+    assert_eq!(by("CNH").buying_power, d("999246828.580000"));
+    assert_eq!(by("HKD").buying_power, d("305587431.940000"));
+    assert_eq!(by("USD").buying_power, d("5.050000"));
+    assert_eq!(by("USD").available, d("5.050000"));
+    // interests_unpaid -> interest (the example has none: absent, not 0).
+    assert!(s.currencies.iter().all(|c| c.interest.is_none()));
+    let body = DOC.replacen(
+        r#""available_withdrawal": "5.050000""#,
+        r#""available_withdrawal": "5.050000", "interests_unpaid": "0.370000""#,
+        1,
+    );
+    let s = parse_balance(body.as_bytes(), DOC_ID, None, chrono::Utc::now()).unwrap();
+    let usd = s.currencies.iter().find(|x| x.currency == "USD").unwrap();
+    assert_eq!(usd.interest, d("0.370000"));
+}
+
+#[test]
+fn missing_total_asset_currency_is_the_one_asked_for() {
+    let body = DOC.replacen(r#""total_asset_currency": "CNH","#, "", 1);
+    assert_ne!(body, DOC);
+    let asked = |ccy| {
+        parse_balance(body.as_bytes(), DOC_ID, ccy, chrono::Utc::now())
+            .unwrap()
+            .totals
+            .currency
+    };
+    assert_eq!(asked(Some("USD")).as_deref(), Some("USD"));
+    assert_eq!(asked(Some("HKD")).as_deref(), Some("HKD"));
+    assert_eq!(asked(None), None, "nothing asked, nothing known: no guess");
+    // The client asks for the configured currency, else the region's default:
+    // HKD in Hong Kong (the document's default), none documented elsewhere.
+    use baltui::venues::webull::Region;
+    assert_eq!(Region::Hk.default_total_asset_currency(), Some("HKD"));
+    assert_eq!(Region::Us.default_total_asset_currency(), None);
+    // "" is absent too.
+    let body = DOC.replacen(
+        r#""total_asset_currency": "CNH""#,
+        r#""total_asset_currency": """#,
+        1,
+    );
+    let s = parse_balance(body.as_bytes(), DOC_ID, Some("HKD"), chrono::Utc::now()).unwrap();
+    assert_eq!(s.totals.currency.as_deref(), Some("HKD"));
+}
+
+#[test]
+fn error_example_with_200_is_an_error_not_an_empty_account() {
+    let body = include_str!("../assets/fixtures/webull/error-doc.json");
+    let e = check(reqwest::StatusCode::OK, body.as_bytes()).unwrap_err();
+    assert!(
+        matches!(&e.kind, ErrorKind::Auth { code, .. } if code == "INVALID_TOKEN"),
+        "{e}"
+    );
+    // Even past `check`, the balance parser never reads it as an account.
+    let e = parse_balance(body.as_bytes(), DOC_ID, None, chrono::Utc::now()).unwrap_err();
+    assert!(
+        matches!(&e.kind, ErrorKind::Decode { path, .. } if path == "account_id"),
         "{e}"
     );
 }

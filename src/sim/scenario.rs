@@ -85,7 +85,8 @@ pub struct Risk {
     pub buy_power: Decimal,
     pub max_finance: Decimal,
     pub remaining_finance: Decimal,
-    /// Fees frozen for open orders, per currency (in that currency).
+    /// Fees frozen for open orders, per currency (in that currency); may
+    /// name a currency with no holding (BrokerCalm: CNH).
     pub frozen_fees: Vec<(&'static str, Decimal)>,
     /// The venue sent "" for the level and the margin figures this time.
     pub blank: bool,
@@ -424,13 +425,20 @@ fn broker_calm(n: &Noise, step: u64, blank: bool) -> Book {
     let px = |k: u64| Decimal::ONE + n.smooth(k, step) * dec("0.01");
     let positions = (dec("42000") * px(25)).round_dp(2);
     let target = dec("12") + n.smooth(26, step) * dec("0.5");
-    broker_book(
+    let mut b = broker_book(
         step,
         broker_cash(n, step, dec("45210.55")),
         positions,
         target,
         blank,
-    )
+    );
+    // An open order's fee frozen in CNH, a currency the account holds no
+    // cash in: a fee row of its own (LongPort `frozen_transaction_fees`).
+    if let Some(r) = b.risk.as_mut() {
+        r.frozen_fees
+            .push(("CNH", (dec("18.45") * px(27)).round_dp(2)));
+    }
+    b
 }
 
 /// Percent of `line` in use, 2 decimals; 0 without a line.
@@ -672,7 +680,25 @@ mod tests {
             assert_eq!(r.margin_call, Decimal::ZERO);
             let blanks = book(3, "c", Scenario::BrokerBlanks, st);
             assert_eq!(blanks.risk.map(|r| r.blank), Some(st % 3 == 2));
+            // A fee in CNH, which the account holds no cash in.
+            assert!(calm.holdings.iter().all(|h| h.ccy != "CNH"));
+            let cnh = r.frozen_fees.iter().find(|(c, _)| *c == "CNH");
+            let fee = cnh.unwrap_or_else(|| panic!("CNH fee at {st}")).1;
+            assert!(fee > dec("18") && fee < dec("19"), "{fee}");
+            assert_eq!(fee, fee.round_dp(2));
+            // The walking account has fees only where it holds cash.
+            let walk = book(3, "c", Scenario::RiskWalk, st).risk;
+            assert!(walk.is_some_and(|r| r.frozen_fees.iter().all(|(c, _)| *c != "CNH")));
         }
+        assert_eq!(
+            book(3, "c", Scenario::BrokerCalm, 5),
+            book(3, "c", Scenario::BrokerCalm, 5)
+        );
+        let fees: Vec<Vec<(&str, Decimal)>> = (0..30)
+            .filter_map(|st| book(3, "c", Scenario::BrokerCalm, st).risk)
+            .map(|r| r.frozen_fees)
+            .collect();
+        assert!(fees.windows(2).any(|w| w[0] != w[1]), "the CNH fee drifts");
     }
 
     #[test]

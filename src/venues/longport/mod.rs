@@ -43,8 +43,10 @@ pub struct LongportClient {
 
 const V: VenueKind = VenueKind::Longport;
 
-/// How a LongPort error code is handled.
-fn classify(code: &str, message: &str) -> ErrorKind {
+/// How a LongPort error code is handled. A code baltui does not know is
+/// judged by the HTTP status it came with (`super::unknown_code`): with 401
+/// or 403 it is an authentication failure, never a transient error.
+fn classify(status: reqwest::StatusCode, code: &str, message: &str) -> ErrorKind {
     let (c, m) = (code.to_string(), message.to_string());
     match code {
         "401003" => ErrorKind::Auth {
@@ -60,10 +62,13 @@ fn classify(code: &str, message: &str) -> ErrorKind {
             code: c,
             message: m,
         },
-        _ => ErrorKind::Api {
+        // Documented and not about credentials: a duplicate request (sent with
+        // 403), an internal error, a bad request (legacy). Retried with backoff.
+        "403202" | "500000" | "1470400" => ErrorKind::Api {
             code: c,
             message: m,
         },
+        _ => super::unknown_code(status, c, m),
     }
 }
 
@@ -179,7 +184,7 @@ pub fn check(status: reqwest::StatusCode, body: &[u8]) -> Result<(), VenueError>
     {
         return Err(VenueError::new(
             V,
-            classify(code, message.as_deref().unwrap_or("")),
+            classify(status, code, message.as_deref().unwrap_or("")),
         ));
     }
     if status.is_success() {
@@ -255,6 +260,43 @@ mod tests {
         assert!(
             matches!(e.kind, ErrorKind::Auth { ref message, .. } if message == "request forbidden")
         );
+    }
+
+    #[test]
+    fn unknown_code_is_judged_by_the_status() {
+        use crate::venues::ErrorClass;
+        // The error body of PROTOCOLS.md §1, with a code baltui does not know.
+        let body = br#"{"code":401999,"message":"something new"}"#;
+        for st in [S::UNAUTHORIZED, S::FORBIDDEN] {
+            let e = check(st, body).unwrap_err();
+            assert_eq!(
+                e.kind,
+                ErrorKind::Auth {
+                    code: "401999".into(),
+                    message: "something new".into()
+                },
+                "{st}"
+            );
+            assert_eq!(e.class(), ErrorClass::Auth, "{st}: polling stops");
+        }
+        let e = check(S::INTERNAL_SERVER_ERROR, body).unwrap_err();
+        assert!(matches!(e.kind, ErrorKind::Api { .. }), "{e}");
+        assert_eq!(e.class(), ErrorClass::Transient);
+        let e = check(S::TOO_MANY_REQUESTS, body).unwrap_err();
+        assert_eq!(e.class(), ErrorClass::RateLimited);
+        // A documented code keeps its meaning whatever the status: a
+        // duplicate request (403) is retried, not an authentication failure.
+        let e = check(
+            S::FORBIDDEN,
+            br#"{"code":403202,"message":"duplicate request"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.class(), ErrorClass::Transient, "{e}");
+        let e = check(S::FORBIDDEN, br#"{"code":500000,"message":"internal"}"#).unwrap_err();
+        assert_eq!(e.class(), ErrorClass::Transient, "{e}");
+        // Legacy: string code, `msg`.
+        let e = check(S::UNAUTHORIZED, br#"{"code":"1470999","msg":"new"}"#).unwrap_err();
+        assert_eq!(e.class(), ErrorClass::Auth, "{e}");
     }
 
     #[test]

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 /// `risk_level` "0".."3" -> Safe/Medium/Warning/Danger. Anything else is a value
-/// the venue has not documented: an error (path and value) rather than a guess.
+/// the venue has not documented: Err (what was expected, what came) rather
+/// than a guess. `normalize` shows the account anyway, with no level and an
+/// unknown `risk_level` indicator (a warning finding).
 pub fn risk_level(s: &str) -> Result<RiskLevel, String> {
     match s.trim() {
         "0" => Ok(RiskLevel::Safe),
@@ -60,8 +62,13 @@ fn view(item: &Item) -> Result<View, (String, String)> {
     })
 }
 
+/// One row per `cash_infos` entry, with the fee frozen in its currency; a
+/// `frozen_transaction_fees` entry in a currency with no cash row is a row
+/// of its own (only `frozen_fees` set): money is never dropped.
 fn rows(item: &Item) -> Vec<CurrencyBalance> {
-    item.cash_infos
+    let fees = &item.frozen_transaction_fees;
+    let mut out: Vec<CurrencyBalance> = item
+        .cash_infos
         .iter()
         .map(|c| CurrencyBalance {
             currency: c.currency.clone(),
@@ -71,14 +78,23 @@ fn rows(item: &Item) -> Vec<CurrencyBalance> {
             frozen: c.frozen_cash,
             settling: c.settling_cash,
             withdrawable: c.withdraw_cash,
-            frozen_fees: item
-                .frozen_transaction_fees
+            frozen_fees: fees
                 .iter()
                 .find(|f| f.currency == c.currency)
                 .and_then(|f| f.frozen_transaction_fee),
             ..CurrencyBalance::default()
         })
-        .collect()
+        .collect();
+    for f in fees {
+        if !out.iter().any(|c| c.currency == f.currency) {
+            out.push(CurrencyBalance {
+                currency: f.currency.clone(),
+                frozen_fees: f.frozen_transaction_fee,
+                ..CurrencyBalance::default()
+            });
+        }
+    }
+    out
 }
 
 /// The primary view is the item in `preferred` currency (the configured one),
@@ -130,7 +146,13 @@ pub fn normalize(
     })
 }
 
+/// Two rows of one currency say the same. A fee counts only when both views
+/// report one (a view without the fee list adds no row for that alone).
 fn same_amounts(a: &CurrencyBalance, b: &CurrencyBalance) -> bool {
     (a.available, a.frozen, a.settling, a.withdrawable)
         == (b.available, b.frozen, b.settling, b.withdrawable)
+        && match (a.frozen_fees, b.frozen_fees) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        }
 }

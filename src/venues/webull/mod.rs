@@ -68,6 +68,15 @@ impl Region {
         }
     }
 
+    /// The `total_asset_currency` the balance call uses when none is sent:
+    /// HKD in Hong Kong (docs/webull-account-balance.md); undocumented elsewhere.
+    pub fn default_total_asset_currency(self) -> Option<&'static str> {
+        match self {
+            Region::Hk => Some("HKD"),
+            _ => None,
+        }
+    }
+
     /// Published per app key: HK and JP 2 calls per 2 s; US 10 per 30 s. The
     /// others are undocumented: the stricter of the two (10 per 30 s).
     pub fn limit(self) -> (u32, Duration) {
@@ -98,8 +107,10 @@ pub struct WebullClient {
     budget: Option<Arc<RateBudget>>,
 }
 
-/// How a Webull error code is handled.
-fn classify(code: &str, message: &str) -> ErrorKind {
+/// How a Webull error code is handled. A code baltui does not know is judged
+/// by the HTTP status it came with (`super::unknown_code`): with 401 or 403
+/// it is an authentication failure, never a transient error.
+fn classify(status: reqwest::StatusCode, code: &str, message: &str) -> ErrorKind {
     let (c, m) = (code.to_string(), message.to_string());
     match code {
         "UNAUTHORIZED" | "INVALID_TOKEN" => ErrorKind::Auth {
@@ -118,28 +129,98 @@ fn classify(code: &str, message: &str) -> ErrorKind {
             code: c,
             message: format!("this machine's clock is off from Webull's: {m}"),
         },
-        _ => ErrorKind::Api {
-            code: c,
-            message: m,
-        },
+        // Documented, not about credentials: retried with backoff.
+        "SERVICE_NOT_AVAILABLE" | "GATEWAY_TIMEOUT" | "INTERNAL_ERROR" | "ILLEGAL_PARAMETER" => {
+            ErrorKind::Api {
+                code: c,
+                message: m,
+            }
+        }
+        _ => super::unknown_code(status, c, m),
     }
 }
 
-/// A non-2xx status becomes the matching error (the code decides, whatever the status).
+/// An error body (`error_code`, `message`) is an error whatever the HTTP
+/// status, 200 included; a failing status without one is an error too.
 pub fn check(status: reqwest::StatusCode, body: &[u8]) -> Result<(), VenueError> {
+    if let Ok(wire::ErrorBody {
+        error_code: Some(code),
+        message,
+    }) = serde_json::from_slice::<wire::ErrorBody>(body)
+    {
+        return Err(VenueError::new(
+            V,
+            classify(status, &code, message.as_deref().unwrap_or("")),
+        ));
+    }
     if status.is_success() {
         return Ok(());
     }
-    match serde_json::from_slice::<wire::ErrorBody>(body) {
-        Ok(wire::ErrorBody {
-            error_code: Some(code),
-            message,
-        }) => Err(VenueError::new(
-            V,
-            classify(&code, message.as_deref().unwrap_or("")),
-        )),
-        _ => Err(VenueError::new(V, super::status_error(status, body))),
+    Err(VenueError::new(V, super::status_error(status, body)))
+}
+
+/// At most the last 6 characters of an account id, for a message: enough to
+/// tell two accounts apart, short on a status line.
+fn short_id(id: &str) -> String {
+    let n = id.chars().count();
+    if n <= 8 {
+        return id.to_string();
     }
+    let tail: String = id.chars().skip(n - 6).collect();
+    format!("…{tail}")
+}
+
+/// A balance reply (a body `check` passed) -> Snapshot, checked against the
+/// request: the documented `account_id` and `account_currency_assets` must be
+/// there (a reply without them is not a healthy empty account), and the
+/// account must be the one asked for (never another account's money under
+/// this name). `asked_currency` is the `total_asset_currency` the totals are
+/// in when the reply does not say: the one sent, else the venue's default.
+pub fn parse_balance(
+    body: &[u8],
+    asked_id: &str,
+    asked_currency: Option<&str>,
+    fetched_at: chrono::DateTime<Utc>,
+) -> Result<Snapshot, VenueError> {
+    let b: wire::Balance = decode(V, body)?;
+    let decode_error = |path: &str, detail: String, excerpt: String| {
+        VenueError::new(
+            V,
+            ErrorKind::Decode {
+                path: path.into(),
+                detail,
+                excerpt,
+            },
+        )
+    };
+    let excerpt = || crate::decimal::excerpt(&String::from_utf8_lossy(body));
+    let Some(got) = b.account_id.as_deref() else {
+        return Err(decode_error(
+            "account_id",
+            "expected the id of the account asked for, got none".into(),
+            excerpt(),
+        ));
+    };
+    if got != asked_id {
+        // No excerpt: the body is another account's.
+        return Err(decode_error(
+            "account_id",
+            format!(
+                "expected the account asked for ({}), got {}",
+                short_id(asked_id),
+                short_id(got)
+            ),
+            String::new(),
+        ));
+    }
+    if b.account_currency_assets.is_none() {
+        return Err(decode_error(
+            "account_currency_assets",
+            "expected the list of the account's currency assets, got none".into(),
+            excerpt(),
+        ));
+    }
+    Ok(normalize::normalize_asked(&b, asked_currency, fetched_at))
 }
 
 impl WebullClient {
@@ -192,7 +273,12 @@ impl WebullClient {
         }
     }
 
-    async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Vec<u8>, VenueError> {
+    /// The body of a successful reply and its request id.
+    async fn get(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<(Vec<u8>, Option<String>), VenueError> {
         if let Some(b) = &self.budget {
             b.acquire().await;
         }
@@ -236,14 +322,14 @@ impl WebullClient {
         let body = super::read_body(V, resp)
             .await
             .map_err(|e| e.with_trace_id(request_id.clone()))?;
-        check(status, &body).map_err(|e| e.with_trace_id(request_id))?;
-        Ok(body)
+        check(status, &body).map_err(|e| e.with_trace_id(request_id.clone()))?;
+        Ok((body, request_id))
     }
 
     /// The accounts under this app key (counts against the same budget).
     pub async fn discover(&self) -> Result<Vec<wire::Subscription>, VenueError> {
-        let body = self.get(SUBSCRIPTIONS_PATH, &[]).await?;
-        decode(V, &body)
+        let (body, request_id) = self.get(SUBSCRIPTIONS_PATH, &[]).await?;
+        decode(V, &body).map_err(|e| e.with_trace_id(request_id))
     }
 
     pub async fn fetch(&self) -> Result<Snapshot, VenueError> {
@@ -260,10 +346,15 @@ impl WebullClient {
         if let Some(c) = &self.s.total_asset_currency {
             query.push(("total_asset_currency", c.as_str()));
         }
-        let body = self.get(BALANCE_PATH, &query).await?;
+        let (body, request_id) = self.get(BALANCE_PATH, &query).await?;
         let fetched_at = Utc::now();
-        let b: wire::Balance = decode(V, &body)?;
-        Ok(normalize::normalize(&b, fetched_at))
+        let asked_currency = self
+            .s
+            .total_asset_currency
+            .as_deref()
+            .or(self.s.region.default_total_asset_currency());
+        parse_balance(&body, id, asked_currency, fetched_at)
+            .map_err(|e| e.with_trace_id(request_id))
     }
 }
 
@@ -322,6 +413,141 @@ mod tests {
             ErrorKind::Http { status: 503, .. }
         ));
         assert!(check(S::OK, b"{}").is_ok());
+    }
+
+    #[test]
+    fn error_body_is_an_error_whatever_the_status() {
+        // The vendor's error example, sent with 200: never a healthy account.
+        let body = br#"{"error_code":"INVALID_TOKEN","message":"401 UNAUTHORIZED \"app_id and account_id not related\""}"#;
+        let e = check(S::OK, body).unwrap_err();
+        assert!(
+            matches!(&e.kind, ErrorKind::Auth { code, .. } if code == "INVALID_TOKEN"),
+            "{e}"
+        );
+        let e = check(
+            S::OK,
+            br#"{"error_code":"SERVICE_NOT_AVAILABLE","message":"service not available"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.kind,
+            ErrorKind::Api {
+                code: "SERVICE_NOT_AVAILABLE".into(),
+                message: "service not available".into()
+            }
+        );
+        assert!(
+            e.to_string().contains("SERVICE_NOT_AVAILABLE"),
+            "names the code: {e}"
+        );
+        for st in [S::OK, S::CREATED, S::NO_CONTENT] {
+            assert!(
+                check(st, br#"{"error_code":"TOO_MANY_REQUESTS","message":"m"}"#).is_err(),
+                "{st}"
+            );
+        }
+        // A body with no error code at 200 passes on to the balance checks.
+        assert!(check(S::OK, br#"{"message":"hello"}"#).is_ok());
+        assert!(check(S::OK, br#"{"error_code":"","message":"m"}"#).is_ok());
+        assert!(check(S::OK, b"[]").is_ok());
+    }
+
+    #[test]
+    fn unknown_code_is_judged_by_the_status() {
+        use crate::venues::ErrorClass;
+        let body = br#"{"error_code":"APP_KEY_DISABLED","message":"m"}"#;
+        for st in [S::UNAUTHORIZED, S::FORBIDDEN] {
+            let e = check(st, body).unwrap_err();
+            assert_eq!(
+                e.kind,
+                ErrorKind::Auth {
+                    code: "APP_KEY_DISABLED".into(),
+                    message: "m".into()
+                },
+                "{st}"
+            );
+            assert_eq!(e.class(), ErrorClass::Auth, "{st}: polling stops");
+        }
+        for st in [S::INTERNAL_SERVER_ERROR, S::OK, S::BAD_REQUEST] {
+            let e = check(st, body).unwrap_err();
+            assert!(matches!(e.kind, ErrorKind::Api { .. }), "{st}: {e}");
+            assert_eq!(e.class(), ErrorClass::Transient, "{st}");
+        }
+        assert_eq!(
+            check(S::TOO_MANY_REQUESTS, body).unwrap_err().class(),
+            ErrorClass::RateLimited
+        );
+        // Documented codes keep their meaning whatever the status.
+        let e = check(
+            S::FORBIDDEN,
+            br#"{"error_code":"SERVICE_NOT_AVAILABLE","message":"m"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.class(), ErrorClass::Transient);
+    }
+
+    const DOC: &str = include_str!("../../../assets/fixtures/webull/balance-doc.json");
+    const DOC_ID: &str = "QJHO3P1PR9425Q6UAT7QLJTEKB";
+
+    fn parse(body: &str, id: &str, ccy: Option<&str>) -> Result<Snapshot, VenueError> {
+        parse_balance(body.as_bytes(), id, ccy, Utc::now())
+    }
+
+    fn decode_path(e: &VenueError) -> (&str, &str) {
+        match &e.kind {
+            ErrorKind::Decode { path, detail, .. } => (path, detail),
+            k => panic!("{k:?}"),
+        }
+    }
+
+    #[test]
+    fn documented_fields_are_required() {
+        assert!(parse(DOC, DOC_ID, None).is_ok());
+        for (field, want) in [
+            ("account_id", "account_id"),
+            ("account_currency_assets", "account_currency_assets"),
+        ] {
+            // The example without the field; then with it null, then "".
+            let mut v: serde_json::Value = serde_json::from_str(DOC).unwrap();
+            v.as_object_mut().unwrap().remove(field);
+            let e = parse(&v.to_string(), DOC_ID, None).unwrap_err();
+            assert_eq!(decode_path(&e).0, want, "{e}");
+            assert!(decode_path(&e).1.contains("expected"), "{e}");
+            assert!(e.to_string().starts_with("Webull: "), "{e}");
+            v[field] = serde_json::Value::Null;
+            let e = parse(&v.to_string(), DOC_ID, None).unwrap_err();
+            assert_eq!(decode_path(&e).0, want, "null {field}: {e}");
+        }
+        let e = parse(&DOC.replace(DOC_ID, ""), DOC_ID, None).unwrap_err();
+        assert_eq!(decode_path(&e).0, "account_id");
+        // An empty object is no account at all.
+        let e = parse("{}", DOC_ID, None).unwrap_err();
+        assert_eq!(decode_path(&e).0, "account_id");
+        // An empty list is an account with no currencies: that is what it says.
+        let body = format!(r#"{{"account_id":"{DOC_ID}","account_currency_assets":[]}}"#);
+        assert!(parse(&body, DOC_ID, None).unwrap().currencies.is_empty());
+    }
+
+    #[test]
+    fn another_accounts_reply_is_refused() {
+        let e = parse(DOC, "5MV01001XYZ987654", Some("HKD")).unwrap_err();
+        let (path, detail) = decode_path(&e);
+        assert_eq!(path, "account_id");
+        assert_eq!(
+            detail,
+            "expected the account asked for (…987654), got …LJTEKB"
+        );
+        let text = e.to_string();
+        assert!(!text.contains(DOC_ID), "ids kept short: {text}");
+        assert!(
+            !text.contains("1247724759"),
+            "no amounts of another account: {text}"
+        );
+        assert_eq!(short_id("ACC1"), "ACC1");
+        assert_eq!(short_id("SIMWBACC"), "SIMWBACC");
+        assert_eq!(short_id(DOC_ID), "…LJTEKB");
+        // Ids are compared exactly.
+        assert!(parse(DOC, &DOC_ID.to_lowercase(), None).is_err());
     }
 
     #[test]

@@ -4,13 +4,27 @@ use super::wire::{Asset, Balance};
 use crate::model::{CurrencyBalance, Risk, Snapshot, Totals};
 use chrono::{DateTime, Utc};
 
+/// The reply as it stands: totals in the currency it names (None if it names none).
 pub fn normalize(b: &Balance, fetched_at: DateTime<Utc>) -> Snapshot {
+    normalize_asked(b, None, fetched_at)
+}
+
+/// As `normalize`; when the reply names no `total_asset_currency`, the totals
+/// are in `asked_currency`, the one the request sent (or the venue's default).
+pub fn normalize_asked(
+    b: &Balance,
+    asked_currency: Option<&str>,
+    fetched_at: DateTime<Utc>,
+) -> Snapshot {
     Snapshot {
         fetched_at,
         venue_time: None,
         account_mode: None,
         totals: Totals {
-            currency: b.total_asset_currency.clone(),
+            currency: b
+                .total_asset_currency
+                .clone()
+                .or_else(|| asked_currency.map(String::from)),
             net_assets: b.total_asset,
             total_cash: b.total_cash_balance,
             buying_power: None,
@@ -24,7 +38,12 @@ pub fn normalize(b: &Balance, fetched_at: DateTime<Utc>) -> Snapshot {
                 .and_then(|p| p.checked_div(rust_decimal::Decimal::ONE_HUNDRED)),
             ..Risk::default()
         },
-        currencies: b.account_currency_assets.iter().map(currency).collect(),
+        currencies: b
+            .account_currency_assets
+            .iter()
+            .flatten()
+            .map(currency)
+            .collect(),
         other_views: Vec::new(),
     }
 }

@@ -20,8 +20,9 @@ pub struct Balance {
     /// A percentage; documented as reserved.
     #[serde(default, deserialize_with = "opt")]
     pub margin_utilization_rate: Option<Decimal>,
+    /// Documented; None when the reply lacks it (an error, not an empty account).
     #[serde(default)]
-    pub account_currency_assets: Vec<Asset>,
+    pub account_currency_assets: Option<Vec<Asset>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
