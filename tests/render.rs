@@ -36,8 +36,8 @@ fn okx_snapshot(at: DateTime<Utc>, ratio: &str) -> Snapshot {
             currency: Some("USD".into()),
             net_assets: d("12000.5321"),
             total_cash: None,
-            buying_power: d("30000.1"),
-            market_value: None,
+            // OKX `availEq`: available equity, not buying power.
+            available_equity: d("30000.1"),
             ..Totals::default()
         },
         risk: Risk {
@@ -1203,7 +1203,8 @@ fn webull_tab_shows_the_vendor_example() {
         "{usd}"
     );
     assert_has(&lines, "net assets 1247724759.5266750000 CNH");
-    assert_has(&lines, "utilization 1.00%");
+    // Sent as percent ("1.00"), held as a ratio, shown like every percent.
+    assert_has(&lines, "utilization 1%");
     assert_has(&lines, "no findings");
 }
 
@@ -1215,4 +1216,414 @@ fn title_says_when_the_interval_was_raised() {
     let lines = draw(&app, 160, 30);
     let title = line_with(&lines, "main · OKX");
     assert!(title.contains("interval raised to 3s"), "{title}");
+}
+
+/// Shaped like a normalized OKX answer in Futures mode: no account-level
+/// ratio, a cross margin ratio per currency; the account's ratio is the worst
+/// currency's (USDT at `usdt_ratio`, BTC at 500%), naming it.
+fn okx_futures_snapshot(at: DateTime<Utc>, usdt_ratio: &str) -> Snapshot {
+    let mut s = okx_snapshot(at, "5");
+    s.account_mode = Some("Futures mode".into());
+    s.totals = Totals {
+        currency: Some("USD".into()),
+        net_assets: d("12000.5321"),
+        isolated_equity: d("0"),
+        ..Totals::default()
+    };
+    s.risk = Risk {
+        margin_ratio: d(usdt_ratio),
+        margin_ratio_currency: Some("USDT".into()),
+        ..Risk::default()
+    };
+    let usdt = &mut s.currencies[0];
+    usdt.margin_ratio = d(usdt_ratio);
+    usdt.initial_margin = d("977.123");
+    usdt.maintenance_margin = d("488.5615");
+    usdt.notional_leverage = d("2.5");
+    usdt.value_in_base = d("4991.542013297616");
+    usdt.indicators.clear();
+    let btc = &mut s.currencies[1];
+    btc.margin_ratio = d("5");
+    btc.value_in_base = d("1050.12");
+    s
+}
+
+fn futures_app(usdt_ratio: &str) -> App {
+    let mut app = app_with(vec![spec("okx-fut", VenueKind::Okx, false)]);
+    let at = now() - Duration::seconds(3);
+    poll(&mut app, 0, at, Ok(okx_futures_snapshot(at, usdt_ratio)));
+    app
+}
+
+/// Column of `needle` in `line`, and where it ends.
+fn span_of(line: &str, needle: &str) -> (usize, usize) {
+    let x = col(line, needle).unwrap_or_else(|| panic!("{needle:?} not in {line}"));
+    (x, x + needle.chars().count())
+}
+
+/// The cell under `needle`'s first character on row `y` of a fresh frame.
+fn cell_under<'a>(
+    buf: &'a ratatui::buffer::Buffer,
+    lines: &[String],
+    y: usize,
+    needle: &str,
+) -> &'a ratatui::buffer::Cell {
+    let (x, _) = span_of(&lines[y], needle);
+    cell_at(buf, x, y)
+}
+
+#[test]
+fn okx_futures_mode_shows_the_ratio_per_currency() {
+    let theme = Theme::color();
+    let app = futures_app("1.25");
+    let lines = draw(&app, 120, 30);
+    let buf = buffer(&app, 120, 30, &theme);
+
+    // The account mode next to the venue, and on the margin pane's rule.
+    let title = line_with(&lines, "updated 3s ago");
+    assert!(
+        title.starts_with("okx-fut · OKX · Futures mode · LIVE"),
+        "{title}"
+    );
+    assert_has(&lines, " margin · risk · Futures mode ");
+
+    // A per-currency margin ratio column, in percent, right-aligned under its
+    // header; the currency near liquidation is marked and filled critical.
+    let hy = body_row(&lines, "currency ▲");
+    let (uy, by) = (body_row(&lines, "✖ USDT"), body_row(&lines, "  BTC "));
+    let (_, end) = span_of(&lines[hy], "margin ratio");
+    assert_eq!(
+        span_of(&lines[uy], " 125% ").1 - 1,
+        end,
+        "\n{}",
+        screen(&lines)
+    );
+    assert_eq!(
+        span_of(&lines[by], " 500% ").1 - 1,
+        end,
+        "\n{}",
+        screen(&lines)
+    );
+    let usdt = cell_under(&buf, &lines, uy, "125%");
+    assert_eq!(usdt.bg, theme.badge_critical.bg.unwrap());
+    assert_eq!(usdt.fg, theme.badge_critical.fg.unwrap());
+    let btc = cell_under(&buf, &lines, by, "500%");
+    assert_eq!(
+        btc.bg,
+        ratatui::style::Color::Reset,
+        "BTC is not near a line"
+    );
+    assert_eq!(cell_at(&buf, 0, uy).fg, theme.critical.fg.unwrap());
+    // OKX `eqUsd` as "value USD"; Futures mode has no liab or interest: no
+    // such columns.
+    assert!(lines[hy].contains("value USD"), "{}", lines[hy]);
+    assert!(lines[uy].contains("4991.542013297616"), "{}", lines[uy]);
+    assert!(
+        !lines[hy].contains("liabilities") && !lines[hy].contains("interest"),
+        "{}",
+        lines[hy]
+    );
+
+    // The margin pane: the worst currency's ratio, naming it, judged by that
+    // currency's finding; the gauge filled critical.
+    let m = margin_line(&lines);
+    assert!(
+        m.starts_with("margin ratio 125% (USDT) ✖ CRITICAL  [████░│"),
+        "{m}"
+    );
+    let my = row_of(&lines, m);
+    assert_eq!(
+        cell_under(&buf, &lines, my, "125%").bg,
+        theme.badge_critical.bg.unwrap()
+    );
+    assert_eq!(
+        cell_under(&buf, &lines, my, "█").fg,
+        theme.critical.fg.unwrap()
+    );
+    assert_has(&lines, "✖ CRITICAL USDT margin ratio 125% below 150%");
+    // No account-level figures in this mode: dashes, never zeros.
+    assert_has(&lines, "risk —  initial —  maint —");
+    assert!(line_with(&lines, "All").contains("✖ okx-fut"));
+
+    // Between the lines (warn < 300%): WARN, on the cell and in the pane.
+    let app = futures_app("2.5");
+    let lines = draw(&app, 120, 30);
+    let buf = buffer(&app, 120, 30, &theme);
+    let uy = body_row(&lines, "▲ USDT");
+    assert_eq!(
+        cell_under(&buf, &lines, uy, "250%").bg,
+        theme.badge_warn.bg.unwrap()
+    );
+    assert!(
+        margin_line(&lines).starts_with("margin ratio 250% (USDT) ▲ WARN"),
+        "{}",
+        margin_line(&lines)
+    );
+    assert_has(&lines, "▲ WARN     USDT margin ratio 250% below 300%");
+
+    // Above both lines: plain, and still says whose ratio it is.
+    let app = futures_app("4");
+    let lines = draw(&app, 120, 30);
+    let buf = buffer(&app, 120, 30, &theme);
+    let uy = body_row(&lines, "  USDT ");
+    assert_eq!(
+        cell_under(&buf, &lines, uy, "400%").bg,
+        ratatui::style::Color::Reset
+    );
+    assert!(
+        margin_line(&lines).starts_with("margin ratio 400% (USDT)  ["),
+        "{}",
+        margin_line(&lines)
+    );
+    assert_has(&lines, "no findings");
+}
+
+#[test]
+fn all_tab_marks_the_currency_of_a_futures_ratio() {
+    let theme = Theme::color();
+    let mut app = app_with(vec![
+        spec("okx-fut", VenueKind::Okx, false),
+        spec("okx-main", VenueKind::Okx, false),
+    ]);
+    let at = now() - Duration::seconds(3);
+    poll(&mut app, 0, at, Ok(okx_futures_snapshot(at, "1.25")));
+    poll(&mut app, 1, at, Ok(okx_snapshot(at, "5")));
+    let lines = draw(&app, 160, 20);
+    let y = body_row(&lines, " okx-fut ");
+    let row = &lines[y];
+    assert!(row.contains("✖ CRITICAL"), "{row}");
+    // The venue with its account mode when there is room.
+    assert!(row.contains(" OKX · Futures mode "), "{row}");
+    assert!(
+        lines[body_row(&lines, " okx-main ")].contains(" OKX "),
+        "{}",
+        screen(&lines)
+    );
+    // The ratio names its currency and is colored by that currency's finding.
+    let buf = buffer(&app, 160, 20, &theme);
+    assert!(row.contains("USDT 125%"), "{row}");
+    assert_eq!(
+        cell_under(&buf, &lines, y, "125%").fg,
+        theme.critical.fg.unwrap()
+    );
+    // Narrower: the mode gives way first, the ratio and its currency stay.
+    let lines = draw(&app, 100, 20);
+    let row = &lines[body_row(&lines, " okx-fut ")];
+    assert!(
+        !row.contains("Futures mode") && row.contains("USDT 125%"),
+        "{row}"
+    );
+}
+
+#[test]
+fn privacy_masks_the_futures_mode_amounts() {
+    let mut app = futures_app("1.25");
+    app.privacy = true;
+    let secret = [
+        "125%",
+        "500%",
+        "4991.542013297616",
+        "1050.12",
+        "12000.5321",
+        "4850.435693622894",
+    ];
+    let lines = draw(&app, 120, 30);
+    for (y, l) in lines.iter().enumerate() {
+        for v in secret {
+            assert!(!l.contains(v), "{v} visible on line {y}: {l}");
+        }
+    }
+    let usdt = line_with(&lines, "✖ USDT");
+    let top = usdt.split_whitespace().nth(2).unwrap();
+    assert_eq!(top, "•••••", "the ratio cell: {usdt}");
+    assert!(
+        margin_line(&lines).starts_with("margin ratio ••••• (USDT) ✖ CRITICAL  warn"),
+        "{}",
+        margin_line(&lines)
+    );
+    assert_has(&lines, "isolated equity ••••• USD");
+    app.tab = 0;
+    let lines = draw(&app, 160, 20);
+    assert_has(&lines, "USDT •••••");
+    for l in &lines {
+        assert!(!l.contains("125%"), "{l}");
+    }
+}
+
+#[test]
+fn futures_mode_on_narrow_screens() {
+    let app = futures_app("1.25");
+    // The smallest full layout: extra columns give way, the ratio stays.
+    let lines = draw(&app, 60, 15);
+    let usdt = line_with(&lines, "✖ USDT");
+    assert!(usdt.contains(" 125% "), "{}", screen(&lines));
+    assert!(margin_line(&lines).starts_with("margin ratio 125% (USDT) ✖ CRITICAL"));
+    // Below it: one notice, and the trouble count first where both do not fit.
+    let lines = draw(&app, 40, 12);
+    assert!(
+        lines[0].starts_with("✖ 1 critical, 0 warn"),
+        "{}",
+        screen(&lines)
+    );
+    assert!(lines[1].starts_with("window too small"), "{}", lines[1]);
+    assert!(lines[2..].iter().all(|l| l.trim().is_empty()));
+    let one = draw(&app, 40, 1);
+    assert!(one[0].starts_with("✖ 1 critical"), "{}", one[0]);
+    let mut app = app;
+    for (w, h) in [
+        (40, 12),
+        (1, 1),
+        (59, 15),
+        (60, 15),
+        (61, 16),
+        (70, 20),
+        (300, 80),
+    ] {
+        for privacy in [false, true] {
+            app.privacy = privacy;
+            for tab in [0, 1] {
+                app.tab = tab;
+                draw(&app, w, h);
+            }
+        }
+    }
+}
+
+/// The OKX vendor example in Multi-currency margin mode, with a liability,
+/// accrued interest and a notional value.
+fn okx_multi_currency_snapshot(at: DateTime<Utc>) -> Snapshot {
+    let mut v: serde_json::Value =
+        serde_json::from_str(include_str!("../assets/fixtures/okx/balance-doc.json")).unwrap();
+    let acct = &mut v["data"][0];
+    acct["notionalUsd"] = "1234.5".into();
+    acct["mgnRatio"] = "15.5".into();
+    acct["details"][0]["liab"] = "21625.64".into();
+    acct["details"][0]["interest"] = "9.01".into();
+    let body = serde_json::to_vec(&v).unwrap();
+    let env: baltui::venues::okx::wire::Envelope<baltui::venues::okx::wire::Balance> =
+        baltui::venues::decode(VenueKind::Okx, &body).unwrap();
+    let mut s = baltui::venues::okx::normalize::normalize(&env.data[0], at);
+    s.account_mode = Some("Multi-currency margin".into());
+    s
+}
+
+#[test]
+fn okx_multi_currency_names_fields_as_the_document_does() {
+    let mut app = app_with(vec![spec("okx-mc", VenueKind::Okx, false)]);
+    let at = now() - Duration::seconds(3);
+    poll(&mut app, 0, at, Ok(okx_multi_currency_snapshot(at)));
+    let lines = draw(&app, 200, 30);
+    let title = line_with(&lines, "updated 3s ago");
+    assert!(
+        title.starts_with("okx-mc · OKX · Multi-currency margin · LIVE"),
+        "{title}"
+    );
+    // availEq and notionalUsd under their own names, in USD.
+    let totals = line_with(&lines, "net assets ");
+    assert!(
+        totals.starts_with("net assets 55837.43556134779 USD  cash —  available equity 55415.624719833286 USD  notional value 1234.5 USD"),
+        "{totals}"
+    );
+    for l in &lines {
+        assert!(
+            !l.contains("buying power") && !l.contains("market value"),
+            "{l}"
+        );
+    }
+    // Per currency: liab, interest and eqUsd, each right-aligned under its header.
+    let hy = body_row(&lines, "currency ▲");
+    let uy = body_row(&lines, "  USDT ");
+    for (h, v) in [
+        ("liabilities", "21625.64"),
+        ("interest", "9.01"),
+        ("value USD", "4991.542013297616"),
+    ] {
+        assert_eq!(
+            span_of(&lines[hy], h).1,
+            span_of(&lines[uy], v).1,
+            "{h}\n{}\n{}",
+            lines[hy],
+            lines[uy]
+        );
+    }
+    assert!(!lines[hy].contains("margin ratio"), "{}", lines[hy]);
+    assert!(margin_line(&lines).starts_with("margin ratio 1550%  ["));
+
+    // Narrower: totals that do not fit are left out whole and counted, never
+    // cut mid-number.
+    let lines = draw(&app, 100, 30);
+    let totals = line_with(&lines, "net assets ");
+    assert!(totals.trim_end().ends_with(" more"), "{totals}");
+    assert!(
+        totals.contains("available equity 55415.624719833286 USD"),
+        "{totals}"
+    );
+
+    app.privacy = true;
+    let lines = draw(&app, 200, 30);
+    for l in &lines {
+        for v in ["21625.64", "9.01", "55415.624719833286", "1234.5", "1550%"] {
+            assert!(!l.contains(v), "{v} in {l}");
+        }
+    }
+    assert_has(
+        &lines,
+        "available equity ••••• USD  notional value ••••• USD",
+    );
+}
+
+#[test]
+fn webull_in_transit_is_not_settling() {
+    let mut v: serde_json::Value =
+        serde_json::from_str(include_str!("../assets/fixtures/webull/balance-doc.json")).unwrap();
+    v["account_currency_assets"][1]["pending_incoming"] = "2500.000000".into();
+    v["account_currency_assets"][1]["interests_unpaid"] = "12.340000".into();
+    let body = serde_json::to_vec(&v).unwrap();
+    let b: baltui::venues::webull::wire::Balance =
+        baltui::venues::decode(VenueKind::Webull, &body).unwrap();
+    let at = now() - Duration::seconds(4);
+    let snap = baltui::venues::webull::normalize::normalize(&b, at);
+    let mut app = app_with(vec![spec("wb", VenueKind::Webull, false)]);
+    poll(&mut app, 0, at, Ok(snap));
+    let lines = draw(&app, 200, 40);
+
+    let hy = body_row(&lines, "currency ▲");
+    let header = &lines[hy];
+    let (s0, s1) = span_of(header, "settling");
+    let (_, transit_end) = span_of(header, "in transit");
+    for ccy in ["CNH", "HKD", "USD"] {
+        let row: Vec<char> = lines[body_row(&lines, &format!("  {ccy} "))]
+            .chars()
+            .collect();
+        let settling: String = row[s0..s1].iter().collect();
+        assert_eq!(settling.trim(), "—", "{ccy} settling: {settling:?}");
+    }
+    let hkd = line_with(&lines, "  HKD ");
+    assert_eq!(
+        span_of(hkd, "2500.000000").1,
+        transit_end,
+        "\n{header}\n{hkd}"
+    );
+    // margin_power, interests_unpaid and positions_market_value per currency.
+    for (h, v) in [
+        ("margin buying power", "305587431.940000"),
+        ("interest", "12.340000"),
+        ("market value", "153208546.140000"),
+    ] {
+        let (_, end) = span_of(header, h);
+        let found = hkd
+            .match_indices(v)
+            .any(|(b, _)| hkd[..b].chars().count() + v.len() == end);
+        assert!(found, "{v} under {h}\n{header}\n{hkd}");
+    }
+    // total_market_value in the totals currency.
+    assert_has(&lines, "market value 89038914.5212380000 CNH");
+
+    app.privacy = true;
+    let lines = draw(&app, 200, 40);
+    for l in &lines {
+        for v in ["2500.000000", "12.340000", "89038914.5212380000"] {
+            assert!(!l.contains(v), "{v} in {l}");
+        }
+    }
 }

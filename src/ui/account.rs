@@ -4,7 +4,7 @@
 //! level on its four-step scale, margins, indicators) and findings.
 
 use super::format::{self, clip, width};
-use super::{data_is_old, shrink_widths, updated};
+use super::{data_is_old, margin_ratio_finding, shrink_widths, updated};
 use crate::app::{AccountView, App, SortColumn, Status};
 use crate::health::Thresholds;
 use crate::health::{Finding, Severity};
@@ -18,15 +18,94 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table, W
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-const HEADERS: [&str; 7] = [
-    "currency",
-    "cash",
-    "available",
-    "frozen",
-    "settling",
-    "withdrawable",
-    "equity",
-];
+/// One amount column of the balances table (the currency column is apart).
+struct Column {
+    header: String,
+    /// Findings about a cell have the subject `<CCY>.<key>` (`USDT.available`,
+    /// `USDT.margin_ratio`).
+    key: &'static str,
+    get: fn(&CurrencyBalance) -> Option<Decimal>,
+    /// A plain ratio, shown as percent.
+    percent: bool,
+    sort: Option<SortColumn>,
+    /// Shown only when some row has a value, and given up first for room;
+    /// a `risk` one is never given up.
+    optional: bool,
+    risk: bool,
+}
+
+impl Column {
+    fn base(header: &str, sort: SortColumn, get: fn(&CurrencyBalance) -> Option<Decimal>) -> Self {
+        Column {
+            header: header.to_string(),
+            key: sort.name(),
+            get,
+            percent: false,
+            sort: Some(sort),
+            optional: false,
+            risk: false,
+        }
+    }
+    fn extra(
+        header: &str,
+        key: &'static str,
+        get: fn(&CurrencyBalance) -> Option<Decimal>,
+    ) -> Self {
+        Column {
+            header: header.to_string(),
+            key,
+            get,
+            percent: false,
+            sort: None,
+            optional: true,
+            risk: false,
+        }
+    }
+    fn text(&self, c: &CurrencyBalance, privacy: bool) -> String {
+        let v = (self.get)(c);
+        if self.percent {
+            format::percent(v, privacy)
+        } else {
+            format::amount(v, privacy)
+        }
+    }
+}
+
+/// The columns of the balances table, named as the venue's document names the
+/// field: the six every venue maps, then those only some venues report, each
+/// shown only when a row has a value. The per-currency margin ratio (OKX
+/// Futures mode) sits next to the currency, where it cannot be missed.
+fn columns(snap: &Snapshot, rows: &[&CurrencyBalance]) -> Vec<Column> {
+    let base = snap.totals.currency.as_deref().unwrap_or("base");
+    let mut all = vec![
+        Column {
+            percent: true,
+            risk: true,
+            ..Column::extra("margin ratio", "margin_ratio", |c| c.margin_ratio)
+        },
+        Column::base("cash", SortColumn::Cash, |c| c.cash),
+        Column::base("available", SortColumn::Available, |c| c.available),
+        Column::base("frozen", SortColumn::Frozen, |c| c.frozen),
+        Column::base("settling", SortColumn::Settling, |c| c.settling),
+        Column::base("withdrawable", SortColumn::Withdrawable, |c| c.withdrawable),
+        Column::base("equity", SortColumn::Equity, |c| c.equity),
+        // Webull `pending_incoming` (在途资金): funds in transit, not settling.
+        Column::extra("in transit", "in_transit", |c| c.in_transit),
+        // OKX `liab`, `interest` (accrued) / Webull `interests_unpaid`.
+        Column::extra("liabilities", "liabilities", |c| c.liabilities),
+        Column::extra("interest", "interest", |c| c.interest),
+        // Webull `margin_power` (融资购买力) and `positions_market_value`.
+        Column::extra("margin buying power", "buying_power", |c| c.buying_power),
+        Column::extra("market value", "market_value", |c| c.market_value),
+        // OKX `eqUsd`: the currency's equity valued in the totals currency.
+        Column::extra(&format!("value {base}"), "value_in_base", |c| {
+            c.value_in_base
+        }),
+    ];
+    all.retain(|col| !col.optional || rows.iter().any(|c| (col.get)(c).is_some()));
+    all
+}
+
 /// Lines of the summary before the findings: rule, margin, totals, risk.
 const SUMMARY_FIXED: usize = 4;
 
@@ -134,6 +213,21 @@ fn title_line(
             },
         ),
     ];
+    let name_w = width(&acc.spec.name).min(12);
+    // The account mode changes what the venue's fields mean (OKX): right after
+    // the venue, "OKX · Futures mode", when it fits next to a readable name
+    // (the margin pane's rule names it too).
+    if let Some(mode) = acc
+        .snapshot
+        .as_ref()
+        .and_then(|s| s.account_mode.as_deref())
+        && !mode.is_empty()
+    {
+        let used: usize = rest.iter().map(Span::width).sum();
+        if name_w + used + 3 + width(mode) <= w {
+            rest.splice(2..2, [sep(), Span::raw(mode.to_string())]);
+        }
+    }
     // Extras only when they fit next to a readable name.
     let mut extras = Vec::new();
     if status != Status::Ok
@@ -153,7 +247,6 @@ fn title_line(
     if let Some(id) = &acc.spec.account_id {
         extras.push(format!("acct {}", format::mask_id(id)));
     }
-    let name_w = width(&acc.spec.name).min(12);
     for extra in extras {
         let used: usize = rest.iter().map(Span::width).sum();
         if name_w + used + 3 + width(&extra) <= w {
@@ -228,24 +321,14 @@ fn finding_for<'a>(acc: &'a AccountView, subject: &str) -> Option<&'a Finding> {
     acc.findings.iter().find(|f| f.subject == subject)
 }
 
-fn cells(c: &CurrencyBalance) -> [Option<Decimal>; 6] {
-    [
-        c.cash,
-        c.available,
-        c.frozen,
-        c.settling,
-        c.withdrawable,
-        c.equity,
-    ]
-}
-
-/// Header text of column `k`, with the sort marker on the sorted column:
-/// amounts sort largest first (▼), currencies A to Z (▲).
-fn header_text(k: usize, sort: SortColumn) -> String {
-    match SortColumn::ALL.get(k) {
-        Some(&c) if c == sort && k == 0 => format!("{} ▲", HEADERS[k]),
-        Some(&c) if c == sort => format!("{} ▼", HEADERS[k]),
-        _ => HEADERS[k].to_string(),
+/// Header text of a column, with the sort marker on the sorted one: amounts
+/// sort largest first (▼), currencies A to Z (▲).
+fn header_text(col: Option<&Column>, sort: SortColumn) -> String {
+    match col {
+        None if sort == SortColumn::Currency => "currency ▲".to_string(),
+        None => "currency".to_string(),
+        Some(c) if c.sort == Some(sort) => format!("{} ▼", c.header),
+        Some(c) => c.header.clone(),
     }
 }
 
@@ -286,11 +369,12 @@ fn balances(
     }
     let p = app.privacy;
     let base = if old { theme.stale } else { Style::new() };
-    let fields = &HEADERS[1..];
+    let fields = columns(snap, rows);
+    let n_cols = 1 + fields.len();
 
     // Row texts for every shown row (not only visible ones) so widths stay put
     // while scrolling.
-    let texts: Vec<(String, Option<Severity>, [String; 6])> = rows
+    let texts: Vec<(String, Option<Severity>, Vec<String>)> = rows
         .iter()
         .map(|c| {
             let worst = acc
@@ -312,7 +396,7 @@ fn balances(
                 Some(s) => format!("{} {name}", s.symbol()),
                 None => format!("  {name}"),
             };
-            (label, worst, cells(c).map(|v| format::amount(v, p)))
+            (label, worst, fields.iter().map(|f| f.text(c, p)).collect())
         })
         .collect();
 
@@ -320,8 +404,8 @@ fn balances(
     let points: Vec<(usize, usize)> = (0..fields.len())
         .map(|k| format::point_widths(texts.iter().map(|(_, _, vals)| vals[k].as_str())))
         .collect();
-    let headers: Vec<String> = (0..HEADERS.len())
-        .map(|k| header_text(k, app.sort))
+    let headers: Vec<String> = std::iter::once(header_text(None, app.sort))
+        .chain(fields.iter().map(|f| header_text(Some(f), app.sort)))
         .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| width(h)).collect();
     for (label, _, _) in &texts {
@@ -331,23 +415,34 @@ fn balances(
         *w = (*w).max(int_w + frac_w);
     }
     // Too narrow: first drop columns the venue does not report at all (all "—"),
-    // which loses nothing; only then shorten numbers, visibly.
-    let avail = |cols: &[usize]| usize::from(area.width).saturating_sub(cols.len() - 1);
-    let mut cols: Vec<usize> = (0..HEADERS.len()).collect();
-    for k in (1..HEADERS.len()).rev() {
-        let total: usize = cols.iter().map(|&c| widths[c]).sum();
-        if total <= avail(&cols) {
-            break;
-        }
-        if texts
-            .iter()
-            .all(|(_, _, vals)| vals[k - 1] == format::ABSENT)
-        {
-            cols.retain(|&c| c != k);
+    // which loses nothing; then the extra columns only some venues have, the
+    // rightmost first, never a risk one; only then shorten numbers, visibly.
+    let mut cols: Vec<usize> = (0..n_cols).collect();
+    {
+        let fits = |cols: &[usize]| {
+            let avail = usize::from(area.width).saturating_sub(cols.len() - 1);
+            cols.iter().map(|&c| widths[c]).sum::<usize>() <= avail
+        };
+        let absent = |k: usize| {
+            texts
+                .iter()
+                .all(|(_, _, vals)| vals[k - 1] == format::ABSENT)
+        };
+        let optional = |k: usize| fields[k - 1].optional && !fields[k - 1].risk;
+        for drop in [&absent as &dyn Fn(usize) -> bool, &optional] {
+            for k in (1..n_cols).rev() {
+                if fits(&cols) {
+                    break;
+                }
+                if drop(k) {
+                    cols.retain(|&c| c != k);
+                }
+            }
         }
     }
+    let avail = usize::from(area.width).saturating_sub(cols.len() - 1);
     let mut shown: Vec<usize> = cols.iter().map(|&c| widths[c]).collect();
-    shrink_widths(&mut shown, avail(&cols), 6);
+    shrink_widths(&mut shown, avail, 6);
     for (&c, &w) in cols.iter().zip(&shown) {
         widths[c] = w;
     }
@@ -391,7 +486,7 @@ fn balances(
                 worst.map_or(base, |s| theme.severity(s)),
             ))];
             for &k in &cols[1..] {
-                let subject = format!("{}.{}", c.currency, fields[k - 1]);
+                let subject = format!("{}.{}", c.currency, fields[k - 1].key);
                 let style = finding_for(acc, &subject).map_or(base, |f| theme.badge(f.severity));
                 let (int_w, frac_w) = points[k - 1];
                 row.push(Cell::from(
@@ -484,6 +579,96 @@ pub fn risk_scale(level: RiskLevel) -> String {
     format!("{}{}", "■".repeat(n), "□".repeat(4 - n))
 }
 
+/// Totals under the names the venue's document gives them, each only where
+/// the venue reports it: OKX `availEq` is "available equity" and `notionalUsd`
+/// "notional value" (neither is buying power nor market value), in the totals
+/// currency. A pair that does not fit is left out whole, never cut mid-number;
+/// "+N more" says so.
+fn totals_line(
+    acc: &AccountView,
+    snap: &Snapshot,
+    w: usize,
+    p: bool,
+    base: Style,
+    theme: &Theme,
+) -> Line<'static> {
+    let tot = &snap.totals;
+    let ccy = tot.currency.as_deref();
+    let label = |s: &str| Span::styled(s.to_string(), theme.muted);
+    let value = |v: Option<Decimal>, c: Option<&str>, subject: Option<&str>| {
+        let style = subject
+            .and_then(|s| finding_for(acc, s))
+            .map_or(base, |f| theme.badge(f.severity));
+        Span::styled(format::amount_ccy(v, c, p), style)
+    };
+    let mut items: Vec<Vec<Span<'static>>> = vec![
+        vec![label("net assets "), value(tot.net_assets, ccy, None)],
+        vec![label("cash "), value(tot.total_cash, ccy, None)],
+    ];
+    let optional = [
+        ("buying power ", tot.buying_power, None),
+        ("available equity ", tot.available_equity, None),
+        ("notional value ", tot.notional_value, None),
+        ("market value ", tot.market_value, None),
+        ("interest ", tot.interest, None),
+        ("unrealized P&L ", tot.unrealized_pnl, None),
+        (
+            "isolated equity ",
+            tot.isolated_equity,
+            Some("isolated_equity"),
+        ),
+        ("potential borrowing IMR ", tot.borrow_frozen, None),
+    ];
+    for (l, v, subject) in optional {
+        if v.is_some() {
+            items.push(vec![label(l), value(v, ccy, subject)]);
+        }
+    }
+    // The same account in its other account currencies (LongPort).
+    for v in &snap.other_views {
+        let vc = v.totals.currency.as_deref();
+        items.push(vec![
+            label(&format!("· {} view: net ", vc.unwrap_or("other"))),
+            value(v.totals.net_assets, vc, None),
+            label(" cash "),
+            value(v.totals.total_cash, vc, None),
+        ]);
+    }
+
+    let item_w = |item: &Vec<Span>| item.iter().map(Span::width).sum::<usize>();
+    let fit = |room: usize| {
+        let mut used = 0;
+        let mut keep = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let need = item_w(item) + if i == 0 { 0 } else { 2 };
+            // The first pair (net assets) is always shown.
+            let ok = i == 0 || used + need <= room;
+            if ok {
+                used += need;
+            }
+            keep.push(ok);
+        }
+        keep
+    };
+    let mut keep = fit(w);
+    if keep.contains(&false) {
+        // Room for the "+N more" note.
+        keep = fit(w.saturating_sub(10));
+    }
+    let left_out = keep.iter().filter(|k| !**k).count();
+    let mut spans = Vec::new();
+    for (item, _) in items.into_iter().zip(keep).filter(|(_, k)| *k) {
+        if !spans.is_empty() {
+            spans.push(Span::raw("  "));
+        }
+        spans.extend(item);
+    }
+    if left_out > 0 {
+        spans.push(Span::styled(format!("  +{left_out} more"), theme.muted));
+    }
+    Line::from(spans)
+}
+
 fn summary(
     frame: &mut Frame,
     area: Rect,
@@ -506,10 +691,16 @@ fn summary(
     };
     let risk = &snap.risk;
 
+    // The account mode says how to read the figures below (OKX Futures mode:
+    // the ratio is one currency's).
+    let title = match snap.account_mode.as_deref() {
+        Some(m) if !m.is_empty() => format!(" margin · risk · {m} "),
+        _ => " margin · risk ".to_string(),
+    };
     let block = Block::new()
         .borders(Borders::TOP)
         .border_style(theme.muted)
-        .title(Span::styled(" margin · risk ", theme.title));
+        .title(Span::styled(title, theme.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 {
@@ -518,12 +709,17 @@ fn summary(
     let inner_w = usize::from(inner.width);
 
     // Margin pane: ratio with its finding, the gauge, thresholds, utilization.
-    let ratio_f = finding_for(acc, "margin_ratio");
+    // A ratio that is one currency's (OKX Futures mode, the worst currency)
+    // names it, and its finding is that currency's.
+    let ratio_f = margin_ratio_finding(acc);
     let fill = ratio_f.map_or(theme.ok, |f| theme.severity(f.severity));
     let mut margin = vec![
         label("margin ratio "),
         value(format::percent(risk.margin_ratio, p), ratio_f),
     ];
+    if let Some(c) = &risk.margin_ratio_currency {
+        margin.push(label(&format!(" ({c})")));
+    }
     if let Some(f) = ratio_f {
         margin.push(Span::styled(
             format!(" {} {}", f.severity.symbol(), f.severity.word()),
@@ -558,25 +754,7 @@ fn summary(
         }
     }
 
-    let tot = &snap.totals;
-    let ccy = tot.currency.as_deref();
-    let mut totals = vec![
-        label("net assets "),
-        value(format::amount_ccy(tot.net_assets, ccy, p), None),
-        label("  cash "),
-        value(format::amount(tot.total_cash, p), None),
-        label("  buying power "),
-        value(format::amount(tot.buying_power, p), None),
-    ];
-    // The same account in its other account currencies (LongPort).
-    for v in &snap.other_views {
-        let vc = v.totals.currency.as_deref();
-        totals.push(label(&format!("  · {} view: net ", vc.unwrap_or("other"))));
-        totals.push(value(format::amount_ccy(v.totals.net_assets, vc, p), None));
-        totals.push(label(" cash "));
-        totals.push(value(format::amount(v.totals.total_cash, p), None));
-    }
-    let totals = Line::from(totals);
+    let totals = totals_line(acc, snap, inner_w, p, base, theme);
 
     // Risk pane: the venue's level on its scale, margin call, margins,
     // indicators that are not "0".

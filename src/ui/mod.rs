@@ -10,6 +10,7 @@ pub mod status;
 pub mod tabs;
 
 use crate::app::{AccountView, App, Status};
+use crate::health::Finding;
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -70,17 +71,49 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
 /// One line instead of a broken layout; still names any trouble, so a tiny tmux
 /// pane does not hide a critical account.
 fn too_small(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let mut spans = vec![Span::styled(
-        format!("window too small (need {MIN_WIDTH}x{MIN_HEIGHT})"),
-        theme.warn,
-    )];
+    let text = format!("window too small (need {MIN_WIDTH}x{MIN_HEIGHT})");
     let (crit, warn) = app.counts();
-    if crit + warn > 0 {
-        spans.push(Span::raw(" "));
-        spans.push(status::counts_span(crit, warn, theme));
+    let counts = (crit + warn > 0).then(|| status::counts_span(crit, warn, theme));
+    let w = usize::from(area.width);
+    let both = format::width(&text) + counts.as_ref().map_or(0, |c| 1 + c.width());
+    let mut lines = Vec::new();
+    match counts {
+        Some(c) if both > w => {
+            // Too narrow for one line: the trouble count comes first, never cut
+            // off by the notice.
+            lines.push(Line::from(c));
+            lines.push(Line::styled(format::clip(&text, w), theme.warn));
+        }
+        Some(c) => lines.push(Line::from(vec![
+            Span::styled(text, theme.warn),
+            Span::raw(" "),
+            c,
+        ])),
+        None => lines.push(Line::styled(format::clip(&text, w), theme.warn)),
     }
-    let line = Rect { height: 1, ..area };
-    frame.render_widget(Paragraph::new(Line::from(spans)), line);
+    lines.truncate(usize::from(area.height));
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The finding that colors an account's margin ratio: the ratio's own
+/// (`margin_ratio`, or `<CCY>.margin_ratio` where the ratio is one currency's,
+/// OKX Futures mode), else for a per-currency ratio the worst margin-ratio
+/// finding of any currency, so a ratio near liquidation never reads OK.
+pub fn margin_ratio_finding(acc: &AccountView) -> Option<&Finding> {
+    let ccy = acc
+        .snapshot
+        .as_ref()
+        .and_then(|s| s.risk.margin_ratio_currency.as_deref());
+    let Some(ccy) = ccy else {
+        return acc.findings.iter().find(|f| f.subject == "margin_ratio");
+    };
+    let own = format!("{ccy}.margin_ratio");
+    // Findings are worst first.
+    acc.findings.iter().find(|f| f.subject == own).or_else(|| {
+        acc.findings
+            .iter()
+            .find(|f| f.subject.ends_with(".margin_ratio"))
+    })
 }
 
 /// The numbers on screen are from an earlier good poll (stale, or the latest poll

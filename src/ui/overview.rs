@@ -20,7 +20,11 @@ struct Col {
     number: bool,
     /// Takes the leftover width (the message column).
     fill: bool,
+    /// Widest a cell may be before it is clipped; 0: the default.
+    max: usize,
     cells: Vec<(String, Style)>,
+    /// Longer cells to use when every kept column still leaves room for them.
+    wide: Vec<(String, Style)>,
 }
 
 impl Col {
@@ -30,14 +34,20 @@ impl Col {
             priority,
             number: false,
             fill: false,
+            max: 0,
             cells: Vec::new(),
+            wide: Vec::new(),
         }
     }
     fn width(&self) -> usize {
         if self.fill {
             return 12;
         }
-        let cap = if self.number { 26 } else { 20 };
+        let cap = match self.max {
+            0 if self.number => 26,
+            0 => 20,
+            m => m,
+        };
         self.cells
             .iter()
             .map(|(s, _)| width(s))
@@ -74,7 +84,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ..Col::new("margin", 4)
     };
     let mut age = Col::new("updated", 5);
-    let mut venue = Col::new("venue", 6);
+    // The venue, and its account mode (OKX) when there is room to spare.
+    let mut venue = Col {
+        max: 30,
+        ..Col::new("venue", 6)
+    };
     let mut cash = Col {
         number: true,
         ..Col::new("cash", 7)
@@ -134,13 +148,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             },
             level_sev.map_or(data, |s| theme.severity(s)),
         ));
-        let ratio_sev = acc
-            .findings
-            .iter()
-            .find(|f| f.subject == "margin_ratio")
-            .map(|f| f.severity);
+        // A ratio that is one currency's (OKX Futures mode) names it and
+        // takes that currency's finding.
+        let ratio_sev = super::margin_ratio_finding(acc).map(|f| f.severity);
+        let ratio = format::percent(snap.and_then(|s| s.risk.margin_ratio), p);
         margin.cells.push((
-            format::percent(snap.and_then(|s| s.risk.margin_ratio), p),
+            match snap.and_then(|s| s.risk.margin_ratio_currency.as_deref()) {
+                Some(c) => format!("{c} {ratio}"),
+                None => ratio,
+            },
             ratio_sev.map_or(data, |s| theme.severity(s)),
         ));
         age.cells.push((
@@ -154,9 +170,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 theme.muted
             },
         ));
-        venue
-            .cells
-            .push((acc.spec.venue.label().into(), Style::new()));
+        let v = acc.spec.venue.label();
+        venue.cells.push((v.into(), Style::new()));
+        venue.wide.push((
+            match snap.and_then(|s| s.account_mode.as_deref()) {
+                Some(m) if !m.is_empty() => format!("{v} · {m}"),
+                _ => v.into(),
+            },
+            Style::new(),
+        ));
         cash.cells
             .push((format::amount(totals.and_then(|t| t.total_cash), p), data));
         let (text, s) = match (acc.findings.first(), &acc.last_error) {
@@ -169,7 +191,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .push((format::text(&text, p).into_owned(), theme.severity(s)));
     }
 
-    let cols = [
+    let mut cols = [
         sev, name, status, venue, mode, net, cash, risk, margin, age, msg,
     ];
     // Keep columns by priority while they fit, then show them in display order.
@@ -183,6 +205,22 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         if used + w <= total {
             keep[i] = true;
             used += w;
+        }
+    }
+    // Then the longer cells where the room left allows (only the message
+    // column, which takes what is left, gets narrower).
+    for (c, _) in cols.iter_mut().zip(&keep).filter(|(_, k)| **k) {
+        if c.wide.is_empty() {
+            continue;
+        }
+        let narrow_w = c.width();
+        let wide = std::mem::take(&mut c.wide);
+        let narrow = std::mem::replace(&mut c.cells, wide);
+        let extra = c.width().saturating_sub(narrow_w);
+        if used + extra <= total {
+            used += extra;
+        } else {
+            c.cells = narrow;
         }
     }
     let shown: Vec<&Col> = cols
