@@ -111,6 +111,8 @@ pub struct CurrencyBalance {
 impl CurrencyBalance {
     /// True when every reported amount is zero or absent (for "hide zero rows").
     pub fn is_all_zero(&self) -> bool {
+        // Every amount a row can show: a row whose only money is a frozen fee
+        // or funds in transit (or a debt) must never be hidden.
         [
             self.cash,
             self.available,
@@ -118,6 +120,13 @@ impl CurrencyBalance {
             self.settling,
             self.withdrawable,
             self.equity,
+            self.in_transit,
+            self.frozen_fees,
+            self.liabilities,
+            self.interest,
+            self.buying_power,
+            self.market_value,
+            self.available_equity,
         ]
         .iter()
         .all(|v| v.is_none_or(|d| d.is_zero()))
@@ -244,4 +253,31 @@ pub struct Snapshot {
 pub struct View {
     pub totals: Totals,
     pub risk: Risk,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_with_only_a_fee_or_funds_in_transit_is_not_zero() {
+        let one = Some(Decimal::ONE);
+        assert!(CurrencyBalance::default().is_all_zero());
+        for row in [
+            CurrencyBalance {
+                frozen_fees: one,
+                ..CurrencyBalance::default()
+            },
+            CurrencyBalance {
+                in_transit: one,
+                ..CurrencyBalance::default()
+            },
+            CurrencyBalance {
+                liabilities: one,
+                ..CurrencyBalance::default()
+            },
+        ] {
+            assert!(!row.is_all_zero(), "{row:?}");
+        }
+    }
 }

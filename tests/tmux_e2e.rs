@@ -288,16 +288,11 @@ fn balance_rows(screen: &str) -> Option<Vec<&str>> {
 
 fn is_balances_header(line: &str) -> bool {
     let words: Vec<&str> = line.split_whitespace().collect();
-    [
-        "currency",
-        "cash",
-        "available",
-        "frozen",
-        "settling",
-        "withdrawable",
-    ]
-    .iter()
-    .all(|h| words.contains(h))
+    // Columns that are all "—" may be dropped for room: only those every
+    // venue fills are required.
+    ["currency", "available", "frozen"]
+        .iter()
+        .all(|h| words.contains(h))
 }
 
 /// The amount cells of a balances row (everything after the currency code).

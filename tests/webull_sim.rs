@@ -640,7 +640,10 @@ async fn clock_skew_fault_on_okx_and_longport() {
     use baltui::venues::{longport, okx};
     let mut accounts = baltui::sim::okx_demo_accounts();
     accounts.extend(baltui::sim::longport_demo_accounts());
-    let (o, l) = (accounts[0].clone(), accounts[2].clone());
+    let (o, l) = (
+        baltui::sim::okx_demo_accounts()[0].clone(),
+        baltui::sim::longport_demo_accounts()[0].clone(),
+    );
     let sim = start(42, accounts).await;
     let http = reqwest::Client::new();
 

@@ -91,6 +91,8 @@ fn columns(snap: &Snapshot, rows: &[&CurrencyBalance]) -> Vec<Column> {
         Column::base("equity", SortColumn::Equity, |c| c.equity),
         // Webull `pending_incoming` (在途资金): funds in transit, not settling.
         Column::extra("in transit", "in_transit", |c| c.in_transit),
+        // LongPort `frozen_transaction_fees`: a currency may have only these.
+        Column::extra("frozen fees", "frozen_fees", |c| c.frozen_fees),
         // OKX `liab`, `interest` (accrued) / Webull `interests_unpaid`.
         Column::extra("liabilities", "liabilities", |c| c.liabilities),
         Column::extra("interest", "interest", |c| c.interest),

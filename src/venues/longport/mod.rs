@@ -62,9 +62,17 @@ fn classify(status: reqwest::StatusCode, code: &str, message: &str) -> ErrorKind
             code: c,
             message: m,
         },
-        // Documented and not about credentials: a duplicate request (sent with
-        // 403), an internal error, a bad request (legacy). Retried with backoff.
-        "403202" | "500000" | "1470400" => ErrorKind::Api {
+        // Two byte-identical signed requests within a second: something else
+        // signs with this token at the same time. A rate-limit reply: pause.
+        "403202" => ErrorKind::RateLimited {
+            code: c,
+            message: format!(
+                "{m}: another program (or another baltui without the shared ledger) is likely using the same access token at the same time"
+            ),
+        },
+        // Documented and not about credentials: an internal error, a bad
+        // request (legacy). Retried with backoff.
+        "500000" | "1470400" => ErrorKind::Api {
             code: c,
             message: m,
         },
@@ -285,13 +293,15 @@ mod tests {
         let e = check(S::TOO_MANY_REQUESTS, body).unwrap_err();
         assert_eq!(e.class(), ErrorClass::RateLimited);
         // A documented code keeps its meaning whatever the status: a
-        // duplicate request (403) is retried, not an authentication failure.
+        // duplicate request (403) is a rate-limit reply (the key pauses),
+        // naming the likely cause, not an authentication failure.
         let e = check(
             S::FORBIDDEN,
             br#"{"code":403202,"message":"duplicate request"}"#,
         )
         .unwrap_err();
-        assert_eq!(e.class(), ErrorClass::Transient, "{e}");
+        assert_eq!(e.class(), ErrorClass::RateLimited, "{e}");
+        assert!(e.to_string().contains("same access token"), "{e}");
         let e = check(S::FORBIDDEN, br#"{"code":500000,"message":"internal"}"#).unwrap_err();
         assert_eq!(e.class(), ErrorClass::Transient, "{e}");
         // Legacy: string code, `msg`.
