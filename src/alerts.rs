@@ -1,6 +1,7 @@
 //! Alerts beyond the screen: a command run on every severity transition (not
 //! on every poll). `Debouncer` is pure and lives in the App; `Runner` starts
-//! the commands: no shell, a timeout, one at a time per account, never a secret.
+//! the commands: no shell, a timeout, once per transition in order (one at a
+//! time per account, a bounded line behind it), never a secret.
 
 use crate::health::Severity;
 use crate::model::VenueKind;
@@ -137,16 +138,30 @@ fn elapsed(from: DateTime<Utc>, to: DateTime<Utc>) -> Duration {
 /// What a finished or failed run reports back to the screen.
 pub type Report = Box<dyn Fn(String, String) + Send + Sync>;
 
-/// Runs the alert command: at most one instance per account at a time; a
-/// transition arriving meanwhile waits (only the latest is kept).
+/// Most transitions waiting for the command, all accounts together: beyond
+/// it a transition is dropped, and the drop is reported (screen and log).
+pub const QUEUE_CAP: usize = 1000;
+
+/// Runs the alert command once per transition, in order per account: at most
+/// one instance per account at a time, the others queued (never replaced).
 #[derive(Clone)]
 pub struct Runner {
     command: Arc<Vec<String>>,
     timeout: Duration,
     /// Variables the child must not inherit: where baltui's secrets live.
     scrub: Arc<Vec<String>>,
-    busy: Arc<Mutex<HashMap<String, Option<Transition>>>>,
+    queues: Arc<Mutex<Queues>>,
     report: Arc<Report>,
+}
+
+/// Per account, the transitions waiting while its command runs; an account
+/// is in the map exactly while a run chain is active for it.
+#[derive(Default)]
+struct Queues {
+    by_account: HashMap<String, std::collections::VecDeque<Transition>>,
+    waiting: usize,
+    cap: usize,
+    dropped: u64,
 }
 
 impl Runner {
@@ -156,25 +171,71 @@ impl Runner {
         scrub: Vec<String>,
         report: Report,
     ) -> Runner {
+        Runner::with_capacity(command, timeout, scrub, report, QUEUE_CAP)
+    }
+
+    /// As `new`, with at most `cap` transitions waiting.
+    pub fn with_capacity(
+        command: Vec<String>,
+        timeout: Duration,
+        scrub: Vec<String>,
+        report: Report,
+        cap: usize,
+    ) -> Runner {
         Runner {
             command: Arc::new(command),
             timeout,
             scrub: Arc::new(scrub),
-            busy: Arc::default(),
+            queues: Arc::new(Mutex::new(Queues {
+                cap,
+                ..Queues::default()
+            })),
             report: Arc::new(report),
         }
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queues> {
+        self.queues.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     pub fn fire(&self, t: Transition) {
-        if let Ok(mut busy) = self.busy.lock() {
-            if let Some(queued) = busy.get_mut(&t.account) {
-                *queued = Some(t);
-                return;
+        let dropped = {
+            let mut q = self.lock();
+            let (cap, waiting) = (q.cap, q.waiting);
+            match q.by_account.get_mut(&t.account) {
+                // A run is under way for this account: wait in line.
+                Some(line) if waiting < cap => {
+                    line.push_back(t);
+                    q.waiting += 1;
+                    return;
+                }
+                Some(_) => {
+                    q.dropped += 1;
+                    Some(q.dropped)
+                }
+                None => {
+                    q.by_account.insert(t.account.clone(), Default::default());
+                    None
+                }
             }
-            busy.insert(t.account.clone(), None);
+        };
+        match dropped {
+            Some(n) => {
+                let msg = format!(
+                    "alert queue full ({} waiting): dropped {} {} -> {} ({n} dropped so far)",
+                    self.lock().cap,
+                    t.subject,
+                    t.previous.as_str(),
+                    t.severity.as_str()
+                );
+                tracing::error!(account = %t.account, dropped = n, "{msg}");
+                (self.report)(t.account, msg);
+            }
+            None => {
+                let me = self.clone();
+                tokio::spawn(async move { me.run_chain(t).await });
+            }
         }
-        let me = self.clone();
-        tokio::spawn(async move { me.run_chain(t).await });
     }
 
     async fn run_chain(self, first: Transition) {
@@ -185,16 +246,14 @@ impl Runner {
                 tracing::warn!(account = %account, error = %e, "alert command failed");
                 (self.report)(account.clone(), e);
             }
-            next = match self.busy.lock() {
-                Ok(mut busy) => match busy.get_mut(&account).and_then(Option::take) {
-                    Some(q) => Some(q),
-                    None => {
-                        busy.remove(&account);
-                        None
-                    }
-                },
-                Err(_) => None,
-            };
+            let mut q = self.lock();
+            next = q.by_account.get_mut(&account).and_then(|l| l.pop_front());
+            match next {
+                Some(_) => q.waiting -= 1,
+                None => {
+                    q.by_account.remove(&account);
+                }
+            }
         }
     }
 

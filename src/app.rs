@@ -231,6 +231,8 @@ pub enum Effect {
     SetTitle(String),
     /// Run the alert command for this transition.
     Alert(crate::alerts::Transition),
+    /// Write a finding or status transition to the log (every one, alerted or not).
+    LogTransition(crate::alerts::Transition),
     /// Re-read the config and restart the pollers.
     Reload,
     Quit,
@@ -590,9 +592,6 @@ impl App {
         before_poll: PollState,
         now: DateTime<Utc>,
     ) -> Vec<Effect> {
-        let Some(min) = self.alert_min else {
-            return Vec::new();
-        };
         let acc = &self.accounts[i];
         let mut found: Vec<(String, Severity, Severity, String)> = Vec::new();
         for f in &acc.findings {
@@ -629,22 +628,26 @@ impl App {
             acc.spec.venue,
             acc.spec.poll_interval,
         );
-        found
-            .into_iter()
-            .filter(|(_, sev, prev, _)| (*sev).max(*prev) >= min)
-            .filter_map(|(subject, severity, previous, message)| {
-                let t = crate::alerts::Transition {
-                    account: name.clone(),
-                    venue,
-                    severity,
-                    previous,
-                    subject,
-                    message,
-                };
-                self.alerts.offer(t, now, window)
-            })
-            .map(Effect::Alert)
-            .collect()
+        let mut fx = Vec::new();
+        for (subject, severity, previous, message) in found {
+            let t = crate::alerts::Transition {
+                account: name.clone(),
+                venue,
+                severity,
+                previous,
+                subject,
+                message,
+            };
+            // Every transition goes to the log, so it answers "what happened at 03:12".
+            fx.push(Effect::LogTransition(t.clone()));
+            if let Some(min) = self.alert_min
+                && severity.max(previous) >= min
+                && let Some(t) = self.alerts.offer(t, now, window)
+            {
+                fx.push(Effect::Alert(t));
+            }
+        }
+        fx
     }
 
     /// Take a re-read config: accounts whose name and venue are unchanged keep

@@ -232,6 +232,14 @@ fn apply(
                 let _ = crossterm::execute!(std::io::stdout(), crossterm::terminal::SetTitle(t));
             }
             Effect::Alert(t) => runner.fire(t.clone()),
+            Effect::LogTransition(t) => tracing::info!(
+                account = %t.account,
+                subject = %t.subject,
+                from = t.previous.as_str(),
+                to = t.severity.as_str(),
+                message = %t.message,
+                "finding transition"
+            ),
             Effect::Quit => quit = true,
             // Needs awaiting: done by the loop.
             Effect::Reload => {}

@@ -201,9 +201,9 @@ async fn the_command_gets_the_transition_and_no_secret() {
 }
 
 #[tokio::test]
-async fn one_instance_per_account_latest_waits() {
+async fn one_instance_per_account_every_transition_in_order() {
     let out = tmp("serial");
-    let script = format!("sleep 0.3; echo \"$BALTUI_SEVERITY\" >> {}", out.display());
+    let script = format!("sleep 0.1; echo \"$BALTUI_SEVERITY\" >> {}", out.display());
     let r = Runner::new(
         sh(&script),
         Duration::from_secs(5),
@@ -215,9 +215,136 @@ async fn one_instance_per_account_latest_waits() {
         r.fire(transition(Severity::Notice));
     }
     r.fire(transition(Severity::Critical));
-    settle().await;
-    // The running one, then only the latest of those that waited.
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), "warn\ncritical\n");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // One at a time (appends never interleave), none replaced, in order.
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "warn\nnotice\nnotice\nnotice\nnotice\nnotice\ncritical\n"
+    );
+}
+
+/// Five findings arriving together on one account (one poll) reach the
+/// command five times, the margin-ratio warning among them: the App's
+/// effects, carried out the way the monitor carries them out.
+#[tokio::test]
+async fn five_findings_at_once_are_five_runs() {
+    use baltui::model::{CurrencyBalance, Indicator};
+    let out = tmp("five");
+    let script = format!("sleep 0.05; echo \"$BALTUI_SUBJECT\" >> {}", out.display());
+    let r = Runner::new(
+        sh(&script),
+        Duration::from_secs(5),
+        vec![],
+        Box::new(|_, _| {}),
+    );
+    let mut a = app(Severity::Warn);
+    let mut s = snap("2.5");
+    s.risk.indicators.push(Indicator::new(
+        "deltaNeutralStatus",
+        "1",
+        "transfer restricted",
+    ));
+    s.currencies.push(CurrencyBalance {
+        currency: "USDT".into(),
+        available: Some("-5".parse().unwrap()),
+        indicators: vec![
+            Indicator::new("twap", "2", "forced-repayment risk 2 of 5"),
+            Indicator::new("colBorrAutoConversion", "4", "auto-conversion soon"),
+        ],
+        ..CurrencyBalance::default()
+    });
+    let fx = a.update(Msg::Polled {
+        account: 0,
+        generation: 0,
+        at: at(0),
+        result: Ok(s),
+        next_poll_at: None,
+    });
+    let logged = fx
+        .iter()
+        .filter(|e| matches!(e, Effect::LogTransition(_)))
+        .count();
+    let fired = alerts(fx);
+    assert_eq!(fired.len(), 5, "{fired:?}");
+    assert_eq!(logged, 5, "every transition is also logged");
+    for t in fired {
+        r.fire(t);
+    }
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let mut got: Vec<String> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "USDT.available",
+            "USDT.colBorrAutoConversion",
+            "USDT.twap",
+            "deltaNeutralStatus",
+            "margin_ratio"
+        ]
+    );
+}
+
+#[test]
+fn transitions_are_logged_even_without_an_alert_command() {
+    let mut a = app(Severity::Warn);
+    a.alert_min = None;
+    let fx = a.update(Msg::Polled {
+        account: 0,
+        generation: 0,
+        at: at(0),
+        result: Ok(snap("1.2")),
+        next_poll_at: None,
+    });
+    let logged: Vec<Transition> = fx
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::LogTransition(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(logged.len(), 1);
+    assert_eq!(
+        (
+            logged[0].subject.as_str(),
+            logged[0].previous,
+            logged[0].severity
+        ),
+        ("margin_ratio", Severity::Ok, Severity::Critical)
+    );
+}
+
+#[tokio::test]
+async fn a_full_queue_reports_every_drop_with_the_count() {
+    let reports: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = reports.clone();
+    let out = tmp("full");
+    let script = format!("sleep 0.3; echo \"$BALTUI_SEVERITY\" >> {}", out.display());
+    let r = Runner::with_capacity(
+        sh(&script),
+        Duration::from_secs(5),
+        vec![],
+        Box::new(move |account, e| sink.lock().unwrap().push(format!("{account}: {e}"))),
+        2,
+    );
+    r.fire(transition(Severity::Warn)); // runs
+    r.fire(transition(Severity::Notice)); // waits
+    r.fire(transition(Severity::Critical)); // waits
+    r.fire(transition(Severity::Ok)); // dropped
+    r.fire(transition(Severity::Warn)); // dropped
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "warn\nnotice\ncritical\n"
+    );
+    let reports = reports.lock().unwrap();
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    assert!(reports[1].contains("alert queue full"), "{}", reports[1]);
+    assert!(reports[1].contains("(2 dropped so far)"), "{}", reports[1]);
 }
 
 #[tokio::test]
