@@ -223,7 +223,7 @@ fn describe_error(e: &VenueError, base_url: &str) -> String {
 /// Budget line: "8 per 2s shared by 2 accounts (OKX publishes 10 per 2s; baltui uses 80%)".
 fn budget_line(client: &VenueClient, sharing: usize, filtered: bool, margin: f64) -> String {
     let l = client.limit();
-    let n = ((f64::from(l.requests) * margin).floor() as u32).max(1);
+    let n = crate::venues::grants_per_window(l.requests, margin);
     let who = match (sharing, filtered) {
         (1, _) => "for this account alone".to_string(),
         (s, false) => format!("shared by {s} accounts"),

@@ -118,3 +118,45 @@ fn a_smaller_margin_spaces_requests_further() {
         "{plans:?}"
     );
 }
+
+/// `rate_margin = 1.0` must not let a window hold more than the published
+/// limit: evenly spaced grants put n + 1 in a window, so n stays at limit - 1.
+#[tokio::test(start_paused = true)]
+async fn no_window_ever_holds_more_than_the_limit_even_at_margin_one() {
+    use baltui::venues::{Limit, RateBudget, grants_per_window};
+    assert_eq!(grants_per_window(10, 1.0), 9);
+    assert_eq!(grants_per_window(10, 0.8), 8);
+    assert_eq!(grants_per_window(2, 1.0), 1);
+    assert_eq!(
+        grants_per_window(30, 5.0),
+        29,
+        "a margin above 1 is clamped"
+    );
+    for (limit, window) in [(10u32, 2u64), (2, 2), (30, 30)] {
+        let b = RateBudget::for_limit(
+            &Limit {
+                key: "k".into(),
+                requests: limit,
+                window: Duration::from_secs(window),
+                min_gap: Duration::ZERO,
+            },
+            1.0,
+            None,
+        );
+        let start = tokio::time::Instant::now();
+        let mut at = Vec::new();
+        while start.elapsed() < Duration::from_secs(window * 10) {
+            b.acquire().await;
+            at.push(start.elapsed());
+        }
+        let w = Duration::from_secs(window);
+        for (i, t) in at.iter().enumerate() {
+            // Grants in the closed window [t, t + w]: the venue's window is at most that.
+            let n = at[i..].iter().take_while(|u| **u <= *t + w).count();
+            assert!(
+                n <= limit as usize,
+                "{n} grants in {w:?} from {t:?} (limit {limit})"
+            );
+        }
+    }
+}

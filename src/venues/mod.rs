@@ -247,6 +247,15 @@ pub struct RateBudget {
     ledger: Option<(Arc<crate::ledger::Ledger>, crate::ledger::Rule)>,
 }
 
+/// Grants per window for a published `limit` and a `margin` share of it.
+/// Evenly spaced grants put at most n + 1 in a sliding window (one at each
+/// end), so n stays below the limit whatever the margin: with
+/// `rate_margin = 1.0`, OKX's 10 per 2 s is run as 9.
+pub fn grants_per_window(limit: u32, margin: f64) -> u32 {
+    let wanted = (f64::from(limit) * margin.clamp(0.0, 1.0)).floor() as u32;
+    wanted.min(limit.saturating_sub(1)).max(1)
+}
+
 /// A venue's published limit for one budget key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limit {
@@ -265,7 +274,7 @@ impl RateBudget {
         window: Duration,
         margin: f64,
     ) -> Arc<Self> {
-        let n = ((f64::from(limit) * margin).floor() as u32).max(1);
+        let n = grants_per_window(limit, margin);
         let spacing = window / n;
         Arc::new(RateBudget {
             limiter: leaky_bucket::RateLimiter::builder()
