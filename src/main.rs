@@ -49,7 +49,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    rt.block_on(dispatch(cli))
+    let code = rt.block_on(dispatch(cli));
+    // A secret command still running (a reload left waiting) must not hold
+    // the exit: blocking tasks are not waited for past this.
+    rt.shutdown_timeout(std::time::Duration::from_millis(500));
+    code
 }
 
 async fn dispatch(cli: Cli) -> ExitCode {

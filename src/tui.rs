@@ -28,6 +28,16 @@ async fn start(
     tx: mpsc::Sender<Msg>,
 ) -> Result<(PollerSet, Reconfig), String> {
     let clients = crate::venues::clients_for(&cfg.accounts, cfg.request_timeout).await?;
+    Ok(launch(cfg, clients, generation, tx))
+}
+
+/// Start the pollers for clients already built (no waiting here).
+fn launch(
+    cfg: &Config,
+    clients: Vec<crate::venues::VenueClient>,
+    generation: u64,
+    tx: mpsc::Sender<Msg>,
+) -> (PollerSet, Reconfig) {
     let intervals: Vec<Duration> = cfg.accounts.iter().map(|a| a.poll_interval).collect();
     let pollers = poll::spawn_with(clients, &intervals, generation, tx, cfg.rate_margin);
     let specs: Vec<AccountSpec> = cfg
@@ -60,7 +70,7 @@ async fn start(
         keymap: cfg.keymap.clone(),
         notes,
     };
-    Ok((pollers, reconfig))
+    (pollers, reconfig)
 }
 
 /// Build clients (secrets are read here, before the screen opens, so a missing
@@ -150,6 +160,9 @@ async fn event_loop(
     // SIGUSR1 re-reads the config (SIGHUP means the terminal went away).
     let mut sigusr1 = signal(SignalKind::user_defined1())?;
     apply(&[Effect::SetTitle(app.title())], pollers, runner);
+    // A reload reads secrets (a command may prompt or hang) and asks venues
+    // who the keys belong to: it runs beside the loop, never inside it.
+    let mut reloading: Option<tokio::task::JoinHandle<Result<Prepared, String>>> = None;
     loop {
         terminal.draw(|f| crate::ui::render(f, app, theme))?;
         let msg = tokio::select! {
@@ -180,6 +193,25 @@ async fn event_loop(
             _ = sighup.recv() => return Ok(()),
             _ = sigint.recv() => return Ok(()),
             _ = sigusr1.recv() => Msg::Action(crate::keymap::Action::Reload),
+            done = async {
+                match reloading.as_mut() {
+                    Some(task) => task.await,
+                    None => std::future::pending().await,
+                }
+            }, if reloading.is_some() => {
+                reloading = None;
+                match done {
+                    Ok(Ok((cfg, clients))) => {
+                        let (new, reconfig) =
+                            launch(&cfg, clients, app.generation + 1, reloader.tx.clone());
+                        tracing::info!(generation = app.generation + 1, "config reloaded");
+                        std::mem::replace(pollers, new).shutdown();
+                        Msg::Reconfigured(Box::new(reconfig))
+                    }
+                    Ok(Err(e)) => Msg::ReloadFailed(e),
+                    Err(e) => Msg::ReloadFailed(format!("the reload stopped: {e}")),
+                }
+            }
         };
         let mut effects = app.update(msg);
         // Carrying out an effect can answer with messages (a new plan), whose
@@ -187,7 +219,17 @@ async fn event_loop(
         while !effects.is_empty() {
             let (quit, mut replies) = apply(&effects, pollers, runner);
             if effects.contains(&Effect::Reload) {
-                replies.push(reloader.reload(pollers, app.generation + 1).await);
+                if reloading.is_some() {
+                    replies.push(Msg::ReloadFailed(
+                        "a reload is already under way (reading secrets); this one is skipped"
+                            .into(),
+                    ));
+                } else {
+                    match reloader.prepare() {
+                        Ok(task) => reloading = Some(task),
+                        Err(e) => replies.push(Msg::ReloadFailed(e)),
+                    }
+                }
             }
             if quit || app.should_quit {
                 return Ok(());
@@ -254,24 +296,30 @@ struct Reloader {
     tx: mpsc::Sender<Msg>,
 }
 
+/// Longest a reload may take to read secrets and build clients.
+const RELOAD_LIMIT: Duration = Duration::from_secs(60);
+
+/// A re-read config and its clients, ready to launch.
+type Prepared = (Config, Vec<crate::venues::VenueClient>);
+
 impl Reloader {
-    /// Start the new config's pollers under `generation` and stop the old ones;
-    /// on any error the old config keeps running.
-    async fn reload(&self, pollers: &mut PollerSet, generation: u64) -> Msg {
+    /// Re-read the file now (a parse error answers at once) and build the
+    /// clients in a task; the loop launches them when it ends. On any error
+    /// the old config keeps running.
+    fn prepare(&self) -> Result<tokio::task::JoinHandle<Result<Prepared, String>>, String> {
         let Some(path) = &self.path else {
-            return Msg::ReloadFailed("the demo has no config file to re-read".into());
+            return Err("the demo has no config file to re-read".into());
         };
-        let cfg = match Config::load(path) {
-            Ok(c) => c,
-            Err(e) => return Msg::ReloadFailed(e),
-        };
-        match start(&cfg, generation, self.tx.clone()).await {
-            Ok((new, reconfig)) => {
-                tracing::info!(path = %path.display(), generation, "config reloaded");
-                std::mem::replace(pollers, new).shutdown();
-                Msg::Reconfigured(Box::new(reconfig))
+        let cfg = Config::load(path)?;
+        Ok(tokio::spawn(async move {
+            let build = crate::venues::clients_for(&cfg.accounts, cfg.request_timeout);
+            match tokio::time::timeout(RELOAD_LIMIT, build).await {
+                Ok(clients) => Ok((cfg, clients?)),
+                Err(_) => Err(format!(
+                    "reading the secrets took longer than {} s (a secret command waiting for input?); the old config keeps running",
+                    RELOAD_LIMIT.as_secs()
+                )),
             }
-            Err(e) => Msg::ReloadFailed(e),
-        }
+        }))
     }
 }

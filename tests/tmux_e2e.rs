@@ -81,6 +81,11 @@ struct Tmux {
 
 impl Tmux {
     fn start(tag: &str) -> Tmux {
+        Tmux::start_with(tag, "--demo")
+    }
+
+    /// `baltui <args>` (already shell-quoted) in a private tmux server.
+    fn start_with(tag: &str, args: &str) -> Tmux {
         static SEQ: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "baltui-e2e-{}-{}-{}",
@@ -100,12 +105,12 @@ impl Tmux {
             sh_quote(p.to_str().expect("temp path is UTF-8"))
         };
         let inner = format!(
-            "echo $$ > {pid}; exec {bin} --demo",
+            "echo $$ > {pid}; exec {bin} {args}",
             pid = path("pid"),
             bin = sh_quote(env!("CARGO_BIN_EXE_baltui")),
         );
         let outer = format!(
-            "BALTUI_LOG_DIR={logs}; export BALTUI_LOG_DIR; /bin/sh -c {inner}; echo EXIT:$? > {exit}",
+            "BALTUI_LOG_DIR={logs}; BALTUI_STATE_DIR={logs}; export BALTUI_LOG_DIR BALTUI_STATE_DIR; /bin/sh -c {inner}; echo EXIT:$? > {exit}",
             logs = path("logs"),
             inner = sh_quote(&inner),
             exit = path("exit"),
@@ -357,7 +362,10 @@ fn demo_walkthrough_in_tmux() {
         STEP,
         |s| {
             s.lines()
-                .any(|l| l.contains("okx-margin · OKX · DEMO") && l.contains("updated"))
+                .any(|l| {
+                    l.contains("okx-margin · OKX · Multi-currency margin · DEMO")
+                        && l.contains("updated")
+                })
                 && s.lines().any(is_balances_header)
         },
     );
@@ -424,4 +432,51 @@ fn sigterm_exits_cleanly_in_tmux() {
     t.wait_for("alternate screen left after SIGTERM", STEP, |s| {
         tab_row(s).is_none() && !s.contains("DEMO")
     });
+}
+
+/// A reload whose secret command hangs must not freeze the screen: keys are
+/// still answered while it waits, and `q` still quits at once.
+#[test]
+fn reload_with_a_hanging_secret_command_keeps_the_screen_live() {
+    use std::os::unix::fs::PermissionsExt;
+    if tmux_available().is_none() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("baltui-e2e-reload-{}", std::process::id()));
+    fs::create_dir_all(&dir).expect("create temp dir");
+    let cfg = dir.join("config.toml");
+    // Port 9 on loopback: nothing answers, the account just shows an error.
+    let account = |secret: &str| {
+        format!(
+            "[[account]]\nname = \"acct-a\"\nvenue = \"okx\"\nbase_url = \"http://127.0.0.1:9\"\napi_key = \"k\"\nsecret_key = {secret}\npassphrase = \"p\"\n"
+        )
+    };
+    fs::write(&cfg, account("\"s\"")).expect("write config");
+    fs::set_permissions(&cfg, fs::Permissions::from_mode(0o600)).expect("chmod");
+    let t = Tmux::start_with(
+        "reload",
+        &format!("--config {}", sh_quote(cfg.to_str().expect("UTF-8 path"))),
+    );
+    t.wait_for("acct-a tab", STARTUP, |s| has_tabs(s, &["acct-a"]));
+
+    fs::write(&cfg, account("{ command = [\"sleep\", \"30\"] }")).expect("rewrite config");
+    t.send("c");
+    let asked = Instant::now();
+    t.send("?");
+    t.wait_for(
+        "help popup while the reload waits for its secret",
+        STEP,
+        |s| s.contains("help — keys"),
+    );
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        asked.elapsed()
+    );
+    t.send("Escape");
+    t.wait_for("help closed", STEP, |s| !s.contains("help — keys"));
+    t.send("q");
+    let status = t.wait_exit(STEP);
+    assert_eq!(status, "EXIT:0", "q quits while the reload still waits");
+    let _ = fs::remove_dir_all(&dir);
 }
