@@ -5,7 +5,7 @@
 use crate::app::Status;
 use crate::config::Config;
 use crate::health::{self, Finding, Severity};
-use crate::model::{CurrencyBalance, Risk, Snapshot, Totals, VenueKind};
+use crate::model::{CurrencyBalance, Risk, Snapshot, Totals, VenueKind, View};
 use crate::venues::{ErrorClass, VenueError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -26,8 +26,15 @@ pub struct AccountReport {
     pub error: Option<String>,
     pub fetched_at: Option<DateTime<Utc>>,
     pub venue_time: Option<DateTime<Utc>>,
+    /// The venue's account mode in its own words (OKX: "Futures mode").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_mode: Option<String>,
     pub totals: Option<Totals>,
     pub risk: Option<Risk>,
+    /// The same account in its other account currencies (LongPort), each with
+    /// its totals and risk; `totals`/`risk` above are the primary view.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub other_views: Vec<View>,
     pub currencies: Vec<CurrencyBalance>,
     pub findings: Vec<Finding>,
 }
@@ -48,8 +55,10 @@ impl AccountReport {
                 fetched_at: Some(s.fetched_at),
                 venue_time: s.venue_time,
                 findings: health::evaluate(&s, &cfg.thresholds),
+                account_mode: s.account_mode,
                 totals: Some(s.totals),
                 risk: Some(s.risk),
+                other_views: s.other_views,
                 currencies: s.currencies,
             },
             Err(e) => {
@@ -71,8 +80,10 @@ impl AccountReport {
                     error: Some(msg),
                     fetched_at: None,
                     venue_time: None,
+                    account_mode: None,
                     totals: None,
                     risk: None,
+                    other_views: Vec::new(),
                     currencies: Vec::new(),
                 }
             }

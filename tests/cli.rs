@@ -160,6 +160,42 @@ async fn snapshot_values_equal_a_direct_fetch_at_the_same_seed() {
             a["totals"]["total_cash"],
             s.totals.total_cash.map(|d| d.to_string()).into_json()
         );
+        // The whole account level as the model serializes it: every total and
+        // risk figure, the other account-currency views, the account mode.
+        assert_eq!(
+            a["totals"],
+            serde_json::to_value(&s.totals).unwrap(),
+            "{name}"
+        );
+        assert_eq!(a["risk"], serde_json::to_value(&s.risk).unwrap(), "{name}");
+        assert_eq!(
+            a.get("other_views").cloned().unwrap_or_default(),
+            if s.other_views.is_empty() {
+                serde_json::Value::Null
+            } else {
+                serde_json::to_value(&s.other_views).unwrap()
+            },
+            "{name}: other_views, left out when there are none"
+        );
+        assert_eq!(
+            a.get("account_mode").cloned().unwrap_or_default(),
+            s.account_mode.clone().into_json(),
+            "{name}: account_mode, left out when the venue has none"
+        );
+        if name == "lp-hk" {
+            // No currency configured: the sim answers in HKD and USD, the
+            // HKD item is the primary view and USD the other one.
+            assert_eq!(a["totals"]["currency"], "HKD");
+            let views = a["other_views"].as_array().unwrap();
+            assert_eq!(views.len(), 1, "{a}");
+            assert_eq!(views[0]["totals"]["currency"], "USD");
+            for k in ["net_assets", "total_cash", "buying_power"] {
+                let t = views[0]["totals"][k].as_str().unwrap();
+                t.parse::<rust_decimal::Decimal>().unwrap();
+            }
+            assert!(views[0]["risk"]["margin_ratio"].is_string(), "{a}");
+            assert!(views[0]["risk"]["level"].is_string(), "{a}");
+        }
         for (j, cb) in s.currencies.iter().enumerate() {
             let got = &a["currencies"][j];
             assert_eq!(got["currency"], cb.currency.as_str());
