@@ -240,6 +240,28 @@ fn snapshot_table_and_failures() {
         out.contains("margin utilization: ") && out.contains("total cash: "),
         "{out}"
     );
+    // Utilization is a ratio in the model; the table shows it in percent
+    // (the sim's margin-loan Webull account is near 20%, never over 100%).
+    let utilization: Vec<f64> = out
+        .split("margin utilization: ")
+        .skip(1)
+        .map(|rest| rest.split('%').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        utilization.iter().any(|u| *u >= 1.0) && utilization.iter().all(|u| *u <= 100.0),
+        "{utilization:?} {out}"
+    );
+    // LongPort's other account-currency view, with its totals and risk.
+    let lp = &out[out.find("lp-hk (LongPort)").unwrap()..];
+    let lp = &lp[..lp.find("\n\n").unwrap()];
+    assert!(
+        lp.contains("  USD view: net assets ") && lp.contains(" USD   total cash "),
+        "{lp}"
+    );
+    assert!(
+        lp.contains("buying power: ") && lp.contains("max finance: "),
+        "{lp}"
+    );
 
     // A wrong secret: that account is auth_failed, exit 3, the secret is not printed.
     let bad = sim
