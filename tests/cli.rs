@@ -62,11 +62,12 @@ fn snapshot_json_against_baltui_sim() {
         for c in cur {
             assert!(c["currency"].is_string());
             // OKX: cash but no settling/withdrawable; LongPort: the reverse;
-            // Webull: all of them.
+            // Webull: funds in transit (pending_incoming), which is not
+            // trade settlement, so no settling.
             let (present, absent): (&str, &[&str]) = if okx {
                 ("cash", &["settling", "withdrawable"])
             } else if webull {
-                ("settling", &["liabilities"])
+                ("in_transit", &["settling", "liabilities"])
             } else {
                 ("available", &["cash", "equity"])
             };
