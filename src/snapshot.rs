@@ -152,12 +152,13 @@ impl Report {
                     dash(&t.total_cash)
                 );
                 // The other totals, where the venue reports them.
-                let r = a.risk.clone().unwrap_or_default();
+                let no_risk = Risk::default();
+                let r = a.risk.as_ref().unwrap_or(&no_risk);
                 let more: Vec<String> = ACCOUNT_AMOUNTS[2..]
                     .iter()
                     .filter(|f| f.0 == "totals")
                     .filter_map(|(_, name, _, get)| {
-                        Some(format!("{}: {}", name.replace('_', " "), get(t, &r)?))
+                        Some(format!("{}: {}", name.replace('_', " "), get(t, r)?))
                     })
                     .collect();
                 if !more.is_empty() {
@@ -429,10 +430,10 @@ pub fn prom_label(s: &str) -> String {
 /// then the columns added since, at the end, so scripts that index columns
 /// keep working. A column is named as its field in the JSON: per-currency
 /// fields as in `currencies[]`, account fields as `totals_<name>` /
-/// `risk_<name>` (their JSON object and name). Three names predate that
-/// rule: `net_assets` (totals.net_assets), `margin_ratio` (risk.margin_ratio)
-/// and, because `margin_ratio` is taken, `currency_margin_ratio`
-/// (currencies[].margin_ratio).
+/// `risk_<name>` (their JSON object and name). The exceptions: the first
+/// release's `net_assets` (totals.net_assets) and `margin_ratio`
+/// (risk.margin_ratio), and, because `margin_ratio` is taken,
+/// `currency_margin_ratio` (currencies[].margin_ratio).
 pub const CSV_HEADER: &str = "account,venue,status,currency,cash,available,frozen,settling,withdrawable,equity,net_assets,totals_currency,margin_ratio,risk_level,worst_severity,fetched_at,\
 liabilities,value_in_base,buying_power,market_value,interest,frozen_fees,in_transit,available_equity,unrealized_pnl,borrow_frozen,isolated_equity,strategy_equity,reward_balance,max_loan,initial_margin,maintenance_margin,currency_margin_ratio,notional_leverage,view,\
 account_mode,venue_time,totals_total_cash,totals_buying_power,totals_market_value,totals_max_finance,totals_remaining_finance,totals_available_equity,totals_notional_value,totals_unrealized_pnl,totals_borrow_frozen,totals_isolated_equity,totals_interest,risk_margin_ratio_currency,risk_margin_call,risk_initial_margin,risk_maintenance_margin,risk_adjusted_equity,risk_utilization";
