@@ -5,7 +5,7 @@
 use crate::app::Status;
 use crate::config::Config;
 use crate::health::{self, Finding, Severity};
-use crate::model::{CurrencyBalance, Risk, Snapshot, Totals, VenueKind};
+use crate::model::{CurrencyBalance, Risk, Snapshot, Totals, VenueKind, View};
 use crate::venues::{ErrorClass, VenueError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -26,8 +26,15 @@ pub struct AccountReport {
     pub error: Option<String>,
     pub fetched_at: Option<DateTime<Utc>>,
     pub venue_time: Option<DateTime<Utc>>,
+    /// The venue's account mode in its own words (OKX: "Futures mode").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_mode: Option<String>,
     pub totals: Option<Totals>,
     pub risk: Option<Risk>,
+    /// The same account in its other account currencies (LongPort), each with
+    /// its totals and risk; `totals`/`risk` above are the primary view.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub other_views: Vec<View>,
     pub currencies: Vec<CurrencyBalance>,
     pub findings: Vec<Finding>,
 }
@@ -48,8 +55,10 @@ impl AccountReport {
                 fetched_at: Some(s.fetched_at),
                 venue_time: s.venue_time,
                 findings: health::evaluate(&s, &cfg.thresholds),
+                account_mode: s.account_mode,
                 totals: Some(s.totals),
                 risk: Some(s.risk),
+                other_views: s.other_views,
                 currencies: s.currencies,
             },
             Err(e) => {
@@ -71,8 +80,10 @@ impl AccountReport {
                     error: Some(msg),
                     fetched_at: None,
                     venue_time: None,
+                    account_mode: None,
                     totals: None,
                     risk: None,
+                    other_views: Vec::new(),
                     currencies: Vec::new(),
                 }
             }
@@ -125,6 +136,9 @@ impl Report {
             if let Some(e) = &a.error {
                 let _ = writeln!(out, "  error: {e}");
             }
+            if let Some(m) = &a.account_mode {
+                let _ = writeln!(out, "  account mode: {m}");
+            }
             if let Some(t) = &a.totals {
                 let cur = t
                     .currency
@@ -137,12 +151,31 @@ impl Report {
                     dash(&t.net_assets),
                     dash(&t.total_cash)
                 );
+                // The other totals, where the venue reports them.
+                let no_risk = Risk::default();
+                let r = a.risk.as_ref().unwrap_or(&no_risk);
+                let more: Vec<String> = ACCOUNT_AMOUNTS[2..]
+                    .iter()
+                    .filter(|f| f.0 == "totals")
+                    .filter_map(|(_, name, _, get)| {
+                        Some(format!("{}: {}", name.replace('_', " "), get(t, r)?))
+                    })
+                    .collect();
+                if !more.is_empty() {
+                    let _ = writeln!(out, "  {}", more.join("   "));
+                }
             }
             if let Some(r) = &a.risk {
                 let ratio = r.margin_ratio.map_or("—".into(), health::percent);
+                // OKX Futures mode: the worst currency's ratio, named.
+                let from = r
+                    .margin_ratio_currency
+                    .as_deref()
+                    .map(|c| format!(" ({c}, the worst currency)"))
+                    .unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "  margin ratio: {ratio}   initial margin: {}   maintenance margin: {}",
+                    "  margin ratio: {ratio}{from}   initial margin: {}   maintenance margin: {}",
                     dash(&r.initial_margin),
                     dash(&r.maintenance_margin)
                 );
@@ -154,12 +187,34 @@ impl Report {
                 if let Some(mc) = r.margin_call {
                     extra.push(format!("margin call: {mc}"));
                 }
+                if let Some(e) = r.adjusted_equity {
+                    extra.push(format!("adjusted equity: {e}"));
+                }
+                // A ratio in every machine format; percent only here.
                 if let Some(u) = r.utilization {
                     extra.push(format!("margin utilization: {}", health::percent(u)));
                 }
                 if !extra.is_empty() {
                     let _ = writeln!(out, "  {}", extra.join("   "));
                 }
+            }
+            // The same account in its other account currencies (LongPort).
+            for v in &a.other_views {
+                let (t, r) = (&v.totals, &v.risk);
+                let ccy = t.currency.as_deref().unwrap_or("other");
+                let mut parts = vec![format!("net assets {} {ccy}", dash(&t.net_assets))];
+                for (_, name, _, get) in &ACCOUNT_AMOUNTS[1..] {
+                    if let Some(d) = get(t, r) {
+                        parts.push(format!("{} {d}", name.replace('_', " ")));
+                    }
+                }
+                if let Some(m) = r.margin_ratio {
+                    parts.push(format!("margin ratio {}", health::percent(m)));
+                }
+                if let Some(l) = r.level {
+                    parts.push(format!("risk level {} {}", l as u8, health::level_word(l)));
+                }
+                let _ = writeln!(out, "  {ccy} view: {}", parts.join("   "));
             }
             if !a.currencies.is_empty() {
                 let header = [
@@ -176,7 +231,10 @@ impl Report {
                     .iter()
                     .map(|c| {
                         [
-                            c.currency.clone(),
+                            match &c.view {
+                                Some(v) => format!("{} ({v} view)", c.currency),
+                                None => c.currency.clone(),
+                            },
                             dash(&c.cash),
                             dash(&c.available),
                             dash(&c.frozen),
@@ -210,6 +268,30 @@ impl Report {
                 for r in &rows {
                     line(r);
                 }
+            }
+            // Per-currency margin (OKX Futures mode), where reported.
+            for c in &a.currencies {
+                if c.margin_ratio.is_none()
+                    && c.initial_margin.is_none()
+                    && c.maintenance_margin.is_none()
+                    && c.notional_leverage.is_none()
+                {
+                    continue;
+                }
+                let view = c
+                    .view
+                    .as_deref()
+                    .map(|v| format!(" ({v} view)"))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "  {}{view}: margin ratio {}   initial margin {}   maintenance margin {}   leverage {}",
+                    c.currency,
+                    c.margin_ratio.map_or("—".into(), health::percent),
+                    dash(&c.initial_margin),
+                    dash(&c.maintenance_margin),
+                    dash(&c.notional_leverage)
+                );
             }
             for f in &a.findings {
                 let _ = writeln!(
@@ -344,7 +426,152 @@ pub fn prom_label(s: &str) -> String {
     out
 }
 
-pub const CSV_HEADER: &str = "account,venue,status,currency,cash,available,frozen,settling,withdrawable,equity,net_assets,totals_currency,margin_ratio,risk_level,worst_severity,fetched_at";
+/// The CSV header: the sixteen columns of the first release in their order,
+/// then the columns added since, at the end, so scripts that index columns
+/// keep working. A column is named as its field in the JSON: per-currency
+/// fields as in `currencies[]`, account fields as `totals_<name>` /
+/// `risk_<name>` (their JSON object and name). The exceptions: the first
+/// release's `net_assets` (totals.net_assets) and `margin_ratio`
+/// (risk.margin_ratio), and, because `margin_ratio` is taken,
+/// `currency_margin_ratio` (currencies[].margin_ratio).
+pub const CSV_HEADER: &str = "account,venue,status,currency,cash,available,frozen,settling,withdrawable,equity,net_assets,totals_currency,margin_ratio,risk_level,worst_severity,fetched_at,\
+liabilities,value_in_base,buying_power,market_value,interest,frozen_fees,in_transit,available_equity,unrealized_pnl,borrow_frozen,isolated_equity,strategy_equity,reward_balance,max_loan,initial_margin,maintenance_margin,currency_margin_ratio,notional_leverage,view,\
+account_mode,venue_time,totals_total_cash,totals_buying_power,totals_market_value,totals_max_finance,totals_remaining_finance,totals_available_equity,totals_notional_value,totals_unrealized_pnl,totals_borrow_frozen,totals_isolated_equity,totals_interest,risk_margin_ratio_currency,risk_margin_call,risk_initial_margin,risk_maintenance_margin,risk_adjusted_equity,risk_utilization";
+
+type Dec = rust_decimal::Decimal;
+
+/// Per-currency amounts, in the row's currency except `value_in_base` and
+/// `borrow_frozen` (USD at OKX, its only source): JSON name and value. The
+/// first six are the CSV's original columns; in Prometheus all are
+/// `baltui_balance{field=<name>}`.
+type CurrencyGet = fn(&CurrencyBalance) -> Option<Dec>;
+const CURRENCY_AMOUNTS: [(&str, CurrencyGet); 22] = [
+    ("cash", |c| c.cash),
+    ("available", |c| c.available),
+    ("frozen", |c| c.frozen),
+    ("settling", |c| c.settling),
+    ("withdrawable", |c| c.withdrawable),
+    ("equity", |c| c.equity),
+    ("liabilities", |c| c.liabilities),
+    ("value_in_base", |c| c.value_in_base),
+    ("buying_power", |c| c.buying_power),
+    ("market_value", |c| c.market_value),
+    ("interest", |c| c.interest),
+    ("frozen_fees", |c| c.frozen_fees),
+    ("in_transit", |c| c.in_transit),
+    ("available_equity", |c| c.available_equity),
+    ("unrealized_pnl", |c| c.unrealized_pnl),
+    ("borrow_frozen", |c| c.borrow_frozen),
+    ("isolated_equity", |c| c.isolated_equity),
+    ("strategy_equity", |c| c.strategy_equity),
+    ("reward_balance", |c| c.reward_balance),
+    ("max_loan", |c| c.max_loan),
+    ("initial_margin", |c| c.initial_margin),
+    ("maintenance_margin", |c| c.maintenance_margin),
+];
+
+/// Account-level amounts of one view, all in its totals currency: JSON object
+/// and name, Prometheus HELP, value. Prometheus names them `baltui_<name>`,
+/// the CSV `<object>_<name>` (but the first column, `net_assets`, is older).
+type AccountGet = fn(&Totals, &Risk) -> Option<Dec>;
+const ACCOUNT_AMOUNTS: [(&str, &str, &str, AccountGet); 16] = [
+    (
+        "totals",
+        "net_assets",
+        "Net assets (OKX totalEq, LongPort net_assets, Webull total_asset), in the totals currency (label currency).",
+        |t, _| t.net_assets,
+    ),
+    (
+        "totals",
+        "total_cash",
+        "Total cash (LongPort total_cash, Webull total_cash_balance), in the totals currency (label currency).",
+        |t, _| t.total_cash,
+    ),
+    (
+        "totals",
+        "buying_power",
+        "Buying power (LongPort buy_power), in the totals currency (label currency).",
+        |t, _| t.buying_power,
+    ),
+    (
+        "totals",
+        "market_value",
+        "Market value of positions (Webull total_market_value), in the totals currency (label currency).",
+        |t, _| t.market_value,
+    ),
+    (
+        "totals",
+        "max_finance",
+        "Margin financing limit (LongPort max_finance_amount), in the totals currency (label currency).",
+        |t, _| t.max_finance,
+    ),
+    (
+        "totals",
+        "remaining_finance",
+        "Margin financing still available (LongPort remaining_finance_amount), in the totals currency (label currency).",
+        |t, _| t.remaining_finance,
+    ),
+    (
+        "totals",
+        "available_equity",
+        "Available equity, i.e. free margin (OKX availEq; not buying power), in the totals currency (label currency).",
+        |t, _| t.available_equity,
+    ),
+    (
+        "totals",
+        "notional_value",
+        "Notional value of positions (OKX notionalUsd; not a market value), in the totals currency (label currency).",
+        |t, _| t.notional_value,
+    ),
+    (
+        "totals",
+        "unrealized_pnl",
+        "Unrealized profit and loss (OKX upl), in the totals currency (label currency).",
+        |t, _| t.unrealized_pnl,
+    ),
+    (
+        "totals",
+        "borrow_frozen",
+        "Potential borrowing initial margin (OKX borrowFroz), in the totals currency (label currency).",
+        |t, _| t.borrow_frozen,
+    ),
+    (
+        "totals",
+        "isolated_equity",
+        "Isolated margin equity, outside the account margin ratio (OKX isoEq), in the totals currency (label currency).",
+        |t, _| t.isolated_equity,
+    ),
+    (
+        "totals",
+        "interest",
+        "Interest accrued and not yet paid, account-wide, in the totals currency (label currency).",
+        |t, _| t.interest,
+    ),
+    (
+        "risk",
+        "margin_call",
+        "Margin call amount (LongPort margin_call), in the totals currency (label currency).",
+        |_, r| r.margin_call,
+    ),
+    (
+        "risk",
+        "initial_margin",
+        "Initial margin requirement (OKX imr, LongPort init_margin), in the totals currency (label currency).",
+        |_, r| r.initial_margin,
+    ),
+    (
+        "risk",
+        "maintenance_margin",
+        "Maintenance margin requirement (OKX mmr, LongPort maintenance_margin), in the totals currency (label currency).",
+        |_, r| r.maintenance_margin,
+    ),
+    (
+        "risk",
+        "adjusted_equity",
+        "Adjusted equity (OKX adjEq), in the totals currency (label currency).",
+        |_, r| r.adjusted_equity,
+    ),
+];
 
 impl AccountReport {
     /// The worst finding of this account (`ok` when none).
@@ -354,6 +581,25 @@ impl AccountReport {
             .map(|f| f.severity)
             .max()
             .unwrap_or(Severity::Ok)
+    }
+
+    /// The primary view and the other account-currency views, each with the
+    /// `view` label it gets in Prometheus (none for the primary).
+    fn views(&self) -> Vec<(Option<String>, &Totals, &Risk)> {
+        let mut out = Vec::new();
+        if let (Some(t), Some(r)) = (&self.totals, &self.risk) {
+            out.push((None, t, r));
+        }
+        for (i, v) in self.other_views.iter().enumerate() {
+            // LongPort names every view; a nameless one still gets its own series.
+            let name = v
+                .totals
+                .currency
+                .clone()
+                .unwrap_or_else(|| format!("view{}", i + 1));
+            out.push((Some(name), &v.totals, &v.risk));
+        }
+        out
     }
 }
 
@@ -367,11 +613,46 @@ fn risk_level_str(l: crate::model::RiskLevel) -> &'static str {
     }
 }
 
+/// Unix time in seconds with milliseconds, exact (no float round trip).
+fn unix_seconds(t: &DateTime<Utc>) -> String {
+    let ms = t.timestamp_millis();
+    format!("{}.{:03}", ms.div_euclid(1000), ms.rem_euclid(1000))
+}
+
+/// One sample (labels, value) from an account's view (`view` label, totals, risk).
+type ViewSample = dyn Fn(&AccountReport, Option<&str>, &Totals, &Risk) -> Option<(String, String)>;
+
+/// One metric family: HELP, TYPE gauge, then its samples (labels, value).
+fn family(out: &mut String, name: &str, help: &str, samples: &[(String, String)]) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} gauge");
+    for (labels, value) in samples {
+        let _ = writeln!(out, "{name}{{{labels}}} {value}");
+    }
+}
+
+/// `account="..",venue=".."` and then each (key, value) given, escaped.
+fn labels(a: &AccountReport, extra: &[(&str, Option<&str>)]) -> String {
+    let mut l = format!(
+        "account=\"{}\",venue=\"{}\"",
+        prom_label(&a.name),
+        a.venue.as_str()
+    );
+    for (k, v) in extra {
+        if let Some(v) = v {
+            let _ = write!(l, ",{k}=\"{}\"", prom_label(v));
+        }
+    }
+    l
+}
+
 impl Report {
     /// One row per account and currency; an account without currencies (an
     /// error) gets one row with an empty currency. Absent values are empty.
+    /// Account fields (the primary view's) repeat on every row of the
+    /// account; other account-currency views are in the JSON and Prometheus.
     pub fn to_csv(&self) -> String {
-        let opt = |v: Option<rust_decimal::Decimal>| v.map(|d| d.to_string()).unwrap_or_default();
+        let opt = |v: Option<Dec>| v.map(|d| d.to_string()).unwrap_or_default();
         let mut out = String::from(CSV_HEADER);
         out.push('\n');
         for a in &self.accounts {
@@ -388,6 +669,24 @@ impl Report {
                 a.worst().as_str().to_string(),
                 a.fetched_at.as_ref().map(timestamp).unwrap_or_default(),
             ];
+            let mut added_account = vec![
+                a.account_mode.clone().unwrap_or_default(),
+                a.venue_time.as_ref().map(timestamp).unwrap_or_default(),
+            ];
+            let empty_totals = Totals::default();
+            let empty_risk = Risk::default();
+            let (t, r) = (totals.unwrap_or(&empty_totals), risk.unwrap_or(&empty_risk));
+            // Totals (net_assets is among the original columns), then risk.
+            let amounts = |object: &'static str| {
+                ACCOUNT_AMOUNTS[1..]
+                    .iter()
+                    .filter(move |f| f.0 == object)
+                    .map(|(_, _, _, get)| opt(get(t, r)))
+            };
+            added_account.extend(amounts("totals"));
+            added_account.push(r.margin_ratio_currency.clone().unwrap_or_default());
+            added_account.extend(amounts("risk"));
+            added_account.push(opt(r.utilization));
             let empty = CurrencyBalance::default();
             let rows: Vec<&CurrencyBalance> = if a.currencies.is_empty() {
                 vec![&empty]
@@ -395,23 +694,20 @@ impl Report {
                 a.currencies.iter().collect()
             };
             for c in rows {
-                let fields = [
+                let mut fields = vec![
                     a.name.clone(),
                     a.venue.as_str().to_string(),
                     a.status.as_str().to_string(),
                     c.currency.clone(),
-                    opt(c.cash),
-                    opt(c.available),
-                    opt(c.frozen),
-                    opt(c.settling),
-                    opt(c.withdrawable),
-                    opt(c.equity),
                 ];
-                let line: Vec<String> = fields
-                    .iter()
-                    .chain(account_fields.iter())
-                    .map(|f| csv_field(f))
-                    .collect();
+                fields.extend(CURRENCY_AMOUNTS[..6].iter().map(|(_, get)| opt(get(c))));
+                fields.extend(account_fields.iter().cloned());
+                fields.extend(CURRENCY_AMOUNTS[6..].iter().map(|(_, get)| opt(get(c))));
+                fields.push(opt(c.margin_ratio));
+                fields.push(opt(c.notional_leverage));
+                fields.push(c.view.clone().unwrap_or_default());
+                fields.extend(added_account.iter().cloned());
+                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
                 out.push_str(&line.join(","));
                 out.push('\n');
             }
@@ -419,104 +715,179 @@ impl Report {
         out
     }
 
-    /// node_exporter textfile format: every present amount as a gauge, with
-    /// the venue's exact decimal text as the value.
+    /// node_exporter textfile format: every present figure as a gauge, with
+    /// the venue's exact decimal text as the value; absent figures have no
+    /// sample (never 0).
+    ///
+    /// Amounts and ratios live in different families: a family's samples
+    /// share one unit, so `sum`/`avg` over a family's labels never adds a
+    /// ratio to an amount. Amounts carry a `currency` label (the currency of
+    /// the amount); ratios are plain ratios (1.5 = 150%) in families ending
+    /// in `_ratio`. Other account-currency views (LongPort) repeat the
+    /// account families with a `view` label.
     pub fn to_prometheus(&self) -> String {
         let mut out = String::new();
-        let mut family = |name: &str, help: &str, samples: Vec<(String, String)>| {
-            let _ = writeln!(out, "# HELP {name} {help}");
-            let _ = writeln!(out, "# TYPE {name} gauge");
-            for (labels, value) in samples {
-                let _ = writeln!(out, "{name}{{{labels}}} {value}");
-            }
-        };
-        let base = |a: &AccountReport| {
-            format!(
-                "account=\"{}\",venue=\"{}\"",
-                prom_label(&a.name),
-                a.venue.as_str()
-            )
-        };
 
         let mut balances = Vec::new();
+        let mut ccy_margin = Vec::new();
+        let mut ccy_leverage = Vec::new();
         for a in &self.accounts {
             for c in &a.currencies {
-                let fields = [
-                    ("cash", c.cash),
-                    ("available", c.available),
-                    ("frozen", c.frozen),
-                    ("settling", c.settling),
-                    ("withdrawable", c.withdrawable),
-                    ("equity", c.equity),
-                    ("liabilities", c.liabilities),
-                    ("value_in_base", c.value_in_base),
-                    ("buying_power", c.buying_power),
-                    ("market_value", c.market_value),
-                    ("interest", c.interest),
-                    ("frozen_fees", c.frozen_fees),
-                ];
                 // A LongPort row from another account-currency view carries
                 // `view`, so two views of one currency stay two series.
+                let row = labels(a, &[("currency", Some(&c.currency))]);
                 let view = c
                     .view
                     .as_ref()
                     .map(|v| format!(",view=\"{}\"", prom_label(v)))
                     .unwrap_or_default();
-                for (field, v) in fields {
-                    if let Some(v) = v {
-                        balances.push((
-                            format!(
-                                "{},currency=\"{}\",field=\"{field}\"{view}",
-                                base(a),
-                                prom_label(&c.currency)
-                            ),
-                            v.to_string(),
-                        ));
+                for (field, get) in &CURRENCY_AMOUNTS {
+                    if let Some(v) = get(c) {
+                        balances.push((format!("{row},field=\"{field}\"{view}"), v.to_string()));
                     }
+                }
+                if let Some(v) = c.margin_ratio {
+                    ccy_margin.push((format!("{row}{view}"), v.to_string()));
+                }
+                if let Some(v) = c.notional_leverage {
+                    ccy_leverage.push((format!("{row}{view}"), v.to_string()));
                 }
             }
         }
         family(
+            &mut out,
             "baltui_balance",
-            "Balance per account, currency and field (cash, available, frozen, settling, withdrawable, equity, ...), in that currency.",
-            balances,
+            "Amount per account, currency and field (named as in the JSON: cash, available, frozen, settling, withdrawable, equity, liabilities, in_transit, initial_margin, ...), in that currency; value_in_base and borrow_frozen are in USD (OKX eqUsd, borrowFroz).",
+            &balances,
+        );
+        family(
+            &mut out,
+            "baltui_currency_margin_ratio",
+            "Cross maintenance margin ratio of one currency as a plain ratio (OKX Futures mode details[].mgnRatio; 1 = liquidation line).",
+            &ccy_margin,
+        );
+        family(
+            &mut out,
+            "baltui_currency_notional_leverage_ratio",
+            "Leverage of one currency, notional / equity as a plain ratio (OKX Futures mode details[].notionalLever).",
+            &ccy_leverage,
         );
 
-        let per = |f: &dyn Fn(&AccountReport) -> Option<(String, String)>| {
-            self.accounts.iter().filter_map(f).collect::<Vec<_>>()
+        // Account-level families: the primary view, then the other views.
+        let per_view = |f: &ViewSample| {
+            let mut v = Vec::new();
+            for a in &self.accounts {
+                for (view, t, r) in a.views() {
+                    v.extend(f(a, view.as_deref(), t, r));
+                }
+            }
+            v
         };
-        family(
-            "baltui_net_assets",
-            "Net assets of the account in its totals currency.",
-            per(&|a| {
-                let t = a.totals.as_ref()?;
+        for (_, name, help, get) in &ACCOUNT_AMOUNTS {
+            let samples = per_view(&|a, view, t, r| {
+                let ccy = t.currency.as_deref().unwrap_or("");
                 Some((
-                    format!(
-                        "{},currency=\"{}\"",
-                        base(a),
-                        prom_label(t.currency.as_deref().unwrap_or(""))
+                    labels(a, &[("currency", Some(ccy)), ("view", view)]),
+                    get(t, r)?.to_string(),
+                ))
+            });
+            family(&mut out, &format!("baltui_{name}"), help, &samples);
+        }
+        family(
+            &mut out,
+            "baltui_margin_ratio",
+            "Equity / maintenance margin as a plain ratio (1 = liquidation line); with a currency label when it is one currency's ratio (OKX Futures mode: the worst currency's).",
+            &per_view(&|a, view, _, r| {
+                Some((
+                    labels(
+                        a,
+                        &[
+                            ("currency", r.margin_ratio_currency.as_deref()),
+                            ("view", view),
+                        ],
                     ),
-                    t.net_assets?.to_string(),
+                    r.margin_ratio?.to_string(),
                 ))
             }),
         );
         family(
-            "baltui_margin_ratio",
-            "Equity / maintenance margin as a plain ratio (1 = liquidation line).",
-            per(&|a| Some((base(a), a.risk.as_ref()?.margin_ratio?.to_string()))),
+            &mut out,
+            "baltui_utilization_ratio",
+            "Margin utilization as a plain ratio (0.2 = 20%; Webull margin_utilization_rate, sent in percent, / 100).",
+            &per_view(&|a, view, _, r| {
+                Some((labels(a, &[("view", view)]), r.utilization?.to_string()))
+            }),
         );
         family(
+            &mut out,
             "baltui_risk_level",
             "The venue's risk level: 0 safe, 1 medium, 2 early warning, 3 danger.",
-            per(&|a| Some((base(a), (a.risk.as_ref()?.level? as u8).to_string()))),
+            &per_view(&|a, view, _, r| {
+                Some((labels(a, &[("view", view)]), (r.level? as u8).to_string()))
+            }),
+        );
+        let mut indicators = Vec::new();
+        for a in &self.accounts {
+            let account_level = a
+                .views()
+                .into_iter()
+                .flat_map(|(view, _, r)| r.indicators.iter().map(move |i| (None, view.clone(), i)));
+            let per_currency = a.currencies.iter().flat_map(|c| {
+                c.indicators
+                    .iter()
+                    .map(move |i| (Some(c.currency.as_str()), c.view.clone(), i))
+            });
+            for (ccy, view, ind) in account_level.chain(per_currency) {
+                // Only numeric codes are a gauge; the JSON has every value.
+                if let Ok(v) = ind.value.trim().parse::<Dec>() {
+                    indicators.push((
+                        labels(
+                            a,
+                            &[
+                                ("currency", ccy),
+                                ("key", Some(&ind.key)),
+                                ("view", view.as_deref()),
+                            ],
+                        ),
+                        v.to_string(),
+                    ));
+                }
+            }
+        }
+        family(
+            &mut out,
+            "baltui_indicator",
+            "A venue risk indicator's code, by key as the venue names it (OKX deltaNeutralStatus; per currency twap, colRes, colBorrAutoConversion; an undocumented LongPort risk_level); the JSON has its meaning.",
+            &indicators,
+        );
+        let per = |f: &dyn Fn(&AccountReport) -> Option<(String, String)>| {
+            self.accounts.iter().filter_map(f).collect::<Vec<_>>()
+        };
+        family(
+            &mut out,
+            "baltui_account_mode_info",
+            "The venue's account mode in its own words (label account_mode; OKX), always 1.",
+            &per(&|a| {
+                Some((
+                    labels(a, &[("account_mode", Some(a.account_mode.as_deref()?))]),
+                    "1".into(),
+                ))
+            }),
         );
         family(
+            &mut out,
+            "baltui_venue_timestamp_seconds",
+            "When the venue says it computed the numbers (OKX uTime), Unix time in seconds.",
+            &per(&|a| Some((labels(a, &[]), unix_seconds(a.venue_time.as_ref()?)))),
+        );
+        family(
+            &mut out,
             "baltui_data_age_seconds",
             "Seconds between the fetch and this report.",
-            per(&|a| {
+            &per(&|a| {
                 let age = self.generated_at - a.fetched_at?;
                 let secs = age.num_milliseconds().max(0) as f64 / 1000.0;
-                Some((base(a), format!("{secs}")))
+                Some((labels(a, &[]), format!("{secs}")))
             }),
         );
         let mut findings = Vec::new();
@@ -529,22 +900,24 @@ impl Report {
             ] {
                 let n = a.findings.iter().filter(|f| f.severity == sev).count();
                 findings.push((
-                    format!("{},severity=\"{}\"", base(a), sev.as_str()),
+                    labels(a, &[("severity", Some(sev.as_str()))]),
                     n.to_string(),
                 ));
             }
         }
         family(
+            &mut out,
             "baltui_findings",
             "Number of findings per severity (ok, notice, warn, critical).",
-            findings,
+            &findings,
         );
         family(
+            &mut out,
             "baltui_up",
             "1 when the account was fetched, 0 when it could not be.",
-            per(&|a| {
+            &per(&|a| {
                 Some((
-                    base(a),
+                    labels(a, &[]),
                     if a.status == Status::Ok { "1" } else { "0" }.into(),
                 ))
             }),
@@ -581,4 +954,461 @@ pub fn write_atomic(path: &std::path::Path, text: &str) -> Result<(), String> {
         let _ = std::fs::remove_file(&tmp);
         format!("cannot write {}: {e}", path.display())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! One snapshot with every model field present (built without
+    //! `..Default::default()`, so a new field fails to compile here until it
+    //! is given a value) goes through every format; each field of its JSON
+    //! must come back, with the same text, from the CSV and Prometheus.
+
+    use super::*;
+    use crate::model::{Indicator, RiskLevel};
+    use rust_decimal::Decimal;
+    use serde_json::Value;
+    use std::collections::BTreeMap;
+
+    /// A fresh decimal per call, so two fields never share a value and a
+    /// column or series taken from the wrong field is caught.
+    struct Next(i64);
+    impl Next {
+        fn d(&mut self) -> Option<Decimal> {
+            self.0 += 1;
+            Some(Decimal::new(self.0 * 1001, 3))
+        }
+    }
+
+    fn totals(n: &mut Next, ccy: &str) -> Totals {
+        Totals {
+            currency: Some(ccy.into()),
+            net_assets: n.d(),
+            total_cash: n.d(),
+            buying_power: n.d(),
+            market_value: n.d(),
+            max_finance: n.d(),
+            remaining_finance: n.d(),
+            available_equity: n.d(),
+            notional_value: n.d(),
+            unrealized_pnl: n.d(),
+            borrow_frozen: n.d(),
+            isolated_equity: n.d(),
+            interest: n.d(),
+        }
+    }
+
+    fn risk(n: &mut Next, ratio_ccy: Option<&str>) -> Risk {
+        Risk {
+            level: Some(RiskLevel::Medium),
+            margin_ratio: n.d(),
+            margin_ratio_currency: ratio_ccy.map(String::from),
+            margin_call: n.d(),
+            initial_margin: n.d(),
+            maintenance_margin: n.d(),
+            adjusted_equity: n.d(),
+            utilization: Some("0.2".parse().unwrap()),
+            indicators: vec![Indicator::new(
+                "deltaNeutralStatus",
+                "1",
+                "transfer restricted",
+            )],
+        }
+    }
+
+    fn balance(n: &mut Next, ccy: &str, view: Option<&str>) -> CurrencyBalance {
+        CurrencyBalance {
+            currency: ccy.into(),
+            cash: n.d(),
+            available: n.d(),
+            frozen: n.d(),
+            settling: n.d(),
+            withdrawable: n.d(),
+            equity: n.d(),
+            liabilities: n.d(),
+            value_in_base: n.d(),
+            buying_power: n.d(),
+            market_value: n.d(),
+            interest: n.d(),
+            frozen_fees: n.d(),
+            in_transit: n.d(),
+            available_equity: n.d(),
+            unrealized_pnl: n.d(),
+            borrow_frozen: n.d(),
+            isolated_equity: n.d(),
+            strategy_equity: n.d(),
+            reward_balance: n.d(),
+            max_loan: n.d(),
+            margin_ratio: n.d(),
+            initial_margin: n.d(),
+            maintenance_margin: n.d(),
+            notional_leverage: n.d(),
+            view: view.map(String::from),
+            indicators: vec![
+                Indicator::new("twap", "2", "forced-repayment risk 2 of 5"),
+                Indicator::unknown("colRes", "x"),
+            ],
+        }
+    }
+
+    fn full_report() -> Report {
+        let mut n = Next(0);
+        let snap = Snapshot {
+            fetched_at: "2026-11-25T17:00:00Z".parse().unwrap(),
+            venue_time: Some("2026-11-25T16:59:59.125Z".parse().unwrap()),
+            account_mode: Some("Futures mode".into()),
+            totals: totals(&mut n, "USD"),
+            risk: risk(&mut n, Some("BTC")),
+            currencies: vec![
+                balance(&mut n, "BTC", None),
+                balance(&mut n, "USDT", None),
+                balance(&mut n, "USDT", Some("HKD")),
+            ],
+            other_views: vec![View {
+                totals: totals(&mut n, "HKD"),
+                risk: risk(&mut n, None),
+            }],
+        };
+        let cfg = Config::parse("", "test").unwrap();
+        Report::new(vec![AccountReport::new(
+            "acc \"one\"",
+            VenueKind::Okx,
+            Ok(snap),
+            &cfg,
+        )])
+    }
+
+    fn csv_rows(text: &str) -> Vec<BTreeMap<String, String>> {
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        lines
+            .map(|l| {
+                // The test's account name is quoted; no other field needs it.
+                let l = l.replacen("\"acc \"\"one\"\"\"", "acc \"one\"", 1);
+                let cells: Vec<&str> = l.split(',').collect();
+                assert_eq!(cells.len(), header.len(), "{l}");
+                header
+                    .iter()
+                    .zip(cells)
+                    .map(|(h, c)| (h.to_string(), c.to_string()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// (name, labels, value) of every sample, and the metric names with HELP.
+    type Sample = (String, BTreeMap<String, String>, String);
+    fn prom_samples(text: &str) -> (Vec<Sample>, Vec<String>) {
+        let mut out = Vec::new();
+        let mut helped = Vec::new();
+        for l in text.lines() {
+            if let Some(h) = l.strip_prefix("# HELP ") {
+                helped.push(h.split(' ').next().unwrap().to_string());
+                continue;
+            }
+            if l.starts_with('#') {
+                continue;
+            }
+            let (series, value) = l.rsplit_once(' ').unwrap();
+            let (name, labels) = series.split_once('{').unwrap();
+            let labels = labels
+                .strip_suffix('}')
+                .unwrap()
+                .replace("\\\"", "\u{1}")
+                .split("\",")
+                .map(|kv| {
+                    let (k, v) = kv.split_once("=\"").unwrap();
+                    (
+                        k.to_string(),
+                        v.trim_end_matches('"').replace('\u{1}', "\""),
+                    )
+                })
+                .collect();
+            out.push((name.to_string(), labels, value.to_string()));
+        }
+        (out, helped)
+    }
+
+    /// A metric name and the labels that single out one of its samples.
+    type Series<'a> = (String, Vec<(&'a str, &'a str)>);
+
+    fn text(v: &Value) -> String {
+        match v {
+            Value::String(s) => s.clone(),
+            v => panic!("not a string: {v}"),
+        }
+    }
+
+    #[test]
+    fn every_json_field_is_in_csv_and_prometheus_with_the_same_text() {
+        let report = full_report();
+        let json = serde_json::to_value(&report).unwrap();
+        let a = &json["accounts"][0];
+        let rows = csv_rows(&report.to_csv());
+        let (samples, helped) = prom_samples(&report.to_prometheus());
+        let one = |name: &str, want: &[(&str, &str)]| -> Vec<&Sample> {
+            samples
+                .iter()
+                .filter(|s| {
+                    s.0 == name
+                        && s.1.get("account").map(String::as_str) == Some("acc \"one\"")
+                        && want.iter().all(|(k, v)| {
+                            s.1.get(*k).map(String::as_str) == Some(*v)
+                                || (v.is_empty() && !s.1.contains_key(*k))
+                        })
+                })
+                .collect()
+        };
+        let prom = |name: &str, want: &[(&str, &str)]| -> String {
+            let found = one(name, want);
+            assert_eq!(found.len(), 1, "{name} {want:?}: {found:?}");
+            found[0].2.clone()
+        };
+        assert_eq!(rows.len(), 3, "one row per currency");
+
+        // Account level: the primary view.
+        let mut checked = 0;
+        for (object, fields) in [("totals", &a["totals"]), ("risk", &a["risk"])] {
+            for (k, v) in fields.as_object().unwrap() {
+                let (col, series): (String, Option<Series>) = match (object, k.as_str()) {
+                    ("totals", "currency") => ("totals_currency".into(), None),
+                    ("totals", "net_assets") => (
+                        "net_assets".into(),
+                        Some((
+                            "baltui_net_assets".into(),
+                            vec![("currency", "USD"), ("view", "")],
+                        )),
+                    ),
+                    ("risk", "margin_ratio") => (
+                        "margin_ratio".into(),
+                        Some((
+                            "baltui_margin_ratio".into(),
+                            vec![("currency", "BTC"), ("view", "")],
+                        )),
+                    ),
+                    ("risk", "level") => ("risk_level".into(), None),
+                    ("risk", "margin_ratio_currency") => {
+                        ("risk_margin_ratio_currency".into(), None)
+                    }
+                    ("risk", "utilization") => (
+                        "risk_utilization".into(),
+                        Some(("baltui_utilization_ratio".into(), vec![("view", "")])),
+                    ),
+                    ("risk", "indicators") => {
+                        for i in v.as_array().unwrap() {
+                            let key = text(&i["key"]);
+                            let got = prom(
+                                "baltui_indicator",
+                                &[("key", &key), ("currency", ""), ("view", "")],
+                            );
+                            assert_eq!(got, text(&i["value"]), "{key}");
+                        }
+                        continue;
+                    }
+                    (o, k) => (
+                        format!("{o}_{k}"),
+                        Some((
+                            format!("baltui_{k}"),
+                            vec![("currency", "USD"), ("view", "")],
+                        )),
+                    ),
+                };
+                for r in &rows {
+                    assert_eq!(r[&col], text(v), "CSV {col}");
+                }
+                if let Some((name, labels)) = series {
+                    assert_eq!(prom(&name, &labels), text(v), "{name}");
+                    assert!(helped.contains(&name), "{name} has HELP");
+                }
+                checked += 1;
+            }
+        }
+        assert_eq!(
+            checked,
+            13 + 8,
+            "every total and risk figure but indicators"
+        );
+        assert_eq!(prom("baltui_risk_level", &[("view", "")]), "1", "medium");
+        assert_eq!(rows[0]["risk_level"], "medium");
+        assert_eq!(a["account_mode"], "Futures mode");
+        assert_eq!(rows[0]["account_mode"], "Futures mode");
+        assert_eq!(
+            prom(
+                "baltui_account_mode_info",
+                &[("account_mode", "Futures mode")]
+            ),
+            "1"
+        );
+        assert_eq!(text(&a["venue_time"]), "2026-11-25T16:59:59.125Z");
+        assert_eq!(rows[0]["venue_time"], "2026-11-25T16:59:59.125Z");
+        assert_eq!(
+            prom("baltui_venue_timestamp_seconds", &[]),
+            "1795625999.125"
+        );
+        assert_eq!(rows[0]["fetched_at"], text(&a["fetched_at"]));
+
+        // The other view: every figure in Prometheus under view="HKD".
+        let v = &a["other_views"][0];
+        assert_eq!(v["totals"]["currency"], "HKD");
+        for (k, val) in v["totals"].as_object().unwrap() {
+            if k != "currency" {
+                let got = prom(
+                    &format!("baltui_{k}"),
+                    &[("currency", "HKD"), ("view", "HKD")],
+                );
+                assert_eq!(got, text(val), "view {k}");
+            }
+        }
+        for k in [
+            "margin_call",
+            "initial_margin",
+            "maintenance_margin",
+            "adjusted_equity",
+        ] {
+            let got = prom(
+                &format!("baltui_{k}"),
+                &[("currency", "HKD"), ("view", "HKD")],
+            );
+            assert_eq!(got, text(&v["risk"][k]), "view {k}");
+        }
+        assert_eq!(
+            prom("baltui_margin_ratio", &[("view", "HKD"), ("currency", "")]),
+            text(&v["risk"]["margin_ratio"])
+        );
+        assert_eq!(prom("baltui_utilization_ratio", &[("view", "HKD")]), "0.2");
+        assert_eq!(prom("baltui_risk_level", &[("view", "HKD")]), "1");
+
+        // Per currency: every field of every row.
+        for (i, c) in a["currencies"].as_array().unwrap().iter().enumerate() {
+            let ccy = text(&c["currency"]);
+            let view = c.get("view").map(text).unwrap_or_default();
+            let r = &rows[i];
+            assert_eq!(r["currency"], ccy);
+            assert_eq!(r["view"], view);
+            let mut fields = 0;
+            for (k, val) in c.as_object().unwrap() {
+                let (col, name, field) = match k.as_str() {
+                    "currency" | "view" => continue,
+                    "indicators" => {
+                        for ind in val.as_array().unwrap() {
+                            let key = text(&ind["key"]);
+                            let found = one(
+                                "baltui_indicator",
+                                &[("key", &key), ("currency", &ccy), ("view", &view)],
+                            );
+                            // Numeric codes only; "x" is in the JSON alone.
+                            match text(&ind["value"]).parse::<Decimal>() {
+                                Ok(d) => assert_eq!(found[0].2, d.to_string()),
+                                Err(_) => assert!(found.is_empty(), "{found:?}"),
+                            }
+                        }
+                        continue;
+                    }
+                    "margin_ratio" => (
+                        "currency_margin_ratio",
+                        "baltui_currency_margin_ratio",
+                        None,
+                    ),
+                    "notional_leverage" => (
+                        "notional_leverage",
+                        "baltui_currency_notional_leverage_ratio",
+                        None,
+                    ),
+                    k => (k, "baltui_balance", Some(k)),
+                };
+                assert_eq!(r[col], text(val), "CSV {ccy} {col}");
+                let mut labels = vec![("currency", ccy.as_str()), ("view", view.as_str())];
+                if let Some(f) = field {
+                    labels.push(("field", f));
+                }
+                assert_eq!(prom(name, &labels), text(val), "{name} {ccy} {k}");
+                fields += 1;
+            }
+            assert_eq!(fields, 24, "every amount and ratio of a currency");
+        }
+    }
+
+    #[test]
+    fn csv_keeps_the_old_columns_first_and_names_each_column_once() {
+        let old = "account,venue,status,currency,cash,available,frozen,settling,withdrawable,equity,net_assets,totals_currency,margin_ratio,risk_level,worst_severity,fetched_at";
+        assert!(CSV_HEADER.starts_with(&format!("{old},")), "{CSV_HEADER}");
+        let cols: Vec<&str> = CSV_HEADER.split(',').collect();
+        let mut unique = cols.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), cols.len(), "a column named twice");
+        // Every row has as many fields as the header, a failed account too.
+        let mut r = full_report();
+        let cfg = Config::parse("", "test").unwrap();
+        r.accounts.push(AccountReport::new(
+            "down",
+            VenueKind::Webull,
+            Err(VenueError::new(
+                VenueKind::Webull,
+                crate::venues::ErrorKind::Api {
+                    code: "X".into(),
+                    message: "y".into(),
+                },
+            )),
+            &cfg,
+        ));
+        let rows = csv_rows(&r.to_csv());
+        let last = rows.last().unwrap();
+        assert_eq!(last["account"], "down");
+        assert!(
+            cols.iter()
+                .filter(|c| !["account", "venue", "status", "worst_severity"].contains(c))
+                .all(|c| last[*c].is_empty()),
+            "{last:?}"
+        );
+    }
+
+    #[test]
+    fn prometheus_series_are_unique_and_ratios_apart_from_amounts() {
+        let (samples, helped) = prom_samples(&full_report().to_prometheus());
+        let mut seen = std::collections::HashSet::new();
+        for s in &samples {
+            assert!(seen.insert((&s.0, &s.1)), "duplicate series {s:?}");
+            assert!(helped.contains(&s.0), "{} has HELP", s.0);
+            s.2.parse::<f64>().unwrap();
+        }
+        // Families holding amounts carry the currency of the amount; the
+        // ratio families hold ratios only.
+        for s in &samples {
+            let ratio = s.0.ends_with("_ratio");
+            if s.0 == "baltui_balance" {
+                let f = &s.1["field"];
+                assert!(
+                    !["margin_ratio", "notional_leverage"].contains(&f.as_str()),
+                    "{s:?}"
+                );
+            }
+            if ratio || s.0 == "baltui_risk_level" {
+                assert!(!s.1.contains_key("field"), "{s:?}");
+            }
+            if ACCOUNT_AMOUNTS
+                .iter()
+                .any(|f| format!("baltui_{}", f.1) == s.0)
+            {
+                assert!(s.1.contains_key("currency"), "{s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn table_shows_mode_ratio_currency_percent_and_other_views() {
+        let t = full_report().to_table();
+        assert!(t.contains("  account mode: Futures mode\n"), "{t}");
+        assert!(t.contains("(BTC, the worst currency)"), "{t}");
+        assert!(
+            t.contains("margin utilization: 20%"),
+            "a ratio shown in percent: {t}"
+        );
+        assert!(
+            t.contains("available equity: ") && t.contains("notional value: "),
+            "{t}"
+        );
+        assert!(t.contains("  HKD view: net assets "), "{t}");
+        assert!(t.contains("USDT (HKD view)"), "{t}");
+        assert!(t.contains("  BTC: margin ratio "), "{t}");
+    }
 }

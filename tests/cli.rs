@@ -62,11 +62,12 @@ fn snapshot_json_against_baltui_sim() {
         for c in cur {
             assert!(c["currency"].is_string());
             // OKX: cash but no settling/withdrawable; LongPort: the reverse;
-            // Webull: all of them.
+            // Webull: funds in transit (pending_incoming), which is not
+            // trade settlement, so no settling.
             let (present, absent): (&str, &[&str]) = if okx {
                 ("cash", &["settling", "withdrawable"])
             } else if webull {
-                ("settling", &["liabilities"])
+                ("in_transit", &["settling", "liabilities"])
             } else {
                 ("available", &["cash", "equity"])
             };
@@ -160,6 +161,42 @@ async fn snapshot_values_equal_a_direct_fetch_at_the_same_seed() {
             a["totals"]["total_cash"],
             s.totals.total_cash.map(|d| d.to_string()).into_json()
         );
+        // The whole account level as the model serializes it: every total and
+        // risk figure, the other account-currency views, the account mode.
+        assert_eq!(
+            a["totals"],
+            serde_json::to_value(&s.totals).unwrap(),
+            "{name}"
+        );
+        assert_eq!(a["risk"], serde_json::to_value(&s.risk).unwrap(), "{name}");
+        assert_eq!(
+            a.get("other_views").cloned().unwrap_or_default(),
+            if s.other_views.is_empty() {
+                serde_json::Value::Null
+            } else {
+                serde_json::to_value(&s.other_views).unwrap()
+            },
+            "{name}: other_views, left out when there are none"
+        );
+        assert_eq!(
+            a.get("account_mode").cloned().unwrap_or_default(),
+            s.account_mode.clone().into_json(),
+            "{name}: account_mode, left out when the venue has none"
+        );
+        if name == "lp-hk" {
+            // No currency configured: the sim answers in HKD and USD, the
+            // HKD item is the primary view and USD the other one.
+            assert_eq!(a["totals"]["currency"], "HKD");
+            let views = a["other_views"].as_array().unwrap();
+            assert_eq!(views.len(), 1, "{a}");
+            assert_eq!(views[0]["totals"]["currency"], "USD");
+            for k in ["net_assets", "total_cash", "buying_power"] {
+                let t = views[0]["totals"][k].as_str().unwrap();
+                t.parse::<rust_decimal::Decimal>().unwrap();
+            }
+            assert!(views[0]["risk"]["margin_ratio"].is_string(), "{a}");
+            assert!(views[0]["risk"]["level"].is_string(), "{a}");
+        }
         for (j, cb) in s.currencies.iter().enumerate() {
             let got = &a["currencies"][j];
             assert_eq!(got["currency"], cb.currency.as_str());
@@ -203,6 +240,28 @@ fn snapshot_table_and_failures() {
     assert!(
         out.contains("margin utilization: ") && out.contains("total cash: "),
         "{out}"
+    );
+    // Utilization is a ratio in the model; the table shows it in percent
+    // (the sim's margin-loan Webull account is near 20%, never over 100%).
+    let utilization: Vec<f64> = out
+        .split("margin utilization: ")
+        .skip(1)
+        .map(|rest| rest.split('%').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        utilization.iter().any(|u| *u >= 1.0) && utilization.iter().all(|u| *u <= 100.0),
+        "{utilization:?} {out}"
+    );
+    // LongPort's other account-currency view, with its totals and risk.
+    let lp = &out[out.find("lp-hk (LongPort)").unwrap()..];
+    let lp = &lp[..lp.find("\n\n").unwrap()];
+    assert!(
+        lp.contains("  USD view: net assets ") && lp.contains(" USD   total cash "),
+        "{lp}"
+    );
+    assert!(
+        lp.contains("buying power: ") && lp.contains("max finance: "),
+        "{lp}"
     );
 
     // A wrong secret: that account is auth_failed, exit 3, the secret is not printed.

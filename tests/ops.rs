@@ -273,9 +273,35 @@ fn snapshot_json(seed: u64) -> serde_json::Value {
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}"))
 }
 
+/// Seconds between two RFC 3339 times.
+fn secs_apart(a: &str, b: &str) -> f64 {
+    let t =
+        |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+    ((t(a) - t(b)).num_milliseconds() as f64 / 1000.0).abs()
+}
+
 fn text_or_empty(v: &serde_json::Value) -> String {
     v.as_str().map(str::to_string).unwrap_or_default()
 }
+
+/// The CSV column of a JSON field: `object` is "totals" or "risk" (account
+/// level, the primary view) or "currency" (one row). Columns are named as the
+/// JSON names them, account fields as `<object>_<name>`, except the first
+/// release's `net_assets`, `margin_ratio` and `risk_level`, and
+/// `currency_margin_ratio` (`margin_ratio` was taken). None: not a CSV field.
+fn csv_column(object: &str, key: &str) -> Option<String> {
+    Some(match (object, key) {
+        (_, "indicators") => return None,
+        ("totals", "net_assets") | ("risk", "margin_ratio") => key.to_string(),
+        ("risk", "level") => "risk_level".into(),
+        ("currency", "margin_ratio") => "currency_margin_ratio".into(),
+        ("currency", k) => k.to_string(),
+        (o, k) => format!("{o}_{k}"),
+    })
+}
+
+/// The CSV header of the first release, which must stay first, in order.
+const CSV_HEADER_V1: &str = "account,venue,status,currency,cash,available,frozen,settling,withdrawable,equity,net_assets,totals_currency,margin_ratio,risk_level,worst_severity,fetched_at";
 
 #[test]
 fn csv_rows_equal_the_json_of_the_same_seed() {
@@ -286,50 +312,82 @@ fn csv_rows_equal_the_json_of_the_same_seed() {
     let (code, out, err) = run_cfg(&cfg, &["snapshot", "--format", "csv"]);
     assert!((0..=2).contains(&code), "{code} {err}");
     let rows = parse_csv(&out);
-    let header = "account,venue,status,currency,cash,available,frozen,settling,withdrawable,equity,net_assets,totals_currency,margin_ratio,risk_level,worst_severity,fetched_at";
-    assert_eq!(rows[0].join(","), header);
-    let col = |name: &str| header.split(',').position(|h| h == name).unwrap();
+    let header = rows[0].clone();
+    assert_eq!(header[..16].join(","), CSV_HEADER_V1, "old columns first");
+    assert_eq!(header.join(","), baltui::snapshot::CSV_HEADER);
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no CSV column {name}: {header:?}"))
+    };
     let mut i = 1;
+    let mut compared = 0;
     for a in json["accounts"].as_array().unwrap() {
         for c in a["currencies"].as_array().unwrap() {
             let r = &rows[i];
             i += 1;
-            assert_eq!(r.len(), 16, "{r:?}");
+            assert_eq!(r.len(), header.len(), "{r:?}");
             assert_eq!(r[col("account")], a["name"].as_str().unwrap());
             assert_eq!(r[col("venue")], a["venue"].as_str().unwrap());
             assert_eq!(r[col("status")], a["status"].as_str().unwrap());
             assert_eq!(r[col("currency")], c["currency"].as_str().unwrap());
+            // Every field of the currency present in the JSON, as its exact
+            // decimal text; every amount column empty where JSON has null or
+            // leaves the field out.
+            for (k, v) in c.as_object().unwrap() {
+                if let Some(name) = csv_column("currency", k).filter(|_| k != "currency") {
+                    assert_eq!(r[col(&name)], text_or_empty(v), "{name} of {r:?}");
+                    compared += 1;
+                }
+            }
             for f in [
                 "cash",
-                "available",
-                "frozen",
-                "settling",
-                "withdrawable",
-                "equity",
+                "liabilities",
+                "in_transit",
+                "view",
+                "currency_margin_ratio",
             ] {
-                // The exact decimal text, empty where JSON has null.
-                assert_eq!(r[col(f)], text_or_empty(&c[f]), "{f} of {r:?}");
+                let key = if f == "currency_margin_ratio" {
+                    "margin_ratio"
+                } else {
+                    f
+                };
+                assert_eq!(r[col(f)], text_or_empty(&c[key]), "{f} absent: empty");
             }
-            assert_eq!(
-                r[col("net_assets")],
-                text_or_empty(&a["totals"]["net_assets"])
-            );
-            assert_eq!(
-                r[col("totals_currency")],
-                text_or_empty(&a["totals"]["currency"])
-            );
-            assert_eq!(
-                r[col("margin_ratio")],
-                text_or_empty(&a["risk"]["margin_ratio"])
-            );
-            assert_eq!(r[col("risk_level")], text_or_empty(&a["risk"]["level"]));
+            // Every account-level figure of the JSON, on every row of the account.
+            for object in ["totals", "risk"] {
+                for (k, v) in a[object].as_object().unwrap() {
+                    if let Some(name) = csv_column(object, k) {
+                        assert_eq!(r[col(&name)], text_or_empty(v), "{object}.{k} of {r:?}");
+                        compared += 1;
+                    }
+                }
+            }
+            assert_eq!(r[col("account_mode")], text_or_empty(&a["account_mode"]));
+            // Times are the simulator's clock and ours, a few seconds apart
+            // between the two runs: same presence, RFC 3339, close.
+            for t in ["venue_time", "fetched_at"] {
+                match a[t].as_str() {
+                    None => assert_eq!(r[col(t)], "", "{t}"),
+                    Some(j) => assert!(secs_apart(&r[col(t)], j) < 60.0, "{t} {r:?}"),
+                }
+            }
             assert!(
                 ["ok", "notice", "warn", "critical"].contains(&r[col("worst_severity")].as_str())
             );
-            chrono::DateTime::parse_from_rfc3339(&r[col("fetched_at")]).unwrap();
         }
     }
     assert_eq!(i, rows.len(), "one row per account and currency");
+    assert!(compared > 300, "{compared}");
+    // Ratios are ratios: Webull's utilization (sent in percent) is below 1.
+    let u = col("risk_utilization");
+    let wb: Vec<&Vec<String>> = rows[1..].iter().filter(|r| r[1] == "webull").collect();
+    assert!(!wb.is_empty());
+    for r in wb {
+        let v: rust_decimal::Decimal = r[u].parse().unwrap();
+        assert!(v < rust_decimal::Decimal::ONE, "{r:?}");
+    }
     assert_no_secret(&sim.config, &out);
 }
 
@@ -355,8 +413,9 @@ fn csv_quoting_and_an_account_without_currencies() {
     assert_eq!(code, 3);
     let rows = parse_csv(&out);
     assert_eq!(rows.len(), 2, "{out}");
+    assert_eq!(rows[1].len(), rows[0].len());
     assert_eq!(
-        rows[1],
+        rows[1][..16],
         [
             "okx-main",
             "okx",
@@ -376,6 +435,7 @@ fn csv_quoting_and_an_account_without_currencies() {
             ""
         ]
     );
+    assert!(rows[1][16..].iter().all(String::is_empty), "{:?}", rows[1]);
 }
 
 /// A parsed sample line: metric name, labels, value text.
@@ -426,6 +486,38 @@ fn label<'a>(s: &'a Sample, key: &str) -> Option<&'a str> {
     s.1.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
+/// Every metric family `baltui snapshot --format prometheus` writes.
+const FAMILIES: [&str; 28] = [
+    "baltui_balance",
+    "baltui_currency_margin_ratio",
+    "baltui_currency_notional_leverage_ratio",
+    "baltui_net_assets",
+    "baltui_total_cash",
+    "baltui_buying_power",
+    "baltui_market_value",
+    "baltui_max_finance",
+    "baltui_remaining_finance",
+    "baltui_available_equity",
+    "baltui_notional_value",
+    "baltui_unrealized_pnl",
+    "baltui_borrow_frozen",
+    "baltui_isolated_equity",
+    "baltui_interest",
+    "baltui_margin_call",
+    "baltui_initial_margin",
+    "baltui_maintenance_margin",
+    "baltui_adjusted_equity",
+    "baltui_margin_ratio",
+    "baltui_utilization_ratio",
+    "baltui_risk_level",
+    "baltui_indicator",
+    "baltui_account_mode_info",
+    "baltui_venue_timestamp_seconds",
+    "baltui_data_age_seconds",
+    "baltui_findings",
+    "baltui_up",
+];
+
 #[test]
 fn prometheus_samples_equal_the_json_of_the_same_seed() {
     let json = snapshot_json(22);
@@ -434,73 +526,196 @@ fn prometheus_samples_equal_the_json_of_the_same_seed() {
     let (code, out, err) = run_cfg(&cfg, &["snapshot", "--format", "prometheus"]);
     assert!((0..=2).contains(&code), "{code} {err}");
     let (samples, meta) = parse_prometheus(&out);
-    for m in [
-        "baltui_balance",
-        "baltui_net_assets",
-        "baltui_margin_ratio",
-        "baltui_risk_level",
-        "baltui_data_age_seconds",
-        "baltui_findings",
-        "baltui_up",
-    ] {
+    for m in FAMILIES {
         assert!(meta.contains(&format!("# TYPE {m} gauge")), "{m}");
         assert!(
             meta.iter().any(|l| l.starts_with(&format!("# HELP {m} "))),
             "{m}"
         );
     }
+    assert_eq!(
+        meta.len(),
+        2 * FAMILIES.len(),
+        "HELP and TYPE of each family, no other: {meta:?}"
+    );
     for s in &samples {
+        assert!(FAMILIES.contains(&s.0.as_str()), "{s:?}");
         s.2.parse::<f64>()
             .unwrap_or_else(|_| panic!("not a number: {s:?}"));
     }
-    let find = |name: &str, account: &str, extra: &[(&str, &str)]| -> Option<String> {
-        samples
-            .iter()
-            .find(|s| {
+    // Which samples a JSON field accounted for: at the end, every sample is.
+    let used = std::cell::RefCell::new(vec![false; samples.len()]);
+    // The one sample of `name` for `account` whose labels besides account and
+    // venue are exactly `want` (None: that label absent).
+    let find = |name: &str, account: &str, want: &[(&str, Option<&str>)]| -> Option<String> {
+        let hits: Vec<usize> = (0..samples.len())
+            .filter(|&i| {
+                let s = &samples[i];
                 s.0 == name
                     && label(s, "account") == Some(account)
-                    && extra.iter().all(|(k, v)| label(s, k) == Some(*v))
+                    && want.iter().all(|(k, v)| label(s, k) == *v)
+                    && s.1.len() == 2 + want.iter().filter(|(_, v)| v.is_some()).count()
             })
-            .map(|s| s.2.clone())
+            .collect();
+        assert!(hits.len() <= 1, "{name} {account} {want:?}: {hits:?}");
+        let i = *hits.first()?;
+        used.borrow_mut()[i] = true;
+        Some(samples[i].2.clone())
     };
+    let json_text = |v: &serde_json::Value| v.as_str().map(str::to_string);
     let mut balances = 0;
+    let mut account_level = 0;
     for a in json["accounts"].as_array().unwrap() {
         let name = a["name"].as_str().unwrap();
         let venue = a["venue"].as_str().unwrap();
         assert_eq!(
-            find("baltui_up", name, &[("venue", venue)]).as_deref(),
-            Some("1")
+            find("baltui_up", name, &[]).as_deref(),
+            Some("1"),
+            "{name} {venue}"
         );
-        for c in a["currencies"].as_array().unwrap() {
-            let cur = c["currency"].as_str().unwrap();
-            for f in [
-                "cash",
-                "available",
-                "frozen",
-                "settling",
-                "withdrawable",
-                "equity",
-                "liabilities",
-            ] {
-                let got = find("baltui_balance", name, &[("currency", cur), ("field", f)]);
-                // Present amounts as their exact decimal text; absent ones left out.
-                assert_eq!(got, c[f].as_str().map(str::to_string), "{name} {cur} {f}");
-                balances += usize::from(got.is_some());
+        // The primary view, then the other account-currency views (LongPort)
+        // under a `view` label.
+        let mut views = vec![(None, &a["totals"], &a["risk"])];
+        for v in a["other_views"].as_array().into_iter().flatten() {
+            views.push((v["totals"]["currency"].as_str(), &v["totals"], &v["risk"]));
+        }
+        for (view, totals, risk) in views {
+            let ccy = totals["currency"].as_str();
+            for (k, v) in totals.as_object().unwrap() {
+                if k == "currency" {
+                    continue;
+                }
+                let got = find(
+                    &format!("baltui_{k}"),
+                    name,
+                    &[("currency", ccy), ("view", view)],
+                );
+                assert_eq!(got, json_text(v), "{name} {view:?} totals.{k}");
+                account_level += usize::from(got.is_some());
+            }
+            for (k, v) in risk.as_object().unwrap() {
+                let got = match k.as_str() {
+                    "margin_ratio_currency" => continue,
+                    "indicators" => {
+                        for i in v.as_array().unwrap() {
+                            let key = i["key"].as_str().unwrap();
+                            let got = find(
+                                "baltui_indicator",
+                                name,
+                                &[("key", Some(key)), ("view", view)],
+                            );
+                            let code = i["value"].as_str().unwrap();
+                            let want = code.parse::<rust_decimal::Decimal>().ok();
+                            assert_eq!(got, want.map(|d| d.to_string()), "{name} {key}");
+                        }
+                        continue;
+                    }
+                    "level" => {
+                        let got = find("baltui_risk_level", name, &[("view", view)]);
+                        let want = v.as_str().map(|l| {
+                            ["safe", "medium", "warning", "danger"]
+                                .iter()
+                                .position(|w| *w == l)
+                                .unwrap()
+                                .to_string()
+                        });
+                        assert_eq!(got, want, "{name} risk.level");
+                        got
+                    }
+                    "margin_ratio" => {
+                        let from = risk["margin_ratio_currency"].as_str();
+                        let got = find(
+                            "baltui_margin_ratio",
+                            name,
+                            &[("currency", from), ("view", view)],
+                        );
+                        assert_eq!(got, json_text(v), "{name} risk.margin_ratio");
+                        got
+                    }
+                    "utilization" => {
+                        let got = find("baltui_utilization_ratio", name, &[("view", view)]);
+                        assert_eq!(got, json_text(v), "{name} risk.utilization");
+                        got
+                    }
+                    k => {
+                        let got = find(
+                            &format!("baltui_{k}"),
+                            name,
+                            &[("currency", ccy), ("view", view)],
+                        );
+                        assert_eq!(got, json_text(v), "{name} {view:?} risk.{k}");
+                        got
+                    }
+                };
+                account_level += usize::from(got.is_some());
             }
         }
         assert_eq!(
-            find("baltui_net_assets", name, &[]),
-            a["totals"]["net_assets"].as_str().map(str::to_string)
+            find(
+                "baltui_account_mode_info",
+                name,
+                &[("account_mode", a["account_mode"].as_str())]
+            ),
+            a["account_mode"].as_str().map(|_| "1".to_string())
         );
-        assert_eq!(
-            find("baltui_margin_ratio", name, &[]),
-            a["risk"]["margin_ratio"].as_str().map(str::to_string)
-        );
+        // The simulator's clock, a few seconds apart between the two runs.
+        let venue_time = find("baltui_venue_timestamp_seconds", name, &[]);
+        assert_eq!(venue_time.is_some(), a["venue_time"].is_string(), "{name}");
+        if let (Some(p), Some(j)) = (venue_time, a["venue_time"].as_str()) {
+            let (secs, ms) = p.split_once('.').unwrap();
+            assert_eq!(ms.len(), 3, "{p}");
+            let p = chrono::DateTime::from_timestamp_millis(
+                secs.parse::<i64>().unwrap() * 1000 + ms.parse::<i64>().unwrap(),
+            )
+            .unwrap();
+            assert!(secs_apart(&p.to_rfc3339(), j) < 60.0, "{name} {p} {j}");
+        }
+        for c in a["currencies"].as_array().unwrap() {
+            let cur = c["currency"].as_str();
+            let view = c["view"].as_str();
+            for (f, v) in c.as_object().unwrap() {
+                let got = match f.as_str() {
+                    "currency" | "view" => continue,
+                    "indicators" => {
+                        for i in v.as_array().unwrap() {
+                            let key = i["key"].as_str().unwrap();
+                            let got = find(
+                                "baltui_indicator",
+                                name,
+                                &[("currency", cur), ("key", Some(key)), ("view", view)],
+                            );
+                            let code = i["value"].as_str().unwrap();
+                            let want = code.parse::<rust_decimal::Decimal>().ok();
+                            assert_eq!(got, want.map(|d| d.to_string()), "{name} {key}");
+                        }
+                        continue;
+                    }
+                    "margin_ratio" => find(
+                        "baltui_currency_margin_ratio",
+                        name,
+                        &[("currency", cur), ("view", view)],
+                    ),
+                    "notional_leverage" => find(
+                        "baltui_currency_notional_leverage_ratio",
+                        name,
+                        &[("currency", cur), ("view", view)],
+                    ),
+                    f => find(
+                        "baltui_balance",
+                        name,
+                        &[("currency", cur), ("field", Some(f)), ("view", view)],
+                    ),
+                };
+                // Present amounts as their exact decimal text; absent ones left out.
+                assert_eq!(got, json_text(v), "{name} {cur:?} {f}");
+                balances += usize::from(got.is_some());
+            }
+        }
         let findings = a["findings"].as_array().unwrap();
         for sev in ["ok", "notice", "warn", "critical"] {
             let n = findings.iter().filter(|f| f["severity"] == sev).count();
             assert_eq!(
-                find("baltui_findings", name, &[("severity", sev)]),
+                find("baltui_findings", name, &[("severity", Some(sev))]),
                 Some(n.to_string()),
                 "{name} {sev}"
             );
@@ -511,7 +726,15 @@ fn prometheus_samples_equal_the_json_of_the_same_seed() {
             .unwrap();
         assert!((0.0..60.0).contains(&age), "{age}");
     }
-    assert!(balances > 30, "{balances}");
+    assert!(balances > 60, "{balances}");
+    assert!(account_level > 40, "{account_level}");
+    // Nothing in Prometheus that the JSON does not have.
+    let used = used.into_inner();
+    let extra: Vec<&Sample> = (0..samples.len())
+        .filter(|&i| !used[i])
+        .map(|i| &samples[i])
+        .collect();
+    assert!(extra.is_empty(), "samples without a JSON field: {extra:?}");
     assert_no_secret(&sim.config, &out);
 }
 
