@@ -33,8 +33,9 @@ pub struct Cli {
 pub enum Command {
     /// Poll every configured account once and print the result.
     ///
-    /// Exit code: 0 all fine, 1 any warning, 2 any critical finding,
-    /// 3 any account could not be fetched, 4 bad config or usage.
+    /// Exit code: 2 any critical finding (whatever else happened); else 3 any
+    /// account could not be fetched; else 1 any warning; else 0. 4: bad
+    /// config or usage.
     Snapshot {
         #[arg(long, short, value_enum, default_value_t = Format::Table)]
         format: Format,

@@ -1,6 +1,6 @@
 //! `baltui snapshot`: poll every account once and print a table, JSON, CSV or
-//! Prometheus text (node_exporter textfile format). Exit codes: 0 all fine, 1 any warning, 2 any critical finding, 3 any account
-//! could not be fetched.
+//! Prometheus text (node_exporter textfile format). Exit codes: 2 any critical
+//! finding (whatever else), else 3 any account not fetched, else 1 any warning, else 0.
 
 use crate::app::Status;
 use crate::config::Config;
@@ -105,15 +105,19 @@ impl Report {
         }
     }
 
+    /// 2 if any finding is critical, whatever else happened (a cron job that
+    /// pages on 2 must not miss a margin breach because another account is
+    /// down); else 3 if any account could not be fetched; else 1 for any
+    /// warning; else 0. (4, config or usage, is decided before a report.)
     pub fn exit_code(&self) -> i32 {
-        if self.accounts.iter().any(|a| a.status != Status::Ok) {
+        if self.worst == Severity::Critical {
+            2
+        } else if self.accounts.iter().any(|a| a.status != Status::Ok) {
             3
+        } else if self.worst == Severity::Warn {
+            1
         } else {
-            match self.worst {
-                Severity::Critical => 2,
-                Severity::Warn => 1,
-                _ => 0,
-            }
+            0
         }
     }
 
@@ -1410,5 +1414,43 @@ mod tests {
         assert!(t.contains("  HKD view: net assets "), "{t}");
         assert!(t.contains("USDT (HKD view)"), "{t}");
         assert!(t.contains("  BTC: margin ratio "), "{t}");
+    }
+
+    /// An account report with `status` and findings of these severities.
+    fn account(status: Status, sevs: &[Severity]) -> AccountReport {
+        AccountReport {
+            name: "a".into(),
+            venue: VenueKind::Okx,
+            status,
+            error: None,
+            fetched_at: None,
+            venue_time: None,
+            account_mode: None,
+            totals: None,
+            risk: None,
+            other_views: Vec::new(),
+            currencies: Vec::new(),
+            findings: sevs
+                .iter()
+                .map(|s| Finding {
+                    severity: *s,
+                    subject: "x".into(),
+                    message: "x".into(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn exit_code_critical_wins_over_an_unreachable_account() {
+        use Severity::{Critical, Notice, Warn};
+        let code = |accounts: Vec<AccountReport>| Report::new(accounts).exit_code();
+        let down = || account(Status::Error, &[Warn]);
+        assert_eq!(code(vec![account(Status::Ok, &[Critical]), down()]), 2);
+        assert_eq!(code(vec![account(Status::AuthFailed, &[Critical])]), 2);
+        assert_eq!(code(vec![account(Status::Ok, &[Warn]), down()]), 3);
+        assert_eq!(code(vec![account(Status::Ok, &[Warn, Notice])]), 1);
+        assert_eq!(code(vec![account(Status::Ok, &[Notice])]), 0);
+        assert_eq!(code(vec![]), 0);
     }
 }

@@ -138,31 +138,38 @@ fn scrolling_is_clamped() {
     assert_eq!(a.row, 1);
 }
 
+/// The screen's own effects: title and bell (every transition is also logged).
+fn screen_fx(fx: Vec<Effect>) -> Vec<Effect> {
+    fx.into_iter()
+        .filter(|e| !matches!(e, Effect::LogTransition(_)))
+        .collect()
+}
+
 #[test]
 fn rising_severity_rings_once_and_sets_title() {
     let mut a = app(2);
-    let fx = a.update(polled(0, t0(), Ok(snap(t0(), Some("5")))));
+    let fx = screen_fx(a.update(polled(0, t0(), Ok(snap(t0(), Some("5"))))));
     assert!(fx.is_empty(), "ok stays quiet: {fx:?}");
-    let fx = a.update(polled(0, t0(), Ok(snap(t0(), Some("2.5")))));
+    let fx = screen_fx(a.update(polled(0, t0(), Ok(snap(t0(), Some("2.5"))))));
     assert_eq!(
         fx,
         vec![Effect::SetTitle("baltui: 1 warn".into()), Effect::Bell]
     );
-    let fx = a.update(polled(0, t0(), Ok(snap(t0(), Some("2.4")))));
+    let fx = screen_fx(a.update(polled(0, t0(), Ok(snap(t0(), Some("2.4"))))));
     assert!(fx.is_empty(), "still warn: no second bell: {fx:?}");
-    let fx = a.update(polled(0, t0(), Ok(snap(t0(), Some("1.2")))));
+    let fx = screen_fx(a.update(polled(0, t0(), Ok(snap(t0(), Some("1.2"))))));
     assert_eq!(
         fx,
         vec![Effect::SetTitle("baltui: 1 critical".into()), Effect::Bell]
     );
-    let fx = a.update(polled(0, t0(), Ok(snap(t0(), Some("4")))));
+    let fx = screen_fx(a.update(polled(0, t0(), Ok(snap(t0(), Some("4"))))));
     assert_eq!(
         fx,
         vec![Effect::SetTitle("baltui: ok".into())],
         "clearing retitles, no bell"
     );
     a.bell = false;
-    let fx = a.update(polled(1, t0(), Ok(snap(t0(), Some("1")))));
+    let fx = screen_fx(a.update(polled(1, t0(), Ok(snap(t0(), Some("1"))))));
     assert_eq!(
         fx,
         vec![Effect::SetTitle("baltui: 1 critical".into())],

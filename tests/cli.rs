@@ -17,18 +17,15 @@ fn snapshot_json_against_baltui_sim() {
         .iter()
         .map(|a| a["venue"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        venues,
-        ["okx", "okx", "longport", "longport", "webull", "webull"],
-        "{v}"
-    );
+    let tabs = demo_tabs();
+    assert_eq!(venues, tabs.iter().map(|t| t.1).collect::<Vec<_>>(), "{v}");
     let names: Vec<&str> = accounts
         .iter()
         .map(|a| a["name"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        names[4..],
-        ["wb-hk/5MV01001", "wb-hk/5MV01002"],
+    assert_eq!(names, tabs.iter().map(|t| t.0.as_str()).collect::<Vec<_>>());
+    assert!(
+        names.ends_with(&["wb-hk/5MV01001", "wb-hk/5MV01002"]),
         "one Webull app key, its two accounts discovered"
     );
     for a in accounts {
@@ -145,7 +142,7 @@ async fn snapshot_values_equal_a_direct_fetch_at_the_same_seed() {
             clients.push((acc.name.clone(), client));
         }
     }
-    assert_eq!(clients.len(), 6);
+    assert_eq!(clients.len(), demo_tabs().len());
     // Through budgets, as baltui does: the simulator refuses what a venue would.
     let (names, mut clients): (Vec<String>, Vec<_>) = clients.into_iter().unzip();
     baltui::poll::plan(&mut clients, &[]);
@@ -264,13 +261,26 @@ fn snapshot_table_and_failures() {
         "{lp}"
     );
 
-    // A wrong secret: that account is auth_failed, exit 3, the secret is not printed.
+    // An unreachable account (nothing listens on port 9): exit 3, the others fine.
+    let url = sim
+        .config
+        .lines()
+        .find_map(|l| l.strip_prefix("base_url = "))
+        .unwrap()
+        .to_string();
+    let down = sim.config.replacen(&url, "\"http://127.0.0.1:9\"", 1);
+    let cfg = write_config("down.toml", &down);
+    let (code, out, err) = run_cfg(&cfg, &["snapshot", "--format", "json"]);
+    assert_eq!(code, 3, "one account could not be fetched: {out} {err}");
+
+    // A wrong secret: that account is auth_failed, a critical finding: exit 2
+    // whatever else happened; the secret is not printed.
     let bad = sim
         .config
         .replacen("secret_key = \"", "secret_key = \"WRONG", 1);
     let cfg = write_config("bad.toml", &bad);
     let (code, out, err) = run_cfg(&cfg, &["snapshot", "--format", "json"]);
-    assert_eq!(code, 3);
+    assert_eq!(code, 2);
     assert!(!err.contains("WRONG"), "secret not on stderr");
     let logs: String = std::fs::read_dir(tmpdir("log"))
         .unwrap()

@@ -41,7 +41,13 @@ fn assert_no_secret(config: &str, text: &str) {
     }
 }
 
-const ACCOUNTS: [&str; 5] = ["okx-main", "okx-margin", "lp-hk", "lp-legacy", "wb-hk"];
+/// The configured accounts of `baltui sim` (a Webull app key is one).
+fn sim_accounts() -> Vec<String> {
+    baltui::sim::demo_accounts()
+        .into_iter()
+        .map(|a| a.name)
+        .collect()
+}
 
 /// The lines of one account's block in `check` output.
 fn block<'a>(out: &'a str, account: &str) -> &'a str {
@@ -64,8 +70,8 @@ fn check_on_the_sim_config_is_clean_and_prints_no_secret() {
         out.contains("log     ") && out.contains("baltui.<date>.log"),
         "{out}"
     );
-    for a in ACCOUNTS {
-        let b = block(&out, a);
+    for a in sim_accounts() {
+        let b = block(&out, &a);
         assert!(b.contains("inline in the config file"), "{b}");
         assert!(b.contains("base URL     http://127.0.0.1:"), "{b}");
         assert!(
@@ -79,7 +85,16 @@ fn check_on_the_sim_config_is_clean_and_prints_no_secret() {
         block(&out, "okx-main").contains("budget       8 per 2s"),
         "80% of OKX's 10 per 2 s: {out}"
     );
-    assert!(out.contains("5 accounts checked: no problems"), "{out}");
+    let n = sim_accounts().len();
+    assert!(
+        out.contains(&format!("{n} accounts checked: no problems")),
+        "{out}"
+    );
+    // Offline the OKX user ids are unknown: keyed by the API key.
+    assert!(
+        block(&out, "okx-futures").contains("keyed by the API key"),
+        "{out}"
+    );
     assert_no_secret(&sim.config, &out);
     assert_no_secret(&sim.config, &err);
 }
@@ -147,8 +162,8 @@ fn check_online_reports_ok_and_latency_per_account() {
     let cfg = write_config("check-online.toml", &sim.config);
     let (code, out, err) = run_cfg(&cfg, &["check", "--online"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    for a in ACCOUNTS {
-        let b = block(&out, a);
+    for a in sim_accounts() {
+        let b = block(&out, &a);
         let line = b
             .lines()
             .find(|l| l.trim_start().starts_with("online"))
@@ -164,9 +179,31 @@ fn check_online_reports_ok_and_latency_per_account() {
         block(&out, "wb-hk").contains("2 accounts found: wb-hk/5MV01001, wb-hk/5MV01002"),
         "{out}"
     );
+    let n = sim_accounts().len();
     assert!(
-        out.contains("5 accounts checked online: no problems"),
+        out.contains(&format!("{n} accounts checked online: no problems")),
         "{out}"
+    );
+    // The account mode and the user id the budget is keyed on, from the
+    // account config call; two API keys of one user share one budget.
+    let fut = block(&out, "okx-futures");
+    assert!(fut.contains("account mode: Futures mode"), "{fut}");
+    assert!(
+        fut.contains(&format!("keyed by user id {}", baltui::sim::OKX_SHARED_UID)),
+        "{fut}"
+    );
+    assert!(fut.contains("shared by 2 accounts"), "{fut}");
+    assert!(
+        block(&out, "okx-main").contains("account mode: Spot mode"),
+        "{out}"
+    );
+    assert!(
+        block(&out, "okx-margin").contains("account mode: Multi-currency margin"),
+        "{out}"
+    );
+    assert!(
+        fut.contains("no other baltui process used it in the last 2s"),
+        "the shared ledger's view: {fut}"
     );
     assert_no_secret(&sim.config, &out);
 }
@@ -410,7 +447,7 @@ fn csv_quoting_and_an_account_without_currencies() {
         .replacen("secret_key = \"", "secret_key = \"WRONG", 1);
     let cfg = write_config("csv-bad.toml", &bad);
     let (code, out, _) = run_cfg(&cfg, &["snapshot", "--format", "csv", "-a", "okx-main"]);
-    assert_eq!(code, 3);
+    assert_eq!(code, 2, "an authentication failure is critical");
     let rows = parse_csv(&out);
     assert_eq!(rows.len(), 2, "{out}");
     assert_eq!(rows[1].len(), rows[0].len());
@@ -750,7 +787,7 @@ fn prometheus_escapes_labels_and_marks_a_failed_account_down() {
         .replacen("secret_key = \"", "secret_key = \"WRONG", 1);
     let cfg = write_config("prom-bad.toml", &bad);
     let (code, out, _) = run_cfg(&cfg, &["snapshot", "-f", "prometheus", "-a", "okx-main"]);
-    assert_eq!(code, 3);
+    assert_eq!(code, 2, "an authentication failure is critical");
     let (samples, _) = parse_prometheus(&out);
     let up: Vec<_> = samples.iter().filter(|s| s.0 == "baltui_up").collect();
     assert_eq!(up.len(), 1);
@@ -879,8 +916,7 @@ fn account_filter_and_unknown_names() {
         let (code, out, err) = run_cfg(&cfg, &[cmd, "--account", "nope", "-a", "okx-main"]);
         assert_eq!(code, 4, "{cmd}: {out} {err}");
         assert!(
-            err.contains("unknown account \"nope\"")
-                && err.contains("okx-main, okx-margin, lp-hk, lp-legacy, wb-hk"),
+            err.contains("unknown account \"nope\"") && err.contains(&sim_accounts().join(", ")),
             "{err}"
         );
         assert!(out.is_empty());

@@ -361,12 +361,10 @@ fn demo_walkthrough_in_tmux() {
         "okx-margin tab: title line and balances header",
         STEP,
         |s| {
-            s.lines()
-                .any(|l| {
-                    l.contains("okx-margin · OKX · Multi-currency margin · DEMO")
-                        && l.contains("updated")
-                })
-                && s.lines().any(is_balances_header)
+            s.lines().any(|l| {
+                l.contains("okx-margin · OKX · Multi-currency margin · DEMO")
+                    && l.contains("updated")
+            }) && s.lines().any(is_balances_header)
         },
     );
     t.wait_for("balances rows with digits", STEP, all_unmasked);

@@ -118,3 +118,19 @@ pub fn run_cfg(cfg: &std::path::Path, args: &[&str]) -> (i32, String, String) {
     all.extend_from_slice(args);
     baltui(&all)
 }
+
+/// The demo's tabs as `baltui sim` serves them: (name, venue), a Webull app
+/// key giving one tab per discovered account, in the simulator's order.
+pub fn demo_tabs() -> Vec<(String, &'static str)> {
+    baltui::sim::demo_accounts()
+        .into_iter()
+        .flat_map(|a| match &a.webull {
+            Some(w) => w
+                .sub_accounts
+                .iter()
+                .map(|(_, number)| (format!("{}/{number}", a.name), a.venue.as_str()))
+                .collect::<Vec<_>>(),
+            None => vec![(a.name.clone(), a.venue.as_str())],
+        })
+        .collect()
+}
