@@ -24,6 +24,8 @@ pub enum PollState {
     RateLimited,
     AuthFailed,
     Error,
+    /// The account's own config or secrets are unusable: not polled.
+    ConfigError,
 }
 
 /// What a user sees as an account's status: the poll state, plus Stale when the
@@ -37,6 +39,7 @@ pub enum Status {
     RateLimited,
     AuthFailed,
     Error,
+    ConfigError,
 }
 
 impl Status {
@@ -48,6 +51,7 @@ impl Status {
             Status::RateLimited => "rate_limited",
             Status::AuthFailed => "auth_failed",
             Status::Error => "error",
+            Status::ConfigError => "config_error",
         }
     }
     pub fn label(self) -> &'static str {
@@ -58,6 +62,7 @@ impl Status {
             Status::RateLimited => "RATE LIMITED",
             Status::AuthFailed => "AUTH FAILED",
             Status::Error => "ERROR",
+            Status::ConfigError => "CONFIG ERROR",
         }
     }
     /// How bad the status itself is, apart from the numbers' findings.
@@ -65,7 +70,8 @@ impl Status {
         match self {
             Status::Loading | Status::Ok => Severity::Ok,
             Status::Stale | Status::RateLimited | Status::Error => Severity::Warn,
-            Status::AuthFailed => Severity::Critical,
+            // Not watched at all: as loud as a refused key.
+            Status::AuthFailed | Status::ConfigError => Severity::Critical,
         }
     }
 }
@@ -157,6 +163,7 @@ impl AccountView {
             PollState::Loading => Status::Loading,
             PollState::RateLimited => Status::RateLimited,
             PollState::AuthFailed => Status::AuthFailed,
+            PollState::ConfigError => Status::ConfigError,
             PollState::Error => Status::Error,
             PollState::Ok if self.is_stale(now, t) => Status::Stale,
             PollState::Ok => Status::Ok,
@@ -560,6 +567,7 @@ impl App {
                 let state = match e.class() {
                     ErrorClass::RateLimited => PollState::RateLimited,
                     ErrorClass::Auth => PollState::AuthFailed,
+                    ErrorClass::Config => PollState::ConfigError,
                     ErrorClass::Transient => PollState::Error,
                 };
                 let text = e.to_string();
@@ -614,7 +622,7 @@ impl App {
             }
         }
         let status_sev = |p: PollState| match p {
-            PollState::AuthFailed => Severity::Critical,
+            PollState::AuthFailed | PollState::ConfigError => Severity::Critical,
             PollState::RateLimited | PollState::Error => Severity::Warn,
             PollState::Ok | PollState::Loading => Severity::Ok,
         };

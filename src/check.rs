@@ -112,6 +112,8 @@ fn read_secrets(acc: &AccountConfig) -> (Vec<SecretCheck>, Option<AccountConfig>
             inline(app_secret);
             inline(access_token);
         }
+        // No secrets to read: its settings are the problem (reported below).
+        Credentials::Invalid => {}
     }
     (checks, Some(resolved))
 }

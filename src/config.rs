@@ -47,6 +47,9 @@ pub struct AccountConfig {
     /// to one user ID name the same group, and share one budget.
     pub rate_group: Option<String>,
     pub credentials: Credentials,
+    /// Why this account cannot be polled as configured (its own settings are
+    /// invalid): it shows CONFIG ERROR with this message and the others run.
+    pub problem: Option<String>,
 }
 
 impl AccountConfig {
@@ -80,6 +83,9 @@ pub enum Credentials {
         total_asset_currency: Option<String>,
         algorithm: crate::venues::webull::sign::Algorithm,
     },
+    /// The account's settings are invalid (`AccountConfig::problem` says
+    /// why): it is shown with CONFIG ERROR and never polled.
+    Invalid,
 }
 
 impl Credentials {
@@ -120,6 +126,7 @@ impl Credentials {
                     ("access_token", access_token),
                 ]
             }
+            Credentials::Invalid => Vec::new(),
         }
     }
 }
@@ -390,7 +397,25 @@ impl Config {
             .any(|a| a.credentials.sources().iter().any(|(_, s)| s.is_inline()))
     }
 
-    /// Parse config text; `file` names it in errors. All errors are reported at once.
+    /// Every account's own problems, as one error (tests and strict callers):
+    /// `Err` when any account is a CONFIG ERROR.
+    pub fn strict(self) -> Result<Config, String> {
+        let problems: Vec<&str> = self
+            .accounts
+            .iter()
+            .filter_map(|a| a.problem.as_deref())
+            .collect();
+        if problems.is_empty() {
+            Ok(self)
+        } else {
+            Err(problems.join("\n"))
+        }
+    }
+
+    /// Parse config text; `file` names it in errors. All errors are reported
+    /// at once. An account whose own settings are invalid is kept with its
+    /// `problem` (shown as CONFIG ERROR); only errors that concern the whole
+    /// file (TOML syntax, top-level settings) fail the parse.
     pub fn parse(text: &str, file: &str) -> Result<Config, String> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let Some(span) = e.span() else {
@@ -544,6 +569,12 @@ fn validate_account(
     let venue = *a.venue.get_ref();
     let n = Some(name.as_str());
     let before = cx.errors.len();
+    // 1-based place in the file: the tab's name when its own is unusable.
+    let index = seen.len() + 1;
+    let name_ok = !(name.is_empty()
+        || name.chars().any(char::is_control)
+        || name.chars().count() > 40
+        || seen.contains(&name));
     if name.is_empty() || name.chars().any(char::is_control) || name.chars().count() > 40 {
         cx.err(
             a.name.span(),
@@ -744,7 +775,24 @@ fn validate_account(
     };
 
     if cx.errors.len() > before {
-        return None;
+        // This account's own problems: it stays in the list as a CONFIG
+        // ERROR, the file and the other accounts load.
+        let problem = cx.errors.drain(before..).collect::<Vec<_>>().join("\n");
+        return Some(AccountConfig {
+            name: if name_ok {
+                name
+            } else {
+                format!("account {index}")
+            },
+            venue,
+            base_url,
+            poll_interval,
+            demo_trading,
+            currencies,
+            rate_group,
+            credentials: Credentials::Invalid,
+            problem: Some(problem),
+        });
     }
     Some(AccountConfig {
         name,
@@ -755,6 +803,7 @@ fn validate_account(
         currencies,
         rate_group,
         credentials: credentials?,
+        problem: None,
     })
 }
 

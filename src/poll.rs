@@ -49,7 +49,9 @@ impl Backoff {
                 *self = Backoff::default();
                 Next::After(interval)
             }
-            Err(ErrorClass::Auth) => Next::Stop,
+            // Retrying bad credentials locks keys; a config error cannot
+            // succeed until the config is reloaded.
+            Err(ErrorClass::Auth | ErrorClass::Config) => Next::Stop,
             Err(ErrorClass::RateLimited) => {
                 self.rate_limits = self.rate_limits.saturating_add(1);
                 let base = window.max(interval);

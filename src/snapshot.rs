@@ -64,6 +64,7 @@ impl AccountReport {
             Err(e) => {
                 let (status, severity) = match e.class() {
                     ErrorClass::Auth => (Status::AuthFailed, Severity::Critical),
+                    ErrorClass::Config => (Status::ConfigError, Severity::Critical),
                     ErrorClass::RateLimited => (Status::RateLimited, Severity::Warn),
                     ErrorClass::Transient => (Status::Error, Severity::Warn),
                 };

@@ -273,6 +273,29 @@ fn snapshot_table_and_failures() {
     let (code, out, err) = run_cfg(&cfg, &["snapshot", "--format", "json"]);
     assert_eq!(code, 3, "one account could not be fetched: {out} {err}");
 
+    // One account whose secret cannot be read (an unset variable): that one is
+    // a CONFIG ERROR (critical: exit 2), every other account is polled.
+    let unset = sim.config.replacen(
+        "secret_key = \"",
+        "secret_key = { env = \"BALTUI_TEST_UNSET_SECRET_VAR\" }\n# was: \"",
+        1,
+    );
+    let cfg = write_config("unset.toml", &unset);
+    let (code, out, err) = run_cfg(&cfg, &["snapshot", "--format", "json"]);
+    assert_eq!(code, 2, "{out} {err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let statuses: Vec<(&str, &str)> = v["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["name"].as_str().unwrap(), a["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(statuses[0], ("okx-main", "config_error"), "{statuses:?}");
+    assert!(statuses[1..].iter().all(|s| s.1 == "ok"), "{statuses:?}");
+    assert_eq!(statuses.len(), demo_tabs().len());
+    let e = v["accounts"][0]["error"].as_str().unwrap();
+    assert!(e.contains("BALTUI_TEST_UNSET_SECRET_VAR"), "{e}");
+
     // A wrong secret: that account is auth_failed, a critical finding: exit 2
     // whatever else happened; the secret is not printed.
     let bad = sim

@@ -4,8 +4,11 @@ use baltui::config::{Config, Credentials};
 use baltui::model::VenueKind;
 use std::time::Duration;
 
+/// The errors of a config: the file's, else its accounts' own problems.
 fn err(text: &str) -> String {
-    Config::parse(text, "cfg.toml").unwrap_err()
+    Config::parse(text, "cfg.toml")
+        .and_then(Config::strict)
+        .unwrap_err()
 }
 
 const OK: &str = r#"
@@ -499,5 +502,62 @@ fn rate_margin_is_a_share_of_the_limit() {
     assert!(
         e.starts_with("cfg.toml:1: key `rate_margin`: expected a share"),
         "{e}"
+    );
+}
+
+/// An account whose own settings are invalid is kept as a CONFIG ERROR with
+/// its message; the file and the other accounts load.
+#[test]
+fn a_bad_account_stays_a_bad_account() {
+    let text = format!(
+        "{OK}\n[[account]]\nname = \"b\"\nvenue = \"okx\"\nbase_url = \"http://example.com\"\napi_key = \"k\"\nsecret_key = \"s\"\npassphrase = \"p\"\n\n[[account]]\nname = \"c\"\nvenue = \"okx\"\napi_key = \"k2\"\nsecret_key = \"s2\"\npassphrase = \"p2\"\n"
+    );
+    let c = Config::parse(&text, "cfg.toml").unwrap();
+    let names: Vec<&str> = c.accounts.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    assert!(c.accounts[0].problem.is_none() && c.accounts[2].problem.is_none());
+    let p = c.accounts[1].problem.as_deref().unwrap();
+    assert!(
+        p.starts_with(
+            "cfg.toml:12: account \"b\": key `base_url`: plain http is allowed only to this machine"
+        ),
+        "{p}"
+    );
+    assert!(matches!(
+        c.accounts[1].credentials,
+        baltui::config::Credentials::Invalid
+    ));
+    // Strict callers still get the message.
+    assert_eq!(
+        Config::parse(&text, "cfg.toml")
+            .and_then(Config::strict)
+            .unwrap_err(),
+        p
+    );
+    // A file that does not parse at all still stops everything.
+    assert!(Config::parse("[[account]\n", "cfg.toml").is_err());
+}
+
+/// A broken account becomes a client that answers with its config error and
+/// sends nothing; the good ones are real clients.
+#[tokio::test]
+async fn clients_for_keeps_the_good_accounts() {
+    use baltui::venues::{ErrorClass, VenueClient};
+    let text = format!(
+        "{OK}\n[[account]]\nname = \"b\"\nvenue = \"okx\"\napi_key = {{ env = \"BALTUI_TEST_SURELY_UNSET_1234\" }}\nsecret_key = \"s\"\npassphrase = \"p\"\n"
+    );
+    let c = Config::parse(&text, "cfg.toml").unwrap();
+    let clients = baltui::venues::clients_for(&c.accounts, std::time::Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert_eq!(clients.len(), 2);
+    assert!(matches!(clients[0], VenueClient::Okx(_)));
+    let e = clients[1].fetch().await.unwrap_err();
+    assert_eq!(e.class(), ErrorClass::Config);
+    let msg = e.to_string();
+    assert!(
+        msg.contains("account \"b\": key `api_key`")
+            && msg.contains("BALTUI_TEST_SURELY_UNSET_1234"),
+        "{msg}"
     );
 }

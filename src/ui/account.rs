@@ -299,7 +299,7 @@ fn reason_line(
                 format::duration(i64::try_from(acc.spec.poll_interval.as_secs()).unwrap_or(0))
             ),
         ),
-        Status::RateLimited | Status::AuthFailed | Status::Error => {
+        Status::RateLimited | Status::AuthFailed | Status::Error | Status::ConfigError => {
             let mut text = acc
                 .last_error
                 .clone()

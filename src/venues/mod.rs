@@ -36,6 +36,10 @@ pub enum ErrorKind {
     Clock { code: String, message: String },
     /// Any other venue error code.
     Api { code: String, message: String },
+    /// The account's own settings or secrets are unusable (an unreadable
+    /// secret, a refused base URL): nothing is sent until the config is fixed
+    /// and reloaded.
+    Config(String),
     /// The body did not have the documented shape.
     Decode {
         path: String,
@@ -63,6 +67,7 @@ impl VenueError {
         match self.kind {
             ErrorKind::RateLimited { .. } => ErrorClass::RateLimited,
             ErrorKind::Auth { .. } => ErrorClass::Auth,
+            ErrorKind::Config(_) => ErrorClass::Config,
             _ => ErrorClass::Transient,
         }
     }
@@ -73,6 +78,8 @@ pub enum ErrorClass {
     Transient,
     RateLimited,
     Auth,
+    /// The account's config is unusable: no request until a reload.
+    Config,
 }
 
 impl fmt::Display for VenueError {
@@ -90,6 +97,7 @@ impl VenueError {
         let v = self.venue.label();
         match &self.kind {
             ErrorKind::Network(d) => write!(f, "{v}: network error: {d}"),
+            ErrorKind::Config(d) => write!(f, "{v}: config error: {d}"),
             ErrorKind::Timeout => write!(f, "{v}: request timed out"),
             ErrorKind::Http { status, excerpt } => {
                 write!(f, "{v}: HTTP {status}")?;
@@ -383,6 +391,17 @@ pub enum VenueClient {
     Webull(webull::WebullClient),
     /// Scripted, no I/O: scheduler tests and benchmarks.
     Fake(fake::FakeClient),
+    /// An account whose config or secrets cannot be used: every fetch answers
+    /// with the config error, no request is sent, the others run.
+    Broken(BrokenClient),
+}
+
+/// The stand-in for an account that cannot be polled as configured.
+#[derive(Clone, Debug)]
+pub struct BrokenClient {
+    pub venue: VenueKind,
+    pub name: String,
+    pub error: String,
 }
 
 impl VenueClient {
@@ -392,6 +411,9 @@ impl VenueClient {
             VenueClient::Longport(c) => c.fetch().await,
             VenueClient::Webull(c) => c.fetch().await,
             VenueClient::Fake(c) => c.fetch().await,
+            VenueClient::Broken(b) => {
+                Err(VenueError::new(b.venue, ErrorKind::Config(b.error.clone())))
+            }
         }
     }
 
@@ -402,6 +424,7 @@ impl VenueClient {
             VenueClient::Longport(c) => c.budget(),
             VenueClient::Webull(c) => c.budget(),
             VenueClient::Fake(c) => c.budget(),
+            VenueClient::Broken(_) => None,
         }
     }
 
@@ -412,6 +435,8 @@ impl VenueClient {
             VenueClient::Longport(c) => c.set_budget(budget),
             VenueClient::Webull(c) => c.set_budget(budget),
             VenueClient::Fake(c) => c.set_budget(budget),
+            // It sends nothing: no budget to wait for.
+            VenueClient::Broken(_) => {}
         }
     }
 
@@ -421,6 +446,7 @@ impl VenueClient {
             VenueClient::Longport(_) => VenueKind::Longport,
             VenueClient::Webull(_) => VenueKind::Webull,
             VenueClient::Fake(_) => VenueKind::Okx,
+            VenueClient::Broken(b) => b.venue,
         }
     }
 }
@@ -437,11 +463,21 @@ pub async fn clients_for(
         let http = http_client(timeout);
         accounts
             .iter()
-            .map(|a| client_for(a, http.clone()))
-            .collect::<Result<Vec<_>, String>>()
+            .map(|a| {
+                // One bad account stays one bad account: the others run.
+                client_for(a, http.clone()).unwrap_or_else(|error| {
+                    tracing::warn!(account = %a.name, %error, "account not polled: config error");
+                    VenueClient::Broken(BrokenClient {
+                        venue: a.venue,
+                        name: a.name.clone(),
+                        error,
+                    })
+                })
+            })
+            .collect::<Vec<_>>()
     })
     .await
-    .map_err(|e| format!("reading credentials failed: {e}"))??;
+    .map_err(|e| format!("reading credentials failed: {e}"))?;
     identify_all(&mut clients, timeout).await;
     Ok(clients)
 }
@@ -502,6 +538,9 @@ pub fn client_for(
     http: reqwest::Client,
 ) -> Result<VenueClient, String> {
     use crate::config::Credentials;
+    if let Some(problem) = &acc.problem {
+        return Err(problem.clone());
+    }
     let resolve = |src: &crate::secrets::SecretSource, key: &str| {
         let (secret, from) = src
             .resolve_from()
@@ -574,6 +613,10 @@ pub fn client_for(
                     .transpose()?,
             },
         ))),
+        Credentials::Invalid => Err(format!(
+            "account \"{}\": its settings are invalid (see the config errors)",
+            acc.name
+        )),
     }
 }
 
@@ -673,6 +716,13 @@ impl VenueClient {
                 key: format!("fake:{}", c.key),
                 requests: c.requests,
                 window: c.window,
+                min_gap: Duration::ZERO,
+            },
+            // A key of its own: it shares no budget and slows no one.
+            VenueClient::Broken(b) => Limit {
+                key: format!("broken:{}", digest(format!("broken|{}", b.name))),
+                requests: 10,
+                window: Duration::from_secs(1),
                 min_gap: Duration::ZERO,
             },
         }
