@@ -129,7 +129,50 @@ pub struct AccountView {
     pub margin_history: VecDeque<Decimal>,
     /// Worst severity when last announced (bell/title fire on a rise only).
     pub announced: Severity,
+    /// Warn/critical findings under way, by subject: since when, the worst
+    /// severity reached and its message.
+    episodes: std::collections::HashMap<String, Episode>,
+    /// Warnings that cleared by themselves and are not acknowledged yet,
+    /// newest last (at most MARKS_LEN).
+    pub marks: Vec<Mark>,
+    /// A mark was added since the title was last set.
+    new_mark: bool,
 }
+
+/// A warn/critical finding under way.
+#[derive(Debug, Clone)]
+struct Episode {
+    since: DateTime<Utc>,
+    worst: Severity,
+    message: String,
+}
+
+/// A warning or critical that cleared before anyone acknowledged it: shown as
+/// "was CRITICAL 03:12-03:13 (margin ratio 132% below 150%)" until `a`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    pub severity: Severity,
+    pub subject: String,
+    pub message: String,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+impl Mark {
+    /// "was CRITICAL 03:12-03:13 (margin ratio 132% below 150%)", UTC.
+    pub fn text(&self) -> String {
+        format!(
+            "was {} {}-{} ({})",
+            self.severity.word(),
+            self.from.format("%H:%M"),
+            self.to.format("%H:%M"),
+            self.message
+        )
+    }
+}
+
+/// Most unacknowledged marks kept per account (the oldest go first).
+pub const MARKS_LEN: usize = 8;
 
 impl AccountView {
     pub fn new(spec: AccountSpec) -> Self {
@@ -143,6 +186,61 @@ impl AccountView {
             next_poll_at: None,
             margin_history: VecDeque::with_capacity(HISTORY_LEN),
             announced: Severity::Ok,
+            episodes: std::collections::HashMap::new(),
+            marks: Vec::new(),
+            new_mark: false,
+        }
+    }
+
+    /// The worst unacknowledged mark, if any.
+    pub fn worst_mark(&self) -> Option<&Mark> {
+        self.marks.iter().max_by_key(|m| (m.severity, m.to))
+    }
+
+    /// Follow warn/critical findings over time; one that is gone at `at`
+    /// leaves a mark.
+    fn track_episodes(&mut self, at: DateTime<Utc>) {
+        for f in self
+            .findings
+            .iter()
+            .filter(|f| f.severity >= Severity::Warn)
+        {
+            let e = self.episodes.entry(f.subject.clone()).or_insert(Episode {
+                since: at,
+                worst: f.severity,
+                message: f.message.clone(),
+            });
+            if f.severity > e.worst {
+                e.worst = f.severity;
+                e.message = f.message.clone();
+            }
+        }
+        let still: Vec<String> = self
+            .findings
+            .iter()
+            .filter(|f| f.severity >= Severity::Warn)
+            .map(|f| f.subject.clone())
+            .collect();
+        let ended: Vec<String> = self
+            .episodes
+            .keys()
+            .filter(|k| !still.contains(k))
+            .cloned()
+            .collect();
+        for subject in ended {
+            if let Some(e) = self.episodes.remove(&subject) {
+                if self.marks.len() == MARKS_LEN {
+                    self.marks.remove(0);
+                }
+                self.marks.push(Mark {
+                    severity: e.worst,
+                    subject,
+                    message: e.message,
+                    from: e.since,
+                    to: at,
+                });
+                self.new_mark = true;
+            }
         }
     }
 
@@ -420,13 +518,71 @@ impl App {
         (crit, warn)
     }
 
-    /// Terminal title: names the trouble so a hidden tmux pane shows it.
+    /// Accounts with an unacknowledged cleared critical / warn (by its worst mark).
+    pub fn mark_counts(&self) -> (usize, usize) {
+        let mut out = (0, 0);
+        for m in self.accounts.iter().filter_map(AccountView::worst_mark) {
+            match m.severity {
+                Severity::Critical => out.0 += 1,
+                _ => out.1 += 1,
+            }
+        }
+        out
+    }
+
+    /// Terminal title: names the trouble so a hidden tmux pane shows it, and
+    /// keeps counting a cleared warning until it is acknowledged.
     pub fn title(&self) -> String {
-        match self.counts() {
-            (0, 0) => "baltui: ok".into(),
-            (c, 0) => format!("baltui: {c} critical"),
-            (0, w) => format!("baltui: {w} warn"),
-            (c, w) => format!("baltui: {c} critical, {w} warn"),
+        let now = match self.counts() {
+            (0, 0) => "ok".to_string(),
+            (c, 0) => format!("{c} critical"),
+            (0, w) => format!("{w} warn"),
+            (c, w) => format!("{c} critical, {w} warn"),
+        };
+        let was = match self.mark_counts() {
+            (0, 0) => String::new(),
+            (c, 0) => format!("; was {c} critical"),
+            (0, w) => format!("; was {w} warn"),
+            (c, w) => format!("; was {c} critical, {w} warn"),
+        };
+        format!("baltui: {now}{was}")
+    }
+
+    /// Acknowledge cleared warnings: the open account's, or on the All tab
+    /// every account's.
+    fn acknowledge(&mut self) -> Vec<Effect> {
+        let before = self.title();
+        let range = match self.tab {
+            0 => 0..self.accounts.len(),
+            n => (n - 1)..n.min(self.accounts.len()),
+        };
+        let mut n = 0;
+        for i in range {
+            n += self.accounts[i].marks.len();
+            self.accounts[i].marks.clear();
+        }
+        if n > 0 {
+            let who = if self.tab == 0 {
+                "all".to_string()
+            } else {
+                self.accounts
+                    .get(self.tab - 1)
+                    .map_or_else(String::new, |a| a.spec.name.clone())
+            };
+            self.push_event(
+                who,
+                Severity::Notice,
+                format!(
+                    "acknowledged {n} cleared warning{}",
+                    if n == 1 { "" } else { "s" }
+                ),
+            );
+        }
+        let title = self.title();
+        if title != before {
+            vec![Effect::SetTitle(title)]
+        } else {
+            Vec::new()
         }
     }
 
@@ -481,6 +637,7 @@ impl App {
             Action::ToggleHelp => self.show_help = !self.show_help,
             Action::CloseOverlay => self.show_help = false,
             Action::Reload => return vec![Effect::Reload],
+            Action::Acknowledge => return self.acknowledge(),
         }
         Vec::new()
     }
@@ -504,7 +661,9 @@ impl App {
         let before = self.accounts[i].announced;
         self.accounts[i].announced = worst;
         let mut fx = Vec::new();
-        if worst != before {
+        // A new mark changes the title too ("; was 1 critical").
+        let marked = std::mem::take(&mut self.accounts[i].new_mark);
+        if worst != before || marked {
             fx.push(Effect::SetTitle(self.title()));
         }
         if worst > before && worst >= Severity::Warn && self.bell {
@@ -559,6 +718,7 @@ impl App {
                     log.push((Severity::Ok, "recovered".into()));
                 }
                 acc.findings = findings;
+                acc.track_episodes(at);
                 acc.snapshot = Some(snap);
                 acc.poll = PollState::Ok;
                 acc.last_error = None;

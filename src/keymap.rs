@@ -29,6 +29,9 @@ pub enum Action {
     CloseOverlay,
     /// Re-read the config file.
     Reload,
+    /// Acknowledge cleared warnings ("was CRITICAL ..."): this account's, or
+    /// every account's on the All tab.
+    Acknowledge,
 }
 
 /// Where a binding applies.
@@ -315,6 +318,13 @@ impl Default for Keymap {
                     &[c('c')],
                     Action::Reload,
                     "re-read the config file (also SIGUSR1)",
+                    false,
+                ),
+                b(
+                    "acknowledge",
+                    &[c('a')],
+                    Action::Acknowledge,
+                    "acknowledge cleared warnings (\"was CRITICAL ...\"; on All: every account's)",
                     false,
                 ),
             ],

@@ -165,14 +165,14 @@ fn rising_severity_rings_once_and_sets_title() {
     let fx = screen_fx(a.update(polled(0, t0(), Ok(snap(t0(), Some("4"))))));
     assert_eq!(
         fx,
-        vec![Effect::SetTitle("baltui: ok".into())],
-        "clearing retitles, no bell"
+        vec![Effect::SetTitle("baltui: ok; was 1 critical".into())],
+        "clearing retitles (counting the cleared critical until acknowledged), no bell"
     );
     a.bell = false;
     let fx = screen_fx(a.update(polled(1, t0(), Ok(snap(t0(), Some("1"))))));
     assert_eq!(
         fx,
-        vec![Effect::SetTitle("baltui: 1 critical".into())],
+        vec![Effect::SetTitle("baltui: 1 critical; was 1 critical".into())],
         "bell = false"
     );
     let texts: Vec<&str> = a.events.iter().map(|e| e.text.as_str()).collect();
@@ -549,4 +549,51 @@ fn reload_keeps_unchanged_accounts_and_drops_old_replies() {
         "reload failed, keeping the running config: cfg.toml:3: unknown field `x`"
     );
     assert_eq!(a.update(key(KeyCode::Char('c'))), vec![Effect::Reload]);
+}
+
+/// A critical that cleared by itself leaves "was CRITICAL 16:00-16:01 (...)"
+/// until acknowledged; the title keeps counting it; `a` acknowledges.
+#[test]
+fn a_cleared_critical_leaves_a_mark_until_acknowledged() {
+    let mut a = app(2);
+    let t1 = t0() + chrono::Duration::seconds(30);
+    let t2 = t0() + chrono::Duration::seconds(70);
+    a.update(polled(0, t0(), Ok(snap(t0(), Some("2.5")))));
+    a.update(polled(0, t1, Ok(snap(t1, Some("1.32")))));
+    let fx = a.update(polled(0, t2, Ok(snap(t2, Some("5")))));
+    assert!(a.accounts[0].findings.is_empty(), "cleared by itself");
+    let m = a.accounts[0].worst_mark().expect("a mark");
+    assert_eq!(
+        m.text(),
+        "was CRITICAL 16:00-16:01 (margin ratio 132% below 150%)",
+        "the worst severity and message of the episode, from its start to its end"
+    );
+    assert!(
+        fx.contains(&Effect::SetTitle("baltui: ok; was 1 critical".into())),
+        "{fx:?}"
+    );
+    assert_eq!(a.mark_counts(), (1, 0));
+    // Acknowledging on another account's tab leaves it.
+    a.update(key(KeyCode::Char('2')));
+    a.update(key(KeyCode::Char('a')));
+    assert_eq!(a.accounts[0].marks.len(), 1);
+    // On its own tab, `a` acknowledges it; the title says ok again.
+    a.update(key(KeyCode::Char('1')));
+    let fx = a.update(key(KeyCode::Char('a')));
+    assert!(a.accounts[0].marks.is_empty());
+    assert_eq!(fx, vec![Effect::SetTitle("baltui: ok".into())]);
+    assert!(
+        a.events
+            .iter()
+            .any(|e| e.text == "acknowledged 1 cleared warning")
+    );
+    // A warning still under way is no mark; the All tab acknowledges all.
+    a.update(polled(1, t2, Ok(snap(t2, Some("1.2")))));
+    a.update(polled(0, t2, Ok(snap(t2, Some("2")))));
+    a.update(polled(0, t2, Ok(snap(t2, Some("9")))));
+    assert!(a.accounts[1].marks.is_empty(), "still critical: not a mark");
+    assert_eq!(a.accounts[0].marks.len(), 1);
+    a.update(key(KeyCode::Char('0')));
+    a.update(key(KeyCode::Char('a')));
+    assert!(a.accounts.iter().all(|x| x.marks.is_empty()));
 }

@@ -1627,3 +1627,33 @@ fn webull_in_transit_is_not_settling() {
         }
     }
 }
+
+/// A cleared critical stays in sight on the All row, the tab row and the
+/// status bar until acknowledged.
+#[test]
+fn a_cleared_critical_is_shown_until_acknowledged() {
+    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let t1 = now() - Duration::seconds(120);
+    poll(&mut app, 0, t1, Ok(okx_snapshot(t1, "1.32")));
+    let t2 = now() - Duration::seconds(3);
+    poll(&mut app, 0, t2, Ok(okx_snapshot(t2, "8")));
+    let lines = draw(&app, 160, 30);
+    let mark = app.accounts[0].worst_mark().unwrap().text();
+    assert!(mark.starts_with("was CRITICAL "), "{mark}");
+    assert_has(&lines, "was CRITICAL");
+    assert_has(&lines, "margin ratio 132% below 150%");
+    assert_has(&lines, "⚑ was 1 critical (a: ack)");
+    let tabs = lines.iter().find(|l| l.contains(" 0 All ")).unwrap();
+    assert!(tabs.contains("main ⚑"), "{tabs}");
+    app.update(Msg::Key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('a'),
+        crossterm::event::KeyModifiers::NONE,
+    )));
+    let lines = draw(&app, 160, 30);
+    assert!(
+        !screen(&lines).contains("was CRITICAL"),
+        "{}",
+        screen(&lines)
+    );
+    assert!(!screen(&lines).contains('⚑'));
+}

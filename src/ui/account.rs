@@ -276,15 +276,27 @@ fn reason_line(
         .as_ref()
         .map(|s| format::ago(app.now, s.fetched_at));
     let (sev, label, text) = match status {
-        Status::Ok => {
-            let f = acc.findings.first()?;
-            let more = acc.findings.len() - 1;
-            let mut text = f.message.clone();
-            if more > 0 {
-                text.push_str(&format!(" (+{more} more below)"));
+        Status::Ok => match (acc.findings.first(), acc.worst_mark()) {
+            (Some(f), _) => {
+                let more = acc.findings.len() - 1;
+                let mut text = f.message.clone();
+                if more > 0 {
+                    text.push_str(&format!(" (+{more} more below)"));
+                }
+                (f.severity, f.severity.word(), text)
             }
-            (f.severity, f.severity.word(), text)
-        }
+            // Cleared by itself, not acknowledged yet: it stays in sight.
+            (None, Some(m)) => {
+                let more = acc.marks.len() - 1;
+                let mut text = m.text();
+                if more > 0 {
+                    text.push_str(&format!(" (+{more} more)"));
+                }
+                text.push_str(" · a: acknowledge");
+                (m.severity, "CLEARED", text)
+            }
+            (None, None) => return None,
+        },
         Status::Loading => (
             Severity::Notice,
             "LOADING",

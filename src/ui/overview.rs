@@ -185,7 +185,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             (_, Some(e)) if st != Status::Ok => (e.clone(), st.severity()),
             (Some(f), _) => (f.message.clone(), f.severity),
             (None, _) if st == Status::Stale => ("no fresh data".into(), Severity::Warn),
-            (None, _) => (String::new(), Severity::Ok),
+            // A warning that cleared by itself stays until acknowledged.
+            (None, _) => match acc.worst_mark() {
+                Some(m) => (m.text(), m.severity),
+                None => (String::new(), Severity::Ok),
+            },
         };
         msg.cells
             .push((format::text(&text, p).into_owned(), theme.severity(s)));

@@ -44,6 +44,25 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     right.push(counts_span(crit, warn, theme));
     right.push(Span::raw(" "));
+    // Cleared warnings nobody acknowledged yet stay in sight.
+    let (mc, mw) = app.mark_counts();
+    if mc + mw > 0 {
+        let sev = if mc > 0 {
+            Severity::Critical
+        } else {
+            Severity::Warn
+        };
+        let what = match (mc, mw) {
+            (c, 0) => format!("{c} critical"),
+            (0, w) => format!("{w} warn"),
+            (c, w) => format!("{c} critical, {w} warn"),
+        };
+        right.push(Span::styled(
+            format!("⚑ was {what} (a: ack)"),
+            theme.severity(sev),
+        ));
+        right.push(Span::raw(" "));
+    }
     right.push(Span::styled(
         format!("{} UTC", format::clock(app.now)),
         theme.muted,

@@ -26,14 +26,19 @@ fn layout(app: &App, theme: &Theme, width: u16) -> (Vec<Tab>, usize, usize) {
         } else {
             " ".to_string()
         };
-        tabs.push(vec![
+        let mut tab = vec![
             (num, Style::new()),
             (sev.symbol().to_string(), theme.severity(sev)),
             (
                 format!(" {} ", clip(&acc.spec.name, NAME_MAX)),
                 Style::new(),
             ),
-        ]);
+        ];
+        // A cleared, unacknowledged warning: "⚑" in its severity's colour.
+        if let Some(m) = acc.worst_mark() {
+            tab.push(("⚑ ".to_string(), theme.severity(m.severity)));
+        }
+        tabs.push(tab);
     }
     let selected = app.selected().map_or(0, |i| i + 1);
     let avail = usize::from(width).saturating_sub(2);
