@@ -246,9 +246,11 @@ async fn sim(port: u16, seed: u64) -> ExitCode {
         sim.base_url()
     );
     wait_for_stop().await;
-    let violations = sim.state.violations();
+    let (violations, requests) = (sim.state.violations(), sim.state.requests());
     sim.shutdown().await;
-    eprintln!("baltui sim: stopped; rate-limit violations: {violations}");
+    eprintln!(
+        "baltui sim: stopped; balance requests: {requests}; rate-limit violations: {violations}"
+    );
     ExitCode::SUCCESS
 }
 

@@ -172,7 +172,9 @@ fn rising_severity_rings_once_and_sets_title() {
     let fx = screen_fx(a.update(polled(1, t0(), Ok(snap(t0(), Some("1"))))));
     assert_eq!(
         fx,
-        vec![Effect::SetTitle("baltui: 1 critical; was 1 critical".into())],
+        vec![Effect::SetTitle(
+            "baltui: 1 critical; was 1 critical".into()
+        )],
         "bell = false"
     );
     let texts: Vec<&str> = a.events.iter().map(|e| e.text.as_str()).collect();

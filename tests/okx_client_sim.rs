@@ -66,6 +66,17 @@ fn main_client(sim: &Sim) -> OkxClient {
     client(sim, Setup::default())
 }
 
+/// The client of the sim account `name`, its own credentials.
+fn named(sim: &Sim, name: &str) -> OkxClient {
+    client(
+        sim,
+        Setup {
+            name,
+            ..Setup::default()
+        },
+    )
+}
+
 fn d(s: &str) -> Decimal {
     s.parse().unwrap()
 }
@@ -320,13 +331,7 @@ async fn burst_of_twelve_breaks_the_limit_twice() {
 #[tokio::test]
 async fn margin_swing_reaches_warn_and_critical() {
     let sim = start(SimOptions::default()).await;
-    let cl = client(
-        &sim,
-        Setup {
-            name: "okx-margin",
-            ..Setup::default()
-        },
-    );
+    let cl = named(&sim, "okx-margin");
     let (mut ratios, mut twap, mut restricted, mut liab) = (vec![], false, false, false);
     for i in 0..40 {
         if i % 10 == 9 {
@@ -516,13 +521,7 @@ async fn polling_through_the_shared_budget_never_violates() {
 #[tokio::test]
 async fn account_config_gives_the_mode_and_user_id_once() {
     let sim = start(SimOptions::default()).await;
-    let cl = client(
-        &sim,
-        Setup {
-            name: "okx-futures",
-            ..Setup::default()
-        },
-    );
+    let cl = named(&sim, "okx-futures");
     let first = cl.fetch().await.unwrap();
     assert_eq!(first.account_mode.as_deref(), Some("Futures mode"));
     let id = cl.identity().unwrap();
@@ -536,16 +535,7 @@ async fn account_config_gives_the_mode_and_user_id_once() {
     // The other modes, in the document's words.
     let main = main_client(&sim).fetch().await.unwrap();
     assert_eq!(main.account_mode.as_deref(), Some("Spot mode"));
-    let margin = client(
-        &sim,
-        Setup {
-            name: "okx-margin",
-            ..Setup::default()
-        },
-    )
-    .fetch()
-    .await
-    .unwrap();
+    let margin = named(&sim, "okx-margin").fetch().await.unwrap();
     assert_eq!(
         margin.account_mode.as_deref(),
         Some("Multi-currency margin")
@@ -557,13 +547,7 @@ async fn account_config_gives_the_mode_and_user_id_once() {
 async fn futures_mode_ratio_per_currency_walks_into_warn_and_critical() {
     use baltui::health::{Severity, evaluate};
     let sim = start(SimOptions::default()).await;
-    let cl = client(
-        &sim,
-        Setup {
-            name: "okx-futures",
-            ..Setup::default()
-        },
-    );
+    let cl = named(&sim, "okx-futures");
     let mut worst = Vec::new();
     for i in 0..40 {
         if i % 8 == 7 {
@@ -606,20 +590,8 @@ async fn simulator_counts_the_balance_limit_per_user_id() {
     // okx-margin and okx-futures are two API keys of one user: 6 + 6 requests
     // at once are 12 on one user id, over its 10 per 2 s.
     let sim = start(SimOptions::default()).await;
-    let margin = client(
-        &sim,
-        Setup {
-            name: "okx-margin",
-            ..Setup::default()
-        },
-    );
-    let futures = client(
-        &sim,
-        Setup {
-            name: "okx-futures",
-            ..Setup::default()
-        },
-    );
+    let margin = named(&sim, "okx-margin");
+    let futures = named(&sim, "okx-futures");
     // Identify first so the burst below is balance calls only.
     margin.identify().await.unwrap();
     futures.identify().await.unwrap();
@@ -637,15 +609,7 @@ async fn simulator_counts_the_balance_limit_per_user_id() {
 async fn two_keys_of_one_user_share_one_budget_with_no_configuration() {
     use baltui::venues::VenueClient;
     let sim = start(SimOptions::default()).await;
-    let mk = |name| {
-        VenueClient::Okx(client(
-            &sim,
-            Setup {
-                name,
-                ..Setup::default()
-            },
-        ))
-    };
+    let mk = |name| VenueClient::Okx(named(&sim, name));
     let mut clients = vec![mk("okx-margin"), mk("okx-futures"), mk("okx-main")];
     let before: Vec<String> = clients.iter().map(|c| c.limit().key).collect();
     assert_ne!(

@@ -129,7 +129,7 @@ fn promtool_accepts_a_snapshot_with_an_account_down() {
             "okx-margin",
         ],
     );
-    assert_eq!(code, 3, "{err}");
+    assert_eq!(code, 2, "an authentication failure is critical: {err}");
     assert!(
         out.contains("baltui_up{account=\"okx-main\",venue=\"okx\"} 0"),
         "{out}"

@@ -37,6 +37,21 @@ struct Slot {
     seen: VecDeque<(Instant, String)>,
 }
 
+impl Slot {
+    /// The next injected fault for an admitted request, if any.
+    fn take_fault(&mut self) -> Admission {
+        let Some((fault, left)) = self.faults.front_mut() else {
+            return Admission::Ok;
+        };
+        let fault = fault.clone();
+        *left -= 1;
+        if *left == 0 {
+            self.faults.pop_front();
+        }
+        Admission::Fault(fault)
+    }
+}
+
 /// How long a signature is remembered for duplicate detection: longer than
 /// any timestamp the skew check lets through.
 const SEEN_FOR: Duration = Duration::from_secs(90);
@@ -254,15 +269,7 @@ impl SimState {
             return Admission::Limited;
         }
         slot.window.push_back(now);
-        let Some((fault, left)) = slot.faults.front_mut() else {
-            return Admission::Ok;
-        };
-        let fault = fault.clone();
-        *left -= 1;
-        if *left == 0 {
-            slot.faults.pop_front();
-        }
-        Admission::Fault(fault)
+        slot.take_fault()
     }
 
     /// A sliding window counted on `window_key` (not on one API key): true if
@@ -297,19 +304,9 @@ impl SimState {
         if !self.within_shared(window_key, limit, window) {
             return Admission::Limited;
         }
-        let mut map = self.lock();
-        let Some(slot) = map.get_mut(api_key) else {
-            return Admission::Ok;
-        };
-        let Some((fault, left)) = slot.faults.front_mut() else {
-            return Admission::Ok;
-        };
-        let fault = fault.clone();
-        *left -= 1;
-        if *left == 0 {
-            slot.faults.pop_front();
-        }
-        Admission::Fault(fault)
+        self.lock()
+            .get_mut(api_key)
+            .map_or(Admission::Ok, Slot::take_fault)
     }
 
     /// Claim the drift step for a successful reply: returns the step to
