@@ -179,11 +179,7 @@ fn secret_fix(src: &SecretSource, key: &str, file: &str, line: Option<usize>) ->
 }
 
 fn fmt_duration(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{}ms", d.as_millis())
-    }
+    humantime::format_duration(d).to_string()
 }
 
 /// What to do about an authentication failure, per venue.

@@ -265,37 +265,10 @@ pub fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "baltui").map(|d| d.config_dir().join("config.toml"))
 }
 
-/// Parse "5s", "500ms", "2m", "1h", "1m30s".
+/// Parse "5s", "500ms", "2m", "1h", "1m30s", "1.5s" (humantime's syntax; a
+/// unit is required, no sign).
 pub fn parse_duration(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
-    let mut total = Duration::ZERO;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        if digits == 0 {
-            return None;
-        }
-        let n: u64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let unit = match &rest[..unit_len] {
-            "ms" => Duration::from_millis(n),
-            "s" => Duration::from_secs(n),
-            "m" => Duration::from_secs(n.checked_mul(60)?),
-            "h" => Duration::from_secs(n.checked_mul(3600)?),
-            _ => return None,
-        };
-        total = total.checked_add(unit)?;
-        rest = &rest[unit_len..];
-    }
-    Some(total)
+    humantime::parse_duration(s.trim()).ok()
 }
 
 pub fn is_loopback_url(url: &str) -> bool {
@@ -973,7 +946,9 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
         assert_eq!(parse_duration("1m30s"), Some(Duration::from_secs(90)));
         assert_eq!(parse_duration("2h"), Some(Duration::from_secs(7200)));
-        for bad in ["", "5", "s", "5x", "-5s", "5.5s", "99999999999999999999h"] {
+        assert_eq!(parse_duration("1.5s"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_duration(" 1min "), Some(Duration::from_secs(60)));
+        for bad in ["", "5", "s", "5x", "-5s", "99999999999999999999h"] {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }
     }

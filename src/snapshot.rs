@@ -932,33 +932,38 @@ impl Report {
 }
 
 /// Write `text` to `path` atomically: a temp file in the same directory, then
-/// a rename, so a reader (node_exporter) never sees half a file. On error the
-/// temp file is removed and `path` is left as it was.
+/// a rename, so a reader (node_exporter) never sees half a file. The temp file
+/// has an unpredictable name and is created exclusively (never through a
+/// symlink someone placed there); on error it is removed and `path` is left
+/// as it was.
 pub fn write_atomic(path: &std::path::Path, text: &str) -> Result<(), String> {
     use std::io::Write as _;
-    let name = path
-        .file_name()
+    let fail = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
+    path.file_name()
         .ok_or_else(|| format!("{}: not a file name", path.display()))?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
     // Not ending in .prom, so the textfile collector skips it while it is written.
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("cannot write {}: {e}", path.display())
-    })
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".baltui-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(|e| fail(&e))?;
+    tmp.write_all(text.as_bytes()).map_err(|e| fail(&e))?;
+    // Readable by others like a file written with `>`: the collector may run
+    // as another user (the temp file starts private).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| fail(&e))?;
+    }
+    tmp.as_file().sync_all().map_err(|e| fail(&e))?;
+    tmp.persist(path).map_err(|e| fail(&e.error))?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -944,3 +944,36 @@ fn completions_man_and_version() {
         "{out}"
     );
 }
+
+/// `--output` leaves the finished file readable by a collector running as
+/// another user, and no temp file behind (it is created exclusively with a
+/// random name, so a planted symlink is never followed).
+#[test]
+fn output_is_world_readable_and_leaves_no_temp_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = start_sim(1);
+    let cfg = write_config("planted.toml", &sim.config);
+    let dir = tmpdir("output-mode");
+    let out = dir.join("baltui.prom");
+    let (code, _, err) = run_cfg(
+        &cfg,
+        &[
+            "snapshot",
+            "-f",
+            "prometheus",
+            "-a",
+            "okx-main",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(code <= 2, "{err}");
+    assert!(std::fs::read_to_string(&out).unwrap().contains("baltui_up"));
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644);
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["baltui.prom"]);
+}
