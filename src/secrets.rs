@@ -116,9 +116,19 @@ impl SecretSource {
 
     /// The value and where it actually came from (for an EnvChain: which variable).
     pub fn resolve_from(&self) -> Result<(Secret, String), String> {
+        self.resolve_in(&|v| std::env::var(v).ok())
+    }
+
+    /// As `resolve_from`, reading environment variables through `env` (the
+    /// process environment in the program; a table in tests, which must not
+    /// change the environment of threads running in parallel).
+    pub fn resolve_in(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(Secret, String), String> {
         if let SecretSource::EnvChain(vars) = self {
             for v in vars {
-                if let Ok(val) = std::env::var(v)
+                if let Some(val) = env(v)
                     && !val.trim().is_empty()
                 {
                     return Ok((
@@ -132,14 +142,14 @@ impl SecretSource {
                 vars.join(", ")
             ));
         }
-        self.resolve_direct().map(|s| (s, self.describe()))
+        self.resolve_direct(env).map(|s| (s, self.describe()))
     }
 
-    fn resolve_direct(&self) -> Result<Secret, String> {
+    fn resolve_direct(&self, vars: &dyn Fn(&str) -> Option<String>) -> Result<Secret, String> {
         let raw = match self {
             SecretSource::Inline(s) => s.clone(),
             SecretSource::Env { env } => {
-                std::env::var(env).map_err(|_| format!("environment variable {env} is not set"))?
+                vars(env).ok_or_else(|| format!("environment variable {env} is not set"))?
             }
             SecretSource::File { file } => std::fs::read_to_string(expand_home(file))
                 .map_err(|e| format!("cannot read secret file {}: {e}", file.display()))?,
@@ -162,7 +172,7 @@ impl SecretSource {
                 String::from_utf8(out.stdout)
                     .map_err(|_| format!("secret command `{prog}` printed non-UTF-8 output"))?
             }
-            SecretSource::EnvChain(_) => return self.resolve(),
+            SecretSource::EnvChain(_) => return self.resolve_in(vars).map(|(s, _)| s),
         };
         // Files and commands end in a newline that is not part of the secret.
         let value = raw.trim_end_matches(['\n', '\r']).to_string();

@@ -180,16 +180,21 @@ async fn settle() {
 #[tokio::test]
 async fn the_command_gets_the_transition_and_no_secret() {
     let out = tmp("env");
-    // SAFETY: set once by this test only, before the command starts.
-    unsafe { std::env::set_var("BALTUI_TEST_SECRET_VAR", "topsecret") };
+    // A variable cargo sets for every test process stands in for one a
+    // config reads a secret from (setting one here would race the other
+    // tests' threads).
+    assert!(
+        std::env::var_os("CARGO_PKG_NAME").is_some(),
+        "run under cargo test: CARGO_PKG_NAME is the variable scrubbed here"
+    );
     let script = format!(
-        "echo \"$BALTUI_ACCOUNT|$BALTUI_VENUE|$BALTUI_PREVIOUS|$BALTUI_SEVERITY|$BALTUI_SUBJECT|$BALTUI_MESSAGE|${{BALTUI_TEST_SECRET_VAR:-scrubbed}}\" >> {}",
+        "echo \"$BALTUI_ACCOUNT|$BALTUI_VENUE|$BALTUI_PREVIOUS|$BALTUI_SEVERITY|$BALTUI_SUBJECT|$BALTUI_MESSAGE|${{CARGO_PKG_NAME:-scrubbed}}\" >> {}",
         out.display()
     );
     let r = Runner::new(
         sh(&script),
         Duration::from_secs(5),
-        vec!["BALTUI_TEST_SECRET_VAR".into()],
+        vec!["CARGO_PKG_NAME".into()],
         Box::new(|_, _| {}),
     );
     r.fire(transition(Severity::Warn));

@@ -310,15 +310,20 @@ fn longport_credentials_default_to_the_sdk_environment() {
     // Resolution order, on variable names no other test uses.
     use baltui::secrets::SecretSource;
     let chain = SecretSource::EnvChain(vec!["BALTUI_T_NEW".into(), "BALTUI_T_OLD".into()]);
-    // SAFETY: these variables are set and read only by this test.
-    unsafe { std::env::set_var("BALTUI_T_OLD", "old-value") };
-    let (v, from) = chain.resolve_from().unwrap();
+    // An environment of its own: tests run in parallel threads, and changing
+    // the process environment under them is undefined behaviour.
+    let mut vars = std::collections::HashMap::from([("BALTUI_T_OLD", "old-value")]);
+    let (v, from) = chain
+        .resolve_in(&|k| vars.get(k).map(|v| v.to_string()))
+        .unwrap();
     assert_eq!(
         (v.expose(), from.as_str()),
         ("old-value", "environment variable BALTUI_T_OLD")
     );
-    unsafe { std::env::set_var("BALTUI_T_NEW", "new-value") };
-    let (v, from) = chain.resolve_from().unwrap();
+    vars.insert("BALTUI_T_NEW", "new-value");
+    let (v, from) = chain
+        .resolve_in(&|k| vars.get(k).map(|v| v.to_string()))
+        .unwrap();
     assert_eq!(
         (v.expose(), from.as_str()),
         ("new-value", "environment variable BALTUI_T_NEW")
