@@ -126,20 +126,40 @@ pub fn plan(clients: &mut [VenueClient], intervals: &[Duration]) -> Vec<Plan> {
 
 /// `plan` using `margin` (0 < margin <= 1) of each published limit.
 pub fn plan_with(clients: &mut [VenueClient], intervals: &[Duration], margin: f64) -> Vec<Plan> {
-    let mut budgets = Budgets::new(margin);
+    plan_all(&mut Budgets::new(margin), clients, intervals).plans
+}
+
+/// Budgets, limits, wanted intervals and plans of one set of clients: what
+/// `plan_with` returns and `spawn_with` runs (one code path for both).
+struct Planned {
+    limits: Vec<Limit>,
+    wanted: Vec<Duration>,
+    plans: Vec<Plan>,
+}
+
+fn plan_all(budgets: &mut Budgets, clients: &mut [VenueClient], intervals: &[Duration]) -> Planned {
     let limits: Vec<Limit> = clients.iter_mut().map(|c| budgets.assign(c)).collect();
-    limits
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let wanted = intervals
+    let wanted: Vec<Duration> = (0..clients.len())
+        .map(|i| {
+            intervals
                 .get(i)
                 .copied()
-                .unwrap_or(crate::config::DEFAULT_POLL_INTERVAL);
-            let sharing = limits.iter().filter(|o| o.key == l.key).count() as u32;
-            plan_one(wanted, sharing, budgets.spacing(&l.key), l)
+                .unwrap_or(crate::config::DEFAULT_POLL_INTERVAL)
         })
-        .collect()
+        .collect();
+    let plans = limits
+        .iter()
+        .zip(&wanted)
+        .map(|(l, w)| {
+            let sharing = limits.iter().filter(|o| o.key == l.key).count() as u32;
+            plan_one(*w, sharing, budgets.spacing(&l.key), l)
+        })
+        .collect();
+    Planned {
+        limits,
+        wanted,
+        plans,
+    }
 }
 
 /// The budgets of one config generation, by limit key.
@@ -305,23 +325,11 @@ pub fn spawn_with(
     margin: f64,
 ) -> PollerSet {
     let mut budgets = Budgets::new(margin);
-    let limits: Vec<Limit> = clients.iter_mut().map(|c| budgets.assign(c)).collect();
-    let wanted: Vec<Duration> = (0..clients.len())
-        .map(|i| {
-            intervals
-                .get(i)
-                .copied()
-                .unwrap_or(crate::config::DEFAULT_POLL_INTERVAL)
-        })
-        .collect();
-    let plans: Vec<Plan> = limits
-        .iter()
-        .zip(&wanted)
-        .map(|(l, w)| {
-            let sharing = limits.iter().filter(|o| o.key == l.key).count() as u32;
-            plan_one(*w, sharing, budgets.spacing(&l.key), l)
-        })
-        .collect();
+    let Planned {
+        limits,
+        wanted,
+        plans,
+    } = plan_all(&mut budgets, &mut clients, intervals);
     let templates = clients.clone();
     let pollers = clients
         .into_iter()

@@ -153,32 +153,32 @@ impl LongportClient {
             .await
             .map_err(|e| e.with_trace_id(trace.clone()))?;
         let fetched_at = Utc::now();
-        self.parse(status, &body, fetched_at)
+        parse_balance(status, &body, self.s.currency.as_deref(), fetched_at)
             .map_err(|e| e.with_trace_id(trace))
     }
+}
 
-    fn parse(
-        &self,
-        status: reqwest::StatusCode,
-        body: &[u8],
-        fetched_at: chrono::DateTime<Utc>,
-    ) -> Result<Snapshot, VenueError> {
-        check(status, body)?;
-        let env: wire::Envelope = decode(V, body)?;
-        let items = env.data.map(|d| d.list).or(env.list).unwrap_or_default();
-        normalize::normalize(&items, self.s.currency.as_deref(), fetched_at).map_err(
-            |(path, detail)| {
-                VenueError::new(
-                    V,
-                    ErrorKind::Decode {
-                        path,
-                        detail,
-                        excerpt: crate::decimal::excerpt(&String::from_utf8_lossy(body)),
-                    },
-                )
+/// A reply (status and body) to the balance call as the client reads it:
+/// error body, envelope, normalization; `currency` picks the primary view.
+pub fn parse_balance(
+    status: reqwest::StatusCode,
+    body: &[u8],
+    currency: Option<&str>,
+    fetched_at: chrono::DateTime<Utc>,
+) -> Result<Snapshot, VenueError> {
+    check(status, body)?;
+    let env: wire::Envelope = decode(V, body)?;
+    let items = env.data.map(|d| d.list).or(env.list).unwrap_or_default();
+    normalize::normalize(&items, currency, fetched_at).map_err(|(path, detail)| {
+        VenueError::new(
+            V,
+            ErrorKind::Decode {
+                path,
+                detail,
+                excerpt: crate::decimal::excerpt(&String::from_utf8_lossy(body)),
             },
         )
-    }
+    })
 }
 
 /// A non-zero `code`, or a failing status, becomes the matching error.

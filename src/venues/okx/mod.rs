@@ -365,19 +365,7 @@ impl OkxClient {
         }
         let (status, body) = self.signed_get(&self.target()).await?;
         let fetched_at = Utc::now();
-        check_envelope(status, &body)?;
-        let mut env: wire::Envelope<wire::Balance> = decode(V, &body)?;
-        if env.data.is_empty() {
-            return Err(VenueError::new(
-                V,
-                ErrorKind::Decode {
-                    path: "data".into(),
-                    detail: "expected one balance object, got an empty list".into(),
-                    excerpt: crate::decimal::excerpt(&String::from_utf8_lossy(&body)),
-                },
-            ));
-        }
-        Ok((env.data.swap_remove(0), fetched_at))
+        Ok((parse_balance(status, &body)?, fetched_at))
     }
 
     /// One signed GET of `target` (path and query as sent); the body capped.
@@ -468,6 +456,27 @@ impl OkxClient {
         tracing::info!(offset_ms = offset, "okx clock offset measured");
         Ok(offset)
     }
+}
+
+/// A reply (status and body) to the balance call as the client reads it:
+/// error envelope at any status, then the one balance object.
+pub fn parse_balance(
+    status: reqwest::StatusCode,
+    body: &[u8],
+) -> Result<wire::Balance, VenueError> {
+    check_envelope(status, body)?;
+    let mut env: wire::Envelope<wire::Balance> = decode(V, body)?;
+    if env.data.is_empty() {
+        return Err(VenueError::new(
+            V,
+            ErrorKind::Decode {
+                path: "data".into(),
+                detail: "expected one balance object, got an empty list".into(),
+                excerpt: crate::decimal::excerpt(&String::from_utf8_lossy(body)),
+            },
+        ));
+    }
+    Ok(env.data.swap_remove(0))
 }
 
 /// The key of an API key's config-call budget (a digest: no secret kept).
