@@ -576,10 +576,15 @@ fn validate_account(
     let base_url = match &a.base_url {
         Some(u) => {
             let s = u.get_ref().trim().trim_end_matches('/').to_string();
-            if let Err(e) = check_url(&s) {
-                cx.err(u.span(), n, "base_url", e);
+            match check_url(&s) {
+                Ok(()) => s,
+                Err(e) => {
+                    cx.err(u.span(), n, "base_url", e);
+                    // A refused URL is never kept: it may hold credentials,
+                    // and the account is logged and shown.
+                    String::new()
+                }
             }
-            s
         }
         None => match venue {
             VenueKind::Okx => crate::venues::okx::DEFAULT_BASE_URL.to_string(),

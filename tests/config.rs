@@ -566,3 +566,20 @@ async fn clients_for_keeps_the_good_accounts() {
         "{msg}"
     );
 }
+
+/// A refused base URL that carries credentials is not kept for the CONFIG
+/// ERROR account (it would be logged and shown).
+#[test]
+fn a_refused_url_with_credentials_is_not_kept() {
+    let text = "[[account]]\nname = \"a\"\nvenue = \"okx\"\nbase_url = \"https://user:hunter2@www.okx.com\"\napi_key = \"k\"\nsecret_key = \"s\"\npassphrase = \"p\"\n";
+    let c = Config::parse(text, "cfg.toml").unwrap();
+    let a = &c.accounts[0];
+    assert!(
+        a.problem
+            .as_deref()
+            .unwrap()
+            .contains("credentials do not belong in a URL")
+    );
+    assert!(!a.base_url.contains("hunter2"), "{}", a.base_url);
+    assert!(!format!("{a:?}").contains("hunter2"));
+}
