@@ -98,7 +98,7 @@ async fn main() {
     for a in &mut cfg.accounts {
         a.poll_interval = Duration::from_secs(1);
     }
-    let clients = baltui::venues::clients_for(&cfg.accounts, cfg.request_timeout)
+    let clients = baltui::clients::clients_for(&cfg.accounts, cfg.request_timeout)
         .await
         .expect("clients");
     let (tx, mut rx) = tokio::sync::mpsc::channel(256);

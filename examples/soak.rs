@@ -53,7 +53,7 @@ async fn main() {
         a.poll_interval = Duration::from_secs(2);
     }
     cfg.request_timeout = Duration::from_secs(2);
-    let clients = baltui::venues::clients_for(&cfg.accounts, cfg.request_timeout)
+    let clients = baltui::clients::clients_for(&cfg.accounts, cfg.request_timeout)
         .await
         .expect("clients");
     let (tx, mut rx) = tokio::sync::mpsc::channel(256);

@@ -340,7 +340,7 @@ pub async fn run(cfg: &Config, online: bool, filtered: bool) -> Checked {
     let mut build_errors: Vec<Option<String>> = vec![None; cfg.accounts.len()];
     for (i, (_, resolved)) in read.iter().enumerate() {
         if let Some(acc) = resolved {
-            match crate::venues::client_for(acc, http.clone()) {
+            match crate::clients::client_for(acc, http.clone()) {
                 Ok(c) => built.push((i, c)),
                 Err(e) => build_errors[i] = Some(e),
             }

@@ -4,6 +4,7 @@ pub mod alerts;
 pub mod app;
 pub mod check;
 pub mod cli;
+pub mod clients;
 pub mod config;
 pub mod decimal;
 pub mod demo;

@@ -316,7 +316,7 @@ impl Report {
 
 /// Poll each account once (through its budget) and report.
 pub async fn run(cfg: &Config) -> Result<Report, String> {
-    let mut clients = crate::venues::clients_for(&cfg.accounts, cfg.request_timeout).await?;
+    let mut clients = crate::clients::clients_for(&cfg.accounts, cfg.request_timeout).await?;
     crate::poll::plan_with(&mut clients, &[], cfg.rate_margin);
     // Accounts still to be discovered (Webull without account_id) become one
     // entry per account found, named "<name>/<account number>".

@@ -27,7 +27,7 @@ async fn start(
     generation: u64,
     tx: mpsc::Sender<Msg>,
 ) -> Result<(PollerSet, Reconfig), String> {
-    let clients = crate::venues::clients_for(&cfg.accounts, cfg.request_timeout).await?;
+    let clients = crate::clients::clients_for(&cfg.accounts, cfg.request_timeout).await?;
     Ok(launch(cfg, clients, generation, tx))
 }
 
@@ -312,7 +312,7 @@ impl Reloader {
         };
         let cfg = Config::load(path)?;
         Ok(tokio::spawn(async move {
-            let build = crate::venues::clients_for(&cfg.accounts, cfg.request_timeout);
+            let build = crate::clients::clients_for(&cfg.accounts, cfg.request_timeout);
             match tokio::time::timeout(RELOAD_LIMIT, build).await {
                 Ok(clients) => Ok((cfg, clients?)),
                 Err(_) => Err(format!(

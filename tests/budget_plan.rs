@@ -10,7 +10,7 @@ fn clients(toml: &str) -> Vec<VenueClient> {
     let c = Config::parse(toml, "t.toml").unwrap();
     c.accounts
         .iter()
-        .map(|a| baltui::venues::client_for(a, http_client(Duration::from_secs(1))).unwrap())
+        .map(|a| baltui::clients::client_for(a, http_client(Duration::from_secs(1))).unwrap())
         .collect()
 }
 

@@ -129,7 +129,7 @@ async fn snapshot_values_equal_a_direct_fetch_at_the_same_seed() {
     let mut clients = Vec::new();
     for acc in &c.accounts {
         let client =
-            baltui::venues::client_for(acc, baltui::venues::http_client(Duration::from_secs(5)))
+            baltui::clients::client_for(acc, baltui::venues::http_client(Duration::from_secs(5)))
                 .unwrap();
         if client.needs_discovery() {
             for f in client.discover().await.unwrap() {

@@ -552,7 +552,7 @@ async fn clients_for_keeps_the_good_accounts() {
         "{OK}\n[[account]]\nname = \"b\"\nvenue = \"okx\"\napi_key = {{ env = \"BALTUI_TEST_SURELY_UNSET_1234\" }}\nsecret_key = \"s\"\npassphrase = \"p\"\n"
     );
     let c = Config::parse(&text, "cfg.toml").unwrap();
-    let clients = baltui::venues::clients_for(&c.accounts, std::time::Duration::from_secs(1))
+    let clients = baltui::clients::clients_for(&c.accounts, std::time::Duration::from_secs(1))
         .await
         .unwrap();
     assert_eq!(clients.len(), 2);

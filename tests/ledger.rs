@@ -3,10 +3,11 @@
 //! break a simulated venue's limit; a restart keeps LongPort's gap; a corrupt
 //! ledger is rebuilt; a rate-limit pause reaches the other engine.
 
+use baltui::clients::client_for;
 use baltui::config::Config;
 use baltui::ledger::Ledger;
 use baltui::sim::{Sim, SimOptions, demo_accounts};
-use baltui::venues::{RateBudget, VenueClient, client_for, http_client};
+use baltui::venues::{RateBudget, VenueClient, http_client};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

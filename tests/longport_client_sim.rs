@@ -1,10 +1,11 @@
 //! The LongPort client and poller against the simulator over loopback.
 
 use baltui::app::Msg;
+use baltui::clients::client_for;
 use baltui::config::{Config, Credentials};
 use baltui::model::RiskLevel;
 use baltui::sim::{Fault, Sim, SimOptions, demo_accounts};
-use baltui::venues::{ErrorKind, VenueClient, client_for, http_client};
+use baltui::venues::{ErrorKind, VenueClient, http_client};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::timeout;

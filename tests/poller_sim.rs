@@ -3,9 +3,10 @@
 //! simulator counts zero rate-limit violations.
 
 use baltui::app::Msg;
+use baltui::clients::client_for;
 use baltui::config::Config;
 use baltui::sim::{Fault, Sim, SimOptions, demo_accounts};
-use baltui::venues::{ErrorKind, VenueClient, client_for, http_client};
+use baltui::venues::{ErrorKind, VenueClient, http_client};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::timeout;

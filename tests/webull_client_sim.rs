@@ -2,10 +2,11 @@
 //! shared per app key with zero violations, and each failure mode.
 
 use baltui::app::Msg;
+use baltui::clients::client_for;
 use baltui::config::Config;
 use baltui::model::VenueKind;
 use baltui::sim::{Fault, Sim, SimOptions, demo_accounts};
-use baltui::venues::{ErrorClass, ErrorKind, VenueClient, client_for, http_client};
+use baltui::venues::{ErrorClass, ErrorKind, VenueClient, http_client};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::timeout;

@@ -451,37 +451,6 @@ impl VenueClient {
     }
 }
 
-/// Clients for every account. Reading secrets can block (files, `pass` asking
-/// for a PIN), so it runs on the blocking pool, not on an async worker. Then
-/// each venue that needs one asks who the key belongs to (`identify_all`).
-pub async fn clients_for(
-    accounts: &[crate::config::AccountConfig],
-    timeout: Duration,
-) -> Result<Vec<VenueClient>, String> {
-    let accounts = accounts.to_vec();
-    let mut clients: Vec<VenueClient> = tokio::task::spawn_blocking(move || {
-        let http = http_client(timeout);
-        accounts
-            .iter()
-            .map(|a| {
-                // One bad account stays one bad account: the others run.
-                client_for(a, http.clone()).unwrap_or_else(|error| {
-                    tracing::warn!(account = %a.name, %error, "account not polled: config error");
-                    VenueClient::Broken(BrokenClient {
-                        venue: a.venue,
-                        name: a.name.clone(),
-                        error,
-                    })
-                })
-            })
-            .collect::<Vec<_>>()
-    })
-    .await
-    .map_err(|e| format!("reading credentials failed: {e}"))?;
-    identify_all(&mut clients, timeout).await;
-    Ok(clients)
-}
-
 /// Longest wait for the identity calls before polling starts: a venue that
 /// does not answer must not hold up the screen (its poller asks again later).
 pub const IDENTIFY_WAIT: Duration = Duration::from_secs(5);
@@ -528,95 +497,6 @@ pub async fn identify_all(clients: &mut [VenueClient], timeout: Duration) {
                 o.set_identity(id.clone());
             }
         }
-    }
-}
-
-/// Build the client for one configured account, resolving its secrets.
-/// Errors name the account and the key whose secret could not be read.
-pub fn client_for(
-    acc: &crate::config::AccountConfig,
-    http: reqwest::Client,
-) -> Result<VenueClient, String> {
-    use crate::config::Credentials;
-    if let Some(problem) = &acc.problem {
-        return Err(problem.clone());
-    }
-    let resolve = |src: &crate::secrets::SecretSource, key: &str| {
-        let (secret, from) = src
-            .resolve_from()
-            .map_err(|e| format!("account \"{}\": key `{key}`: {e}", acc.name))?;
-        if !secret.is_header_safe() {
-            return Err(format!(
-                "account \"{}\": key `{key}`: the value from {from} has characters an HTTP header cannot carry (a stray newline or control character?)",
-                acc.name
-            ));
-        }
-        // Where each credential came from, never its value.
-        tracing::info!(account = %acc.name, key, source = %from, "credential read");
-        Ok::<_, String>(secret)
-    };
-    match &acc.credentials {
-        Credentials::Okx {
-            api_key,
-            secret_key,
-            passphrase,
-        } => Ok(VenueClient::Okx(okx::OkxClient::new(
-            http,
-            okx::OkxSettings {
-                base_url: acc.base_url.clone(),
-                api_key: resolve(api_key, "api_key")?,
-                secret_key: resolve(secret_key, "secret_key")?,
-                passphrase: resolve(passphrase, "passphrase")?,
-                demo_trading: acc.demo_trading,
-                currencies: acc.currencies.clone(),
-                rate_group: acc.rate_group.clone(),
-            },
-        ))),
-        Credentials::Longport {
-            app_key,
-            app_secret,
-            access_token,
-            path,
-            currency,
-        } => Ok(VenueClient::Longport(longport::LongportClient::new(
-            http,
-            longport::LongportSettings {
-                base_url: acc.base_url.clone(),
-                path: path.clone(),
-                currency: currency.clone(),
-                app_key: resolve(app_key, "app_key")?,
-                app_secret: resolve(app_secret, "app_secret")?,
-                access_token: resolve(access_token, "access_token")?,
-            },
-        ))),
-        Credentials::Webull {
-            app_key,
-            app_secret,
-            access_token,
-            region,
-            account_id,
-            total_asset_currency,
-            algorithm,
-        } => Ok(VenueClient::Webull(webull::WebullClient::new(
-            http,
-            webull::WebullSettings {
-                base_url: acc.base_url.clone(),
-                region: *region,
-                account_id: account_id.clone(),
-                total_asset_currency: total_asset_currency.clone(),
-                algorithm: *algorithm,
-                app_key: resolve(app_key, "app_key")?,
-                app_secret: resolve(app_secret, "app_secret")?,
-                access_token: access_token
-                    .as_ref()
-                    .map(|t| resolve(t, "access_token"))
-                    .transpose()?,
-            },
-        ))),
-        Credentials::Invalid => Err(format!(
-            "account \"{}\": its settings are invalid (see the config errors)",
-            acc.name
-        )),
     }
 }
 
