@@ -145,7 +145,7 @@ async fn main() {
             next_progress = now + Duration::from_secs(60);
         }
         let msg = tokio::select! {
-            Some(m) = rx.recv() => m,
+            Some(e) = rx.recv() => Msg::from(e),
             _ = tick.tick() => Msg::Tick(chrono::Utc::now()),
         };
         if let Msg::Polled { result, .. } = &msg {

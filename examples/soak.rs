@@ -98,7 +98,8 @@ async fn main() {
     let mut last_tick = Instant::now();
     while Instant::now() < end {
         tokio::select! {
-            Some(m) = rx.recv() => {
+            Some(e) = rx.recv() => {
+                let m = Msg::from(e);
                 if let Msg::Polled { account, result, .. } = &m {
                     match result {
                         Ok(_) => {

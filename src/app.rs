@@ -322,6 +322,35 @@ pub enum Msg {
     },
 }
 
+impl From<crate::poll::Event> for Msg {
+    fn from(e: crate::poll::Event) -> Msg {
+        match e {
+            crate::poll::Event::Polled {
+                account,
+                generation,
+                at,
+                result,
+                next_poll_at,
+            } => Msg::Polled {
+                account,
+                generation,
+                at,
+                result,
+                next_poll_at,
+            },
+            crate::poll::Event::Discovered {
+                account,
+                generation,
+                found,
+            } => Msg::Discovered {
+                account,
+                generation,
+                found,
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Ask the poller of this account (None: every account) to poll now.

@@ -2,7 +2,6 @@
 //! jitter on failure, a full-window pause on rate limits, a stop on auth failure,
 //! coalesced manual refresh, and generation tags on every reply.
 
-use crate::app::Msg;
 use crate::venues::{ErrorClass, Limit, RateBudget, VenueClient, VenueError};
 use chrono::Utc;
 use std::collections::HashMap;
@@ -16,6 +15,27 @@ use tokio::task::JoinHandle;
 pub const BACKOFF_CAP: Duration = Duration::from_secs(300);
 /// Share of a venue's published limit that baltui uses.
 pub const SAFETY_MARGIN: f64 = 0.8;
+
+/// What a poller reports. The front ends (the TUI, the examples) turn it into
+/// their own messages; the engine knows no screen.
+// A few events a second: boxing the snapshot would buy nothing (as app::Msg).
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Event {
+    Polled {
+        account: usize,
+        generation: u64,
+        at: chrono::DateTime<Utc>,
+        result: Result<crate::model::Snapshot, VenueError>,
+        next_poll_at: Option<chrono::DateTime<Utc>>,
+    },
+    /// Account discovery under `account`'s credentials found these accounts.
+    Discovered {
+        account: usize,
+        generation: u64,
+        found: Vec<crate::venues::Discovered>,
+    },
+}
 
 /// What the scheduler does after a poll.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,7 +231,7 @@ pub struct PollerSet {
     wanted: Vec<Duration>,
     budgets: Budgets,
     generation: u64,
-    tx: mpsc::Sender<Msg>,
+    tx: mpsc::Sender<Event>,
 }
 
 impl PollerSet {
@@ -311,7 +331,7 @@ pub fn spawn(
     clients: Vec<VenueClient>,
     intervals: &[Duration],
     generation: u64,
-    tx: mpsc::Sender<Msg>,
+    tx: mpsc::Sender<Event>,
 ) -> PollerSet {
     spawn_with(clients, intervals, generation, tx, SAFETY_MARGIN)
 }
@@ -321,7 +341,7 @@ pub fn spawn_with(
     mut clients: Vec<VenueClient>,
     intervals: &[Duration],
     generation: u64,
-    tx: mpsc::Sender<Msg>,
+    tx: mpsc::Sender<Event>,
     margin: f64,
 ) -> PollerSet {
     let mut budgets = Budgets::new(margin);
@@ -373,7 +393,7 @@ async fn poll_once(
     generation: u64,
     client: &mut VenueClient,
     discover: &mut bool,
-    tx: &mpsc::Sender<Msg>,
+    tx: &mpsc::Sender<Event>,
 ) -> Option<Result<crate::model::Snapshot, VenueError>> {
     if *discover {
         match client.discover().await {
@@ -391,7 +411,7 @@ async fn poll_once(
                     *client = client.for_account(&found[0].id);
                 }
                 *discover = false;
-                tx.send(Msg::Discovered {
+                tx.send(Event::Discovered {
                     account,
                     generation,
                     found,
@@ -411,7 +431,7 @@ async fn run(
     mut client: VenueClient,
     interval_ms: Arc<AtomicU64>,
     window: Duration,
-    tx: mpsc::Sender<Msg>,
+    tx: mpsc::Sender<Event>,
     mut refresh: mpsc::Receiver<()>,
 ) {
     let mut backoff = Backoff::default();
@@ -441,7 +461,7 @@ async fn run(
         let next_poll_at = wait
             .and_then(|d| chrono::Duration::from_std(d).ok())
             .map(|d| at + d);
-        let msg = Msg::Polled {
+        let msg = Event::Polled {
             account,
             generation,
             at,

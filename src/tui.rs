@@ -25,7 +25,7 @@ pub struct Launch {
 async fn start(
     cfg: &Config,
     generation: u64,
-    tx: mpsc::Sender<Msg>,
+    tx: mpsc::Sender<poll::Event>,
 ) -> Result<(PollerSet, Reconfig), String> {
     let clients = crate::clients::clients_for(&cfg.accounts, cfg.request_timeout).await?;
     Ok(launch(cfg, clients, generation, tx))
@@ -36,7 +36,7 @@ fn launch(
     cfg: &Config,
     clients: Vec<crate::venues::VenueClient>,
     generation: u64,
-    tx: mpsc::Sender<Msg>,
+    tx: mpsc::Sender<poll::Event>,
 ) -> (PollerSet, Reconfig) {
     let intervals: Vec<Duration> = cfg.accounts.iter().map(|a| a.poll_interval).collect();
     let pollers = poll::spawn_with(clients, &intervals, generation, tx, cfg.rate_margin);
@@ -79,7 +79,17 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
     let cfg = launch.config;
     // Bounded: pollers wait (they never drop data) if the screen falls behind.
     let (tx, rx) = mpsc::channel(256);
-    let (mut pollers, first) = start(&cfg, 0, tx.clone())
+    // The pollers speak the engine's events; they reach the screen as messages.
+    let (poll_tx, mut poll_rx) = mpsc::channel::<poll::Event>(256);
+    let forward = tx.clone();
+    tokio::spawn(async move {
+        while let Some(e) = poll_rx.recv().await {
+            if forward.send(Msg::from(e)).await.is_err() {
+                break;
+            }
+        }
+    });
+    let (mut pollers, first) = start(&cfg, 0, poll_tx.clone())
         .await
         .map_err(|e| color_eyre::eyre::eyre!(e))?;
     let mut app = App::new(first.specs, cfg.thresholds.clone(), Utc::now());
@@ -104,9 +114,10 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
             let _ = report_tx.try_send(Msg::AlertFailed { account, error });
         }),
     );
+    drop(tx);
     let reload = Reloader {
         path: cfg.path.clone(),
-        tx,
+        tx: poll_tx,
     };
     let theme = Theme::from_env();
 
@@ -293,7 +304,8 @@ fn apply(
 /// Re-reads the config file the monitor started from.
 struct Reloader {
     path: Option<std::path::PathBuf>,
-    tx: mpsc::Sender<Msg>,
+    /// Where the new pollers report.
+    tx: mpsc::Sender<poll::Event>,
 }
 
 /// Longest a reload may take to read secrets and build clients.

@@ -31,9 +31,7 @@ const LAYERS: [(&str, &[&str]); 4] = [
 ];
 
 /// (importing module, imported module): upward imports not yet removed.
-const DEBTS: [(&str, &str); 2] = [
-    // The poller sends the screen's `app::Msg`; it should emit its own event.
-    ("poll", "app"),
+const DEBTS: [(&str, &str); 1] = [
     // `[keys]` is parsed with the front end's keymap while the config loads.
     ("config", "keymap"),
 ];

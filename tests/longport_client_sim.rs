@@ -1,9 +1,9 @@
 //! The LongPort client and poller against the simulator over loopback.
 
-use baltui::app::Msg;
 use baltui::clients::client_for;
 use baltui::config::{Config, Credentials};
 use baltui::model::RiskLevel;
+use baltui::poll::Event;
 use baltui::sim::{Fault, Sim, SimOptions, demo_accounts};
 use baltui::venues::{ErrorKind, VenueClient, http_client};
 use std::time::Duration;
@@ -46,7 +46,7 @@ fn clients(c: &Config) -> Vec<VenueClient> {
         .collect()
 }
 
-fn spawn(c: &Config) -> (baltui::poll::PollerSet, mpsc::Receiver<Msg>) {
+fn spawn(c: &Config) -> (baltui::poll::PollerSet, mpsc::Receiver<Event>) {
     let (tx, rx) = mpsc::channel(64);
     let intervals = vec![Duration::from_secs(2); c.accounts.len()];
     (baltui::poll::spawn(clients(c), &intervals, 0, tx), rx)
@@ -58,13 +58,13 @@ type Polled = (
     Result<baltui::model::Snapshot, baltui::venues::VenueError>,
 );
 
-async fn next_for(rx: &mut mpsc::Receiver<Msg>, account: usize) -> Polled {
+async fn next_for(rx: &mut mpsc::Receiver<Event>, account: usize) -> Polled {
     loop {
         let m = timeout(Duration::from_secs(15), rx.recv())
             .await
             .expect("a poll within 15 s")
             .unwrap();
-        if let Msg::Polled {
+        if let Event::Polled {
             account: a,
             at,
             next_poll_at,
@@ -208,7 +208,7 @@ async fn refresh_mashing_never_duplicates_or_breaks_the_limit() {
     let mut ok = 0;
     while tokio::time::Instant::now() < deadline {
         set.refresh(None);
-        if let Ok(Some(Msg::Polled { result, .. })) =
+        if let Ok(Some(Event::Polled { result, .. })) =
             timeout(Duration::from_millis(50), rx.recv()).await
         {
             assert!(result.is_ok(), "{:?}", result.err());

@@ -2,9 +2,9 @@
 //! to the right states, an auth failure stops only that account, and the
 //! simulator counts zero rate-limit violations.
 
-use baltui::app::Msg;
 use baltui::clients::client_for;
 use baltui::config::Config;
+use baltui::poll::Event;
 use baltui::sim::{Fault, Sim, SimOptions, demo_accounts};
 use baltui::venues::{ErrorKind, VenueClient, http_client};
 use std::time::Duration;
@@ -49,13 +49,13 @@ fn key_of(name: &str) -> String {
 }
 
 /// Next reply for `account`, skipping the others.
-async fn next_for(rx: &mut mpsc::Receiver<Msg>, account: usize) -> Msg {
+async fn next_for(rx: &mut mpsc::Receiver<Event>, account: usize) -> Event {
     loop {
         let m = timeout(Duration::from_secs(15), rx.recv())
             .await
             .expect("a poll within 15 s")
             .unwrap();
-        if let Msg::Polled { account: a, .. } = &m
+        if let Event::Polled { account: a, .. } = &m
             && *a == account
         {
             return m;
@@ -63,9 +63,9 @@ async fn next_for(rx: &mut mpsc::Receiver<Msg>, account: usize) -> Msg {
     }
 }
 
-fn outcome(m: Msg) -> Result<baltui::model::Snapshot, baltui::venues::VenueError> {
+fn outcome(m: Event) -> Result<baltui::model::Snapshot, baltui::venues::VenueError> {
     match m {
-        Msg::Polled { result, .. } => result,
+        Event::Polled { result, .. } => result,
         other => panic!("{other:?}"),
     }
 }
@@ -109,7 +109,7 @@ async fn wrong_secret_fails_that_account_only_and_stops_its_polling() {
     let (tx, mut rx) = mpsc::channel(64);
     let set = baltui::poll::spawn(clients(&c, Duration::from_secs(5)), &intervals, 0, tx);
     let m = next_for(&mut rx, bad).await;
-    let Msg::Polled {
+    let Event::Polled {
         next_poll_at,
         result,
         ..
@@ -158,7 +158,7 @@ async fn faults_map_to_states_and_recover() {
         tx,
     );
 
-    let Msg::Polled {
+    let Event::Polled {
         at,
         next_poll_at,
         result: r,
@@ -181,7 +181,7 @@ async fn faults_map_to_states_and_recover() {
     );
 
     sim.state.inject(&key, Fault::Http500, 1);
-    let Msg::Polled {
+    let Event::Polled {
         at,
         next_poll_at,
         result: r,
@@ -242,7 +242,7 @@ async fn many_accounts_on_one_key_never_break_the_limit() {
     let mut polled = 0u32;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(6);
     while let Ok(Some(m)) = tokio::time::timeout_at(deadline, rx.recv()).await {
-        if let Msg::Polled { result, .. } = m {
+        if let Event::Polled { result, .. } = m {
             assert!(result.is_ok(), "{:?}", result.err());
             polled += 1;
         }

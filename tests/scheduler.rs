@@ -1,10 +1,10 @@
 //! The scheduler on paused tokio time with scripted clients (no I/O): budgets
 //! over simulated hours, backoff, coalescing, auth stop, recovery.
 
-use baltui::app::Msg;
 use baltui::model::VenueKind;
 use baltui::model::{Risk, Snapshot, Totals};
 use baltui::poll::BACKOFF_CAP;
+use baltui::poll::Event;
 use baltui::venues::fake::{FakeClient, Script};
 use baltui::venues::{ErrorKind, VenueClient, VenueError};
 use std::sync::{Arc, Mutex};
@@ -52,7 +52,7 @@ fn fakes(n: usize, script: Script, log: &Log) -> Vec<VenueClient> {
 }
 
 /// Keep the pollers' channel drained; count what arrives.
-fn drain(mut rx: tokio::sync::mpsc::Receiver<Msg>) -> Arc<Mutex<usize>> {
+fn drain(mut rx: tokio::sync::mpsc::Receiver<Event>) -> Arc<Mutex<usize>> {
     let n = Arc::new(Mutex::new(0));
     let c = n.clone();
     tokio::spawn(async move {

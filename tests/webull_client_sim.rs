@@ -1,10 +1,10 @@
 //! The Webull client and poller against the simulator: discovery, a budget
 //! shared per app key with zero violations, and each failure mode.
 
-use baltui::app::Msg;
 use baltui::clients::client_for;
 use baltui::config::Config;
 use baltui::model::VenueKind;
+use baltui::poll::Event;
 use baltui::sim::{Fault, Sim, SimOptions, demo_accounts};
 use baltui::venues::{ErrorClass, ErrorKind, VenueClient, http_client};
 use std::time::Duration;
@@ -40,7 +40,7 @@ fn clients(c: &Config) -> Vec<VenueClient> {
         .collect()
 }
 
-async fn recv(rx: &mut mpsc::Receiver<Msg>) -> Msg {
+async fn recv(rx: &mut mpsc::Receiver<Event>) -> Event {
     timeout(Duration::from_secs(20), rx.recv())
         .await
         .expect("a message within 20 s")
@@ -56,7 +56,7 @@ async fn discovers_two_accounts_and_polls_both_within_one_budget() {
     // HK: 2 per 2 s published, one per 2 s granted.
     assert_eq!(set.plans[0].interval, Duration::from_secs(2));
     let found = match recv(&mut rx).await {
-        Msg::Discovered {
+        Event::Discovered {
             account: 0, found, ..
         } => found,
         other => panic!("{other:?}"),
@@ -77,7 +77,7 @@ async fn discovers_two_accounts_and_polls_both_within_one_budget() {
     let mut ok = [0, 0];
     let deadline = tokio::time::Instant::now() + Duration::from_secs(11);
     while let Ok(Some(m)) = tokio::time::timeout_at(deadline, rx.recv()).await {
-        if let Msg::Polled {
+        if let Event::Polled {
             account, result, ..
         } = m
         {
@@ -168,7 +168,7 @@ async fn bad_secret_stops_polling_until_asked() {
     let (tx, mut rx) = mpsc::channel(64);
     let set = baltui::poll::spawn(clients(&c), &[Duration::from_secs(2)], 0, tx);
     match recv(&mut rx).await {
-        Msg::Polled {
+        Event::Polled {
             result: Err(e),
             next_poll_at: None,
             ..
@@ -182,7 +182,7 @@ async fn bad_secret_stops_polling_until_asked() {
     set.refresh(Some(0));
     assert!(matches!(
         recv(&mut rx).await,
-        Msg::Polled { result: Err(_), .. }
+        Event::Polled { result: Err(_), .. }
     ));
     assert_eq!(sim.state.requests_for(APP_KEY), 2);
     set.shutdown();
