@@ -320,6 +320,9 @@ pub async fn run(cfg: &Config, online: bool, filtered: bool) -> Checked {
         )),
         None => out.line("log     none: no state directory for this user (set BALTUI_LOG_DIR)"),
     }
+    if let Err(e) = crate::keymap::Keymap::from_config(&cfg.keys) {
+        out.problem(e);
+    }
     if cfg.accounts.is_empty() {
         out.line("");
         out.problem(format!(

@@ -24,7 +24,9 @@ pub struct Config {
     pub thresholds: Thresholds,
     pub bell: bool,
     pub request_timeout: Duration,
-    pub keymap: crate::keymap::Keymap,
+    /// `[keys]` as written; the front end builds its keymap from it
+    /// (`keymap::from_config`), so the config knows no terminal.
+    pub keys: KeyOverrides,
     /// `[alerts] command`, its timeout and the least severity that runs it.
     pub alert_command: Vec<String>,
     pub alert_timeout: Duration,
@@ -33,6 +35,15 @@ pub struct Config {
     pub rate_margin: f64,
     /// Problems worth telling the user before the screen opens.
     pub warnings: Vec<String>,
+}
+
+/// Config `[keys]`: action name -> keys, and the line of each action so an
+/// error can name file:line.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeyOverrides {
+    pub file: String,
+    pub table: std::collections::BTreeMap<String, Vec<String>>,
+    pub lines: std::collections::BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -436,18 +447,26 @@ impl Config {
                 t.margin_ratio_critical, t.margin_ratio_warn
             ));
         }
-        let keymap = match &raw.keys {
-            None => crate::keymap::Keymap::default(),
+        let keys = match &raw.keys {
+            None => KeyOverrides::default(),
             Some(k) => {
-                crate::keymap::Keymap::with_overrides(k.get_ref()).unwrap_or_else(|(name, e)| {
-                    // The line of `name = ...` inside the [keys] table.
-                    let from = line_of(text, k.span().start);
-                    let line = (from..=text.lines().count())
-                        .find(|l| key_on_line(text, *l) == Some(name.as_str()))
-                        .unwrap_or(from);
-                    cx.errors.push(format!("{file}:{line}: {e}"));
-                    crate::keymap::Keymap::default()
-                })
+                // The line of each `name = ...` inside the [keys] table.
+                let from = line_of(text, k.span().start);
+                let lines = k
+                    .get_ref()
+                    .keys()
+                    .map(|name| {
+                        let line = (from..=text.lines().count())
+                            .find(|l| key_on_line(text, *l) == Some(name.as_str()))
+                            .unwrap_or(from);
+                        (name.clone(), line)
+                    })
+                    .collect();
+                KeyOverrides {
+                    file: file.to_string(),
+                    table: k.get_ref().clone(),
+                    lines,
+                }
             }
         };
         let rate_margin = match &raw.rate_margin {
@@ -497,7 +516,7 @@ impl Config {
             thresholds: raw.thresholds,
             bell,
             request_timeout,
-            keymap,
+            keys,
             alert_command,
             alert_timeout,
             alert_min,

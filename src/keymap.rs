@@ -336,6 +336,18 @@ impl Keymap {
     /// Defaults with config `[keys]` applied: `action = ["key", ...]`. An error
     /// is (the action it is about, the message). Ctrl-C always quits, whatever
     /// the config says.
+    /// The keymap of a config: the defaults with its `[keys]`; an error names
+    /// the file and the action's line.
+    pub fn from_config(keys: &crate::config::KeyOverrides) -> Result<Keymap, String> {
+        if keys.table.is_empty() {
+            return Ok(Keymap::default());
+        }
+        Keymap::with_overrides(&keys.table).map_err(|(name, e)| {
+            let line = keys.lines.get(&name).copied().unwrap_or(0);
+            format!("{}:{line}: {e}", keys.file)
+        })
+    }
+
     pub fn with_overrides(
         overrides: &BTreeMap<String, Vec<String>>,
     ) -> Result<Keymap, (String, String)> {

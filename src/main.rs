@@ -99,6 +99,13 @@ async fn monitor(path: Option<std::path::PathBuf>, demo: bool) -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
+    // `[keys]` belongs to the screen: checked here, a config error as before.
+    if let Some(c) = &config
+        && let Err(e) = baltui::keymap::Keymap::from_config(&c.keys)
+    {
+        eprintln!("baltui: config error:\n{e}");
+        return ExitCode::from(EXIT_CONFIG);
+    }
     // The demo's in-process simulator is this process's alone: no ledger.
     if config.is_some() {
         share_budgets();

@@ -67,7 +67,8 @@ fn launch(
         specs,
         thresholds: cfg.thresholds.clone(),
         bell: cfg.bell,
-        keymap: cfg.keymap.clone(),
+        // Checked before the pollers start (run, Reloader::prepare).
+        keymap: crate::keymap::Keymap::from_config(&cfg.keys).unwrap_or_default(),
         notes,
     };
     (pollers, reconfig)
@@ -95,7 +96,7 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
     let mut app = App::new(first.specs, cfg.thresholds.clone(), Utc::now());
     app.banner = launch.banner;
     app.bell = cfg.bell;
-    app.keymap = cfg.keymap.clone();
+    app.keymap = first.keymap.clone();
     for w in &cfg.warnings {
         app.push_event("config".into(), crate::health::Severity::Warn, w.clone());
     }
@@ -323,6 +324,7 @@ impl Reloader {
             return Err("the demo has no config file to re-read".into());
         };
         let cfg = Config::load(path)?;
+        crate::keymap::Keymap::from_config(&cfg.keys)?;
         Ok(tokio::spawn(async move {
             let build = crate::clients::clients_for(&cfg.accounts, cfg.request_timeout);
             match tokio::time::timeout(RELOAD_LIMIT, build).await {

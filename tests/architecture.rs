@@ -31,10 +31,7 @@ const LAYERS: [(&str, &[&str]); 4] = [
 ];
 
 /// (importing module, imported module): upward imports not yet removed.
-const DEBTS: [(&str, &str); 1] = [
-    // `[keys]` is parsed with the front end's keymap while the config loads.
-    ("config", "keymap"),
-];
+const DEBTS: [(&str, &str); 0] = [];
 
 /// Crates only the front ends may use.
 const FRONT_END_CRATES: [&str; 2] = ["ratatui", "crossterm"];

@@ -434,13 +434,18 @@ fn keys_rebind_and_bad_keys_are_errors() {
         "cfg.toml",
     )
     .unwrap();
-    let r = c
-        .keymap
+    let km = baltui::keymap::Keymap::from_config(&c.keys).unwrap();
+    let r = km
         .bindings
         .iter()
         .find(|b| b.name == Some("refresh"))
         .unwrap();
     assert_eq!(r.label(), "C-r");
+    // The screen's keymap is built from the config's [keys]; errors name file:line.
+    let err = |text: &str| {
+        let c = Config::parse(text, "cfg.toml").unwrap();
+        baltui::keymap::Keymap::from_config(&c.keys).unwrap_err()
+    };
     let e = err("[keys]\nreboot = [\"c\"]\n");
     assert!(
         e.starts_with("cfg.toml:2: [keys]: unknown action `reboot`"),

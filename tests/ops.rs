@@ -977,3 +977,25 @@ fn output_is_world_readable_and_leaves_no_temp_file() {
         .collect();
     assert_eq!(names, ["baltui.prom"]);
 }
+
+/// `[keys]` belongs to the screen: a bad one stops the monitor before the
+/// terminal opens (exit 4, file:line) and is a PROBLEM for `check`; a
+/// headless snapshot, which has no keys, still runs.
+#[test]
+fn bad_keys_stop_the_monitor_and_check_says_so_but_not_snapshot() {
+    let sim = start_sim(1);
+    let text = format!("{}\n[keys]\nreboot = [\"x\"]\n", sim.config);
+    let cfg = write_config("bad-keys.toml", &text);
+    let (code, _, err) = run_cfg(&cfg, &[]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("[keys]: unknown action `reboot`"), "{err}");
+    assert!(err.contains("bad-keys.toml:"), "{err}");
+    let (code, out, _) = run_cfg(&cfg, &["check"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("PROBLEM") && out.contains("unknown action `reboot`"),
+        "{out}"
+    );
+    let (code, out, err) = run_cfg(&cfg, &["snapshot", "-f", "json", "-a", "okx-main"]);
+    assert!(code < 4, "{out} {err}");
+}
