@@ -241,8 +241,8 @@ fn budget_line(client: &VenueClient, sharing: usize, filtered: bool, margin: f64
     if client.needs_discovery() {
         s.push_str("; every account discovered under this app key shares it");
     }
-    if let VenueClient::Okx(o) = client {
-        let _ = write!(s, "; keyed by {}", o.budget_basis());
+    if let Some(basis) = client.budget_basis() {
+        let _ = write!(s, "; keyed by {basis}");
     }
     s
 }

@@ -771,26 +771,19 @@ fn validate_account(
         VenueKind::Webull => webull_credentials(cx, &a, n),
     };
 
-    if cx.errors.len() > before {
-        // This account's own problems: it stays in the list as a CONFIG
-        // ERROR, the file and the other accounts load.
+    // This account's own problems: it stays in the list as a CONFIG ERROR,
+    // the file and the other accounts load.
+    let (name, credentials, problem) = if cx.errors.len() > before {
         let problem = cx.errors.drain(before..).collect::<Vec<_>>().join("\n");
-        return Some(AccountConfig {
-            name: if name_ok {
-                name
-            } else {
-                format!("account {index}")
-            },
-            venue,
-            base_url,
-            poll_interval,
-            demo_trading,
-            currencies,
-            rate_group,
-            credentials: Credentials::Invalid,
-            problem: Some(problem),
-        });
-    }
+        let name = if name_ok {
+            name
+        } else {
+            format!("account {index}")
+        };
+        (name, Credentials::Invalid, Some(problem))
+    } else {
+        (name, credentials?, None)
+    };
     Some(AccountConfig {
         name,
         venue,
@@ -799,8 +792,8 @@ fn validate_account(
         demo_trading,
         currencies,
         rate_group,
-        credentials: credentials?,
-        problem: None,
+        credentials,
+        problem,
     })
 }
 

@@ -201,9 +201,7 @@ impl Budgets {
     }
 
     fn assign(&mut self, c: &mut VenueClient) -> Limit {
-        if let VenueClient::Okx(o) = c {
-            o.mark_budget_planned();
-        }
+        c.mark_planned();
         let limit = c.limit();
         let b = self
             .by_key

@@ -551,6 +551,23 @@ impl VenueClient {
         }
     }
 
+    /// Note that the budget is being planned now (OKX: with the user id it
+    /// knows, so a uid learned later is reported, not silently ignored).
+    pub fn mark_planned(&self) {
+        if let VenueClient::Okx(o) = self {
+            o.mark_budget_planned();
+        }
+    }
+
+    /// What the budget key is derived from, for `check`, where the venue
+    /// decides it at run time (OKX: rate group, user id or API key).
+    pub fn budget_basis(&self) -> Option<String> {
+        match self {
+            VenueClient::Okx(o) => Some(o.budget_basis()),
+            _ => None,
+        }
+    }
+
     /// Which requests share one budget, and that budget's published limit.
     /// The key is a digest, so no credential is kept in it.
     pub fn limit(&self) -> Limit {
