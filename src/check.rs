@@ -184,20 +184,7 @@ fn fmt_duration(d: Duration) -> String {
 
 /// What to do about an authentication failure, per venue.
 fn auth_hint(venue: VenueKind, code: &str) -> &'static str {
-    match (venue, code) {
-        (VenueKind::Okx, _) => {
-            "check that api_key, secret_key and passphrase belong to one API key, that the key is not expired or deleted, and that this machine's IP is on its allow-list"
-        }
-        (VenueKind::Longport, "401003") => {
-            "the access token expired: create a new one in the LongPort developer center and update access_token"
-        }
-        (VenueKind::Longport, _) => {
-            "check that app_key, app_secret and access_token belong to one LongPort app and the token is current"
-        }
-        (VenueKind::Webull, _) => {
-            "check app_key and app_secret, the region, and (Webull HK) that access_token is current"
-        }
-    }
+    crate::venues::registry::protocol(venue).auth_hint(code)
 }
 
 /// One line for a failed online request: what happened and what to do.
@@ -524,13 +511,7 @@ async fn online_one(c: &VenueClient, acc: &AccountConfig) -> String {
     }
     let r = c.fetch().await;
     let ms = start.elapsed().as_millis();
-    let clock = match c {
-        VenueClient::Okx(o) if o.clock_offset_ms() != 0 => format!(
-            "; clock offset {:+} ms (synced from the server's time)",
-            o.clock_offset_ms()
-        ),
-        _ => String::new(),
-    };
+    let clock = c.clock_note().map(|n| format!("; {n}")).unwrap_or_default();
     match r {
         Ok(s) => format!(
             "OK in {ms} ms ({} currenc{}){}{clock}",

@@ -22,7 +22,7 @@ pub async fn clients_for(
                 // One bad account stays one bad account: the others run.
                 client_for(a, http.clone()).unwrap_or_else(|error| {
                     tracing::warn!(account = %a.name, %error, "account not polled: config error");
-                    VenueClient::Broken(BrokenClient {
+                    VenueClient::from(BrokenClient {
                         venue: a.venue,
                         name: a.name.clone(),
                         error,
@@ -66,7 +66,7 @@ pub fn client_for(
             api_key,
             secret_key,
             passphrase,
-        } => Ok(VenueClient::Okx(okx::OkxClient::new(
+        } => Ok(VenueClient::from(okx::OkxClient::new(
             http,
             okx::OkxSettings {
                 base_url: acc.base_url.clone(),
@@ -84,7 +84,7 @@ pub fn client_for(
             access_token,
             path,
             currency,
-        } => Ok(VenueClient::Longport(longport::LongportClient::new(
+        } => Ok(VenueClient::from(longport::LongportClient::new(
             http,
             longport::LongportSettings {
                 base_url: acc.base_url.clone(),
@@ -103,7 +103,7 @@ pub fn client_for(
             account_id,
             total_asset_currency,
             algorithm,
-        } => Ok(VenueClient::Webull(webull::WebullClient::new(
+        } => Ok(VenueClient::from(webull::WebullClient::new(
             http,
             webull::WebullSettings {
                 base_url: acc.base_url.clone(),

@@ -552,7 +552,7 @@ fn a_bad_account_stays_a_bad_account() {
 /// sends nothing; the good ones are real clients.
 #[tokio::test]
 async fn clients_for_keeps_the_good_accounts() {
-    use baltui::venues::{ErrorClass, VenueClient};
+    use baltui::venues::ErrorClass;
     let text = format!(
         "{OK}\n[[account]]\nname = \"b\"\nvenue = \"okx\"\napi_key = {{ env = \"BALTUI_TEST_SURELY_UNSET_1234\" }}\nsecret_key = \"s\"\npassphrase = \"p\"\n"
     );
@@ -561,7 +561,14 @@ async fn clients_for_keeps_the_good_accounts() {
         .await
         .unwrap();
     assert_eq!(clients.len(), 2);
-    assert!(matches!(clients[0], VenueClient::Okx(_)));
+    assert_eq!(clients[0].venue(), baltui::model::VenueKind::Okx);
+    assert!(
+        clients[0]
+            .account()
+            .as_any()
+            .downcast_ref::<baltui::venues::okx::OkxClient>()
+            .is_some()
+    );
     let e = clients[1].fetch().await.unwrap_err();
     assert_eq!(e.class(), ErrorClass::Config);
     let msg = e.to_string();

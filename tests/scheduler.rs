@@ -5,8 +5,10 @@ use baltui::model::VenueKind;
 use baltui::model::{Risk, Snapshot, Totals};
 use baltui::poll::BACKOFF_CAP;
 use baltui::poll::Event;
-use baltui::venues::fake::{FakeClient, Script};
+#[path = "common/fake.rs"]
+mod fake;
 use baltui::venues::{ErrorKind, VenueClient, VenueError};
+use fake::{FakeClient, Script};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -37,7 +39,7 @@ fn always_ok() -> Script {
 fn fakes(n: usize, script: Script, log: &Log) -> Vec<VenueClient> {
     (0..n)
         .map(|i| {
-            VenueClient::Fake(
+            VenueClient::from(
                 FakeClient::new(
                     &format!("a{i}"),
                     "k",

@@ -5,7 +5,8 @@ pub mod normalize;
 pub mod sign;
 pub mod wire;
 
-use super::{ErrorKind, RateBudget, VenueError, decode, transport_error};
+use super::http::{Request, exchange};
+use super::{Account, BoxFuture, ErrorKind, Limit, Protocol, RateBudget, VenueError, decode};
 use crate::model::{Snapshot, VenueKind};
 use crate::secrets::Secret;
 use chrono::Utc;
@@ -43,40 +44,74 @@ pub struct LongportClient {
 
 const V: VenueKind = VenueKind::Longport;
 
-/// How a LongPort error code is handled. A code baltui does not know is
-/// judged by the HTTP status it came with (`super::unknown_code`): with 401
-/// or 403 it is an authentication failure, never a transient error.
-fn classify(status: reqwest::StatusCode, code: &str, message: &str) -> ErrorKind {
-    let (c, m) = (code.to_string(), message.to_string());
-    match code {
-        "401003" => ErrorKind::Auth {
-            code: c,
-            message: "access token expired: renew it, then press r".into(),
-        },
-        // signature invalid, app key illegal, IP not allowed; legacy "forbidden"
-        "403201" | "403203" | "403205" | "1470403" => ErrorKind::Auth {
-            code: c,
-            message: m,
-        },
-        "429001" | "429002" => ErrorKind::RateLimited {
-            code: c,
-            message: m,
-        },
-        // Two byte-identical signed requests within a second: something else
-        // signs with this token at the same time. A rate-limit reply: pause.
-        "403202" => ErrorKind::RateLimited {
-            code: c,
-            message: format!(
-                "{m}: another program (or another baltui without the shared ledger) is likely using the same access token at the same time"
-            ),
-        },
-        // Documented and not about credentials: an internal error, a bad
-        // request (legacy). Retried with backoff.
-        "500000" | "1470400" => ErrorKind::Api {
-            code: c,
-            message: m,
-        },
-        _ => super::unknown_code(status, c, m),
+/// LongPort's wire rules.
+pub struct Longport;
+pub static LONGPORT: Longport = Longport;
+
+impl Protocol for Longport {
+    fn venue(&self) -> VenueKind {
+        V
+    }
+
+    /// `code` when it is not 0 (an integer, or a string in the legacy call),
+    /// with `message` (legacy: `msg`).
+    fn error_code(&self, body: &[u8]) -> Option<(String, String)> {
+        match serde_json::from_slice::<wire::ErrorBody>(body) {
+            Ok(wire::ErrorBody {
+                code: Some(code),
+                message,
+            }) if code != "0" => Some((code, message.unwrap_or_default())),
+            _ => None,
+        }
+    }
+
+    fn classify(&self, code: &str, message: &str) -> Option<ErrorKind> {
+        let (c, m) = (code.to_string(), message.to_string());
+        Some(match code {
+            "401003" => ErrorKind::Auth {
+                code: c,
+                message: "access token expired: renew it, then press r".into(),
+            },
+            // signature invalid, app key illegal, IP not allowed; legacy "forbidden"
+            "403201" | "403203" | "403205" | "1470403" => ErrorKind::Auth {
+                code: c,
+                message: m,
+            },
+            "429001" | "429002" => ErrorKind::RateLimited {
+                code: c,
+                message: m,
+            },
+            // Two byte-identical signed requests within a second: something else
+            // signs with this token at the same time. A rate-limit reply: pause.
+            "403202" => ErrorKind::RateLimited {
+                code: c,
+                message: format!(
+                    "{m}: another program (or another baltui without the shared ledger) is likely using the same access token at the same time"
+                ),
+            },
+            // Documented and not about credentials: an internal error, a bad
+            // request (legacy). Retried with backoff.
+            "500000" | "1470400" => ErrorKind::Api {
+                code: c,
+                message: m,
+            },
+            _ => return None,
+        })
+    }
+
+    fn trace_header(&self) -> Option<&'static str> {
+        Some("x-trace-id")
+    }
+
+    fn auth_hint(&self, code: &str) -> &'static str {
+        match code {
+            "401003" => {
+                "the access token expired: create a new one in the LongPort developer center and update access_token"
+            }
+            _ => {
+                "check that app_key, app_secret and access_token belong to one LongPort app and the token is current"
+            }
+        }
     }
 }
 
@@ -89,19 +124,6 @@ impl LongportClient {
         }
     }
 
-    pub fn set_budget(&mut self, budget: Arc<RateBudget>) {
-        self.budget = Some(budget);
-    }
-
-    pub fn budget(&self) -> Option<&Arc<RateBudget>> {
-        self.budget.as_ref()
-    }
-
-    /// Only for deriving the budget key digest; never printed.
-    pub(crate) fn token_for_budget(&self) -> &str {
-        self.s.access_token.expose()
-    }
-
     /// The raw query exactly as sent and signed (empty when none).
     pub fn raw_query(&self) -> String {
         self.s
@@ -111,12 +133,10 @@ impl LongportClient {
             .unwrap_or_default()
     }
 
-    pub async fn fetch(&self) -> Result<Snapshot, VenueError> {
-        if let Some(b) = &self.budget {
-            b.acquire().await;
-        }
+    /// The signed balance request at `now` (pure: no I/O).
+    pub fn sign_request(&self, now: chrono::DateTime<Utc>) -> Request {
         let query = self.raw_query();
-        let ts = Utc::now().timestamp().to_string();
+        let ts = now.timestamp().to_string();
         let canonical = sign::canonical(
             "GET",
             &self.s.path,
@@ -127,34 +147,66 @@ impl LongportClient {
             None,
         );
         let signature = sign::header(&sign::signature(self.s.app_secret.expose(), &canonical));
-        let mut url = format!("{}{}", self.s.base_url.trim_end_matches('/'), self.s.path);
-        if !query.is_empty() {
-            url.push('?');
-            url.push_str(&query);
-        }
-        let resp = self
-            .http
-            .get(url)
-            .header("x-api-key", self.s.app_key.header_value())
-            .header("authorization", self.s.access_token.header_value())
-            .header("x-timestamp", &ts)
+        Request::get(self.s.path.clone(), query)
+            .secret_header("x-api-key", &self.s.app_key)
+            .secret_header("authorization", &self.s.access_token)
+            .header("x-timestamp", ts)
             .header("x-api-signature", signature)
             .header("content-type", "application/json; charset=utf-8")
-            .send()
-            .await
-            .map_err(|e| transport_error(V, &e))?;
-        let status = resp.status();
-        let trace = resp
-            .headers()
-            .get("x-trace-id")
-            .and_then(|v| v.to_str().ok())
-            .map(crate::decimal::excerpt);
-        let body = super::read_body(V, resp)
-            .await
-            .map_err(|e| e.with_trace_id(trace.clone()))?;
-        let fetched_at = Utc::now();
-        parse_balance(status, &body, self.s.currency.as_deref(), fetched_at)
-            .map_err(|e| e.with_trace_id(trace))
+    }
+
+    pub async fn fetch(&self) -> Result<Snapshot, VenueError> {
+        let reply = exchange(
+            &self.http,
+            &self.s.base_url,
+            &LONGPORT,
+            self.budget.as_deref(),
+            |now| self.sign_request(now),
+        )
+        .await?;
+        parse_balance(
+            reply.status,
+            &reply.body,
+            self.s.currency.as_deref(),
+            reply.received_at,
+        )
+        .map_err(|e| e.with_trace_id(reply.trace_id))
+    }
+}
+
+impl Account for LongportClient {
+    fn venue(&self) -> VenueKind {
+        V
+    }
+    fn protocol(&self) -> &'static dyn Protocol {
+        &LONGPORT
+    }
+    fn fetch(&self) -> BoxFuture<'_, Result<Snapshot, VenueError>> {
+        Box::pin(LongportClient::fetch(self))
+    }
+    /// LongPort counts per securities account: one access token is one account.
+    fn limit(&self) -> Limit {
+        Limit {
+            key: format!(
+                "longport:{}",
+                super::digest(&format!("longport|{}", self.s.access_token.expose()))
+            ),
+            requests: LIMIT,
+            window: WINDOW,
+            min_gap: MIN_GAP,
+        }
+    }
+    fn budget(&self) -> Option<&Arc<RateBudget>> {
+        self.budget.as_ref()
+    }
+    fn set_budget(&mut self, budget: Arc<RateBudget>) {
+        self.budget = Some(budget);
+    }
+    fn clone_box(&self) -> Box<dyn Account> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 
@@ -181,24 +233,9 @@ pub fn parse_balance(
     })
 }
 
-/// A non-zero `code`, or a failing status, becomes the matching error.
+/// A non-zero `code`, or a failing status, becomes the matching error (the shared rule).
 pub fn check(status: reqwest::StatusCode, body: &[u8]) -> Result<(), VenueError> {
-    let parsed = serde_json::from_slice::<wire::ErrorBody>(body).ok();
-    if let Some(wire::ErrorBody {
-        code: Some(code),
-        message,
-    }) = &parsed
-        && code != "0"
-    {
-        return Err(VenueError::new(
-            V,
-            classify(status, code, message.as_deref().unwrap_or("")),
-        ));
-    }
-    if status.is_success() {
-        return Ok(());
-    }
-    Err(VenueError::new(V, super::status_error(status, body)))
+    super::http::check_reply(&LONGPORT, status, body)
 }
 
 #[cfg(test)]

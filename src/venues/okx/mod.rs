@@ -5,7 +5,8 @@ pub mod normalize;
 pub mod sign;
 pub mod wire;
 
-use super::{ErrorKind, RateBudget, VenueError, decode, transport_error};
+use super::http::{Reply, Request, exchange};
+use super::{Account, BoxFuture, ErrorKind, Limit, Protocol, RateBudget, VenueError, decode};
 use crate::model::{Snapshot, VenueKind};
 use crate::secrets::Secret;
 use chrono::Utc;
@@ -121,16 +122,37 @@ pub struct OkxClient {
 
 const V: VenueKind = VenueKind::Okx;
 
-/// How an OKX error code is handled. Match on `code`, never on `msg`; an
-/// unknown code is judged by the HTTP status it came with.
-fn classify(status: reqwest::StatusCode, code: &str, msg: &str) -> ErrorKind {
-    let (code, message) = (code.to_string(), msg.to_string());
-    match code.as_str() {
-        "50011" | "50013" => ErrorKind::RateLimited { code, message },
-        "50102" => ErrorKind::Clock { code, message },
-        "50101" | "50103" | "50104" | "50105" | "50106" | "50107" | "50110" | "50111" | "50112"
-        | "50113" | "50114" | "50119" | "50120" => ErrorKind::Auth { code, message },
-        _ => super::unknown_code(status, code, message),
+/// OKX's wire rules.
+pub struct Okx;
+pub static OKX: Okx = Okx;
+
+impl Protocol for Okx {
+    fn venue(&self) -> VenueKind {
+        V
+    }
+
+    /// The envelope's `code` when it is not "0".
+    fn error_code(&self, body: &[u8]) -> Option<(String, String)> {
+        serde_json::from_slice::<wire::ErrorEnvelope>(body)
+            .ok()
+            .filter(|e| e.code != "0")
+            .map(|e| (e.code, e.msg))
+    }
+
+    /// Match on `code`, never on `msg`.
+    fn classify(&self, code: &str, msg: &str) -> Option<ErrorKind> {
+        let (code, message) = (code.to_string(), msg.to_string());
+        Some(match code.as_str() {
+            "50011" | "50013" => ErrorKind::RateLimited { code, message },
+            "50102" => ErrorKind::Clock { code, message },
+            "50101" | "50103" | "50104" | "50105" | "50106" | "50107" | "50110" | "50111"
+            | "50112" | "50113" | "50114" | "50119" | "50120" => ErrorKind::Auth { code, message },
+            _ => return None,
+        })
+    }
+
+    fn auth_hint(&self, _code: &str) -> &'static str {
+        "check that api_key, secret_key and passphrase belong to one API key, that the key is not expired or deleted, and that this machine's IP is on its allow-list"
     }
 }
 
@@ -185,21 +207,18 @@ impl OkxClient {
         }
     }
 
-    pub fn set_budget(&mut self, budget: Arc<RateBudget>) {
-        self.budget = Some(budget);
-    }
-
-    pub fn budget(&self) -> Option<&Arc<RateBudget>> {
-        self.budget.as_ref()
+    /// The balance call's query exactly as sent and signed.
+    fn balance_query(&self) -> String {
+        if self.s.currencies.is_empty() {
+            String::new()
+        } else {
+            format!("ccy={}", self.s.currencies.join(","))
+        }
     }
 
     /// The request target exactly as sent and signed.
     pub fn target(&self) -> String {
-        if self.s.currencies.is_empty() {
-            BALANCE_PATH.to_string()
-        } else {
-            format!("{BALANCE_PATH}?ccy={}", self.s.currencies.join(","))
-        }
+        Request::get(BALANCE_PATH, self.balance_query()).target()
     }
 
     /// What the budget key is derived from (as a digest; never printed):
@@ -225,11 +244,10 @@ impl OkxClient {
     /// GET /api/v5/account/config through its own budget; remembers the answer.
     pub async fn identify(&self) -> Result<Identity, VenueError> {
         self.ident().last_try = Some(tokio::time::Instant::now());
-        if let Some(b) = &self.config_budget {
-            b.acquire().await;
-        }
-        let (status, body) = self.signed_get(CONFIG_PATH).await?;
-        check_envelope(status, &body)?;
+        let body = self
+            .signed_get(CONFIG_PATH, "", self.config_budget.as_deref())
+            .await?
+            .body;
         let env: wire::Envelope<wire::AccountConfig> = decode(V, &body)?;
         let decode_err = |path: &str, detail: &str| {
             VenueError::new(
@@ -360,66 +378,62 @@ impl OkxClient {
     }
 
     async fn fetch_once(&self) -> Result<(wire::Balance, chrono::DateTime<Utc>), VenueError> {
-        if let Some(b) = &self.budget {
-            b.acquire().await;
-        }
-        let (status, body) = self.signed_get(&self.target()).await?;
-        let fetched_at = Utc::now();
-        Ok((parse_balance(status, &body)?, fetched_at))
+        let reply = self
+            .signed_get(BALANCE_PATH, &self.balance_query(), self.budget.as_deref())
+            .await?;
+        Ok((parse_balance(reply.status, &reply.body)?, reply.received_at))
     }
 
-    /// One signed GET of `target` (path and query as sent); the body capped.
-    async fn signed_get(&self, target: &str) -> Result<(reqwest::StatusCode, Vec<u8>), VenueError> {
+    /// The signed request for `path` and `raw_query` at `now` (pure: no I/O).
+    pub fn sign_request(&self, path: &str, raw_query: &str, now: chrono::DateTime<Utc>) -> Request {
         // The offset is bounded when measured, so this cannot overflow; stay safe anyway.
-        let now = Utc::now()
+        let now = now
             .checked_add_signed(chrono::Duration::milliseconds(self.clock_offset_ms()))
-            .unwrap_or_else(Utc::now);
+            .unwrap_or(now);
         let ts = sign::timestamp(now);
-        let signature = sign::sign(self.s.secret_key.expose(), &ts, "GET", target, "");
-        let mut req = self
-            .http
-            .get(format!(
-                "{}{}",
-                self.s.base_url.trim_end_matches('/'),
-                target
-            ))
-            .header("OK-ACCESS-KEY", self.s.api_key.header_value())
+        let req = Request::get(path, raw_query);
+        let signature = sign::sign(self.s.secret_key.expose(), &ts, "GET", &req.target(), "");
+        let req = req
+            .secret_header("OK-ACCESS-KEY", &self.s.api_key)
             .header("OK-ACCESS-SIGN", signature)
             .header("OK-ACCESS-TIMESTAMP", ts)
-            .header("OK-ACCESS-PASSPHRASE", self.s.passphrase.header_value())
+            .secret_header("OK-ACCESS-PASSPHRASE", &self.s.passphrase)
             .header("accept", "application/json");
         if self.s.demo_trading {
-            req = req.header("x-simulated-trading", "1");
+            req.header("x-simulated-trading", "1")
+        } else {
+            req
         }
-        let resp = req.send().await.map_err(|e| transport_error(V, &e))?;
-        let status = resp.status();
-        if let Some(server) = resp
-            .headers()
-            .get(reqwest::header::DATE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
-        {
+    }
+
+    /// One signed GET through `budget` and the shared HTTP path; notes how
+    /// far the server's Date header is from this machine's clock.
+    async fn signed_get(
+        &self,
+        path: &str,
+        raw_query: &str,
+        budget: Option<&RateBudget>,
+    ) -> Result<Reply, VenueError> {
+        let reply = exchange(&self.http, &self.s.base_url, &OKX, budget, |now| {
+            self.sign_request(path, raw_query, now)
+        })
+        .await?;
+        if let Some(server) = reply.date {
             let skew = server.timestamp_millis() - Utc::now().timestamp_millis();
             self.date_skew_ms.store(skew, Ordering::Relaxed);
         }
-        let body = super::read_body(V, resp).await?;
-        Ok((status, body))
+        Ok(reply)
     }
 
     /// GET /api/v5/public/time (unsigned) and store server minus local time.
     pub async fn sync_clock(&self) -> Result<i64, VenueError> {
-        let url = format!("{}{}", self.s.base_url.trim_end_matches('/'), TIME_PATH);
         let sent = Utc::now();
-        let resp = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| transport_error(V, &e))?;
-        let status = resp.status();
-        let body = super::read_body(V, resp).await?;
-        let received = Utc::now();
-        check_envelope(status, &body)?;
+        // Unsigned, and outside the balance budget (a different limit).
+        let reply = exchange(&self.http, &self.s.base_url, &OKX, None, |_| {
+            Request::get(TIME_PATH, "")
+        })
+        .await?;
+        let (body, received) = (reply.body, reply.received_at);
         let env: wire::Envelope<wire::ServerTime> = decode(V, &body)?;
         let server_ms: i64 = env
             .data
@@ -455,6 +469,68 @@ impl OkxClient {
         self.clock_offset_ms.store(offset, Ordering::Relaxed);
         tracing::info!(offset_ms = offset, "okx clock offset measured");
         Ok(offset)
+    }
+}
+
+impl Account for OkxClient {
+    fn venue(&self) -> VenueKind {
+        V
+    }
+    fn protocol(&self) -> &'static dyn Protocol {
+        &OKX
+    }
+    fn fetch(&self) -> BoxFuture<'_, Result<Snapshot, VenueError>> {
+        Box::pin(OkxClient::fetch(self))
+    }
+    /// OKX counts per user ID; an API key belongs to one user ID. Keyed on
+    /// the user id once the config call has told it.
+    fn limit(&self) -> Limit {
+        Limit {
+            key: format!(
+                "okx:{}",
+                super::digest(&format!("okx|{}", self.budget_identity()))
+            ),
+            requests: LIMIT,
+            window: WINDOW,
+            min_gap: std::time::Duration::ZERO,
+        }
+    }
+    fn budget(&self) -> Option<&Arc<RateBudget>> {
+        self.budget.as_ref()
+    }
+    fn set_budget(&mut self, budget: Arc<RateBudget>) {
+        self.budget = Some(budget);
+    }
+    fn clone_box(&self) -> Box<dyn Account> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn identity_group(&self) -> Option<String> {
+        Some(config_budget_key(self))
+    }
+    fn identify(&self) -> BoxFuture<'_, Result<(), VenueError>> {
+        Box::pin(async move { OkxClient::identify(self).await.map(|_| ()) })
+    }
+    fn adopt_identity(&self, from: &dyn Account) {
+        if let Some(id) = from
+            .as_any()
+            .downcast_ref::<OkxClient>()
+            .and_then(OkxClient::identity)
+        {
+            self.set_identity(id);
+        }
+    }
+    fn mark_planned(&self) {
+        self.mark_budget_planned();
+    }
+    fn budget_basis(&self) -> Option<String> {
+        Some(OkxClient::budget_basis(self))
+    }
+    fn clock_note(&self) -> Option<String> {
+        let ms = self.clock_offset_ms();
+        (ms != 0).then(|| format!("clock offset {ms:+} ms (synced from the server's time)"))
     }
 }
 
@@ -496,7 +572,7 @@ pub fn config_budget(key: &str) -> Arc<RateBudget> {
     let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
     map.entry(key.to_string())
         .or_insert_with(|| {
-            let limit = super::Limit {
+            let limit = Limit {
                 key: key.to_string(),
                 requests: CONFIG_LIMIT,
                 window: WINDOW,
@@ -510,17 +586,9 @@ pub fn config_budget(key: &str) -> Arc<RateBudget> {
 /// Share of the config call's published limit used (as the balance default).
 const CONFIG_MARGIN: f64 = 0.8;
 
-/// Turn a non-"0" code or a bad status into the matching error.
-fn check_envelope(status: reqwest::StatusCode, body: &[u8]) -> Result<(), VenueError> {
-    match serde_json::from_slice::<wire::ErrorEnvelope>(body) {
-        Ok(e) if e.code != "0" => Err(VenueError::new(V, classify(status, &e.code, &e.msg))),
-        Ok(_) if status.is_success() => Ok(()),
-        Ok(_) | Err(_) if !status.is_success() => {
-            Err(VenueError::new(V, super::status_error(status, body)))
-        }
-        // 2xx but not an envelope: let the full decode name the field.
-        _ => Ok(()),
-    }
+/// Turn a non-"0" code or a bad status into the matching error (the shared rule).
+pub fn check_envelope(status: reqwest::StatusCode, body: &[u8]) -> Result<(), VenueError> {
+    super::http::check_reply(&OKX, status, body)
 }
 
 #[cfg(test)]
@@ -529,7 +597,11 @@ mod tests {
 
     #[test]
     fn error_codes_are_classified_by_code() {
-        let classify = |c, m| classify(reqwest::StatusCode::OK, c, m);
+        let classify = |c: &str, m: &str| {
+            OKX.classify(c, m).unwrap_or_else(|| {
+                crate::venues::unknown_code(reqwest::StatusCode::OK, c.into(), m.into())
+            })
+        };
         assert!(matches!(
             classify("50011", "x"),
             ErrorKind::RateLimited { .. }

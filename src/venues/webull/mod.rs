@@ -5,7 +5,10 @@ pub mod normalize;
 pub mod sign;
 pub mod wire;
 
-use super::{ErrorKind, RateBudget, VenueError, decode, transport_error};
+use super::http::{Request, exchange};
+use super::{
+    Account, BoxFuture, Discovered, ErrorKind, Limit, Protocol, RateBudget, VenueError, decode,
+};
 use crate::model::{Snapshot, VenueKind};
 use crate::secrets::Secret;
 use chrono::Utc;
@@ -107,56 +110,71 @@ pub struct WebullClient {
     budget: Option<Arc<RateBudget>>,
 }
 
-/// How a Webull error code is handled. A code baltui does not know is judged
-/// by the HTTP status it came with (`super::unknown_code`): with 401 or 403
-/// it is an authentication failure, never a transient error.
-fn classify(status: reqwest::StatusCode, code: &str, message: &str) -> ErrorKind {
-    let (c, m) = (code.to_string(), message.to_string());
-    match code {
-        "UNAUTHORIZED" | "INVALID_TOKEN" => ErrorKind::Auth {
-            code: c,
-            message: m,
-        },
-        c2 if c2.starts_with("MISSING_") => ErrorKind::Auth {
-            code: c,
-            message: m,
-        },
-        "TOO_MANY_REQUESTS" => ErrorKind::RateLimited {
-            code: c,
-            message: m,
-        },
-        "CLOCK_SKEW_EXCEEDED" => ErrorKind::Clock {
-            code: c,
-            message: format!("this machine's clock is off from Webull's: {m}"),
-        },
-        // Documented, not about credentials: retried with backoff.
-        "SERVICE_NOT_AVAILABLE" | "GATEWAY_TIMEOUT" | "INTERNAL_ERROR" | "ILLEGAL_PARAMETER" => {
-            ErrorKind::Api {
+/// Webull's wire rules.
+pub struct Webull;
+pub static WEBULL: Webull = Webull;
+
+impl Protocol for Webull {
+    fn venue(&self) -> VenueKind {
+        V
+    }
+
+    /// An error body (`error_code`, `message`) is an error whatever the HTTP
+    /// status, 200 included.
+    fn error_code(&self, body: &[u8]) -> Option<(String, String)> {
+        match serde_json::from_slice::<wire::ErrorBody>(body) {
+            Ok(wire::ErrorBody {
+                error_code: Some(code),
+                message,
+            }) => Some((code, message.unwrap_or_default())),
+            _ => None,
+        }
+    }
+
+    fn classify(&self, code: &str, message: &str) -> Option<ErrorKind> {
+        let (c, m) = (code.to_string(), message.to_string());
+        Some(match code {
+            "UNAUTHORIZED" | "INVALID_TOKEN" => ErrorKind::Auth {
                 code: c,
                 message: m,
-            }
-        }
-        _ => super::unknown_code(status, c, m),
+            },
+            c2 if c2.starts_with("MISSING_") => ErrorKind::Auth {
+                code: c,
+                message: m,
+            },
+            "TOO_MANY_REQUESTS" => ErrorKind::RateLimited {
+                code: c,
+                message: m,
+            },
+            "CLOCK_SKEW_EXCEEDED" => ErrorKind::Clock {
+                code: c,
+                message: format!("this machine's clock is off from Webull's: {m}"),
+            },
+            // Documented, not about credentials: retried with backoff.
+            "SERVICE_NOT_AVAILABLE"
+            | "GATEWAY_TIMEOUT"
+            | "INTERNAL_ERROR"
+            | "ILLEGAL_PARAMETER" => ErrorKind::Api {
+                code: c,
+                message: m,
+            },
+            _ => return None,
+        })
+    }
+
+    fn trace_header(&self) -> Option<&'static str> {
+        Some("x-request-id")
+    }
+
+    fn auth_hint(&self, _code: &str) -> &'static str {
+        "check app_key and app_secret, the region, and (Webull HK) that access_token is current"
     }
 }
 
-/// An error body (`error_code`, `message`) is an error whatever the HTTP
-/// status, 200 included; a failing status without one is an error too.
+/// An error body is an error whatever the HTTP status, 200 included; a
+/// failing status without one is an error too (the shared rule).
 pub fn check(status: reqwest::StatusCode, body: &[u8]) -> Result<(), VenueError> {
-    if let Ok(wire::ErrorBody {
-        error_code: Some(code),
-        message,
-    }) = serde_json::from_slice::<wire::ErrorBody>(body)
-    {
-        return Err(VenueError::new(
-            V,
-            classify(status, &code, message.as_deref().unwrap_or("")),
-        ));
-    }
-    if status.is_success() {
-        return Ok(());
-    }
-    Err(VenueError::new(V, super::status_error(status, body)))
+    super::http::check_reply(&WEBULL, status, body)
 }
 
 /// At most the last 6 characters of an account id, for a message: enough to
@@ -232,14 +250,6 @@ impl WebullClient {
         }
     }
 
-    pub fn set_budget(&mut self, budget: Arc<RateBudget>) {
-        self.budget = Some(budget);
-    }
-
-    pub fn budget(&self) -> Option<&Arc<RateBudget>> {
-        self.budget.as_ref()
-    }
-
     pub fn region(&self) -> Region {
         self.s.region
     }
@@ -255,11 +265,6 @@ impl WebullClient {
         c
     }
 
-    /// Only for deriving the budget key digest; never printed.
-    pub(crate) fn app_key_for_budget(&self) -> &str {
-        self.s.app_key.expose()
-    }
-
     /// The Host header reqwest sends for the base URL: host, and `:port` when
     /// the URL names a non-default port. That is what the server verifies.
     fn host(&self) -> String {
@@ -273,16 +278,15 @@ impl WebullClient {
         }
     }
 
-    /// The body of a successful reply and its request id.
-    async fn get(
+    /// The signed GET of `path` with `query` at `now` (pure but for the
+    /// nonce, which must be fresh per request).
+    pub fn sign_request(
         &self,
         path: &str,
         query: &[(&str, &str)],
-    ) -> Result<(Vec<u8>, Option<String>), VenueError> {
-        if let Some(b) = &self.budget {
-            b.acquire().await;
-        }
-        let ts = sign::timestamp(Utc::now());
+        now: chrono::DateTime<Utc>,
+    ) -> Request {
+        let ts = sign::timestamp(now);
         let nonce = uuid::Uuid::new_v4().to_string();
         let host = self.host();
         let signature = sign::sign(
@@ -298,32 +302,38 @@ impl WebullClient {
                 algorithm: self.s.algorithm,
             },
         );
-        let mut req = self
-            .http
-            .get(format!("{}{path}", self.s.base_url.trim_end_matches('/')))
-            .query(query)
-            .header("x-app-key", self.s.app_key.header_value())
-            .header("x-timestamp", &ts)
+        let raw_query = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(query)
+            .finish();
+        let req = Request::get(path, raw_query)
+            .secret_header("x-app-key", &self.s.app_key)
+            .header("x-timestamp", ts)
             .header("x-signature-version", sign::SIGNATURE_VERSION)
             .header("x-signature-algorithm", self.s.algorithm.header())
-            .header("x-signature-nonce", &nonce)
+            .header("x-signature-nonce", nonce)
             .header("x-signature", signature)
             .header("x-version", "v1");
-        if let Some(t) = &self.s.access_token {
-            req = req.header("x-access-token", t.header_value());
+        match &self.s.access_token {
+            Some(t) => req.secret_header("x-access-token", t),
+            None => req,
         }
-        let resp = req.send().await.map_err(|e| transport_error(V, &e))?;
-        let status = resp.status();
-        let request_id = resp
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(crate::decimal::excerpt);
-        let body = super::read_body(V, resp)
-            .await
-            .map_err(|e| e.with_trace_id(request_id.clone()))?;
-        check(status, &body).map_err(|e| e.with_trace_id(request_id.clone()))?;
-        Ok((body, request_id))
+    }
+
+    /// The body of a successful reply and its request id.
+    async fn get(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<(Vec<u8>, Option<String>), VenueError> {
+        let reply = exchange(
+            &self.http,
+            &self.s.base_url,
+            &WEBULL,
+            self.budget.as_deref(),
+            |now| self.sign_request(path, query, now),
+        )
+        .await?;
+        Ok((reply.body, reply.trace_id))
     }
 
     /// The accounts under this app key (counts against the same budget).
@@ -355,6 +365,68 @@ impl WebullClient {
             .or(self.s.region.default_total_asset_currency());
         parse_balance(&body, id, asked_currency, fetched_at)
             .map_err(|e| e.with_trace_id(request_id))
+    }
+}
+
+impl Account for WebullClient {
+    fn venue(&self) -> VenueKind {
+        V
+    }
+    fn protocol(&self) -> &'static dyn Protocol {
+        &WEBULL
+    }
+    fn fetch(&self) -> BoxFuture<'_, Result<Snapshot, VenueError>> {
+        Box::pin(WebullClient::fetch(self))
+    }
+    /// Webull counts per app key (and region: each region is its own service).
+    fn limit(&self) -> Limit {
+        let (requests, window) = self.s.region.limit();
+        Limit {
+            key: format!(
+                "webull:{}",
+                super::digest(&format!(
+                    "webull|{}|{}",
+                    self.s.region.as_str(),
+                    self.s.app_key.expose()
+                ))
+            ),
+            requests,
+            window,
+            min_gap: Duration::ZERO,
+        }
+    }
+    fn budget(&self) -> Option<&Arc<RateBudget>> {
+        self.budget.as_ref()
+    }
+    fn set_budget(&mut self, budget: Arc<RateBudget>) {
+        self.budget = Some(budget);
+    }
+    fn clone_box(&self) -> Box<dyn Account> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn discovers(&self) -> bool {
+        true
+    }
+    fn needs_discovery(&self) -> bool {
+        self.s.account_id.is_none()
+    }
+    fn discover(&self) -> BoxFuture<'_, Result<Vec<Discovered>, VenueError>> {
+        Box::pin(async move {
+            Ok(WebullClient::discover(self)
+                .await?
+                .into_iter()
+                .map(|s| Discovered {
+                    label: s.account_number.unwrap_or_else(|| s.account_id.clone()),
+                    id: s.account_id,
+                })
+                .collect())
+        })
+    }
+    fn for_account(&self, id: &str) -> Box<dyn Account> {
+        Box::new(WebullClient::for_account(self, id))
     }
 }
 

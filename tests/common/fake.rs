@@ -1,9 +1,9 @@
 //! A client that answers from a script with no I/O, for scheduler tests on
-//! paused tokio time and for benchmarks. Every call goes through its budget and
+//! paused tokio time (test code: it is not in the shipped binary). Every call goes through its budget and
 //! is logged with the (tokio) instant it was granted.
 
-use super::{RateBudget, VenueError};
-use crate::model::Snapshot;
+use baltui::model::{Snapshot, VenueKind};
+use baltui::venues::{Account, BoxFuture, Limit, Protocol, RateBudget, VenueError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -43,15 +43,7 @@ impl FakeClient {
         self
     }
 
-    pub fn set_budget(&mut self, b: Arc<RateBudget>) {
-        self.budget = Some(b);
-    }
-
-    pub fn budget(&self) -> Option<&Arc<RateBudget>> {
-        self.budget.as_ref()
-    }
-
-    pub async fn fetch(&self) -> Result<Snapshot, VenueError> {
+    async fn call(&self) -> Result<Snapshot, VenueError> {
         if let Some(b) = &self.budget {
             b.acquire().await;
         }
@@ -64,5 +56,38 @@ impl FakeClient {
             Err(_) => 0,
         };
         (self.script)(n)
+    }
+}
+
+impl Account for FakeClient {
+    /// Reported as OKX (whose wire rules it borrows); it never sends anything.
+    fn venue(&self) -> VenueKind {
+        VenueKind::Okx
+    }
+    fn protocol(&self) -> &'static dyn Protocol {
+        &baltui::venues::okx::OKX
+    }
+    fn fetch(&self) -> BoxFuture<'_, Result<Snapshot, VenueError>> {
+        Box::pin(self.call())
+    }
+    fn limit(&self) -> Limit {
+        Limit {
+            key: format!("fake:{}", self.key),
+            requests: self.requests,
+            window: self.window,
+            min_gap: Duration::ZERO,
+        }
+    }
+    fn budget(&self) -> Option<&Arc<RateBudget>> {
+        self.budget.as_ref()
+    }
+    fn set_budget(&mut self, b: Arc<RateBudget>) {
+        self.budget = Some(b);
+    }
+    fn clone_box(&self) -> Box<dyn Account> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
