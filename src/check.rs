@@ -3,9 +3,10 @@
 //! the config file's permissions and the log location; with `--online` one
 //! signed request per account. Every problem says how to fix it.
 
-use crate::config::{AccountConfig, Config, Credentials};
+use crate::config::{AccountConfig, Config};
 use crate::model::VenueKind;
 use crate::secrets::{Secret, SecretSource};
+use crate::venues::settings::AccountSettings;
 use crate::venues::{ErrorKind, VenueClient, VenueError};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -56,7 +57,7 @@ struct SecretCheck {
 fn read_secrets(acc: &AccountConfig) -> (Vec<SecretCheck>, Option<AccountConfig>) {
     let mut checks = Vec::new();
     let mut values: Vec<Secret> = Vec::new();
-    for (key, src) in acc.credentials.sources() {
+    for (key, src) in acc.secrets() {
         let result = match src.resolve_from() {
             Ok((secret, from)) if secret.is_header_safe() => {
                 values.push(secret);
@@ -73,49 +74,62 @@ fn read_secrets(acc: &AccountConfig) -> (Vec<SecretCheck>, Option<AccountConfig>
         return (checks, None);
     }
     let mut resolved = acc.clone();
-    let mut it = values.into_iter();
-    let mut inline = |s: &mut SecretSource| {
-        if let Some(v) = it.next() {
-            *s = SecretSource::Inline(v.expose().to_string());
-        }
-    };
-    // Same order as Credentials::sources().
-    match &mut resolved.credentials {
-        Credentials::Okx {
-            api_key,
-            secret_key,
-            passphrase,
-        } => {
-            inline(api_key);
-            inline(secret_key);
-            inline(passphrase);
-        }
-        Credentials::Webull {
-            app_key,
-            app_secret,
-            access_token,
-            ..
-        } => {
-            inline(app_key);
-            inline(app_secret);
-            if let Some(t) = access_token {
-                inline(t);
-            }
-        }
-        Credentials::Longport {
-            app_key,
-            app_secret,
-            access_token,
-            ..
-        } => {
-            inline(app_key);
-            inline(app_secret);
-            inline(access_token);
-        }
-        // No secrets to read: its settings are the problem (reported below).
-        Credentials::Invalid => {}
+    if let Some(inner) = &acc.settings {
+        let values = acc
+            .secrets()
+            .into_iter()
+            .map(|(k, _)| k)
+            .zip(values)
+            .map(|(k, v)| (k, SecretSource::Inline(v.expose().to_string())))
+            .collect();
+        resolved.settings = Some(std::sync::Arc::new(Resolved {
+            inner: inner.clone(),
+            values,
+        }));
     }
     (checks, Some(resolved))
+}
+
+/// An account's settings with its secrets already read (so building the
+/// client does not run a secret command twice).
+#[derive(Debug)]
+struct Resolved {
+    inner: std::sync::Arc<dyn AccountSettings>,
+    values: Vec<(&'static str, SecretSource)>,
+}
+
+impl AccountSettings for Resolved {
+    fn default_base_url(&self) -> String {
+        self.inner.default_base_url()
+    }
+    fn secrets(&self) -> Vec<(&'static str, &SecretSource)> {
+        self.values.iter().map(|(k, v)| (*k, v)).collect()
+    }
+    fn build(
+        &self,
+        base_url: &str,
+        http: reqwest::Client,
+        secret: &mut dyn FnMut(&'static str, &SecretSource) -> Result<Secret, String>,
+    ) -> Result<Box<dyn crate::venues::Account>, String> {
+        let mut read = |key: &'static str, src: &SecretSource| match self
+            .values
+            .iter()
+            .find(|(k, _)| *k == key)
+        {
+            Some((_, v)) => secret(key, v),
+            None => secret(key, src),
+        };
+        self.inner.build(base_url, http, &mut read)
+    }
+    fn demo_trading(&self) -> bool {
+        self.inner.demo_trading()
+    }
+    fn account_id(&self) -> Option<&str> {
+        self.inner.account_id()
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self.inner.as_any()
+    }
 }
 
 /// The 1-based line of `key = ...` inside the `[[account]]` block named `name`.
@@ -365,7 +379,7 @@ pub async fn run(cfg: &Config, online: bool, filtered: bool) -> Checked {
         let mut url = acc.base_url.clone();
         if crate::config::is_loopback_url(&url) {
             url.push_str(" (this machine: not real money)");
-        } else if acc.demo_trading {
+        } else if acc.demo_trading() {
             url.push_str(" (demo trading)");
         }
         out.field("base URL", url);
@@ -375,8 +389,7 @@ pub async fn run(cfg: &Config, online: bool, filtered: bool) -> Checked {
                 Err(e) => {
                     out.field(sc.key, "cannot be read");
                     let src = acc
-                        .credentials
-                        .sources()
+                        .secrets()
                         .into_iter()
                         .find(|(k, _)| *k == sc.key)
                         .map(|(_, s)| s.clone());

@@ -3,7 +3,7 @@
 //! venues below it do not). One bad account becomes a client that answers
 //! with its config error; the others run.
 
-use crate::venues::{BrokenClient, VenueClient, http_client, identify_all, longport, okx, webull};
+use crate::venues::{BrokenClient, VenueClient, http_client, identify_all};
 use std::time::Duration;
 
 /// Clients for every account. Reading secrets can block (files, `pass` asking
@@ -43,7 +43,6 @@ pub fn client_for(
     acc: &crate::config::AccountConfig,
     http: reqwest::Client,
 ) -> Result<VenueClient, String> {
-    use crate::config::Credentials;
     if let Some(problem) = &acc.problem {
         return Err(problem.clone());
     }
@@ -61,67 +60,14 @@ pub fn client_for(
         tracing::info!(account = %acc.name, key, source = %from, "credential read");
         Ok::<_, String>(secret)
     };
-    match &acc.credentials {
-        Credentials::Okx {
-            api_key,
-            secret_key,
-            passphrase,
-        } => Ok(VenueClient::from(okx::OkxClient::new(
-            http,
-            okx::OkxSettings {
-                base_url: acc.base_url.clone(),
-                api_key: resolve(api_key, "api_key")?,
-                secret_key: resolve(secret_key, "secret_key")?,
-                passphrase: resolve(passphrase, "passphrase")?,
-                demo_trading: acc.demo_trading,
-                currencies: acc.currencies.clone(),
-                rate_group: acc.rate_group.clone(),
-            },
-        ))),
-        Credentials::Longport {
-            app_key,
-            app_secret,
-            access_token,
-            path,
-            currency,
-        } => Ok(VenueClient::from(longport::LongportClient::new(
-            http,
-            longport::LongportSettings {
-                base_url: acc.base_url.clone(),
-                path: path.clone(),
-                currency: currency.clone(),
-                app_key: resolve(app_key, "app_key")?,
-                app_secret: resolve(app_secret, "app_secret")?,
-                access_token: resolve(access_token, "access_token")?,
-            },
-        ))),
-        Credentials::Webull {
-            app_key,
-            app_secret,
-            access_token,
-            region,
-            account_id,
-            total_asset_currency,
-            algorithm,
-        } => Ok(VenueClient::from(webull::WebullClient::new(
-            http,
-            webull::WebullSettings {
-                base_url: acc.base_url.clone(),
-                region: *region,
-                account_id: account_id.clone(),
-                total_asset_currency: total_asset_currency.clone(),
-                algorithm: *algorithm,
-                app_key: resolve(app_key, "app_key")?,
-                app_secret: resolve(app_secret, "app_secret")?,
-                access_token: access_token
-                    .as_ref()
-                    .map(|t| resolve(t, "access_token"))
-                    .transpose()?,
-            },
-        ))),
-        Credentials::Invalid => Err(format!(
+    let Some(settings) = &acc.settings else {
+        return Err(format!(
             "account \"{}\": its settings are invalid (see the config errors)",
             acc.name
-        )),
-    }
+        ));
+    };
+    let mut secret = |key: &'static str, src: &crate::secrets::SecretSource| resolve(src, key);
+    settings
+        .build(&acc.base_url, http, &mut secret)
+        .map(VenueClient::new)
 }

@@ -5,10 +5,14 @@
 use crate::health::Thresholds;
 use crate::model::VenueKind;
 use crate::secrets::SecretSource;
+use crate::venues::Venue;
+use crate::venues::settings::{AccountKeys, AccountSettings};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use toml::Spanned;
+use toml::de::DeValue;
 
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 /// Faster than this risks byte-identical signed requests in one second (LongPort 403202).
@@ -52,12 +56,9 @@ pub struct AccountConfig {
     pub venue: VenueKind,
     pub base_url: String,
     pub poll_interval: Duration,
-    pub demo_trading: bool,
-    pub currencies: Vec<String>,
-    /// OKX counts its limit per user ID: accounts whose different API keys belong
-    /// to one user ID name the same group, and share one budget.
-    pub rate_group: Option<String>,
-    pub credentials: Credentials,
+    /// The venue's own settings (its keys, secrets and defaults); None when
+    /// they are invalid (`problem` says why).
+    pub settings: Option<Arc<dyn AccountSettings>>,
     /// Why this account cannot be polled as configured (its own settings are
     /// invalid): it shows CONFIG ERROR with this message and the others run.
     pub problem: Option<String>,
@@ -66,79 +67,30 @@ pub struct AccountConfig {
 impl AccountConfig {
     /// Not real money: demo trading, or a server on this machine (the simulator).
     pub fn is_demo(&self) -> bool {
-        self.demo_trading || is_loopback_url(&self.base_url)
+        self.demo_trading() || is_loopback_url(&self.base_url)
     }
-}
 
-#[derive(Debug, Clone)]
-pub enum Credentials {
-    Okx {
-        api_key: SecretSource,
-        secret_key: SecretSource,
-        passphrase: SecretSource,
-    },
-    Longport {
-        app_key: SecretSource,
-        app_secret: SecretSource,
-        access_token: SecretSource,
-        path: String,
-        currency: Option<String>,
-    },
-    Webull {
-        app_key: SecretSource,
-        app_secret: SecretSource,
-        access_token: Option<SecretSource>,
-        region: crate::venues::webull::Region,
-        /// None: discover the app key's accounts.
-        account_id: Option<String>,
-        total_asset_currency: Option<String>,
-        algorithm: crate::venues::webull::sign::Algorithm,
-    },
-    /// The account's settings are invalid (`AccountConfig::problem` says
-    /// why): it is shown with CONFIG ERROR and never polled.
-    Invalid,
-}
+    /// The venue's demo trading setting.
+    pub fn demo_trading(&self) -> bool {
+        self.settings.as_ref().is_some_and(|s| s.demo_trading())
+    }
 
-impl Credentials {
-    pub fn sources(&self) -> Vec<(&'static str, &SecretSource)> {
-        match self {
-            Credentials::Okx {
-                api_key,
-                secret_key,
-                passphrase,
-            } => {
-                vec![
-                    ("api_key", api_key),
-                    ("secret_key", secret_key),
-                    ("passphrase", passphrase),
-                ]
-            }
-            Credentials::Webull {
-                app_key,
-                app_secret,
-                access_token,
-                ..
-            } => {
-                let mut v = vec![("app_key", app_key), ("app_secret", app_secret)];
-                if let Some(t) = access_token {
-                    v.push(("access_token", t));
-                }
-                v
-            }
-            Credentials::Longport {
-                app_key,
-                app_secret,
-                access_token,
-                ..
-            } => {
-                vec![
-                    ("app_key", app_key),
-                    ("app_secret", app_secret),
-                    ("access_token", access_token),
-                ]
-            }
-            Credentials::Invalid => Vec::new(),
-        }
+    /// Where each secret comes from, by key.
+    pub fn secrets(&self) -> Vec<(&'static str, &SecretSource)> {
+        self.settings
+            .as_ref()
+            .map(|s| s.secrets())
+            .unwrap_or_default()
+    }
+
+    /// The venue account id when configured (None: to be discovered).
+    pub fn account_id(&self) -> Option<&str> {
+        self.settings.as_ref().and_then(|s| s.account_id())
+    }
+
+    /// The venue's settings as its own type (e.g. `okx::config::OkxConfig`).
+    pub fn settings_as<T: 'static>(&self) -> Option<&T> {
+        self.settings.as_ref()?.as_any().downcast_ref::<T>()
     }
 }
 
@@ -146,130 +98,35 @@ impl Credentials {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     #[serde(default)]
-    account: Vec<RawAccount>,
-    #[serde(default)]
     thresholds: Thresholds,
     bell: Option<bool>,
     request_timeout: Option<Spanned<String>>,
+    /// Read again with spans, key by key (`account_tables`): this pass
+    /// only checks it is a list of tables.
+    #[allow(dead_code)]
+    #[serde(default)]
+    account: Vec<serde::de::IgnoredAny>,
     /// Rebindings: action name -> keys.
     keys: Option<Spanned<std::collections::BTreeMap<String, Vec<String>>>>,
     alerts: Option<Spanned<crate::alerts::AlertConfig>>,
     rate_margin: Option<Spanned<f64>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawAccount {
+/// The keys every account has; the venue reads the rest.
+const COMMON_KEYS: [&str; 4] = ["name", "venue", "base_url", "poll_interval"];
+
+/// One `[[account]]` table, read key by key so each value keeps its place.
+struct RawAccount<'a> {
+    table_span: Range<usize>,
     name: Spanned<String>,
-    venue: Spanned<VenueKind>,
+    venue: Spanned<&'static dyn Venue>,
     base_url: Option<Spanned<String>>,
     poll_interval: Option<Spanned<String>>,
-    demo_trading: Option<Spanned<bool>>,
-    currencies: Option<Spanned<Vec<String>>>,
-    api_key: Option<Spanned<SecretSource>>,
-    secret_key: Option<Spanned<SecretSource>>,
-    passphrase: Option<Spanned<SecretSource>>,
-    app_key: Option<Spanned<SecretSource>>,
-    app_secret: Option<Spanned<SecretSource>>,
-    access_token: Option<Spanned<SecretSource>>,
-    region: Option<Spanned<String>>,
-    currency: Option<Spanned<String>>,
-    path: Option<Spanned<String>>,
-    rate_group: Option<Spanned<String>>,
-    account_id: Option<Spanned<String>>,
-    total_asset_currency: Option<Spanned<String>>,
-    signature_algorithm: Option<Spanned<String>>,
+    /// Every other key: the venue's (or another venue's, or unknown).
+    rest: Vec<(String, Range<usize>, Spanned<DeValue<'a>>)>,
 }
 
-type Span = std::ops::Range<usize>;
-/// A venue-specific key: its name, where it is (if present), the venues that use it.
-type KeyUse = (&'static str, Option<Span>, &'static [VenueKind]);
-
-impl RawAccount {
-    /// Keys present that only another venue uses: (key, where).
-    fn foreign_keys(&self, venue: VenueKind) -> Vec<(&'static str, std::ops::Range<usize>)> {
-        let sp = |s: Option<Span>| s;
-        // (key, where, the venues that use it)
-        use VenueKind::{Longport as L, Okx as O, Webull as W};
-        let all: [KeyUse; 15] = [
-            (
-                "demo_trading",
-                sp(self.demo_trading.as_ref().map(Spanned::span)),
-                &[O],
-            ),
-            (
-                "currencies",
-                sp(self.currencies.as_ref().map(Spanned::span)),
-                &[O],
-            ),
-            (
-                "api_key",
-                sp(self.api_key.as_ref().map(Spanned::span)),
-                &[O],
-            ),
-            (
-                "secret_key",
-                sp(self.secret_key.as_ref().map(Spanned::span)),
-                &[O],
-            ),
-            (
-                "passphrase",
-                sp(self.passphrase.as_ref().map(Spanned::span)),
-                &[O],
-            ),
-            (
-                "rate_group",
-                sp(self.rate_group.as_ref().map(Spanned::span)),
-                &[O],
-            ),
-            (
-                "app_key",
-                sp(self.app_key.as_ref().map(Spanned::span)),
-                &[L, W],
-            ),
-            (
-                "app_secret",
-                sp(self.app_secret.as_ref().map(Spanned::span)),
-                &[L, W],
-            ),
-            (
-                "access_token",
-                sp(self.access_token.as_ref().map(Spanned::span)),
-                &[L, W],
-            ),
-            (
-                "region",
-                sp(self.region.as_ref().map(Spanned::span)),
-                &[L, W],
-            ),
-            (
-                "currency",
-                sp(self.currency.as_ref().map(Spanned::span)),
-                &[L],
-            ),
-            ("path", sp(self.path.as_ref().map(Spanned::span)), &[L]),
-            (
-                "account_id",
-                sp(self.account_id.as_ref().map(Spanned::span)),
-                &[W],
-            ),
-            (
-                "total_asset_currency",
-                sp(self.total_asset_currency.as_ref().map(Spanned::span)),
-                &[W],
-            ),
-            (
-                "signature_algorithm",
-                sp(self.signature_algorithm.as_ref().map(Spanned::span)),
-                &[W],
-            ),
-        ];
-        all.into_iter()
-            .filter(|(_, _, used_by)| !used_by.contains(&venue))
-            .filter_map(|(k, s, _)| s.map(|s| (k, s)))
-            .collect()
-    }
-}
+type Range<T> = std::ops::Range<T>;
 
 /// `~/.config/baltui/config.toml` on Linux (per platform via `directories`).
 pub fn default_path() -> Option<PathBuf> {
@@ -282,17 +139,7 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
     humantime::parse_duration(s.trim()).ok()
 }
 
-pub fn is_loopback_url(url: &str) -> bool {
-    let Ok(u) = reqwest::Url::parse(url) else {
-        return false;
-    };
-    match u.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
+pub use crate::venues::settings::{check_url, is_loopback_url};
 
 /// 1-based line of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {
@@ -363,7 +210,7 @@ impl Config {
         let mut vars: Vec<String> = self
             .accounts
             .iter()
-            .flat_map(|a| a.credentials.sources().into_iter().map(|(_, s)| s.clone()))
+            .flat_map(|a| a.secrets().into_iter().map(|(_, s)| s.clone()))
             .flat_map(|s| match s {
                 SecretSource::Env { env } => vec![env],
                 SecretSource::EnvChain(vars) => vars,
@@ -378,7 +225,7 @@ impl Config {
     pub fn has_inline_secrets(&self) -> bool {
         self.accounts
             .iter()
-            .any(|a| a.credentials.sources().iter().any(|(_, s)| s.is_inline()))
+            .any(|a| a.secrets().iter().any(|(_, s)| s.is_inline()))
     }
 
     /// Every account's own problems, as one error (tests and strict callers):
@@ -401,18 +248,9 @@ impl Config {
     /// `problem` (shown as CONFIG ERROR); only errors that concern the whole
     /// file (TOML syntax, top-level settings) fail the parse.
     pub fn parse(text: &str, file: &str) -> Result<Config, String> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            let Some(span) = e.span() else {
-                return format!("{file}: {}", e.message());
-            };
-            let line = line_of(text, span.start);
-            // Name the key when toml's message does not (e.g. a value of the wrong shape).
-            let key = key_on_line(text, line).filter(|k| !e.message().contains(&format!("`{k}`")));
-            match key {
-                Some(k) => format!("{file}:{line}: key `{k}`: {}", e.message()),
-                None => format!("{file}:{line}: {}", e.message()),
-            }
-        })?;
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| toml_error(text, file, e.span(), e.message()))?;
+        let tables = account_tables(text, file)?;
         let mut cx = Ctx {
             file,
             text,
@@ -420,8 +258,8 @@ impl Config {
         };
         let mut accounts = Vec::new();
         let mut seen: Vec<String> = Vec::new();
-        for a in raw.account {
-            if let Some(acc) = validate_account(&mut cx, a, &mut seen) {
+        for a in tables {
+            if let Some(acc) = validate_account(&mut cx, a, &mut seen)? {
                 accounts.push(acc);
             }
         }
@@ -526,39 +364,130 @@ impl Config {
     }
 }
 
-/// SDK environment names for LongPort, newest first, as the official SDKs read them.
-fn longport_env(suffix: &str) -> Vec<String> {
-    vec![format!("LONGBRIDGE_{suffix}"), format!("LONGPORT_{suffix}")]
-}
-
-/// Check a base URL: https, or plain http to this machine only.
-fn check_url(s: &str) -> Result<(), String> {
-    match reqwest::Url::parse(s) {
-        // It is logged and shown: credentials have their own keys.
-        Ok(url) if !url.username().is_empty() || url.password().is_some() => Err(
-            "credentials do not belong in a URL (it is logged and shown); use the key settings".into(),
-        ),
-        Ok(url) if !matches!(url.path(), "" | "/") || url.query().is_some() => Err(
-            "expected only scheme, host and port, e.g. \"https://www.okx.com\" (requests are signed over the venue's own path)".into(),
-        ),
-        Ok(url) if url.scheme() == "https" => Ok(()),
-        Ok(url) if url.scheme() == "http" && is_loopback_url(s) => Ok(()),
-        Ok(url) if url.scheme() == "http" => Err(
-            "plain http is allowed only to this machine (127.0.0.1, localhost, [::1]); use https"
-                .into(),
-        ),
-        Ok(_) => Err("expected an https:// URL".into()),
-        Err(e) => Err(format!("expected a URL ({e})")),
+/// A TOML-level error as `file:line: key `k`: message` (the key named when
+/// toml's message does not, e.g. a value of the wrong shape).
+fn toml_error(text: &str, file: &str, span: Option<Range<usize>>, message: &str) -> String {
+    let Some(span) = span else {
+        return format!("{file}: {message}");
+    };
+    let line = line_of(text, span.start);
+    let key = key_on_line(text, line).filter(|k| !message.contains(&format!("`{k}`")));
+    match key {
+        Some(k) => format!("{file}:{line}: key `{k}`: {message}"),
+        None => format!("{file}:{line}: {message}"),
     }
 }
 
+/// serde's wording for a list of names: "`a`, `b`" / "`a` or `b`".
+fn one_of(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.as_slice() {
+        [a, b] => format!("{a} or {b}"),
+        _ => format!("one of {}", quoted.join(", ")),
+    }
+}
+
+/// The `[[account]]` tables with every value's place. Their common keys are
+/// read here (a wrong shape, an unknown key or venue fails the file, as any
+/// TOML error does); the venue reads the rest.
+fn account_tables<'a>(text: &'a str, file: &str) -> Result<Vec<RawAccount<'a>>, String> {
+    let fail = |span: Option<Range<usize>>, msg: &str| toml_error(text, file, span, msg);
+    let doc = toml::de::DeTable::parse(text).map_err(|e| fail(e.span(), e.message()))?;
+    let Some(list) = doc.get_ref().get("account") else {
+        return Ok(Vec::new());
+    };
+    let Some(items) = list.get_ref().as_array() else {
+        return Err(fail(
+            Some(list.span()),
+            "key `account`: expected [[account]] tables",
+        ));
+    };
+    let ids: Vec<&str> = crate::venues::registry::VENUES
+        .iter()
+        .map(|v| v.venue().as_str())
+        .collect();
+    let mut all_keys: Vec<&str> = COMMON_KEYS.to_vec();
+    for v in crate::venues::registry::VENUES {
+        for k in v.keys() {
+            if !all_keys.contains(k) {
+                all_keys.push(k);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for item in items.iter() {
+        let table_span = item.span();
+        let Some(table) = item.get_ref().as_table() else {
+            return Err(fail(Some(table_span), "expected an [[account]] table"));
+        };
+        let mut name = None;
+        let mut venue = None;
+        let mut base_url = None;
+        let mut poll_interval = None;
+        let mut rest = Vec::new();
+        for (k, v) in table.iter() {
+            let key: &str = k.get_ref();
+            let string = || {
+                Spanned::<String>::deserialize(toml::de::ValueDeserializer::from(v.clone()))
+                    .map_err(|e| fail(e.span().or(Some(v.span())), e.message()))
+            };
+            match key {
+                "name" => name = Some(string()?),
+                "base_url" => base_url = Some(string()?),
+                "poll_interval" => poll_interval = Some(string()?),
+                "venue" => {
+                    let id = string()?;
+                    let Some(found) = crate::venues::registry::by_id(id.get_ref()) else {
+                        return Err(fail(
+                            Some(id.span()),
+                            &format!(
+                                "unknown variant `{}`, expected {}",
+                                id.get_ref(),
+                                one_of(&ids)
+                            ),
+                        ));
+                    };
+                    venue = Some(Spanned::new(id.span(), found));
+                }
+                k if all_keys.contains(&k) => {
+                    rest.push((k.to_string(), k_span(k, v), v.clone()));
+                }
+                k => {
+                    return Err(fail(
+                        Some(v.span()),
+                        &format!("unknown field `{k}`, expected {}", one_of(&all_keys)),
+                    ));
+                }
+            }
+        }
+        let missing = |f: &str| fail(Some(table_span.clone()), &format!("missing field `{f}`"));
+        out.push(RawAccount {
+            name: name.ok_or_else(|| missing("name"))?,
+            venue: venue.ok_or_else(|| missing("venue"))?,
+            base_url,
+            poll_interval,
+            rest,
+            table_span: table_span.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// Where a key's value is (errors about the key point at its line).
+fn k_span(_key: &str, v: &Spanned<DeValue<'_>>) -> Range<usize> {
+    v.span()
+}
+
+/// An account's settings, or None to drop it; Err: a TOML-level error that
+/// fails the file.
 fn validate_account(
     cx: &mut Ctx<'_>,
-    a: RawAccount,
+    a: RawAccount<'_>,
     seen: &mut Vec<String>,
-) -> Option<AccountConfig> {
+) -> Result<Option<AccountConfig>, String> {
     let name = a.name.get_ref().trim().to_string();
-    let venue = *a.venue.get_ref();
+    let venue_def = *a.venue.get_ref();
+    let venue = venue_def.venue();
     let n = Some(name.as_str());
     let before = cx.errors.len();
     // 1-based place in the file: the tab's name when its own is unusable.
@@ -583,47 +512,33 @@ fn validate_account(
         );
     }
     seen.push(name.clone());
-    for (key, span) in a.foreign_keys(venue) {
-        cx.err(
-            span,
-            n,
-            key,
-            format!("not a {} setting (see config.example.toml)", venue.as_str()),
-        );
+    let own = venue_def.keys();
+    let mut entries = Vec::new();
+    for (key, span, value) in a.rest {
+        if own.contains(&key.as_str()) {
+            entries.push((key, value));
+        } else {
+            cx.err(
+                span,
+                n,
+                &key,
+                format!("not a {} setting (see config.example.toml)", venue.as_str()),
+            );
+        }
     }
 
-    let base_url = match &a.base_url {
-        Some(u) => {
-            let s = u.get_ref().trim().trim_end_matches('/').to_string();
-            match check_url(&s) {
-                Ok(()) => s,
-                Err(e) => {
-                    cx.err(u.span(), n, "base_url", e);
-                    // A refused URL is never kept: it may hold credentials,
-                    // and the account is logged and shown.
-                    String::new()
-                }
+    let given_url = a.base_url.as_ref().map(|u| {
+        let s = u.get_ref().trim().trim_end_matches('/').to_string();
+        match check_url(&s) {
+            Ok(()) => s,
+            Err(e) => {
+                cx.err(u.span(), n, "base_url", e);
+                // A refused URL is never kept: it may hold credentials,
+                // and the account is logged and shown.
+                String::new()
             }
         }
-        None => match venue {
-            VenueKind::Okx => crate::venues::okx::DEFAULT_BASE_URL.to_string(),
-            VenueKind::Longport => longport_base_url(cx, &a, n),
-            VenueKind::Webull => match webull_region(cx, &a, n) {
-                Some(r) => r.host().to_string(),
-                None => {
-                    if a.region.is_none() {
-                        cx.err(
-                            a.name.span(),
-                            n,
-                            "region",
-                            "missing: Webull needs region (us, hk, jp, sg, au, uk, eu) or base_url",
-                        );
-                    }
-                    String::new()
-                }
-            },
-        },
-    };
+    });
 
     let poll_interval = match &a.poll_interval {
         None => DEFAULT_POLL_INTERVAL,
@@ -650,293 +565,51 @@ fn validate_account(
         },
     };
 
-    let currencies = match &a.currencies {
-        None => Vec::new(),
-        Some(c) => {
-            let list: Vec<String> = c
-                .get_ref()
-                .iter()
-                .map(|s| s.trim().to_uppercase())
-                .collect();
-            if list.len() > 20 {
-                cx.err(
-                    c.span(),
-                    n,
-                    "currencies",
-                    "at most 20 currencies (the venue's limit)",
-                );
-            }
-            if let Some(bad) = list
-                .iter()
-                .find(|s| s.is_empty() || !s.chars().all(|ch| ch.is_ascii_alphanumeric()))
-            {
-                cx.err(
-                    c.span(),
-                    n,
-                    "currencies",
-                    format!("expected currency codes like \"BTC\", got {bad:?}"),
-                );
-            }
-            list
-        }
+    let mut keys = AccountKeys::new(venue.as_str(), entries, a.name.span(), given_url.is_some());
+    let settings = venue_def.parse_settings(&mut keys);
+    let (fatal, problems) = keys.finish();
+    if let Some((span, msg)) = fatal {
+        return Err(toml_error(cx.text, cx.file, Some(span), &msg));
+    }
+    for (span, key, msg) in problems {
+        cx.err(span, n, &key, msg);
+    }
+    let base_url = match (given_url, &settings) {
+        (Some(u), _) => u,
+        (None, Some(s)) => s.default_base_url(),
+        (None, None) => String::new(),
     };
-
-    let demo_trading = a
-        .demo_trading
-        .as_ref()
-        .map(|d| *d.get_ref())
-        .unwrap_or(false);
-    let rate_group = match &a.rate_group {
-        Some(g) if g.get_ref().trim().is_empty() => {
-            cx.err(g.span(), n, "rate_group", "expected a non-empty name");
-            None
-        }
-        g => g.as_ref().map(|g| g.get_ref().trim().to_string()),
-    };
-
-    let credentials = match venue {
-        VenueKind::Okx => {
-            let mut need = |s: Option<Spanned<SecretSource>>, key: &str| match s {
-                Some(s) => Some(s.into_inner()),
-                None => {
-                    cx.err(
-                        a.name.span(),
-                        n,
-                        key,
-                        "missing: OKX needs api_key, secret_key and passphrase",
-                    );
-                    None
-                }
-            };
-            let api_key = need(a.api_key, "api_key");
-            let secret_key = need(a.secret_key, "secret_key");
-            let passphrase = need(a.passphrase, "passphrase");
-            match (api_key, secret_key, passphrase) {
-                (Some(api_key), Some(secret_key), Some(passphrase)) => Some(Credentials::Okx {
-                    api_key,
-                    secret_key,
-                    passphrase,
-                }),
-                _ => None,
-            }
-        }
-        VenueKind::Longport => {
-            // Left out: the SDK's environment variables, as an SDK user has them.
-            let or_env = |s: Option<Spanned<SecretSource>>, suffix: &str| {
-                s.map(Spanned::into_inner)
-                    .unwrap_or_else(|| SecretSource::EnvChain(longport_env(suffix)))
-            };
-            let currency = match &a.currency {
-                None => None,
-                Some(c) => {
-                    let v = c.get_ref().trim().to_uppercase();
-                    if !crate::venues::longport::CURRENCIES.contains(&v.as_str()) {
-                        cx.err(
-                            c.span(),
-                            n,
-                            "currency",
-                            format!("expected one of HKD, USD, CNH, got {v:?}"),
-                        );
-                    }
-                    Some(v)
-                }
-            };
-            let path = match &a.path {
-                None => crate::venues::longport::PATH.to_string(),
-                Some(p) => {
-                    let v = p.get_ref().trim().to_string();
-                    if !v.starts_with('/') || v.contains(['?', '#', ' ']) {
-                        cx.err(
-                            p.span(),
-                            n,
-                            "path",
-                            format!(
-                                "expected a path such as \"{}\" or \"{}\"",
-                                crate::venues::longport::PATH,
-                                crate::venues::longport::LEGACY_PATH
-                            ),
-                        );
-                    }
-                    v
-                }
-            };
-            Some(Credentials::Longport {
-                app_key: or_env(a.app_key, "APP_KEY"),
-                app_secret: or_env(a.app_secret, "APP_SECRET"),
-                access_token: or_env(a.access_token, "ACCESS_TOKEN"),
-                path,
-                currency,
-            })
-        }
-        VenueKind::Webull => webull_credentials(cx, &a, n),
-    };
+    let _ = a.table_span;
 
     // This account's own problems: it stays in the list as a CONFIG ERROR,
     // the file and the other accounts load.
-    let (name, credentials, problem) = if cx.errors.len() > before {
+    if cx.errors.len() > before {
         let problem = cx.errors.drain(before..).collect::<Vec<_>>().join("\n");
         let name = if name_ok {
             name
         } else {
             format!("account {index}")
         };
-        (name, Credentials::Invalid, Some(problem))
-    } else {
-        (name, credentials?, None)
+        return Ok(Some(AccountConfig {
+            name,
+            venue,
+            base_url,
+            poll_interval,
+            settings: None,
+            problem: Some(problem),
+        }));
+    }
+    let Some(settings) = settings else {
+        return Ok(None);
     };
-    Some(AccountConfig {
+    Ok(Some(AccountConfig {
         name,
         venue,
         base_url,
         poll_interval,
-        demo_trading,
-        currencies,
-        rate_group,
-        credentials,
-        problem,
-    })
-}
-
-/// Webull's `region`, if given and valid (errors name the key).
-fn webull_region(
-    cx: &mut Ctx<'_>,
-    a: &RawAccount,
-    n: Option<&str>,
-) -> Option<crate::venues::webull::Region> {
-    let r = a.region.as_ref()?;
-    let v = r.get_ref().trim().to_lowercase();
-    let region = crate::venues::webull::Region::parse(&v);
-    if region.is_none() {
-        cx.err(
-            r.span(),
-            n,
-            "region",
-            format!("expected one of us, hk, jp, sg, au, uk, eu, got {v:?}"),
-        );
-    }
-    region
-}
-
-fn webull_credentials(cx: &mut Ctx<'_>, a: &RawAccount, n: Option<&str>) -> Option<Credentials> {
-    use crate::venues::webull::{Region, sign::Algorithm};
-    // Without a region (a base_url alone), the budget is the strictest published one.
-    let region = if a.region.is_some() {
-        // An invalid region was reported with the base URL.
-        a.region
-            .as_ref()
-            .and_then(|r| Region::parse(r.get_ref().trim().to_lowercase().as_str()))
-    } else {
-        Some(Region::Us)
-    };
-    let algorithm = match &a.signature_algorithm {
-        None => Some(Algorithm::HmacSha256),
-        Some(s) => {
-            let alg = Algorithm::parse(s.get_ref().trim());
-            if alg.is_none() {
-                cx.err(
-                    s.span(),
-                    n,
-                    "signature_algorithm",
-                    format!(
-                        "expected \"HMAC-SHA256\" or \"HMAC-SHA1\", got {:?}",
-                        s.get_ref()
-                    ),
-                );
-            }
-            alg
-        }
-    };
-    let account_id = a.account_id.as_ref().and_then(|id| {
-        let v = id.get_ref().trim().to_string();
-        if v.is_empty()
-            || !v
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            cx.err(
-                id.span(),
-                n,
-                "account_id",
-                format!("expected an account id like \"QJHO3P1PR9425Q6UAT7QLJTEKB\", got {v:?}"),
-            );
-            return None;
-        }
-        Some(v)
-    });
-    let total_asset_currency = a.total_asset_currency.as_ref().and_then(|c| {
-        let v = c.get_ref().trim().to_uppercase();
-        if v.len() != 3 || !v.chars().all(|ch| ch.is_ascii_alphabetic()) {
-            cx.err(
-                c.span(),
-                n,
-                "total_asset_currency",
-                format!("expected a currency code such as \"HKD\", got {v:?}"),
-            );
-            return None;
-        }
-        Some(v)
-    });
-    let mut need = |s: &Option<Spanned<SecretSource>>, key: &str| match s {
-        Some(s) => Some(s.get_ref().clone()),
-        None => {
-            cx.err(
-                a.name.span(),
-                n,
-                key,
-                "missing: Webull needs app_key and app_secret",
-            );
-            None
-        }
-    };
-    let app_key = need(&a.app_key, "app_key");
-    let app_secret = need(&a.app_secret, "app_secret");
-    Some(Credentials::Webull {
-        app_key: app_key?,
-        app_secret: app_secret?,
-        access_token: a.access_token.as_ref().map(|t| t.get_ref().clone()),
-        region: region?,
-        account_id,
-        total_asset_currency,
-        algorithm: algorithm?,
-    })
-}
-
-/// LongPort's host when `base_url` is not given: the SDK's LONGBRIDGE_HTTP_URL /
-/// LONGPORT_HTTP_URL if set, else by `region` ("cn" or "global", the default).
-fn longport_base_url(cx: &mut Ctx<'_>, a: &RawAccount, n: Option<&str>) -> String {
-    use crate::venues::longport::{CN_BASE_URL, DEFAULT_BASE_URL};
-    if let Some(r) = &a.region {
-        return match r.get_ref().trim() {
-            "cn" => CN_BASE_URL.into(),
-            "global" => DEFAULT_BASE_URL.into(),
-            other => {
-                cx.err(
-                    r.span(),
-                    n,
-                    "region",
-                    format!("expected \"global\" or \"cn\", got {other:?}"),
-                );
-                DEFAULT_BASE_URL.into()
-            }
-        };
-    }
-    for var in longport_env("HTTP_URL") {
-        if let Ok(v) = std::env::var(&var)
-            && !v.trim().is_empty()
-        {
-            let v = v.trim().trim_end_matches('/').to_string();
-            if let Err(e) = check_url(&v) {
-                cx.err(
-                    a.name.span(),
-                    n,
-                    "base_url",
-                    format!("from environment variable {var}: {e}"),
-                );
-            }
-            return v;
-        }
-    }
-    DEFAULT_BASE_URL.into()
+        settings: Some(settings),
+        problem: None,
+    }))
 }
 
 /// True when users other than the owner may read (or write) the file.

@@ -1,6 +1,19 @@
 //! The shipped example parses; bad configs give messages naming file, line and key.
 
-use baltui::config::{Config, Credentials};
+use baltui::config::{AccountConfig, Config};
+use baltui::venues::longport::config::LongportConfig;
+use baltui::venues::okx::config::OkxConfig;
+use baltui::venues::webull::config::WebullConfig;
+
+fn okx(a: &AccountConfig) -> &OkxConfig {
+    a.settings_as().expect("OKX settings")
+}
+fn lp(a: &AccountConfig) -> &LongportConfig {
+    a.settings_as().expect("LongPort settings")
+}
+fn wb(a: &AccountConfig) -> &WebullConfig {
+    a.settings_as().expect("Webull settings")
+}
 use baltui::model::VenueKind;
 use std::time::Duration;
 
@@ -28,12 +41,15 @@ fn shipped_example_parses() {
     let wb = &c.accounts[2];
     assert_eq!((wb.name.as_str(), wb.venue), ("wb-hk", VenueKind::Webull));
     assert_eq!(wb.base_url, "https://api.webull.hk");
-    let lp = &c.accounts[1];
-    assert_eq!((lp.name.as_str(), lp.venue), ("lp-hk", VenueKind::Longport));
-    assert_eq!(lp.base_url, "https://openapi.longbridge.com");
-    assert_eq!(lp.poll_interval, Duration::from_secs(10));
+    let lp_acc = &c.accounts[1];
+    assert_eq!(
+        (lp_acc.name.as_str(), lp_acc.venue),
+        ("lp-hk", VenueKind::Longport)
+    );
+    assert_eq!(lp_acc.base_url, "https://openapi.longbridge.com");
+    assert_eq!(lp_acc.poll_interval, Duration::from_secs(10));
     assert!(
-        matches!(&lp.credentials, Credentials::Longport { currency: Some(c), path, .. }
+        matches!(lp(lp_acc), LongportConfig { currency: Some(c), path, .. }
         if c == "HKD" && path == "/v1/asset/account")
     );
     let a = &c.accounts[0];
@@ -41,11 +57,9 @@ fn shipped_example_parses() {
     assert_eq!(a.venue, VenueKind::Okx);
     assert_eq!(a.base_url, "https://www.okx.com");
     assert_eq!(a.poll_interval, Duration::from_secs(5));
-    assert_eq!(a.currencies, ["BTC", "USDT"]);
+    assert_eq!(okx(a).currencies, ["BTC", "USDT"]);
     assert!(!a.is_demo());
-    assert!(
-        matches!(&a.credentials, Credentials::Okx { api_key, .. } if api_key.describe() == "environment variable OKX_API_KEY")
-    );
+    assert!(okx(a).api_key.describe() == "environment variable OKX_API_KEY");
     assert_eq!(c.thresholds.margin_ratio_warn, "3".parse().unwrap());
     assert_eq!(c.request_timeout, Duration::from_secs(10));
     assert!(c.bell);
@@ -56,7 +70,7 @@ fn defaults() {
     let c = Config::parse(OK, "cfg.toml").unwrap();
     assert_eq!(c.accounts[0].poll_interval, Duration::from_secs(5));
     assert_eq!(c.accounts[0].base_url, "https://www.okx.com");
-    assert!(c.accounts[0].currencies.is_empty());
+    assert!(okx(&c.accounts[0]).currencies.is_empty());
 }
 
 #[test]
@@ -207,7 +221,7 @@ fn base_url_is_host_only() {
 #[test]
 fn rate_group_for_okx_only() {
     let c = Config::parse(&format!("{OK}rate_group = \"uid-1\"\n"), "cfg.toml").unwrap();
-    assert_eq!(c.accounts[0].rate_group.as_deref(), Some("uid-1"));
+    assert_eq!(okx(&c.accounts[0]).rate_group.as_deref(), Some("uid-1"));
     let e = err("[[account]]\nname = \"lp\"\nvenue = \"longport\"\nrate_group = \"x\"\n");
     assert_eq!(
         e,
@@ -231,28 +245,22 @@ fn longport_account() {
     let a = &c.accounts[0];
     assert_eq!(a.venue, VenueKind::Longport);
     assert_eq!(a.base_url, "https://openapi.longbridge.com");
-    match &a.credentials {
-        Credentials::Longport {
-            path,
-            currency,
-            app_secret,
-            ..
-        } => {
-            assert_eq!(path, "/v1/asset/account");
-            assert_eq!(currency.as_deref(), Some("HKD"));
-            assert_eq!(app_secret.describe(), "environment variable MY_LP_SECRET");
-        }
-        other => panic!("{other:?}"),
-    }
+    let LongportConfig {
+        path,
+        currency,
+        app_secret,
+        ..
+    } = lp(a);
+    assert_eq!(path, "/v1/asset/account");
+    assert_eq!(currency.as_deref(), Some("HKD"));
+    assert_eq!(app_secret.describe(), "environment variable MY_LP_SECRET");
     let legacy = LP.replace(
         "currency = \"hkd\"",
         "path = \"/v1/trade/asset/GetAccountCashInfo\"\nregion = \"cn\"",
     );
     let c = Config::parse(&legacy, "cfg.toml").unwrap();
     assert_eq!(c.accounts[0].base_url, "https://openapi.longbridge.cn");
-    assert!(
-        matches!(&c.accounts[0].credentials, Credentials::Longport { path, .. } if path == "/v1/trade/asset/GetAccountCashInfo")
-    );
+    assert!(lp(&c.accounts[0]).path == "/v1/trade/asset/GetAccountCashInfo");
 }
 
 #[test]
@@ -286,15 +294,12 @@ fn longport_credentials_default_to_the_sdk_environment() {
         "cfg.toml",
     )
     .unwrap();
-    let Credentials::Longport {
+    let LongportConfig {
         app_key,
         app_secret,
         access_token,
         ..
-    } = &c.accounts[0].credentials
-    else {
-        panic!()
-    };
+    } = lp(&c.accounts[0]);
     assert_eq!(
         app_key.describe(),
         "environment variable LONGBRIDGE_APP_KEY or LONGPORT_APP_KEY"
@@ -351,42 +356,32 @@ fn webull_account() {
     let c = Config::parse(WB, "cfg.toml").unwrap();
     let a = &c.accounts[0];
     assert_eq!(a.base_url, "https://api.webull.hk");
-    match &a.credentials {
-        Credentials::Webull {
-            region,
-            account_id,
-            algorithm,
-            access_token,
-            total_asset_currency,
-            ..
-        } => {
-            assert_eq!(*region, Region::Hk);
-            assert_eq!(*account_id, None, "discovered");
-            assert_eq!(*algorithm, Algorithm::HmacSha256);
-            assert!(access_token.is_some());
-            assert_eq!(*total_asset_currency, None);
-        }
-        other => panic!("{other:?}"),
-    }
+    let WebullConfig {
+        region,
+        account_id,
+        algorithm,
+        access_token,
+        total_asset_currency,
+        ..
+    } = wb(a);
+    assert_eq!(*region, Region::Hk);
+    assert_eq!(*account_id, None, "discovered");
+    assert_eq!(*algorithm, Algorithm::HmacSha256);
+    assert!(access_token.is_some());
+    assert_eq!(*total_asset_currency, None);
     let full = format!(
         "{WB}account_id = \"QJHO3P1PR9425Q6UAT7QLJTEKB\"\ntotal_asset_currency = \"usd\"\nsignature_algorithm = \"HMAC-SHA1\"\nbase_url = \"https://api.sandbox.webull.hk\"\n"
     );
     let c = Config::parse(&full, "cfg.toml").unwrap();
     assert_eq!(c.accounts[0].base_url, "https://api.sandbox.webull.hk");
     assert!(
-        matches!(&c.accounts[0].credentials, Credentials::Webull { account_id: Some(id), total_asset_currency: Some(t), algorithm, .. }
+        matches!(wb(&c.accounts[0]), WebullConfig { account_id: Some(id), total_asset_currency: Some(t), algorithm, .. }
         if id == "QJHO3P1PR9425Q6UAT7QLJTEKB" && t == "USD" && *algorithm == Algorithm::HmacSha1)
     );
     // A base_url without a region gets the strictest budget (US: 10 per 30 s).
     let no_region = WB.replace("region = \"hk\"", "base_url = \"http://127.0.0.1:9\"");
     let c = Config::parse(&no_region, "cfg.toml").unwrap();
-    assert!(matches!(
-        &c.accounts[0].credentials,
-        Credentials::Webull {
-            region: Region::Us,
-            ..
-        }
-    ));
+    assert_eq!(wb(&c.accounts[0]).region, Region::Us);
 }
 
 #[test]
@@ -533,10 +528,7 @@ fn a_bad_account_stays_a_bad_account() {
         ),
         "{p}"
     );
-    assert!(matches!(
-        c.accounts[1].credentials,
-        baltui::config::Credentials::Invalid
-    ));
+    assert!(c.accounts[1].settings.is_none());
     // Strict callers still get the message.
     assert_eq!(
         Config::parse(&text, "cfg.toml")

@@ -1,7 +1,7 @@
 //! The LongPort client and poller against the simulator over loopback.
 
 use baltui::clients::client_for;
-use baltui::config::{Config, Credentials};
+use baltui::config::Config;
 use baltui::model::RiskLevel;
 use baltui::poll::Event;
 use baltui::sim::{Fault, Sim, SimOptions, demo_accounts};
@@ -125,7 +125,10 @@ async fn configured_currency_asks_for_one_view() {
     );
     let c = longport(&text);
     assert!(
-        matches!(&c.accounts[0].credentials, Credentials::Longport { currency: Some(c), .. } if c == "USD")
+        c.accounts[0]
+            .settings_as::<baltui::venues::longport::config::LongportConfig>()
+            .and_then(|l| l.currency.as_deref())
+            == Some("USD")
     );
     let (set, mut rx) = spawn(&c);
     let s = next_for(&mut rx, 0).await.2.unwrap();

@@ -138,3 +138,17 @@ fn not_offered(venue: VenueKind, what: &str) -> VenueError {
         },
     )
 }
+
+/// A venue as the registry lists it: its wire rules, and the `[[account]]`
+/// keys it reads.
+pub trait Venue: Protocol {
+    /// The keys this venue reads besides name, venue, base_url and poll_interval.
+    fn keys(&self) -> &'static [&'static str];
+
+    /// Read them (errors go into `keys`); None when the account cannot be
+    /// set up (a required key is missing or unusable).
+    fn parse_settings(
+        &self,
+        keys: &mut super::settings::AccountKeys<'_>,
+    ) -> Option<Arc<dyn super::settings::AccountSettings>>;
+}

@@ -8,9 +8,10 @@ pub mod http;
 pub mod longport;
 pub mod okx;
 pub mod registry;
+pub mod settings;
 pub mod webull;
 
-pub use api::{Account, BoxFuture, Discovered, Protocol};
+pub use api::{Account, BoxFuture, Discovered, Protocol, Venue};
 pub use budget::{Limit, RateBudget, grants_per_window};
 pub use error::{ErrorClass, ErrorKind, VenueError, decode};
 pub use http::{MAX_BODY, http_client, read_body, status_error, transport_error, unknown_code};

@@ -1,6 +1,7 @@
 //! LongPort / Longbridge: GET /v1/asset/account (and the legacy
 //! /v1/trade/asset/GetAccountCashInfo), signed with the API-key scheme.
 
+pub mod config;
 pub mod normalize;
 pub mod sign;
 pub mod wire;
@@ -47,6 +48,19 @@ const V: VenueKind = VenueKind::Longport;
 /// LongPort's wire rules.
 pub struct Longport;
 pub static LONGPORT: Longport = Longport;
+
+impl crate::venues::api::Venue for Longport {
+    fn keys(&self) -> &'static [&'static str] {
+        config::KEYS
+    }
+
+    fn parse_settings(
+        &self,
+        keys: &mut crate::venues::settings::AccountKeys<'_>,
+    ) -> Option<Arc<dyn crate::venues::settings::AccountSettings>> {
+        config::parse(keys)
+    }
+}
 
 impl Protocol for Longport {
     fn venue(&self) -> VenueKind {

@@ -1,6 +1,7 @@
 //! OKX v5: GET /api/v5/account/balance, signed, with a clock offset learned from
 //! /api/v5/public/time when the server refuses our timestamp (50102).
 
+pub mod config;
 pub mod normalize;
 pub mod sign;
 pub mod wire;
@@ -125,6 +126,19 @@ const V: VenueKind = VenueKind::Okx;
 /// OKX's wire rules.
 pub struct Okx;
 pub static OKX: Okx = Okx;
+
+impl crate::venues::api::Venue for Okx {
+    fn keys(&self) -> &'static [&'static str] {
+        config::KEYS
+    }
+
+    fn parse_settings(
+        &self,
+        keys: &mut crate::venues::settings::AccountKeys<'_>,
+    ) -> Option<Arc<dyn crate::venues::settings::AccountSettings>> {
+        config::parse(keys)
+    }
+}
 
 impl Protocol for Okx {
     fn venue(&self) -> VenueKind {

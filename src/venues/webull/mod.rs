@@ -1,6 +1,7 @@
 //! Webull OpenAPI: GET /account/balance, account discovery through
 //! GET /app/subscriptions/list, and request signing.
 
+pub mod config;
 pub mod normalize;
 pub mod sign;
 pub mod wire;
@@ -113,6 +114,19 @@ pub struct WebullClient {
 /// Webull's wire rules.
 pub struct Webull;
 pub static WEBULL: Webull = Webull;
+
+impl crate::venues::api::Venue for Webull {
+    fn keys(&self) -> &'static [&'static str] {
+        config::KEYS
+    }
+
+    fn parse_settings(
+        &self,
+        keys: &mut crate::venues::settings::AccountKeys<'_>,
+    ) -> Option<Arc<dyn crate::venues::settings::AccountSettings>> {
+        config::parse(keys)
+    }
+}
 
 impl Protocol for Webull {
     fn venue(&self) -> VenueKind {
