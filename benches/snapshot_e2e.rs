@@ -8,10 +8,11 @@
 //! its own HTTP client (new connections, as the real `baltui snapshot` does).
 
 use baltui::config::Config;
-use baltui::sim::{
-    Sim, SimOptions, longport_demo_accounts, okx_demo_accounts, webull_demo_accounts,
-};
+use baltui::sim::{Sim, SimOptions};
 use baltui::snapshot;
+use baltui::venues::longport::sim::demo_accounts as longport_demo_accounts;
+use baltui::venues::okx::sim::demo_accounts as okx_demo_accounts;
+use baltui::venues::webull::sim::demo_accounts as webull_demo_accounts;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use std::time::Duration;
 

@@ -402,12 +402,11 @@ fn account_tables<'a>(text: &'a str, file: &str) -> Result<Vec<RawAccount<'a>>, 
             "key `account`: expected [[account]] tables",
         ));
     };
-    let ids: Vec<&str> = crate::venues::registry::VENUES
-        .iter()
+    let ids: Vec<&str> = crate::venues::registry::venues()
         .map(|v| v.venue().as_str())
         .collect();
     let mut all_keys: Vec<&str> = COMMON_KEYS.to_vec();
-    for v in crate::venues::registry::VENUES {
+    for v in crate::venues::registry::venues() {
         for k in v.keys() {
             if !all_keys.contains(k) {
                 all_keys.push(k);

@@ -3,11 +3,11 @@
 //! the wire protocol the client must speak.
 
 use baltui::model::VenueKind;
-use baltui::sim::{
-    Fault, LONGPORT_LEGACY_PATH, LONGPORT_PATH, Scenario, Sim, SimAccount, SimOptions,
-    demo_accounts,
-};
+use baltui::sim::{Fault, Scenario, Sim, SimAccount, SimOptions, demo_accounts};
 use baltui::venues::longport::sign;
+use baltui::venues::longport::sim::{
+    ACCOUNT_PATH as LONGPORT_PATH, LEGACY_PATH as LONGPORT_LEGACY_PATH,
+};
 use serde_json::Value;
 use std::cell::Cell;
 use std::time::Duration;

@@ -2,7 +2,8 @@
 
 use baltui::model::Snapshot;
 use baltui::secrets::Secret;
-use baltui::sim::{Fault, Scenario, Sim, SimAccount, SimOptions, okx_demo_accounts};
+use baltui::sim::{Fault, Scenario, Sim, SimAccount, SimOptions};
+use baltui::venues::okx::sim::demo_accounts as okx_demo_accounts;
 use baltui::venues::okx::{BALANCE_PATH, OkxClient, OkxSettings, sign, wire};
 use baltui::venues::{ErrorKind, http_client};
 use rust_decimal::Decimal;
@@ -525,7 +526,7 @@ async fn account_config_gives_the_mode_and_user_id_once() {
     let first = cl.fetch().await.unwrap();
     assert_eq!(first.account_mode.as_deref(), Some("Futures mode"));
     let id = cl.identity().unwrap();
-    assert_eq!(id.uid, baltui::sim::OKX_SHARED_UID);
+    assert_eq!(id.uid, baltui::venues::okx::sim::SHARED_UID);
     assert_eq!(id.mode, Some(baltui::venues::okx::AccountMode::Futures));
     assert!(!id.sub_account);
     let again = cl.fetch().await.unwrap();
@@ -626,7 +627,9 @@ async fn two_keys_of_one_user_share_one_budget_with_no_configuration() {
     assert_eq!(keys[0], keys[1], "one user id, one budget");
     assert_ne!(keys[0], keys[2]);
     assert!(
-        !keys.iter().any(|k| k.contains(baltui::sim::OKX_SHARED_UID)),
+        !keys
+            .iter()
+            .any(|k| k.contains(baltui::venues::okx::sim::SHARED_UID)),
         "a digest"
     );
     // Planned together and polled flat out for 5 s: the shared budget keeps

@@ -189,7 +189,10 @@ fn check_online_reports_ok_and_latency_per_account() {
     let fut = block(&out, "okx-futures");
     assert!(fut.contains("account mode: Futures mode"), "{fut}");
     assert!(
-        fut.contains(&format!("keyed by user id {}", baltui::sim::OKX_SHARED_UID)),
+        fut.contains(&format!(
+            "keyed by user id {}",
+            baltui::venues::okx::sim::SHARED_UID
+        )),
         "{fut}"
     );
     assert!(fut.contains("shared by 2 accounts"), "{fut}");

@@ -3,11 +3,12 @@
 //! these tests pin the wire protocol the client must speak.
 
 use baltui::sim::scenario::fx_usd;
-use baltui::sim::{
-    Fault, Sim, SimAccount, SimOptions, WEBULL_BALANCE_PATH as BALANCE,
-    WEBULL_SUBSCRIPTIONS_PATH as SUBSCRIPTIONS, WebullApp, webull_demo_accounts,
-};
+use baltui::sim::{Fault, Sim, SimAccount, SimOptions, WebullApp};
 use baltui::venues::webull::sign::{self, Algorithm};
+use baltui::venues::webull::sim::{
+    BALANCE_PATH as BALANCE, SUBSCRIPTIONS_PATH as SUBSCRIPTIONS,
+    demo_accounts as webull_demo_accounts,
+};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::time::Duration;
@@ -638,11 +639,11 @@ async fn drift_is_deterministic_per_seed_and_sub_account() {
 #[tokio::test]
 async fn clock_skew_fault_on_okx_and_longport() {
     use baltui::venues::{longport, okx};
-    let mut accounts = baltui::sim::okx_demo_accounts();
-    accounts.extend(baltui::sim::longport_demo_accounts());
+    let mut accounts = baltui::venues::okx::sim::demo_accounts();
+    accounts.extend(baltui::venues::longport::sim::demo_accounts());
     let (o, l) = (
-        baltui::sim::okx_demo_accounts()[0].clone(),
-        baltui::sim::longport_demo_accounts()[0].clone(),
+        baltui::venues::okx::sim::demo_accounts()[0].clone(),
+        baltui::venues::longport::sim::demo_accounts()[0].clone(),
     );
     let sim = start(42, accounts).await;
     let http = reqwest::Client::new();
@@ -665,7 +666,7 @@ async fn clock_skew_fault_on_okx_and_longport() {
 
     sim.state.inject(&l.api_key, Fault::ClockSkew, 1);
     let ts = chrono::Utc::now().timestamp().to_string();
-    let path = baltui::sim::LONGPORT_PATH;
+    let path = baltui::venues::longport::sim::ACCOUNT_PATH;
     let canonical =
         longport::sign::canonical("GET", path, "", &l.passphrase, &l.api_key, &ts, None);
     let sig = longport::sign::header(&longport::sign::signature(&l.secret_key, &canonical));

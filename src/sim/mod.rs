@@ -3,19 +3,13 @@
 //! inject faults. Used by `baltui --demo`, `baltui sim` and the tests.
 //!
 //! One server hosts every venue (their paths do not collide); each venue's
-//! handlers live in a sibling file (okx.rs, longport.rs, webull.rs).
+//! handlers live in its own folder (`venues/<venue>/sim.rs`) and are listed
+//! by the venue registry ([`SimVenue`]).
 
-mod longport;
-mod okx;
 pub mod scenario;
-mod state;
-mod webull;
+pub(crate) mod state;
 
-pub use longport::{ACCOUNT_PATH as LONGPORT_PATH, LEGACY_PATH as LONGPORT_LEGACY_PATH};
 pub use state::SimState;
-pub use webull::{
-    BALANCE_PATH as WEBULL_BALANCE_PATH, SUBSCRIPTIONS_PATH as WEBULL_SUBSCRIPTIONS_PATH,
-};
 
 use crate::model::VenueKind;
 use axum::Router;
@@ -101,7 +95,7 @@ pub struct SimAccount {
     pub passphrase: String,
     pub scenario: Scenario,
     /// LongPort only: the balance path this account is configured with.
-    /// None = the current `/v1/asset/account`; `Some(LONGPORT_LEGACY_PATH)` =
+    /// None = the current `/v1/asset/account`; `Some(longport::sim::LEGACY_PATH)` =
     /// the legacy call. Both paths answer for every LongPort account; this
     /// only decides what `config_toml()` writes. Must be None for OKX.
     pub path: Option<String>,
@@ -160,90 +154,32 @@ impl std::fmt::Debug for SimAccount {
 /// The last line of `Sim::config_toml()`.
 pub const END_MARKER: &str = "# end of baltui sim config";
 
-/// The OKX part of the demo set (OKX-only tests use it).
-pub fn okx_demo_accounts() -> Vec<SimAccount> {
-    let okx = |name: &str, scenario| SimAccount {
-        name: name.into(),
-        venue: VenueKind::Okx,
-        api_key: format!("sim-{name}-key"),
-        secret_key: format!("sim-{name}-secret"),
-        passphrase: format!("sim-{name}-pass"),
-        scenario,
-        path: None,
-        webull: None,
-        okx_uid: None,
-    };
-    // okx-futures is a second API key of okx-margin's user: one budget.
-    let shared = Some(OKX_SHARED_UID.to_string());
-    vec![
-        okx("okx-main", Scenario::Calm),
-        SimAccount {
-            okx_uid: shared.clone(),
-            ..okx("okx-margin", Scenario::MarginSwing)
-        },
-        SimAccount {
-            okx_uid: shared,
-            ..okx("okx-futures", Scenario::FuturesSwing)
-        },
-    ]
-}
-
-/// The user id of the demo's two OKX keys that belong to one user.
-pub const OKX_SHARED_UID: &str = "44705892343619584";
-
-/// The LongPort demo accounts: "lp-hk" (RiskWalk, current path) and
-/// "lp-legacy" (BrokerCalm, legacy path).
-pub fn longport_demo_accounts() -> Vec<SimAccount> {
-    let longport = |name: &str, scenario, path: Option<&str>| SimAccount {
-        name: name.into(),
-        venue: VenueKind::Longport,
-        api_key: format!("sim-{name}-app-key"),
-        secret_key: format!("sim-{name}-app-secret"),
-        passphrase: format!("sim-{name}-token"),
-        scenario,
-        path: path.map(String::from),
-        webull: None,
-        okx_uid: None,
-    };
-    vec![
-        longport("lp-hk", Scenario::RiskWalk, None),
-        longport(
-            "lp-legacy",
-            Scenario::BrokerCalm,
-            Some(LONGPORT_LEGACY_PATH),
-        ),
-    ]
-}
-
-/// The Webull demo app key "wb-hk": HK budget (2 calls per 2 s), access
-/// token required, Scenario::BrokerMargin, two brokerage accounts:
-/// "SIMWBACC0001" / "5MV01001" (margin loan) and "SIMWBACC0002" / "5MV01002"
-/// (calm). The client is expected to sign with HMAC-SHA256 (the sim accepts
-/// HMAC-SHA1 too).
-pub fn webull_demo_accounts() -> Vec<SimAccount> {
-    vec![SimAccount {
-        name: "wb-hk".into(),
-        venue: VenueKind::Webull,
-        api_key: "sim-wb-hk-app-key".into(),
-        secret_key: "sim-wb-hk-app-secret".into(),
-        passphrase: "sim-wb-hk-token".into(),
-        scenario: Scenario::BrokerMargin,
-        path: None,
-        webull: Some(WebullApp::hk(&[
-            ("SIMWBACC0001", "5MV01001"),
-            ("SIMWBACC0002", "5MV01002"),
-        ])),
-        okx_uid: None,
-    }]
-}
-
-/// Every demo account: `okx_demo_accounts()`, `longport_demo_accounts()`,
-/// then `webull_demo_accounts()`.
+/// Every demo account: each venue's, in registry order.
 pub fn demo_accounts() -> Vec<SimAccount> {
-    let mut all = okx_demo_accounts();
-    all.extend(longport_demo_accounts());
-    all.extend(webull_demo_accounts());
-    all
+    crate::venues::registry::entries()
+        .flat_map(|e| e.sim.demo_accounts())
+        .collect()
+}
+
+/// What each venue's simulator provides; the venue registry lists one per venue.
+pub trait SimVenue: Sync {
+    fn venue(&self) -> VenueKind;
+    /// The venue's handlers.
+    fn routes(&self) -> Router<Arc<SimState>>;
+    /// A 404 in the venue's error shape, when `path` is under its prefix
+    /// (or whatever the path, when `fallback`).
+    fn not_found(
+        &self,
+        st: &SimState,
+        path: &str,
+        fallback: bool,
+    ) -> Option<axum::response::Response>;
+    /// Why this venue cannot serve `a` as given, if it cannot.
+    fn refuse(&self, a: &SimAccount) -> Option<String>;
+    /// The `[[account]]` keys for `a` besides name, venue and base_url.
+    fn config_keys(&self, a: &SimAccount) -> Vec<(&'static str, String)>;
+    /// The demo's accounts of this venue.
+    fn demo_accounts(&self) -> Vec<SimAccount>;
 }
 
 /// A fault for the next balance requests of one key (checked after auth).
@@ -301,29 +237,6 @@ impl Sim {
                 let msg = format!("sim account {}: {why}", a.name);
                 Err(Error::new(ErrorKind::InvalidInput, msg))
             };
-            match (a.venue, &a.webull) {
-                (VenueKind::Okx | VenueKind::Longport, None) => {}
-                (VenueKind::Webull, Some(w)) => {
-                    if w.sub_accounts.is_empty() {
-                        return refuse("a Webull app key needs sub-accounts".into());
-                    }
-                    if w.rate.0 == 0 || w.rate.1.is_zero() {
-                        return refuse("a Webull rate budget must be positive".into());
-                    }
-                    for (id, _) in &w.sub_accounts {
-                        if id.is_empty() || !webull_ids.insert(id.as_str()) {
-                            return refuse(format!("Webull account_id {id:?} empty or used twice"));
-                        }
-                    }
-                }
-                (VenueKind::Webull, None) => {
-                    return refuse("a Webull app key needs `webull` (sub-accounts)".into());
-                }
-                (_, Some(_)) => return refuse("`webull` is for Webull app keys only".into()),
-            }
-            if a.okx_uid.is_some() && a.venue != VenueKind::Okx {
-                return refuse("`okx_uid` is for OKX keys only".into());
-            }
             if !a.scenario.serves(a.venue) {
                 return refuse(format!(
                     "scenario {:?} is not available for {}",
@@ -331,11 +244,15 @@ impl Sim {
                     a.venue.as_str()
                 ));
             }
-            match (a.venue, a.path.as_deref()) {
-                (_, None) => {}
-                (VenueKind::Longport, Some(p))
-                    if p == LONGPORT_PATH || p == LONGPORT_LEGACY_PATH => {}
-                (_, Some(p)) => return refuse(format!("path {p:?} is not simulated")),
+            if let Some(why) = sim_of(a.venue).and_then(|v| v.refuse(a)) {
+                return refuse(why);
+            }
+            if let Some(w) = &a.webull {
+                for (id, _) in &w.sub_accounts {
+                    if !webull_ids.insert(id.as_str()) {
+                        return refuse(format!("Webull account_id {id:?} empty or used twice"));
+                    }
+                }
             }
             if !keys.insert(a.api_key.as_str()) {
                 let msg = format!("sim account {}: API key used twice", a.name);
@@ -382,39 +299,10 @@ impl Sim {
                 ("venue", a.venue.as_str()),
                 ("base_url", base.as_str()),
             ];
-            match a.venue {
-                VenueKind::Longport => {
-                    keys.extend([
-                        ("app_key", a.api_key.as_str()),
-                        ("app_secret", a.secret_key.as_str()),
-                        ("access_token", a.passphrase.as_str()),
-                    ]);
-                    if let Some(p) = a.path.as_deref().filter(|p| *p != LONGPORT_PATH) {
-                        keys.push(("path", p));
-                    }
-                }
-                // No account_id: the client discovers the app key's accounts.
-                VenueKind::Webull => {
-                    // The region whose budget the simulator enforces for this key.
-                    let region = match &a.webull {
-                        Some(w) if w.rate == WebullApp::HK_RATE => "hk",
-                        _ => "us",
-                    };
-                    keys.extend([
-                        ("region", region),
-                        ("app_key", a.api_key.as_str()),
-                        ("app_secret", a.secret_key.as_str()),
-                    ]);
-                    if !a.passphrase.is_empty() {
-                        keys.push(("access_token", a.passphrase.as_str()));
-                    }
-                }
-                _ => keys.extend([
-                    ("api_key", a.api_key.as_str()),
-                    ("secret_key", a.secret_key.as_str()),
-                    ("passphrase", a.passphrase.as_str()),
-                ]),
-            }
+            let extra = sim_of(a.venue)
+                .map(|v| v.config_keys(&a))
+                .unwrap_or_default();
+            keys.extend(extra.iter().map(|(k, v)| (*k, v.as_str())));
             for (k, v) in keys {
                 out.push_str(&format!("{k} = {}\n", toml_string(v)));
             }
@@ -448,27 +336,63 @@ impl Drop for Sim {
 }
 
 fn router(state: Arc<SimState>) -> Router {
-    okx::routes()
-        .merge(longport::routes())
-        .merge(webull::routes())
+    crate::venues::registry::entries()
+        .fold(Router::new(), |r, e| r.merge(e.sim.routes()))
         .fallback(not_found)
         .with_state(state)
 }
 
-/// Unknown paths: 404 with a LongPort-shaped body under /v1/, else OKX-shaped.
+/// The simulator of `venue`.
+fn sim_of(venue: VenueKind) -> Option<&'static dyn SimVenue> {
+    crate::venues::registry::entries()
+        .find(|e| e.venue.venue() == venue)
+        .map(|e| e.sim)
+}
+
+/// Unknown paths: 404 in the shape of the venue whose prefix it is under
+/// (the first venue's otherwise).
 async fn not_found(
     axum::extract::State(st): axum::extract::State<Arc<SimState>>,
     uri: axum::http::Uri,
 ) -> axum::response::Response {
-    let status = axum::http::StatusCode::NOT_FOUND;
     let path = uri.path();
-    if path.starts_with("/v1/") {
-        longport::error(&st, status, 404001, "not found")
-    } else if path.starts_with("/account/") || path.starts_with("/app/") {
-        webull::error(&st, status, "NOT_FOUND", "not found")
-    } else {
-        okx::error(status, "404", "Not Found")
-    }
+    let entries: Vec<_> = crate::venues::registry::entries().collect();
+    entries
+        .iter()
+        .find_map(|e| e.sim.not_found(&st, path, false))
+        .or_else(|| {
+            entries
+                .first()
+                .and_then(|e| e.sim.not_found(&st, path, true))
+        })
+        .unwrap_or_else(|| {
+            axum::response::IntoResponse::into_response(axum::http::StatusCode::NOT_FOUND)
+        })
+}
+
+/// Half the body, then the connection drops although Content-Length promised all.
+pub(crate) fn truncated(body: String) -> axum::response::Response {
+    use axum::body::{Body, Bytes};
+    use futures::StreamExt;
+    let full = body.len();
+    let half = Bytes::copy_from_slice(&body.as_bytes()[..full / 2]);
+    let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(half) }).chain(
+        futures::stream::once(async {
+            // Let the first half reach the wire before the abort.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            Err(std::io::Error::other("sim: truncated on purpose"))
+        }),
+    );
+    axum::response::Response::builder()
+        .status(axum::http::StatusCode::OK)
+        .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .header(axum::http::header::CONTENT_LENGTH, full)
+        .body(Body::from_stream(stream))
+        .unwrap_or_else(|_| {
+            axum::response::IntoResponse::into_response(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            )
+        })
 }
 
 /// A TOML string literal, escaped by the toml crate.
@@ -479,6 +403,11 @@ fn toml_string(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::venues::longport::sim::{
+        ACCOUNT_PATH as LONGPORT_PATH, LEGACY_PATH as LONGPORT_LEGACY_PATH,
+    };
+    use crate::venues::okx::sim::demo_accounts as okx_demo_accounts;
+    use crate::venues::webull::sim::demo_accounts as webull_demo_accounts;
 
     #[test]
     fn toml_strings_round_trip() {

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod normalize;
 pub mod sign;
+pub mod sim;
 pub mod wire;
 
 use super::http::{Request, exchange};

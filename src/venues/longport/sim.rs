@@ -8,11 +8,11 @@
 //! access token (401003), duplicate (403202), rate limit (429002), injected
 //! fault, `currency` parameter. Every response carries `x-trace-id`.
 
-use super::okx::truncated;
-use super::scenario::{Book, Holding, book, fx_usd};
-use super::state::{Admission, SimState};
-use super::{Fault, SimAccount};
 use crate::model::VenueKind;
+use crate::sim::scenario::{Book, Holding, book, fx_usd};
+use crate::sim::state::{Admission, SimState};
+use crate::sim::truncated;
+use crate::sim::{Fault, Scenario, SimAccount};
 use crate::venues::longport::sign;
 use axum::Router;
 use axum::body::Bytes;
@@ -52,14 +52,14 @@ enum Shape {
     Legacy,
 }
 
-pub(super) fn routes() -> Router<Arc<SimState>> {
+pub(crate) fn routes() -> Router<Arc<SimState>> {
     Router::new()
         .route(ACCOUNT_PATH, get(current).fallback(not_allowed))
         .route(LEGACY_PATH, get(legacy).fallback(not_allowed))
 }
 
 /// A LongPort error body `{"code":<int>,"message":"..."}` with a trace id.
-pub(super) fn error(st: &SimState, status: StatusCode, code: i64, message: &str) -> Response {
+pub(crate) fn error(st: &SimState, status: StatusCode, code: i64, message: &str) -> Response {
     let body = json!({ "code": code, "message": message });
     traced(st, json_response(status, body.to_string()))
 }
@@ -304,7 +304,7 @@ fn item(b: &Book, ccy: &'static str, shape: Shape) -> Value {
     let blank = risk.is_some_and(|r| r.blank);
     // "" when the scenario says this reply lacks the risk figures.
     let risky = |v: Value| if blank { s("") } else { v };
-    let usd = |f: fn(&super::scenario::Margin) -> Decimal| {
+    let usd = |f: fn(&crate::sim::scenario::Margin) -> Decimal| {
         risky(amt(conv(margin.map_or(Decimal::ZERO, f))))
     };
     let max_fin = risk.map_or(Decimal::ZERO, |r| r.max_finance);
@@ -366,6 +366,71 @@ fn cash_info(h: &Holding) -> Value {
         "settling_cash": amt(h.settling),
         "currency": h.ccy,
     })
+}
+
+/// LongPort in the simulator.
+pub struct LongportSim;
+pub static SIM: LongportSim = LongportSim;
+
+impl crate::sim::SimVenue for LongportSim {
+    fn venue(&self) -> VenueKind {
+        VenueKind::Longport
+    }
+    fn routes(&self) -> Router<Arc<SimState>> {
+        routes()
+    }
+    fn not_found(&self, st: &SimState, path: &str, fallback: bool) -> Option<Response> {
+        (fallback || path.starts_with("/v1/"))
+            .then(|| error(st, StatusCode::NOT_FOUND, 404001, "not found"))
+    }
+    fn refuse(&self, a: &SimAccount) -> Option<String> {
+        if a.webull.is_some() {
+            return Some("`webull` is for Webull app keys only".into());
+        }
+        if a.okx_uid.is_some() {
+            return Some("`okx_uid` is for OKX keys only".into());
+        }
+        match a.path.as_deref() {
+            Some(p) if p != ACCOUNT_PATH && p != LEGACY_PATH => {
+                Some(format!("path {p:?} is not simulated"))
+            }
+            _ => None,
+        }
+    }
+    fn config_keys(&self, a: &SimAccount) -> Vec<(&'static str, String)> {
+        let mut keys = vec![
+            ("app_key", a.api_key.clone()),
+            ("app_secret", a.secret_key.clone()),
+            ("access_token", a.passphrase.clone()),
+        ];
+        if let Some(p) = a.path.as_deref().filter(|p| *p != ACCOUNT_PATH) {
+            keys.push(("path", p.to_string()));
+        }
+        keys
+    }
+    fn demo_accounts(&self) -> Vec<SimAccount> {
+        demo_accounts()
+    }
+}
+
+/// The LongPort demo accounts: "lp-hk" (RiskWalk, current path) and
+/// "lp-legacy" (BrokerCalm, legacy path).
+pub fn demo_accounts() -> Vec<SimAccount> {
+    let longport = |name: &str, scenario, path: Option<&str>| SimAccount {
+        name: name.into(),
+        venue: VenueKind::Longport,
+        api_key: format!("sim-{name}-app-key"),
+        secret_key: format!("sim-{name}-app-secret"),
+        passphrase: format!("sim-{name}-token"),
+        scenario,
+        path: path.map(String::from),
+        webull: None,
+        okx_uid: None,
+    };
+    vec![
+        longport("lp-hk", Scenario::RiskWalk, None),
+        longport("lp-legacy", Scenario::BrokerCalm, Some(LEGACY_PATH)),
+    ]
 }
 
 #[cfg(test)]

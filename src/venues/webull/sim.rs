@@ -16,11 +16,11 @@
 //! Injected faults apply to the app key's next authenticated requests of
 //! either route (balance or discovery), in arrival order.
 
-use super::okx::truncated;
-use super::scenario::{fnv1a, fx_usd, sub_book};
-use super::state::{Admission, SimState};
-use super::{Fault, SimAccount, WebullApp};
 use crate::model::VenueKind;
+use crate::sim::scenario::{fnv1a, fx_usd, sub_book};
+use crate::sim::state::{Admission, SimState};
+use crate::sim::truncated;
+use crate::sim::{Fault, Scenario, SimAccount, WebullApp};
 use crate::venues::webull::sign;
 use axum::Router;
 use axum::body::Bytes;
@@ -56,14 +56,14 @@ enum Route {
     Subscriptions,
 }
 
-pub(super) fn routes() -> Router<Arc<SimState>> {
+pub(crate) fn routes() -> Router<Arc<SimState>> {
     Router::new()
         .route(BALANCE_PATH, get(balance).fallback(not_allowed))
         .route(SUBSCRIPTIONS_PATH, get(subscriptions).fallback(not_allowed))
 }
 
 /// A Webull error body `{"error_code":"...","message":"..."}` with a request id.
-pub(super) fn error(st: &SimState, status: StatusCode, code: &str, message: &str) -> Response {
+pub(crate) fn error(st: &SimState, status: StatusCode, code: &str, message: &str) -> Response {
     with_request_id(st, refuse(status, code, message))
 }
 
@@ -480,10 +480,90 @@ fn render(
     })
 }
 
+/// Webull in the simulator.
+pub struct WebullSim;
+pub static SIM: WebullSim = WebullSim;
+
+impl crate::sim::SimVenue for WebullSim {
+    fn venue(&self) -> VenueKind {
+        VenueKind::Webull
+    }
+    fn routes(&self) -> Router<Arc<SimState>> {
+        routes()
+    }
+    fn not_found(&self, st: &SimState, path: &str, fallback: bool) -> Option<Response> {
+        (fallback || path.starts_with("/account/") || path.starts_with("/app/"))
+            .then(|| error(st, StatusCode::NOT_FOUND, "NOT_FOUND", "not found"))
+    }
+    fn refuse(&self, a: &SimAccount) -> Option<String> {
+        let Some(w) = &a.webull else {
+            return Some("a Webull app key needs `webull` (sub-accounts)".into());
+        };
+        if w.sub_accounts.is_empty() {
+            return Some("a Webull app key needs sub-accounts".into());
+        }
+        if w.rate.0 == 0 || w.rate.1.is_zero() {
+            return Some("a Webull rate budget must be positive".into());
+        }
+        if let Some((id, _)) = w.sub_accounts.iter().find(|(id, _)| id.is_empty()) {
+            return Some(format!("Webull account_id {id:?} empty or used twice"));
+        }
+        if a.okx_uid.is_some() {
+            return Some("`okx_uid` is for OKX keys only".into());
+        }
+        a.path
+            .as_deref()
+            .map(|p| format!("path {p:?} is not simulated"))
+    }
+    /// No account_id: the client discovers the app key's accounts.
+    fn config_keys(&self, a: &SimAccount) -> Vec<(&'static str, String)> {
+        // The region whose budget the simulator enforces for this key.
+        let region = match &a.webull {
+            Some(w) if w.rate == WebullApp::HK_RATE => "hk",
+            _ => "us",
+        };
+        let mut keys = vec![
+            ("region", region.to_string()),
+            ("app_key", a.api_key.clone()),
+            ("app_secret", a.secret_key.clone()),
+        ];
+        if !a.passphrase.is_empty() {
+            keys.push(("access_token", a.passphrase.clone()));
+        }
+        keys
+    }
+    fn demo_accounts(&self) -> Vec<SimAccount> {
+        demo_accounts()
+    }
+}
+
+/// The Webull demo app key "wb-hk": HK budget (2 calls per 2 s), access
+/// token required, Scenario::BrokerMargin, two brokerage accounts:
+/// "SIMWBACC0001" / "5MV01001" (margin loan) and "SIMWBACC0002" / "5MV01002"
+/// (calm). The client is expected to sign with HMAC-SHA256 (the sim accepts
+/// HMAC-SHA1 too).
+pub fn demo_accounts() -> Vec<SimAccount> {
+    vec![SimAccount {
+        name: "wb-hk".into(),
+        venue: VenueKind::Webull,
+        api_key: "sim-wb-hk-app-key".into(),
+        secret_key: "sim-wb-hk-app-secret".into(),
+        passphrase: "sim-wb-hk-token".into(),
+        scenario: Scenario::BrokerMargin,
+        path: None,
+        webull: Some(WebullApp::hk(&[
+            ("SIMWBACC0001", "5MV01001"),
+            ("SIMWBACC0002", "5MV01002"),
+        ])),
+        okx_uid: None,
+    }]
+}
+
 #[cfg(test)]
 mod tests {
+    use super::demo_accounts as webull_demo_accounts;
     use super::*;
-    use crate::sim::{SimOptions, webull_demo_accounts};
+    use crate::sim::SimOptions;
 
     fn state(seed: u64) -> SimState {
         SimState::new(

@@ -2,9 +2,9 @@
 //! /api/v5/account/balance, with the checks, codes and bodies PROTOCOLS.md §3
 //! describes. Signatures are checked with the client's own `sign()`.
 
-use super::scenario::{Holding, book};
-use super::state::{Admission, SimState};
-use super::{Fault, Scenario, SimAccount};
+use crate::sim::scenario::{Holding, book};
+use crate::sim::state::{Admission, SimState};
+use crate::sim::{Fault, Scenario, SimAccount};
 use crate::venues::okx::{BALANCE_PATH, CONFIG_LIMIT, CONFIG_PATH, LIMIT, TIME_PATH, WINDOW, sign};
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -25,7 +25,7 @@ const MAX_SKEW_MS: i64 = 30_000;
 /// Documented maximum of currencies in `ccy`.
 const MAX_CCY: usize = 20;
 
-pub(super) fn routes() -> Router<Arc<SimState>> {
+pub(crate) fn routes() -> Router<Arc<SimState>> {
     Router::new()
         .route(TIME_PATH, get(time).fallback(not_allowed))
         .route(BALANCE_PATH, get(balance).fallback(not_allowed))
@@ -34,9 +34,9 @@ pub(super) fn routes() -> Router<Arc<SimState>> {
 
 /// The user id of a simulated key: its configured `okx_uid`, else a stable
 /// 17-digit number derived from the key (a user of its own).
-pub(super) fn uid_of(account: &SimAccount) -> String {
+pub(crate) fn uid_of(account: &SimAccount) -> String {
     account.okx_uid.clone().unwrap_or_else(|| {
-        let n = super::scenario::fnv1a(account.api_key.as_bytes()) % 90_000_000_000_000_000;
+        let n = crate::sim::scenario::fnv1a(account.api_key.as_bytes()) % 90_000_000_000_000_000;
         (10_000_000_000_000_000 + n).to_string()
     })
 }
@@ -91,7 +91,7 @@ async fn config(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
 }
 
 /// An OKX error body: `{"code":"5xxxx","msg":"...","data":[]}`.
-pub(super) fn error(status: StatusCode, code: &str, msg: &str) -> Response {
+pub(crate) fn error(status: StatusCode, code: &str, msg: &str) -> Response {
     let body = json!({ "code": code, "msg": msg, "data": [] });
     (
         status,
@@ -183,7 +183,7 @@ fn rate_limited(st: &SimState) -> Response {
 }
 
 /// Half the body, then the connection drops although Content-Length promised all.
-pub(super) fn truncated(body: String) -> Response {
+pub(crate) fn truncated(body: String) -> Response {
     let full = body.len();
     let half = Bytes::copy_from_slice(&body.as_bytes()[..full / 2]);
     let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(half) }).chain(
@@ -338,7 +338,7 @@ fn s(v: &str) -> Value {
 /// The full documented balance body for `step`: Spot mode for Calm,
 /// multi-currency margin for MarginSwing, Futures mode for FuturesSwing;
 /// fields a mode lacks are "".
-pub(super) fn render(st: &SimState, account: &SimAccount, step: u64, ccys: &[String]) -> Value {
+pub(crate) fn render(st: &SimState, account: &SimAccount, step: u64, ccys: &[String]) -> Value {
     let mut v = render_book(st, account, step, ccys);
     if account.scenario == Scenario::FuturesSwing {
         futures_mode(&mut v, st.opts.seed, &account.name, step);
@@ -374,12 +374,12 @@ fn futures_mode(v: &mut Value, seed: u64, account: &str, step: u64) {
         a.insert(k.into(), s(""));
     }
     a.insert("isoEq".into(), s("0"));
-    let phase = step % super::scenario::SWING_PERIOD;
-    let half = super::scenario::SWING_PERIOD / 2;
+    let phase = step % crate::sim::scenario::SWING_PERIOD;
+    let half = crate::sim::scenario::SWING_PERIOD / 2;
     let dist = Decimal::from(phase.abs_diff(half)) / Decimal::from(half);
-    let wobble =
-        Decimal::from(super::scenario::fnv1a(format!("{seed}|{account}|{step}").as_bytes()) % 100)
-            / Decimal::from(10_000);
+    let wobble = Decimal::from(
+        crate::sim::scenario::fnv1a(format!("{seed}|{account}|{step}").as_bytes()) % 100,
+    ) / Decimal::from(10_000);
     let usdt_ratio = (Decimal::new(11, 1) + Decimal::new(69, 1) * dist * dist + wobble).round_dp(2);
     let btc_ratio = (Decimal::from(12) + wobble * Decimal::from(10)).round_dp(2);
     let Some(details) = a.get_mut("details").and_then(Value::as_array_mut) else {
@@ -572,6 +572,72 @@ fn detail(h: &Holding, margin: bool, now: &str) -> Value {
             .collect(),
     )
 }
+
+/// OKX in the simulator.
+pub struct OkxSim;
+pub static SIM: OkxSim = OkxSim;
+
+impl crate::sim::SimVenue for OkxSim {
+    fn venue(&self) -> crate::model::VenueKind {
+        crate::model::VenueKind::Okx
+    }
+    fn routes(&self) -> Router<Arc<SimState>> {
+        routes()
+    }
+    fn not_found(&self, _st: &SimState, path: &str, fallback: bool) -> Option<Response> {
+        (fallback || path.starts_with("/api/"))
+            .then(|| error(StatusCode::NOT_FOUND, "404", "Not Found"))
+    }
+    fn refuse(&self, a: &SimAccount) -> Option<String> {
+        if a.webull.is_some() {
+            return Some("`webull` is for Webull app keys only".into());
+        }
+        a.path
+            .as_deref()
+            .map(|p| format!("path {p:?} is not simulated"))
+    }
+    fn config_keys(&self, a: &SimAccount) -> Vec<(&'static str, String)> {
+        vec![
+            ("api_key", a.api_key.clone()),
+            ("secret_key", a.secret_key.clone()),
+            ("passphrase", a.passphrase.clone()),
+        ]
+    }
+    fn demo_accounts(&self) -> Vec<SimAccount> {
+        demo_accounts()
+    }
+}
+
+/// The OKX part of the demo set (OKX-only tests use it).
+pub fn demo_accounts() -> Vec<SimAccount> {
+    let okx = |name: &str, scenario| SimAccount {
+        name: name.into(),
+        venue: crate::model::VenueKind::Okx,
+        api_key: format!("sim-{name}-key"),
+        secret_key: format!("sim-{name}-secret"),
+        passphrase: format!("sim-{name}-pass"),
+        scenario,
+        path: None,
+        webull: None,
+        okx_uid: None,
+    };
+    // okx-futures is a second API key of okx-margin's user: one budget.
+    let shared = Some(SHARED_UID.to_string());
+    vec![
+        okx("okx-main", Scenario::Calm),
+        SimAccount {
+            okx_uid: shared.clone(),
+            ..okx("okx-margin", Scenario::MarginSwing)
+        },
+        SimAccount {
+            okx_uid: shared,
+            ..okx("okx-futures", Scenario::FuturesSwing)
+        },
+    ]
+}
+
+/// The user id of the demo's two OKX keys that belong to one user.
+pub const SHARED_UID: &str = "44705892343619584";
 
 #[cfg(test)]
 mod tests {
