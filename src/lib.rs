@@ -8,6 +8,7 @@ pub mod clients;
 pub mod config;
 pub mod decimal;
 pub mod demo;
+pub mod discovery;
 pub mod health;
 pub mod keymap;
 pub mod ledger;

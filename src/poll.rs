@@ -394,16 +394,7 @@ async fn poll_once(
     tx: &mpsc::Sender<Event>,
 ) -> Option<Result<crate::model::Snapshot, VenueError>> {
     if *discover {
-        match client.discover().await {
-            Ok(found) if found.is_empty() => {
-                return Some(Err(VenueError::new(
-                    client.venue(),
-                    crate::venues::ErrorKind::Api {
-                        code: "NO_ACCOUNTS".into(),
-                        message: "account discovery found no account under this app key".into(),
-                    },
-                )));
-            }
+        match crate::discovery::discover(client).await {
             Ok(found) => {
                 if client.needs_discovery() {
                     *client = client.for_account(&found[0].id);

@@ -45,10 +45,7 @@ fn launch(
         .iter()
         .zip(&pollers.plans)
         .map(|(a, p)| AccountSpec {
-            account_id: match &a.credentials {
-                crate::config::Credentials::Webull { account_id, .. } => account_id.clone(),
-                _ => None,
-            },
+            account_id: crate::discovery::configured_account_id(a),
             interval_note: p.note.clone(),
             // The interval actually run: staleness is judged against it.
             ..AccountSpec::new(a.name.clone(), a.venue, a.is_demo(), p.interval)
