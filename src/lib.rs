@@ -14,6 +14,7 @@ pub mod keymap;
 pub mod ledger;
 pub mod logging;
 pub mod model;
+pub mod monitor;
 pub mod poll;
 pub mod secrets;
 pub mod sim;

@@ -16,9 +16,9 @@ pub const BACKOFF_CAP: Duration = Duration::from_secs(300);
 /// Share of a venue's published limit that baltui uses.
 pub const SAFETY_MARGIN: f64 = 0.8;
 
-/// What a poller reports. The front ends (the TUI, the examples) turn it into
-/// their own messages; the engine knows no screen.
-// A few events a second: boxing the snapshot would buy nothing (as app::Msg).
+/// What a poller reports. The engine's `Monitor` takes it (`Monitor::apply`);
+/// the front ends pass it on and never reinterpret it.
+// A few events a second: boxing the snapshot would buy nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Event {

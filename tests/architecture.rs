@@ -17,7 +17,7 @@ const LAYERS: [(&str, &[&str]); 4] = [
     // machine-wide ledger, and the simulated venues.
     ("venues", &["venues", "ledger", "sim"]),
     // Config, clients for configured accounts, account discovery, the poller,
-    // alerts, logging.
+    // the monitor (accounts, findings, alert state), alerts, logging.
     (
         "engine",
         &[
@@ -25,6 +25,7 @@ const LAYERS: [(&str, &[&str]); 4] = [
             "clients",
             "discovery",
             "poll",
+            "monitor",
             "alerts",
             "logging",
         ],
