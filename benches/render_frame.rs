@@ -3,9 +3,11 @@
 //! between iterations, as in the monitor: every iteration runs the whole
 //! `ui::render` into a fresh buffer, then the diff against the last frame.
 
-use baltui::app::{AccountSpec, App, Msg};
+use baltui::app::{App, Msg};
 use baltui::health::Thresholds;
 use baltui::model::{Snapshot, VenueKind};
+use baltui::monitor::AccountSpec;
+use baltui::poll::Event;
 use baltui::theme::Theme;
 use baltui::venues::{decode, okx};
 use chrono::{Duration, TimeZone, Utc};
@@ -50,13 +52,13 @@ fn app(accounts: usize, currencies: usize) -> App {
     let mut app = App::new(specs, Thresholds::default(), now);
     let at = now - Duration::seconds(3);
     for i in 0..accounts {
-        app.update(Msg::Polled {
+        app.update(Msg::Poll(Event::Polled {
             account: i,
-            generation: app.generation,
+            generation: app.generation(),
             at,
             result: Ok(snapshot(currencies, at)),
             next_poll_at: Some(now + Duration::seconds(2)),
-        });
+        }));
     }
     app
 }
@@ -76,7 +78,8 @@ fn bench(c: &mut Criterion) {
     });
 
     let mut one = app(1, 500);
-    one.tab = 1;
+    one.update(Msg::Action(baltui::keymap::Action::GoTab(1)));
+    assert_eq!(one.tab(), 1);
     assert_eq!(one.rows(0).len(), 500);
     let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
     g.bench_function("account_tab_500_rows", |b| {

@@ -13,6 +13,7 @@
 
 use baltui::app::{App, Effect, Msg};
 use baltui::config::Config;
+use baltui::poll::Event;
 use baltui::sim::{Sim, SimOptions, demo_accounts};
 use baltui::theme::Theme;
 use ratatui::Terminal;
@@ -108,7 +109,7 @@ async fn main() {
         .accounts
         .iter()
         .zip(&pollers.plans)
-        .map(|(a, p)| baltui::app::AccountSpec::new(a.name.clone(), a.venue, true, p.interval))
+        .map(|(a, p)| baltui::monitor::AccountSpec::new(a.name.clone(), a.venue, true, p.interval))
         .collect();
     let mut app = App::new(specs, cfg.thresholds.clone(), chrono::Utc::now());
     let theme = Theme::color();
@@ -148,7 +149,7 @@ async fn main() {
             Some(e) = rx.recv() => Msg::from(e),
             _ = tick.tick() => Msg::Tick(chrono::Utc::now()),
         };
-        if let Msg::Polled { result, .. } = &msg {
+        if let Msg::Poll(Event::Polled { result, .. }) = &msg {
             polls += 1;
             errors += u64::from(result.is_err());
         }
@@ -178,9 +179,9 @@ async fn main() {
     println!(
         "longrun: {secs} s ({} s warm-up), {} accounts, {polls} polls ({errors} failed), {draws} frames drawn",
         warmup.as_secs(),
-        app.accounts.len()
+        app.accounts().len()
     );
-    for a in &app.accounts {
+    for a in app.accounts() {
         println!("  {:<22} interval {:?}", a.spec.name, a.spec.poll_interval);
     }
     println!(

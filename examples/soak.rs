@@ -6,9 +6,11 @@
 //!
 //!     cargo run --release --example soak -- --minutes 10 [--seed 7]
 
-use baltui::app::{App, Msg, Status};
+use baltui::app::{App, Msg};
 use baltui::config::Config;
 use baltui::model::VenueKind;
+use baltui::monitor::Status;
+use baltui::poll::Event;
 use baltui::sim::{Fault, Sim, SimOptions, demo_accounts};
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
@@ -63,7 +65,7 @@ async fn main() {
         .accounts
         .iter()
         .zip(&pollers.plans)
-        .map(|(a, p)| baltui::app::AccountSpec::new(a.name.clone(), a.venue, true, p.interval))
+        .map(|(a, p)| baltui::monitor::AccountSpec::new(a.name.clone(), a.venue, true, p.interval))
         .collect();
     let mut app = App::new(specs, cfg.thresholds.clone(), chrono::Utc::now());
 
@@ -100,7 +102,7 @@ async fn main() {
         tokio::select! {
             Some(e) = rx.recv() => {
                 let m = Msg::from(e);
-                if let Msg::Polled { account, result, .. } = &m {
+                if let Msg::Poll(Event::Polled { account, result, .. }) = &m {
                     match result {
                         Ok(_) => {
                             if failing.insert(*account, false) == Some(true) {
@@ -130,12 +132,12 @@ async fn main() {
                 let now = Instant::now();
                 app.update(Msg::Tick(chrono::Utc::now()));
                 // Old data shown as plain OK is the one thing that must never happen.
-                for (i, a) in app.accounts.iter().enumerate() {
+                for (i, a) in app.accounts().iter().enumerate() {
                     let limit = a.spec.poll_interval * 3 + Duration::from_secs(1);
                     let streak = unmarked.entry(i).or_default();
                     if let Some(ok_at) = last_ok.get(&i)
                         && now - *ok_at > limit
-                        && a.status(app.now, &app.thresholds) == Status::Ok
+                        && a.status(app.now(), app.thresholds()) == Status::Ok
                     {
                         *streak += now - last_tick;
                         unmarked_stale = unmarked_stale.max(*streak);
@@ -167,7 +169,7 @@ async fn main() {
     let elapsed = start.elapsed().as_secs();
     println!(
         "soak: {elapsed} s, seed {seed}, {} accounts",
-        app.accounts.len()
+        app.accounts().len()
     );
     let mut per_venue: HashMap<VenueKind, u64> = HashMap::new();
     for (key, venue) in &keys {

@@ -1,5 +1,5 @@
 //! Alerts beyond the screen: a command run on every severity transition (not
-//! on every poll). `Debouncer` is pure and lives in the App; `Runner` starts
+//! on every poll). `Debouncer` is pure and lives in the Monitor; `Runner` starts
 //! the commands: no shell, a timeout, once per transition in order (one at a
 //! time per account, a bounded line behind it), never a secret.
 

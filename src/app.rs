@@ -1,288 +1,20 @@
-//! App state, the messages that change it, and `update`: the only place state changes.
-//! `render` (in ui/) only reads an `&App`.
+//! The TUI's state: the engine's `Monitor` plus what only the screen has (the
+//! open tab, the selected row, sort, privacy, the help popup, the bell), the
+//! messages that change it, and `update`: the only place it changes. The
+//! fields are private; `render` (in ui/) reads through the accessors.
 
-use crate::health::{self, Finding, Severity, Thresholds};
+use crate::health::{Severity, Thresholds};
 use crate::keymap::{Action, Context};
-use crate::model::{Snapshot, VenueKind};
-use crate::venues::{ErrorClass, VenueError};
+use crate::monitor::{Account, AccountSpec, Monitor, Outcome};
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use rust_decimal::Decimal;
-use std::collections::VecDeque;
 use std::time::Duration;
 
-/// Margin-ratio samples kept per account for the sparkline.
-pub const HISTORY_LEN: usize = 120;
-/// Lines kept in the events log.
-pub const EVENTS_LEN: usize = 200;
+// `snapshot` still names the status here; the engine owns it.
+pub use crate::monitor::Status;
 
-/// Outcome of the latest poll of an account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PollState {
-    Loading,
-    Ok,
-    RateLimited,
-    AuthFailed,
-    Error,
-    /// The account's own config or secrets are unusable: not polled.
-    ConfigError,
-}
-
-/// What a user sees as an account's status: the poll state, plus Stale when the
-/// last good data is older than `stale_after_intervals` poll intervals.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Loading,
-    Ok,
-    Stale,
-    RateLimited,
-    AuthFailed,
-    Error,
-    ConfigError,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Loading => "loading",
-            Status::Ok => "ok",
-            Status::Stale => "stale",
-            Status::RateLimited => "rate_limited",
-            Status::AuthFailed => "auth_failed",
-            Status::Error => "error",
-            Status::ConfigError => "config_error",
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Loading => "LOADING",
-            Status::Ok => "OK",
-            Status::Stale => "STALE",
-            Status::RateLimited => "RATE LIMITED",
-            Status::AuthFailed => "AUTH FAILED",
-            Status::Error => "ERROR",
-            Status::ConfigError => "CONFIG ERROR",
-        }
-    }
-    /// How bad the status itself is, apart from the numbers' findings.
-    pub fn severity(self) -> Severity {
-        match self {
-            Status::Loading | Status::Ok => Severity::Ok,
-            Status::Stale | Status::RateLimited | Status::Error => Severity::Warn,
-            // Not watched at all: as loud as a refused key.
-            Status::AuthFailed | Status::ConfigError => Severity::Critical,
-        }
-    }
-}
-
-/// How an account is set up, as the screen needs to know it.
-#[derive(Debug, Clone)]
-pub struct AccountSpec {
-    pub name: String,
-    pub venue: VenueKind,
-    /// Not real money: OKX demo trading, or a simulator on loopback.
-    pub demo: bool,
-    pub poll_interval: Duration,
-    /// The venue's account id, where one is configured or discovered (Webull).
-    pub account_id: Option<String>,
-    /// The configured name of a discovering account ("wb-hk"), once its
-    /// accounts are known and the tabs are named "wb-hk/<number>".
-    pub group: Option<String>,
-    /// The account whose credentials discovered this one.
-    pub discovered_from: Option<usize>,
-    /// Why the scheduler runs it slower than configured, if it does.
-    pub interval_note: Option<String>,
-}
-
-impl AccountSpec {
-    pub fn new(
-        name: impl Into<String>,
-        venue: VenueKind,
-        demo: bool,
-        poll_interval: Duration,
-    ) -> Self {
-        AccountSpec {
-            name: name.into(),
-            venue,
-            demo,
-            poll_interval,
-            account_id: None,
-            group: None,
-            discovered_from: None,
-            interval_note: None,
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct AccountView {
-    pub spec: AccountSpec,
-    pub poll: PollState,
-    /// The last error, already formatted (no secrets: VenueError never holds any).
-    pub last_error: Option<String>,
-    /// The last good snapshot; kept (and dimmed) when later polls fail.
-    pub snapshot: Option<Snapshot>,
-    pub findings: Vec<Finding>,
-    pub last_attempt_at: Option<DateTime<Utc>>,
-    pub next_poll_at: Option<DateTime<Utc>>,
-    pub margin_history: VecDeque<Decimal>,
-    /// Worst severity when last announced (bell/title fire on a rise only).
-    pub announced: Severity,
-    /// Warn/critical findings under way, by subject: since when, the worst
-    /// severity reached and its message.
-    episodes: std::collections::HashMap<String, Episode>,
-    /// Warnings that cleared by themselves and are not acknowledged yet,
-    /// newest last (at most MARKS_LEN).
-    pub marks: Vec<Mark>,
-    /// A mark was added since the title was last set.
-    new_mark: bool,
-}
-
-/// A warn/critical finding under way.
-#[derive(Debug, Clone)]
-struct Episode {
-    since: DateTime<Utc>,
-    worst: Severity,
-    message: String,
-}
-
-/// A warning or critical that cleared before anyone acknowledged it: shown as
-/// "was CRITICAL 03:12-03:13 (margin ratio 132% below 150%)" until `a`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Mark {
-    pub severity: Severity,
-    pub subject: String,
-    pub message: String,
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-}
-
-impl Mark {
-    /// "was CRITICAL 03:12-03:13 (margin ratio 132% below 150%)", UTC.
-    pub fn text(&self) -> String {
-        format!(
-            "was {} {}-{} ({})",
-            self.severity.word(),
-            self.from.format("%H:%M"),
-            self.to.format("%H:%M"),
-            self.message
-        )
-    }
-}
-
-/// Most unacknowledged marks kept per account (the oldest go first).
-pub const MARKS_LEN: usize = 8;
-
-impl AccountView {
-    pub fn new(spec: AccountSpec) -> Self {
-        AccountView {
-            spec,
-            poll: PollState::Loading,
-            last_error: None,
-            snapshot: None,
-            findings: Vec::new(),
-            last_attempt_at: None,
-            next_poll_at: None,
-            margin_history: VecDeque::with_capacity(HISTORY_LEN),
-            announced: Severity::Ok,
-            episodes: std::collections::HashMap::new(),
-            marks: Vec::new(),
-            new_mark: false,
-        }
-    }
-
-    /// The worst unacknowledged mark, if any.
-    pub fn worst_mark(&self) -> Option<&Mark> {
-        self.marks.iter().max_by_key(|m| (m.severity, m.to))
-    }
-
-    /// Follow warn/critical findings over time; one that is gone at `at`
-    /// leaves a mark.
-    fn track_episodes(&mut self, at: DateTime<Utc>) {
-        for f in self
-            .findings
-            .iter()
-            .filter(|f| f.severity >= Severity::Warn)
-        {
-            let e = self.episodes.entry(f.subject.clone()).or_insert(Episode {
-                since: at,
-                worst: f.severity,
-                message: f.message.clone(),
-            });
-            if f.severity > e.worst {
-                e.worst = f.severity;
-                e.message = f.message.clone();
-            }
-        }
-        let still: Vec<String> = self
-            .findings
-            .iter()
-            .filter(|f| f.severity >= Severity::Warn)
-            .map(|f| f.subject.clone())
-            .collect();
-        let ended: Vec<String> = self
-            .episodes
-            .keys()
-            .filter(|k| !still.contains(k))
-            .cloned()
-            .collect();
-        for subject in ended {
-            if let Some(e) = self.episodes.remove(&subject) {
-                if self.marks.len() == MARKS_LEN {
-                    self.marks.remove(0);
-                }
-                self.marks.push(Mark {
-                    severity: e.worst,
-                    subject,
-                    message: e.message,
-                    from: e.since,
-                    to: at,
-                });
-                self.new_mark = true;
-            }
-        }
-    }
-
-    pub fn last_ok_at(&self) -> Option<DateTime<Utc>> {
-        self.snapshot.as_ref().map(|s| s.fetched_at)
-    }
-
-    pub fn is_stale(&self, now: DateTime<Utc>, t: &Thresholds) -> bool {
-        let Some(at) = self.last_ok_at() else {
-            return false;
-        };
-        let limit = self.spec.poll_interval * t.stale_after_intervals.max(1);
-        (now - at).to_std().map(|age| age > limit).unwrap_or(false)
-    }
-
-    pub fn status(&self, now: DateTime<Utc>, t: &Thresholds) -> Status {
-        match self.poll {
-            PollState::Loading => Status::Loading,
-            PollState::RateLimited => Status::RateLimited,
-            PollState::AuthFailed => Status::AuthFailed,
-            PollState::ConfigError => Status::ConfigError,
-            PollState::Error => Status::Error,
-            PollState::Ok if self.is_stale(now, t) => Status::Stale,
-            PollState::Ok => Status::Ok,
-        }
-    }
-
-    /// Worst of the findings and the status itself.
-    pub fn worst(&self, now: DateTime<Utc>, t: &Thresholds) -> Severity {
-        health::worst(&self.findings).max(self.status(now, t).severity())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct EventLine {
-    pub at: DateTime<Utc>,
-    pub account: String,
-    pub severity: Severity,
-    pub text: String,
-}
-
-// A few messages a second: boxing the snapshot would buy nothing.
+// A few messages a second: boxing the event would buy nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Msg {
@@ -292,19 +24,8 @@ pub enum Msg {
     Resize,
     /// The slow clock: refreshes "ago" labels and staleness.
     Tick(DateTime<Utc>),
-    Polled {
-        account: usize,
-        generation: u64,
-        at: DateTime<Utc>,
-        result: Result<Snapshot, VenueError>,
-        next_poll_at: Option<DateTime<Utc>>,
-    },
-    /// Account discovery under `account`'s credentials found these accounts.
-    Discovered {
-        account: usize,
-        generation: u64,
-        found: Vec<crate::venues::Discovered>,
-    },
+    /// What a poller reported, for the monitor.
+    Poll(crate::poll::Event),
     /// A re-read config is running: these accounts, under a new generation.
     Reconfigured(Box<Reconfig>),
     /// Re-reading the config failed; the old one keeps running.
@@ -324,30 +45,7 @@ pub enum Msg {
 
 impl From<crate::poll::Event> for Msg {
     fn from(e: crate::poll::Event) -> Msg {
-        match e {
-            crate::poll::Event::Polled {
-                account,
-                generation,
-                at,
-                result,
-                next_poll_at,
-            } => Msg::Polled {
-                account,
-                generation,
-                at,
-                result,
-                next_poll_at,
-            },
-            crate::poll::Event::Discovered {
-                account,
-                generation,
-                found,
-            } => Msg::Discovered {
-                account,
-                generation,
-                found,
-            },
-        }
+        Msg::Poll(e)
     }
 }
 
@@ -441,29 +139,27 @@ pub struct Reconfig {
 }
 
 pub struct App {
-    pub accounts: Vec<AccountView>,
+    monitor: Monitor,
     /// 0 = the All overview, n = account n-1.
-    pub tab: usize,
+    tab: usize,
     /// The selected row: of the balances table on an account tab, of the
     /// account list (in overview order) on the All tab.
-    pub row: usize,
-    pub sort: SortColumn,
-    pub hide_zero: bool,
-    pub show_events: bool,
-    pub keymap: crate::keymap::Keymap,
-    pub privacy: bool,
-    pub show_help: bool,
+    row: usize,
+    sort: SortColumn,
+    hide_zero: bool,
+    show_events: bool,
     /// Shown above everything in demo mode.
-    pub banner: Option<String>,
-    pub now: DateTime<Utc>,
-    pub generation: u64,
-    pub events: VecDeque<EventLine>,
-    pub thresholds: Thresholds,
-    pub bell: bool,
-    /// Least severity that runs the alert command; None: no command configured.
-    pub alert_min: Option<Severity>,
-    pub alerts: crate::alerts::Debouncer,
-    pub should_quit: bool,
+    banner: Option<String>,
+    bell: bool,
+    should_quit: bool,
+    // ui/status.rs reads these four as fields and is not part of this change;
+    // `pub(crate)` keeps them out of reach of other crates, and nothing in
+    // this one writes them outside `update`. Use the accessors.
+    pub(crate) keymap: crate::keymap::Keymap,
+    pub(crate) privacy: bool,
+    pub(crate) show_help: bool,
+    /// The screen's clock: ticks, and never behind the latest poll.
+    pub(crate) now: DateTime<Utc>,
 }
 
 impl App {
@@ -471,38 +167,142 @@ impl App {
         // One account: open its tab directly; several: start on the overview.
         let tab = usize::from(specs.len() == 1);
         App {
-            accounts: specs.into_iter().map(AccountView::new).collect(),
+            monitor: Monitor::new(specs, thresholds),
             tab,
             row: 0,
             sort: SortColumn::default(),
             hide_zero: false,
             show_events: true,
+            banner: None,
+            bell: true,
+            should_quit: false,
             keymap: crate::keymap::Keymap::default(),
             privacy: false,
             show_help: false,
-            banner: None,
             now,
-            generation: 0,
-            events: VecDeque::with_capacity(EVENTS_LEN),
-            thresholds,
-            bell: true,
-            alert_min: None,
-            alerts: crate::alerts::Debouncer::default(),
-            should_quit: false,
         }
     }
 
+    // Set up before the first frame; afterwards only `update` changes the app.
+
+    pub fn with_banner(mut self, banner: Option<String>) -> Self {
+        self.banner = banner;
+        self
+    }
+
+    pub fn with_bell(mut self, bell: bool) -> Self {
+        self.bell = bell;
+        self
+    }
+
+    pub fn with_keymap(mut self, keymap: crate::keymap::Keymap) -> Self {
+        self.keymap = keymap;
+        self
+    }
+
+    /// Run the alert command for transitions reaching `min` (None: no command).
+    pub fn with_alerts(mut self, min: Option<Severity>) -> Self {
+        self.monitor = self.monitor.with_alerts(min);
+        self
+    }
+
+    /// Lines for the events pane from before the start (config warnings,
+    /// raised intervals): (account, severity, text), oldest first.
+    pub fn with_events(
+        mut self,
+        events: impl IntoIterator<Item = (String, Severity, String)>,
+    ) -> Self {
+        for (account, severity, text) in events {
+            self.monitor.log(account, severity, text, self.now);
+        }
+        self
+    }
+
+    pub fn monitor(&self) -> &Monitor {
+        &self.monitor
+    }
+
+    pub fn accounts(&self) -> &[Account] {
+        self.monitor.accounts()
+    }
+
+    pub fn thresholds(&self) -> &Thresholds {
+        self.monitor.thresholds()
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.monitor.generation()
+    }
+
+    /// The events log, newest first.
+    pub fn events(&self) -> &std::collections::VecDeque<crate::monitor::EventLine> {
+        self.monitor.events()
+    }
+
+    /// 0 = the All overview, n = account n-1.
+    pub fn tab(&self) -> usize {
+        self.tab
+    }
+
+    /// The selected row (see `row` in the struct); may exceed the rows shown
+    /// when rows vanished since it was moved: the screen clamps it.
+    pub fn row(&self) -> usize {
+        self.row
+    }
+
+    pub fn sort(&self) -> SortColumn {
+        self.sort
+    }
+
+    pub fn hide_zero(&self) -> bool {
+        self.hide_zero
+    }
+
+    pub fn show_events(&self) -> bool {
+        self.show_events
+    }
+
+    pub fn banner(&self) -> Option<&str> {
+        self.banner.as_deref()
+    }
+
+    pub fn bell(&self) -> bool {
+        self.bell
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.should_quit
+    }
+
+    pub fn keymap(&self) -> &crate::keymap::Keymap {
+        &self.keymap
+    }
+
+    pub fn privacy(&self) -> bool {
+        self.privacy
+    }
+
+    pub fn show_help(&self) -> bool {
+        self.show_help
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
     pub fn tab_count(&self) -> usize {
-        self.accounts.len() + 1
+        self.accounts().len() + 1
     }
 
     /// Account indices in overview order: worst severity first, then by name.
     pub fn overview_order(&self) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..self.accounts.len()).collect();
+        let accounts = self.accounts();
+        let t = self.thresholds();
+        let mut order: Vec<usize> = (0..accounts.len()).collect();
         order.sort_by(|a, b| {
-            let (x, y) = (&self.accounts[*a], &self.accounts[*b]);
-            y.worst(self.now, &self.thresholds)
-                .cmp(&x.worst(self.now, &self.thresholds))
+            let (x, y) = (&accounts[*a], &accounts[*b]);
+            y.worst(self.now, t)
+                .cmp(&x.worst(self.now, t))
                 .then_with(|| x.spec.name.cmp(&y.spec.name))
         });
         order
@@ -511,7 +311,7 @@ impl App {
     /// Account `i`'s balance rows as shown: zero rows hidden on request, sorted
     /// by the chosen column (amounts largest first, absent last; ties by currency).
     pub fn rows(&self, i: usize) -> Vec<&crate::model::CurrencyBalance> {
-        let Some(snap) = self.accounts.get(i).and_then(|a| a.snapshot.as_ref()) else {
+        let Some(snap) = self.monitor.account(i).and_then(|a| a.snapshot.as_ref()) else {
             return Vec::new();
         };
         let mut rows: Vec<_> = snap
@@ -531,32 +331,19 @@ impl App {
 
     /// The account whose tab is open, if any.
     pub fn selected(&self) -> Option<usize> {
-        self.tab.checked_sub(1).filter(|i| *i < self.accounts.len())
+        self.tab
+            .checked_sub(1)
+            .filter(|i| *i < self.accounts().len())
     }
 
+    /// Accounts whose worst is critical, and warn, by the screen's clock.
     pub fn counts(&self) -> (usize, usize) {
-        let mut warn = 0;
-        let mut crit = 0;
-        for a in &self.accounts {
-            match a.worst(self.now, &self.thresholds) {
-                Severity::Critical => crit += 1,
-                Severity::Warn => warn += 1,
-                _ => {}
-            }
-        }
-        (crit, warn)
+        self.monitor.counts(self.now)
     }
 
     /// Accounts with an unacknowledged cleared critical / warn (by its worst mark).
     pub fn mark_counts(&self) -> (usize, usize) {
-        let mut out = (0, 0);
-        for m in self.accounts.iter().filter_map(AccountView::worst_mark) {
-            match m.severity {
-                Severity::Critical => out.0 += 1,
-                _ => out.1 += 1,
-            }
-        }
-        out
+        self.monitor.mark_counts()
     }
 
     /// Terminal title: names the trouble so a hidden tmux pane shows it, and
@@ -577,54 +364,38 @@ impl App {
         format!("baltui: {now}{was}")
     }
 
+    /// What the monitor's outcomes mean on this screen.
+    fn effects(&self, out: Vec<Outcome>) -> Vec<Effect> {
+        out.into_iter()
+            .filter_map(|o| match o {
+                Outcome::Summary => Some(Effect::SetTitle(self.title())),
+                Outcome::Rose => self.bell.then_some(Effect::Bell),
+                Outcome::AddAccount {
+                    parent,
+                    index,
+                    account_id,
+                } => Some(Effect::AddAccount {
+                    parent,
+                    index,
+                    account_id,
+                }),
+                Outcome::Alert(t) => Some(Effect::Alert(t)),
+                Outcome::LogTransition(t) => Some(Effect::LogTransition(t)),
+            })
+            .collect()
+    }
+
     /// Acknowledge cleared warnings: the open account's, or on the All tab
     /// every account's.
     fn acknowledge(&mut self) -> Vec<Effect> {
         let before = self.title();
-        let range = match self.tab {
-            0 => 0..self.accounts.len(),
-            n => (n - 1)..n.min(self.accounts.len()),
-        };
-        let mut n = 0;
-        for i in range {
-            n += self.accounts[i].marks.len();
-            self.accounts[i].marks.clear();
-        }
-        if n > 0 {
-            let who = if self.tab == 0 {
-                "all".to_string()
-            } else {
-                self.accounts
-                    .get(self.tab - 1)
-                    .map_or_else(String::new, |a| a.spec.name.clone())
-            };
-            self.push_event(
-                who,
-                Severity::Notice,
-                format!(
-                    "acknowledged {n} cleared warning{}",
-                    if n == 1 { "" } else { "s" }
-                ),
-            );
-        }
+        self.monitor.acknowledge(self.tab.checked_sub(1), self.now);
         let title = self.title();
         if title != before {
             vec![Effect::SetTitle(title)]
         } else {
             Vec::new()
         }
-    }
-
-    pub fn push_event(&mut self, account: String, severity: Severity, text: String) {
-        if self.events.len() == EVENTS_LEN {
-            self.events.pop_back();
-        }
-        self.events.push_front(EventLine {
-            at: self.now,
-            account,
-            severity,
-            text,
-        });
     }
 
     fn act(&mut self, action: Action) -> Vec<Effect> {
@@ -680,271 +451,8 @@ impl App {
     fn row_count(&self) -> usize {
         match self.selected() {
             Some(i) => self.rows(i).len(),
-            None => self.accounts.len(),
+            None => self.accounts().len(),
         }
-    }
-
-    /// Announce a rise in an account's worst severity: bell and title.
-    fn announce(&mut self, i: usize) -> Vec<Effect> {
-        let worst = self.accounts[i].worst(self.now, &self.thresholds);
-        let before = self.accounts[i].announced;
-        self.accounts[i].announced = worst;
-        let mut fx = Vec::new();
-        // A new mark changes the title too ("; was 1 critical").
-        let marked = std::mem::take(&mut self.accounts[i].new_mark);
-        if worst != before || marked {
-            fx.push(Effect::SetTitle(self.title()));
-        }
-        if worst > before && worst >= Severity::Warn && self.bell {
-            fx.push(Effect::Bell);
-        }
-        fx
-    }
-
-    fn polled(
-        &mut self,
-        i: usize,
-        at: DateTime<Utc>,
-        result: Result<Snapshot, VenueError>,
-        next_poll_at: Option<DateTime<Utc>>,
-    ) -> Vec<Effect> {
-        let t = self.thresholds.clone();
-        let name = self.accounts[i].spec.name.clone();
-        let acc = &mut self.accounts[i];
-        acc.last_attempt_at = Some(at);
-        acc.next_poll_at = next_poll_at;
-        let before_poll = acc.poll;
-        let before: Vec<(String, Severity, String)> = acc
-            .findings
-            .iter()
-            .map(|f| (f.subject.clone(), f.severity, f.message.clone()))
-            .collect();
-        let mut log: Vec<(Severity, String)> = Vec::new();
-        match result {
-            Ok(snap) => {
-                let findings = health::evaluate(&snap, &t);
-                for f in &findings {
-                    if !acc
-                        .findings
-                        .iter()
-                        .any(|o| o.subject == f.subject && o.severity == f.severity)
-                    {
-                        log.push((f.severity, f.message.clone()));
-                    }
-                }
-                for o in &acc.findings {
-                    if !findings.iter().any(|f| f.subject == o.subject) {
-                        log.push((Severity::Ok, format!("cleared: {}", o.message)));
-                    }
-                }
-                if let Some(r) = snap.risk.margin_ratio {
-                    if acc.margin_history.len() == HISTORY_LEN {
-                        acc.margin_history.pop_front();
-                    }
-                    acc.margin_history.push_back(r);
-                }
-                if !matches!(before_poll, PollState::Ok | PollState::Loading) {
-                    log.push((Severity::Ok, "recovered".into()));
-                }
-                acc.findings = findings;
-                acc.track_episodes(at);
-                acc.snapshot = Some(snap);
-                acc.poll = PollState::Ok;
-                acc.last_error = None;
-            }
-            Err(e) => {
-                let state = match e.class() {
-                    ErrorClass::RateLimited => PollState::RateLimited,
-                    ErrorClass::Auth => PollState::AuthFailed,
-                    ErrorClass::Config => PollState::ConfigError,
-                    ErrorClass::Transient => PollState::Error,
-                };
-                let text = e.to_string();
-                if state != before_poll || acc.last_error.as_deref() != Some(text.as_str()) {
-                    let sev = if state == PollState::AuthFailed {
-                        Severity::Critical
-                    } else {
-                        Severity::Warn
-                    };
-                    log.push((sev, text.clone()));
-                }
-                acc.poll = state;
-                acc.last_error = Some(text);
-            }
-        }
-        for (sev, text) in log {
-            self.push_event(name.clone(), sev, text);
-        }
-        let mut fx = self.announce(i);
-        fx.extend(self.transitions(i, &before, before_poll, at));
-        fx
-    }
-
-    /// Alert effects for what changed in account `i` in this poll: each finding
-    /// whose severity moved, and the account's status.
-    fn transitions(
-        &mut self,
-        i: usize,
-        before: &[(String, Severity, String)],
-        before_poll: PollState,
-        now: DateTime<Utc>,
-    ) -> Vec<Effect> {
-        let acc = &self.accounts[i];
-        let mut found: Vec<(String, Severity, Severity, String)> = Vec::new();
-        for f in &acc.findings {
-            let prev = before
-                .iter()
-                .find(|b| b.0 == f.subject)
-                .map_or(Severity::Ok, |b| b.1);
-            if prev != f.severity {
-                found.push((f.subject.clone(), f.severity, prev, f.message.clone()));
-            }
-        }
-        for (subject, prev, message) in before {
-            if !acc.findings.iter().any(|f| &f.subject == subject) {
-                found.push((
-                    subject.clone(),
-                    Severity::Ok,
-                    *prev,
-                    format!("cleared: {message}"),
-                ));
-            }
-        }
-        let status_sev = |p: PollState| match p {
-            PollState::AuthFailed | PollState::ConfigError => Severity::Critical,
-            PollState::RateLimited | PollState::Error => Severity::Warn,
-            PollState::Ok | PollState::Loading => Severity::Ok,
-        };
-        let (was, is) = (status_sev(before_poll), status_sev(acc.poll));
-        if was != is {
-            let message = acc.last_error.clone().unwrap_or_else(|| "recovered".into());
-            found.push(("status".into(), is, was, message));
-        }
-        let (name, venue, window) = (
-            acc.spec.name.clone(),
-            acc.spec.venue,
-            acc.spec.poll_interval,
-        );
-        let mut fx = Vec::new();
-        for (subject, severity, previous, message) in found {
-            let t = crate::alerts::Transition {
-                account: name.clone(),
-                venue,
-                severity,
-                previous,
-                subject,
-                message,
-            };
-            // Every transition goes to the log, so it answers "what happened at 03:12".
-            fx.push(Effect::LogTransition(t.clone()));
-            if let Some(min) = self.alert_min
-                && severity.max(previous) >= min
-                && let Some(t) = self.alerts.offer(t, now, window)
-            {
-                fx.push(Effect::Alert(t));
-            }
-        }
-        fx
-    }
-
-    /// Take a re-read config: accounts whose name and venue are unchanged keep
-    /// their numbers, history and state; replies still on their way from the old
-    /// pollers carry the old generation and are dropped.
-    fn reconfigure(&mut self, r: Reconfig) {
-        let mut old: Vec<AccountView> = std::mem::take(&mut self.accounts);
-        let (mut kept, mut added) = (0, 0);
-        self.accounts = r
-            .specs
-            .into_iter()
-            .map(|spec| {
-                let same = old.iter().position(|a| {
-                    a.spec.venue == spec.venue
-                        && (a.spec.name == spec.name
-                            || a.spec.group.as_deref() == Some(spec.name.as_str()))
-                        && a.spec.discovered_from.is_none()
-                });
-                match same {
-                    Some(k) => {
-                        kept += 1;
-                        let mut v = old.remove(k);
-                        v.spec = spec;
-                        v
-                    }
-                    None => {
-                        added += 1;
-                        AccountView::new(spec)
-                    }
-                }
-            })
-            .collect();
-        let removed = old
-            .iter()
-            .filter(|a| a.spec.discovered_from.is_none())
-            .count();
-        self.generation += 1;
-        self.thresholds = r.thresholds;
-        self.bell = r.bell;
-        self.keymap = r.keymap;
-        self.tab = self.tab.min(self.accounts.len());
-        self.row = 0;
-        self.push_event(
-            "config".into(),
-            Severity::Notice,
-            format!("config reloaded: {kept} kept, {added} added, {removed} removed"),
-        );
-        for (name, note) in r.notes {
-            self.push_event(name, Severity::Notice, note);
-        }
-    }
-
-    /// Discovery under account `i` found `found`: the configured tab becomes the
-    /// first account's, each further new one gets a tab (and, by the effect, a poller).
-    fn discovered(&mut self, i: usize, found: Vec<crate::venues::Discovered>) -> Vec<Effect> {
-        let Some(first) = found.first() else {
-            return Vec::new();
-        };
-        let parent = &mut self.accounts[i].spec;
-        let group = parent.group.clone().unwrap_or_else(|| parent.name.clone());
-        if parent.account_id.is_none() {
-            parent.group = Some(group.clone());
-            parent.account_id = Some(first.id.clone());
-            parent.name = format!("{group}/{}", first.label);
-        }
-        let template = parent.clone();
-        let known: Vec<String> = self
-            .accounts
-            .iter()
-            .enumerate()
-            .filter(|(k, a)| *k == i || a.spec.discovered_from == Some(i))
-            .filter_map(|(_, a)| a.spec.account_id.clone())
-            .collect();
-        let mut fx = Vec::new();
-        for f in found.iter().filter(|f| !known.contains(&f.id)) {
-            let index = self.accounts.len();
-            self.accounts.push(AccountView::new(AccountSpec {
-                name: format!("{group}/{}", f.label),
-                account_id: Some(f.id.clone()),
-                discovered_from: Some(i),
-                ..template.clone()
-            }));
-            fx.push(Effect::AddAccount {
-                parent: i,
-                index,
-                account_id: f.id.clone(),
-            });
-        }
-        let labels: Vec<&str> = found.iter().map(|f| f.label.as_str()).collect();
-        let text = format!(
-            "account discovery: {} account(s): {}",
-            found.len(),
-            labels.join(", ")
-        );
-        if fx.is_empty() && known.len() == found.len() {
-            tracing::info!(group = %group, "{text}");
-        } else {
-            self.push_event(group, Severity::Notice, text);
-        }
-        fx
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
@@ -965,38 +473,41 @@ impl App {
             Msg::Resize => Vec::new(),
             Msg::Tick(now) => {
                 self.now = now;
-                // Staleness can rise with time alone.
-                let mut fx: Vec<Effect> = (0..self.accounts.len())
-                    .flat_map(|i| self.announce(i))
-                    .collect();
-                if self.alert_min.is_some() {
-                    fx.extend(self.alerts.due(now).into_iter().map(Effect::Alert));
-                }
-                fx
+                let out = self.monitor.tick(now);
+                self.effects(out)
             }
-            Msg::AlertFailed { account, error } => {
-                self.push_event(account, Severity::Warn, error);
-                Vec::new()
-            }
-            Msg::Discovered {
-                account,
-                generation,
-                found,
-            } => {
-                if generation != self.generation || account >= self.accounts.len() {
+            Msg::Poll(e) => {
+                if !self.monitor.accepts(&e) {
                     return Vec::new();
                 }
-                self.discovered(account, found)
+                if let crate::poll::Event::Polled { at, .. } = &e {
+                    self.now = self.now.max(*at);
+                }
+                let out = self.monitor.apply(e, self.now);
+                self.effects(out)
+            }
+            Msg::AlertFailed { account, error } => {
+                self.monitor.log(account, Severity::Warn, error, self.now);
+                Vec::new()
             }
             Msg::Reconfigured(r) => {
-                self.reconfigure(*r);
+                let r = *r;
+                self.monitor.reconfigure(r.specs, r.thresholds, self.now);
+                self.bell = r.bell;
+                self.keymap = r.keymap;
+                self.tab = self.tab.min(self.accounts().len());
+                self.row = 0;
+                for (name, note) in r.notes {
+                    self.monitor.log(name, Severity::Notice, note, self.now);
+                }
                 vec![Effect::SetTitle(self.title())]
             }
             Msg::ReloadFailed(e) => {
-                self.push_event(
+                self.monitor.log(
                     "config".into(),
                     Severity::Warn,
                     format!("reload failed, keeping the running config: {e}"),
+                    self.now,
                 );
                 Vec::new()
             }
@@ -1005,29 +516,8 @@ impl App {
                 interval,
                 note,
             } => {
-                let Some(a) = self.accounts.get_mut(account) else {
-                    return Vec::new();
-                };
-                a.spec.poll_interval = interval;
-                a.spec.interval_note = note.clone();
-                let name = a.spec.name.clone();
-                if let Some(n) = note {
-                    self.push_event(name, Severity::Notice, n);
-                }
+                self.monitor.planned(account, interval, note, self.now);
                 Vec::new()
-            }
-            Msg::Polled {
-                account,
-                generation,
-                at,
-                result,
-                next_poll_at,
-            } => {
-                if generation != self.generation || account >= self.accounts.len() {
-                    return Vec::new();
-                }
-                self.now = self.now.max(at);
-                self.polled(account, at, result, next_poll_at)
             }
         }
     }

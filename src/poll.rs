@@ -16,9 +16,9 @@ pub const BACKOFF_CAP: Duration = Duration::from_secs(300);
 /// Share of a venue's published limit that baltui uses.
 pub const SAFETY_MARGIN: f64 = 0.8;
 
-/// What a poller reports. The front ends (the TUI, the examples) turn it into
-/// their own messages; the engine knows no screen.
-// A few events a second: boxing the snapshot would buy nothing (as app::Msg).
+/// What a poller reports. The engine's `Monitor` takes it (`Monitor::apply`);
+/// the front ends pass it on and never reinterpret it.
+// A few events a second: boxing the snapshot would buy nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Event {
@@ -394,16 +394,7 @@ async fn poll_once(
     tx: &mpsc::Sender<Event>,
 ) -> Option<Result<crate::model::Snapshot, VenueError>> {
     if *discover {
-        match client.discover().await {
-            Ok(found) if found.is_empty() => {
-                return Some(Err(VenueError::new(
-                    client.venue(),
-                    crate::venues::ErrorKind::Api {
-                        code: "NO_ACCOUNTS".into(),
-                        message: "account discovery found no account under this app key".into(),
-                    },
-                )));
-            }
+        match crate::discovery::discover(client).await {
             Ok(found) => {
                 if client.needs_discovery() {
                     *client = client.for_account(&found[0].id);

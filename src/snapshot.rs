@@ -322,33 +322,11 @@ pub async fn run(cfg: &Config) -> Result<Report, String> {
     // entry per account found, named "<name>/<account number>".
     let expanded =
         futures::future::join_all(cfg.accounts.iter().zip(clients).map(|(a, c)| async move {
-            if !c.needs_discovery() {
-                return vec![(a.name.clone(), a.venue, Ok(c))];
-            }
-            match c.discover().await {
-                Ok(found) if !found.is_empty() => found
-                    .iter()
-                    .map(|f| {
-                        (
-                            format!("{}/{}", a.name, f.label),
-                            a.venue,
-                            Ok(c.for_account(&f.id)),
-                        )
-                    })
-                    .collect(),
-                Ok(_) => vec![(
-                    a.name.clone(),
-                    a.venue,
-                    Err(crate::venues::VenueError::new(
-                        a.venue,
-                        crate::venues::ErrorKind::Api {
-                            code: "NO_ACCOUNTS".into(),
-                            message: "account discovery found no account under this app key".into(),
-                        },
-                    )),
-                )],
-                Err(e) => vec![(a.name.clone(), a.venue, Err(e))],
-            }
+            crate::discovery::expand(&a.name, c)
+                .await
+                .into_iter()
+                .map(|(name, c)| (name, a.venue, c))
+                .collect::<Vec<_>>()
         }))
         .await;
     let fetches = expanded

@@ -2,8 +2,10 @@
 //! The terminal is restored on every exit path: q, Ctrl-C, SIGTERM, SIGHUP,
 //! SIGINT, an error, and a panic (ratatui's hook restores before the report).
 
-use crate::app::{AccountSpec, App, Effect, Msg, Reconfig};
+use crate::app::{App, Effect, Msg, Reconfig};
 use crate::config::Config;
+use crate::health::Severity;
+use crate::monitor::AccountSpec;
 use crate::poll::{self, PollerSet};
 use crate::theme::Theme;
 use chrono::Utc;
@@ -44,12 +46,7 @@ fn launch(
         .accounts
         .iter()
         .zip(&pollers.plans)
-        .map(|(a, p)| AccountSpec {
-            account_id: a.account_id().map(str::to_string),
-            interval_note: p.note.clone(),
-            // The interval actually run: staleness is judged against it.
-            ..AccountSpec::new(a.name.clone(), a.venue, a.is_demo(), p.interval)
-        })
+        .map(|(a, p)| AccountSpec::configured(a, p))
         .collect();
     let mut notes = Vec::new();
     for (a, p) in cfg.accounts.iter().zip(&pollers.plans) {
@@ -90,19 +87,21 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
     let (mut pollers, first) = start(&cfg, 0, poll_tx.clone())
         .await
         .map_err(|e| color_eyre::eyre::eyre!(e))?;
-    let mut app = App::new(first.specs, cfg.thresholds.clone(), Utc::now());
-    app.banner = launch.banner;
-    app.bell = cfg.bell;
-    app.keymap = first.keymap.clone();
-    for w in &cfg.warnings {
-        app.push_event("config".into(), crate::health::Severity::Warn, w.clone());
-    }
-    for (name, note) in first.notes {
-        app.push_event(name, crate::health::Severity::Notice, note);
-    }
-    if !cfg.alert_command.is_empty() {
-        app.alert_min = Some(cfg.alert_min);
-    }
+    // Shown in the events pane from the first frame.
+    let warnings = cfg
+        .warnings
+        .iter()
+        .map(|w| ("config".to_string(), Severity::Warn, w.clone()));
+    let notes = first
+        .notes
+        .into_iter()
+        .map(|(name, note)| (name, Severity::Notice, note));
+    let mut app = App::new(first.specs, cfg.thresholds.clone(), Utc::now())
+        .with_banner(launch.banner)
+        .with_bell(cfg.bell)
+        .with_keymap(first.keymap)
+        .with_alerts((!cfg.alert_command.is_empty()).then_some(cfg.alert_min))
+        .with_events(warnings.chain(notes));
     let report_tx = tx.clone();
     let runner = crate::alerts::Runner::new(
         cfg.alert_command.clone(),
@@ -212,8 +211,8 @@ async fn event_loop(
                 match done {
                     Ok(Ok((cfg, clients))) => {
                         let (new, reconfig) =
-                            launch(&cfg, clients, app.generation + 1, reloader.tx.clone());
-                        tracing::info!(generation = app.generation + 1, "config reloaded");
+                            launch(&cfg, clients, app.generation() + 1, reloader.tx.clone());
+                        tracing::info!(generation = app.generation() + 1, "config reloaded");
                         std::mem::replace(pollers, new).shutdown();
                         Msg::Reconfigured(Box::new(reconfig))
                     }
@@ -240,12 +239,12 @@ async fn event_loop(
                     }
                 }
             }
-            if quit || app.should_quit {
+            if quit || app.should_quit() {
                 return Ok(());
             }
             effects = replies.into_iter().flat_map(|m| app.update(m)).collect();
         }
-        if app.should_quit {
+        if app.should_quit() {
             return Ok(());
         }
     }

@@ -2,9 +2,11 @@
 //! stays quiet; one instance per account; failures reported; no secret leaks.
 
 use baltui::alerts::{Runner, Transition};
-use baltui::app::{AccountSpec, App, Effect, Msg};
+use baltui::app::{App, Effect, Msg};
 use baltui::health::{Severity, Thresholds};
 use baltui::model::{Risk, Snapshot, Totals, VenueKind};
+use baltui::monitor::AccountSpec;
+use baltui::poll::Event;
 use chrono::{DateTime, TimeZone, Utc};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -32,8 +34,9 @@ fn snap(ratio: &str) -> Snapshot {
     }
 }
 
-fn app(min: Severity) -> App {
-    let mut a = App::new(
+/// `min`: the alert command's least severity; None: no command configured.
+fn app(min: Option<Severity>) -> App {
+    App::new(
         vec![AccountSpec::new(
             "okx-main",
             VenueKind::Okx,
@@ -42,9 +45,8 @@ fn app(min: Severity) -> App {
         )],
         Thresholds::default(),
         t0(),
-    );
-    a.alert_min = Some(min);
-    a
+    )
+    .with_alerts(min)
 }
 
 fn alerts(fx: Vec<Effect>) -> Vec<Transition> {
@@ -57,18 +59,18 @@ fn alerts(fx: Vec<Effect>) -> Vec<Transition> {
 }
 
 fn poll(a: &mut App, ms: i64, r: Result<Snapshot, baltui::venues::VenueError>) -> Vec<Transition> {
-    alerts(a.update(Msg::Polled {
+    alerts(a.update(Msg::Poll(Event::Polled {
         account: 0,
         generation: 0,
         at: at(ms),
         result: r,
         next_poll_at: None,
-    }))
+    })))
 }
 
 #[test]
 fn one_alert_per_transition_not_per_poll() {
-    let mut a = app(Severity::Warn);
+    let mut a = app(Some(Severity::Warn));
     let mut fired = Vec::new();
     for (ms, ratio) in [
         (0, "5"),
@@ -99,7 +101,7 @@ fn one_alert_per_transition_not_per_poll() {
 
 #[test]
 fn flapping_inside_one_interval_is_debounced() {
-    let mut a = app(Severity::Warn);
+    let mut a = app(Some(Severity::Warn));
     let mut fired = poll(&mut a, 0, Ok(snap("5")));
     for (ms, ratio) in [
         (100, "2.5"),
@@ -122,7 +124,7 @@ fn flapping_inside_one_interval_is_debounced() {
 
 #[test]
 fn min_severity_and_status_transitions() {
-    let mut a = app(Severity::Critical);
+    let mut a = app(Some(Severity::Critical));
     assert!(
         poll(&mut a, 0, Ok(snap("2.5"))).is_empty(),
         "warn is below critical"
@@ -147,8 +149,7 @@ fn min_severity_and_status_transitions() {
         ("status", Severity::Ok, "recovered")
     );
     // No command configured: no alerts at all.
-    let mut quiet = app(Severity::Warn);
-    quiet.alert_min = None;
+    let mut quiet = app(None);
     assert!(poll(&mut quiet, 0, Ok(snap("1.2"))).is_empty());
 }
 
@@ -242,7 +243,7 @@ async fn five_findings_at_once_are_five_runs() {
         vec![],
         Box::new(|_, _| {}),
     );
-    let mut a = app(Severity::Warn);
+    let mut a = app(Some(Severity::Warn));
     let mut s = snap("2.5");
     s.risk.indicators.push(Indicator::new(
         "deltaNeutralStatus",
@@ -258,13 +259,13 @@ async fn five_findings_at_once_are_five_runs() {
         ],
         ..CurrencyBalance::default()
     });
-    let fx = a.update(Msg::Polled {
+    let fx = a.update(Msg::Poll(Event::Polled {
         account: 0,
         generation: 0,
         at: at(0),
         result: Ok(s),
         next_poll_at: None,
-    });
+    }));
     let logged = fx
         .iter()
         .filter(|e| matches!(e, Effect::LogTransition(_)))
@@ -296,15 +297,14 @@ async fn five_findings_at_once_are_five_runs() {
 
 #[test]
 fn transitions_are_logged_even_without_an_alert_command() {
-    let mut a = app(Severity::Warn);
-    a.alert_min = None;
-    let fx = a.update(Msg::Polled {
+    let mut a = app(None);
+    let fx = a.update(Msg::Poll(Event::Polled {
         account: 0,
         generation: 0,
         at: at(0),
         result: Ok(snap("1.2")),
         next_poll_at: None,
-    });
+    }));
     let logged: Vec<Transition> = fx
         .into_iter()
         .filter_map(|e| match e {

@@ -1,8 +1,10 @@
 //! update() is the only place state changes: each key action, each poll outcome.
 
-use baltui::app::{AccountSpec, App, EVENTS_LEN, Effect, HISTORY_LEN, Msg, PollState, Status};
+use baltui::app::{App, Effect, Msg, Reconfig};
 use baltui::health::{Severity, Thresholds};
 use baltui::model::{Risk, Snapshot, Totals, VenueKind};
+use baltui::monitor::{AccountSpec, EVENTS_LEN, HISTORY_LEN, PollState, Status};
+use baltui::poll::Event;
 use baltui::venues::{ErrorKind, VenueError};
 use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -13,17 +15,24 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn app(n: usize) -> App {
-    let specs = (0..n)
-        .map(|i| {
-            AccountSpec::new(
-                format!("acc{i}"),
-                VenueKind::Okx,
-                false,
-                Duration::from_secs(5),
-            )
-        })
-        .collect();
+    let specs = (0..n).map(|i| spec(&format!("acc{i}"))).collect();
     App::new(specs, Thresholds::default(), t0())
+}
+
+fn spec(name: &str) -> AccountSpec {
+    AccountSpec::new(name, VenueKind::Okx, false, Duration::from_secs(5))
+}
+
+/// A config reload with the same accounts: the next generation.
+fn reload(a: &mut App) {
+    let specs = a.accounts().iter().map(|x| x.spec.clone()).collect();
+    a.update(Msg::Reconfigured(Box::new(Reconfig {
+        specs,
+        thresholds: Thresholds::default(),
+        bell: true,
+        keymap: Default::default(),
+        notes: vec![],
+    })));
 }
 
 fn key(c: KeyCode) -> Msg {
@@ -46,13 +55,13 @@ fn snap(at: DateTime<Utc>, ratio: Option<&str>) -> Snapshot {
 }
 
 fn polled(account: usize, at: DateTime<Utc>, result: Result<Snapshot, VenueError>) -> Msg {
-    Msg::Polled {
+    Msg::Poll(Event::Polled {
         account,
         generation: 0,
         at,
         result,
         next_poll_at: None,
-    }
+    })
 }
 
 fn err(kind: ErrorKind) -> VenueError {
@@ -62,9 +71,9 @@ fn err(kind: ErrorKind) -> VenueError {
 #[test]
 fn tabs_wrap_and_digits_jump() {
     let mut a = app(3);
-    assert_eq!(a.tab, 0, "several accounts open on the All overview");
+    assert_eq!(a.tab(), 0, "several accounts open on the All overview");
     a.update(key(KeyCode::Tab));
-    assert_eq!(a.tab, 1);
+    assert_eq!(a.tab(), 1);
     a.update(Msg::Key(KeyEvent::new(
         KeyCode::BackTab,
         KeyModifiers::SHIFT,
@@ -73,17 +82,17 @@ fn tabs_wrap_and_digits_jump() {
         KeyCode::BackTab,
         KeyModifiers::SHIFT,
     )));
-    assert_eq!(a.tab, 3, "wraps backwards to the last account");
+    assert_eq!(a.tab(), 3, "wraps backwards to the last account");
     a.update(key(KeyCode::Tab));
-    assert_eq!(a.tab, 0, "wraps forwards to All");
+    assert_eq!(a.tab(), 0, "wraps forwards to All");
     a.update(key(KeyCode::Char('2')));
-    assert_eq!(a.tab, 2);
+    assert_eq!(a.tab(), 2);
     assert_eq!(a.selected(), Some(1));
     a.update(key(KeyCode::Char('9')));
-    assert_eq!(a.tab, 2, "no tab 9: ignored");
+    assert_eq!(a.tab(), 2, "no tab 9: ignored");
     a.update(key(KeyCode::Char('0')));
-    assert_eq!(a.tab, 0);
-    assert_eq!(app(1).tab, 1, "a single account opens on its own tab");
+    assert_eq!(a.tab(), 0);
+    assert_eq!(app(1).tab(), 1, "a single account opens on its own tab");
 }
 
 #[test]
@@ -99,16 +108,16 @@ fn refresh_quit_privacy_help() {
         vec![Effect::Refresh(None)]
     );
     a.update(key(KeyCode::Char('p')));
-    assert!(a.privacy);
+    assert!(a.privacy());
     a.update(key(KeyCode::Char('?')));
-    assert!(a.show_help);
+    assert!(a.show_help());
     // While help is open, digits do not switch tabs behind it; Esc closes it.
     a.update(key(KeyCode::Char('1')));
-    assert_eq!(a.tab, 2);
+    assert_eq!(a.tab(), 2);
     a.update(key(KeyCode::Esc));
-    assert!(!a.show_help);
+    assert!(!a.show_help());
     assert_eq!(a.update(key(KeyCode::Char('q'))), vec![Effect::Quit]);
-    assert!(a.should_quit);
+    assert!(a.should_quit());
     let mut b = app(1);
     assert_eq!(
         b.update(Msg::Key(KeyEvent::new(
@@ -133,9 +142,9 @@ fn scrolling_is_clamped() {
     for _ in 0..10 {
         a.update(key(KeyCode::Char('j')));
     }
-    assert_eq!(a.row, 2);
+    assert_eq!(a.row(), 2);
     a.update(key(KeyCode::Up));
-    assert_eq!(a.row, 1);
+    assert_eq!(a.row(), 1);
 }
 
 /// The screen's own effects: title and bell (every transition is also logged).
@@ -168,8 +177,22 @@ fn rising_severity_rings_once_and_sets_title() {
         vec![Effect::SetTitle("baltui: ok; was 1 critical".into())],
         "clearing retitles (counting the cleared critical until acknowledged), no bell"
     );
-    a.bell = false;
-    let fx = screen_fx(a.update(polled(1, t0(), Ok(snap(t0(), Some("1"))))));
+    // A reload turns the bell off (same accounts: they keep their state).
+    a.update(Msg::Reconfigured(Box::new(Reconfig {
+        specs: vec![spec("acc0"), spec("acc1")],
+        thresholds: Thresholds::default(),
+        bell: false,
+        keymap: Default::default(),
+        notes: vec![],
+    })));
+    assert!(!a.bell());
+    let fx = screen_fx(a.update(Msg::Poll(Event::Polled {
+        account: 1,
+        generation: 1,
+        at: t0(),
+        result: Ok(snap(t0(), Some("1"))),
+        next_poll_at: None,
+    })));
     assert_eq!(
         fx,
         vec![Effect::SetTitle(
@@ -177,7 +200,7 @@ fn rising_severity_rings_once_and_sets_title() {
         )],
         "bell = false"
     );
-    let texts: Vec<&str> = a.events.iter().map(|e| e.text.as_str()).collect();
+    let texts: Vec<&str> = a.events().iter().map(|e| e.text.as_str()).collect();
     assert!(texts.contains(&"margin ratio 250% below 300%"), "{texts:?}");
     assert!(
         texts.iter().any(|t| t.starts_with("cleared: margin ratio")),
@@ -197,12 +220,12 @@ fn errors_set_state_and_keep_old_numbers() {
             message: "x".into(),
         })),
     ));
-    assert_eq!(a.accounts[0].poll, PollState::RateLimited);
+    assert_eq!(a.accounts()[0].poll, PollState::RateLimited);
     assert_eq!(
-        a.accounts[0].status(t0(), &a.thresholds),
+        a.accounts()[0].status(t0(), a.thresholds()),
         Status::RateLimited
     );
-    assert!(a.accounts[0].snapshot.is_some(), "last good numbers kept");
+    assert!(a.accounts()[0].snapshot.is_some(), "last good numbers kept");
     let fx = a.update(polled(
         0,
         t0(),
@@ -212,7 +235,7 @@ fn errors_set_state_and_keep_old_numbers() {
         })),
     ));
     assert_eq!(
-        a.accounts[0].status(t0(), &a.thresholds),
+        a.accounts()[0].status(t0(), a.thresholds()),
         Status::AuthFailed
     );
     assert!(
@@ -220,14 +243,14 @@ fn errors_set_state_and_keep_old_numbers() {
         "auth failure is critical: {fx:?}"
     );
     assert_eq!(
-        a.accounts[0].last_error.as_deref(),
+        a.accounts()[0].last_error.as_deref(),
         Some("OKX: authentication failed (code 50113: bad sign)")
     );
-    assert_eq!(a.events[0].severity, Severity::Critical);
+    assert_eq!(a.events()[0].severity, Severity::Critical);
     a.update(polled(0, t0(), Ok(snap(t0(), Some("5")))));
-    assert_eq!(a.accounts[0].poll, PollState::Ok);
-    assert_eq!(a.accounts[0].last_error, None);
-    assert_eq!(a.events[0].text, "recovered");
+    assert_eq!(a.accounts()[0].poll, PollState::Ok);
+    assert_eq!(a.accounts()[0].last_error, None);
+    assert_eq!(a.events()[0].text, "recovered");
 }
 
 #[test]
@@ -236,12 +259,15 @@ fn stale_after_three_intervals_by_the_clock_alone() {
     a.update(polled(0, t0(), Ok(snap(t0(), None))));
     a.update(Msg::Tick(t0() + chrono::Duration::seconds(15)));
     assert_eq!(
-        a.accounts[0].status(a.now, &a.thresholds),
+        a.accounts()[0].status(a.now(), a.thresholds()),
         Status::Ok,
         "15 s = 3 x 5 s: not yet"
     );
     let fx = a.update(Msg::Tick(t0() + chrono::Duration::seconds(16)));
-    assert_eq!(a.accounts[0].status(a.now, &a.thresholds), Status::Stale);
+    assert_eq!(
+        a.accounts()[0].status(a.now(), a.thresholds()),
+        Status::Stale
+    );
     assert!(
         fx.contains(&Effect::SetTitle("baltui: 1 warn".into())),
         "{fx:?}"
@@ -251,23 +277,25 @@ fn stale_after_three_intervals_by_the_clock_alone() {
 #[test]
 fn replies_from_an_old_generation_are_dropped() {
     let mut a = app(1);
-    a.generation = 2;
-    let fx = a.update(Msg::Polled {
+    reload(&mut a);
+    reload(&mut a);
+    assert_eq!(a.generation(), 2);
+    let fx = a.update(Msg::Poll(Event::Polled {
         account: 0,
         generation: 1,
         at: t0(),
         result: Ok(snap(t0(), Some("1"))),
         next_poll_at: None,
-    });
+    }));
     assert!(fx.is_empty());
-    assert!(a.accounts[0].snapshot.is_none());
-    let fx = a.update(Msg::Polled {
+    assert!(a.accounts()[0].snapshot.is_none());
+    let fx = a.update(Msg::Poll(Event::Polled {
         account: 7,
         generation: 2,
         at: t0(),
         result: Ok(snap(t0(), None)),
         next_poll_at: None,
-    });
+    }));
     assert!(
         fx.is_empty(),
         "unknown account index is ignored, not a panic"
@@ -282,16 +310,16 @@ fn history_and_events_are_bounded() {
         let r = if i % 2 == 0 { "2" } else { "5" };
         a.update(polled(0, t0(), Ok(snap(t0(), Some(r)))));
     }
-    assert_eq!(a.accounts[0].margin_history.len(), HISTORY_LEN);
+    assert_eq!(a.accounts()[0].margin_history.len(), HISTORY_LEN);
     assert_eq!(
-        a.accounts[0].margin_history.back(),
+        a.accounts()[0].margin_history.back(),
         Some(&"5".parse().unwrap())
     );
     for _ in 0..EVENTS_LEN {
         a.update(polled(0, t0(), Ok(snap(t0(), Some("2")))));
         a.update(polled(0, t0(), Ok(snap(t0(), Some("5")))));
     }
-    assert_eq!(a.events.len(), EVENTS_LEN);
+    assert_eq!(a.events().len(), EVENTS_LEN);
 }
 
 #[test]
@@ -315,11 +343,11 @@ fn discovery_names_tabs_and_adds_accounts_once() {
             })
             .collect()
     };
-    let fx = a.update(Msg::Discovered {
+    let fx = a.update(Msg::Poll(Event::Discovered {
         account: 0,
         generation: 0,
         found: found(&["1", "2"]),
-    });
+    }));
     assert_eq!(
         fx,
         vec![Effect::AddAccount {
@@ -328,20 +356,20 @@ fn discovery_names_tabs_and_adds_accounts_once() {
             account_id: "ID2".into()
         }]
     );
-    let names: Vec<&str> = a.accounts.iter().map(|x| x.spec.name.as_str()).collect();
+    let names: Vec<&str> = a.accounts().iter().map(|x| x.spec.name.as_str()).collect();
     assert_eq!(names, ["wb-hk/5MV1", "wb-hk/5MV2"]);
-    assert_eq!(a.accounts[0].spec.account_id.as_deref(), Some("ID1"));
-    assert_eq!(a.accounts[1].spec.discovered_from, Some(0));
+    assert_eq!(a.accounts()[0].spec.account_id.as_deref(), Some("ID1"));
+    assert_eq!(a.accounts()[1].spec.discovered_from, Some(0));
     assert_eq!(
-        a.events[0].text,
+        a.events()[0].text,
         "account discovery: 2 account(s): 5MV1, 5MV2"
     );
     // A manual refresh discovers again: only the new account is added.
-    let fx = a.update(Msg::Discovered {
+    let fx = a.update(Msg::Poll(Event::Discovered {
         account: 0,
         generation: 0,
         found: found(&["1", "2", "3"]),
-    });
+    }));
     assert_eq!(
         fx,
         vec![Effect::AddAccount {
@@ -350,33 +378,52 @@ fn discovery_names_tabs_and_adds_accounts_once() {
             account_id: "ID3".into()
         }]
     );
-    assert_eq!(a.accounts[2].spec.name, "wb-hk/5MV3");
-    let fx = a.update(Msg::Discovered {
+    assert_eq!(a.accounts()[2].spec.name, "wb-hk/5MV3");
+    let fx = a.update(Msg::Poll(Event::Discovered {
         account: 0,
         generation: 0,
         found: found(&["1", "2", "3"]),
-    });
+    }));
     assert!(fx.is_empty(), "nothing new, nothing added");
-    assert_eq!(a.accounts.len(), 3);
+    assert_eq!(a.accounts().len(), 3);
     // A new plan for a slowed account is applied and said.
     a.update(Msg::Planned {
         account: 1,
         interval: Duration::from_secs(6),
         note: Some("interval raised to 6s: the rate budget is shared by 3 accounts".into()),
     });
-    assert_eq!(a.accounts[1].spec.poll_interval, Duration::from_secs(6));
-    assert_eq!(a.events[0].account, "wb-hk/5MV2");
-    // An old generation's discovery is dropped.
-    a.generation = 1;
+    assert_eq!(a.accounts()[1].spec.poll_interval, Duration::from_secs(6));
+    assert_eq!(a.events()[0].account, "wb-hk/5MV2");
+    // An old generation's discovery is dropped. After a reload (generation 1)
+    // the app key's account is configured as before and discovers afresh.
+    a.update(Msg::Reconfigured(Box::new(Reconfig {
+        specs: vec![AccountSpec::new(
+            "wb-hk",
+            VenueKind::Webull,
+            false,
+            Duration::from_secs(5),
+        )],
+        thresholds: Thresholds::default(),
+        bell: true,
+        keymap: Default::default(),
+        notes: vec![],
+    })));
+    assert_eq!(a.generation(), 1);
     assert!(
-        a.update(Msg::Discovered {
+        a.update(Msg::Poll(Event::Discovered {
             account: 0,
             generation: 0,
             found: found(&["9"])
-        })
+        }))
         .is_empty()
     );
-    assert_eq!(a.accounts.len(), 3);
+    let names: Vec<&str> = a.accounts().iter().map(|x| x.spec.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["wb-hk"],
+        "neither renamed nor added by the old reply"
+    );
+    assert_eq!(a.accounts()[0].spec.account_id, None);
 }
 
 fn with_rows(app: &mut App, i: usize, rows: &[(&str, Option<&str>)]) {
@@ -398,18 +445,18 @@ fn paging_top_bottom_are_clamped() {
     let rows: Vec<(&str, Option<&str>)> = names.iter().map(|n| (n.as_str(), Some("1"))).collect();
     with_rows(&mut a, 0, &rows);
     a.update(key(KeyCode::PageDown));
-    assert_eq!(a.row, 10);
+    assert_eq!(a.row(), 10);
     a.update(key(KeyCode::PageDown));
     a.update(key(KeyCode::PageDown));
-    assert_eq!(a.row, 24, "clamped to the last row");
+    assert_eq!(a.row(), 24, "clamped to the last row");
     a.update(key(KeyCode::Char('g')));
-    assert_eq!(a.row, 0);
+    assert_eq!(a.row(), 0);
     a.update(key(KeyCode::Char('G')));
-    assert_eq!(a.row, 24);
+    assert_eq!(a.row(), 24);
     a.update(key(KeyCode::PageUp));
-    assert_eq!(a.row, 14);
+    assert_eq!(a.row(), 14);
     a.update(key(KeyCode::Tab));
-    assert_eq!(a.row, 0, "a new tab starts at its first row");
+    assert_eq!(a.row(), 0, "a new tab starts at its first row");
 }
 
 #[test]
@@ -433,30 +480,34 @@ fn sort_cycles_and_zero_rows_hide() {
     };
     assert_eq!(order(&a), ["BTC", "ETH", "USDT", "XRP"], "by currency");
     a.update(key(KeyCode::Char('s')));
-    assert_eq!(a.sort, baltui::app::SortColumn::Cash);
+    assert_eq!(a.sort(), baltui::app::SortColumn::Cash);
     assert_eq!(
         order(&a),
         ["USDT", "BTC", "ETH", "XRP"],
         "largest cash first, absent last"
     );
     a.update(key(KeyCode::Char('G')));
-    assert_eq!(a.row, 3);
+    assert_eq!(a.row(), 3);
     a.update(key(KeyCode::Char('z')));
-    assert!(a.hide_zero);
+    assert!(a.hide_zero());
     assert_eq!(
         order(&a),
         ["USDT", "BTC"],
         "ETH (0) and XRP (absent) hidden"
     );
-    assert_eq!(a.row, 1, "selection moved onto a row that still exists");
+    assert_eq!(a.row(), 1, "selection moved onto a row that still exists");
     for _ in 0..6 {
         a.update(key(KeyCode::Char('s')));
     }
-    assert_eq!(a.sort, baltui::app::SortColumn::Currency, "the cycle wraps");
+    assert_eq!(
+        a.sort(),
+        baltui::app::SortColumn::Currency,
+        "the cycle wraps"
+    );
     a.update(key(KeyCode::Char('e')));
-    assert!(!a.show_events);
+    assert!(!a.show_events());
     a.update(key(KeyCode::Char('e')));
-    assert!(a.show_events);
+    assert!(a.show_events());
 }
 
 #[test]
@@ -468,9 +519,9 @@ fn overview_is_ordered_by_severity_and_enter_opens() {
     assert_eq!(a.overview_order(), [1, 2, 0], "critical, warn, ok");
     a.update(key(KeyCode::Down));
     a.update(key(KeyCode::Enter));
-    assert_eq!(a.tab, 3, "the second row (acc2, warn) opened");
+    assert_eq!(a.tab(), 3, "the second row (acc2, warn) opened");
     a.update(key(KeyCode::Enter));
-    assert_eq!(a.tab, 3, "Enter does nothing on an account tab");
+    assert_eq!(a.tab(), 3, "Enter does nothing on an account tab");
 }
 
 #[test]
@@ -478,11 +529,13 @@ fn mouse_actions_and_tab_clicks() {
     use baltui::keymap::Action;
     let mut a = app(3);
     a.update(Msg::Action(Action::GoTab(2)));
-    assert_eq!(a.tab, 2);
-    a.show_help = true;
+    assert_eq!(a.tab(), 2);
+    a.update(key(KeyCode::Char('?')));
+    assert!(a.show_help());
     a.update(Msg::Action(Action::GoTab(1)));
-    assert_eq!(a.tab, 2, "clicks do nothing behind the help popup");
-    a.show_help = false;
+    assert_eq!(a.tab(), 2, "clicks do nothing behind the help popup");
+    a.update(key(KeyCode::Esc));
+    assert!(!a.show_help());
     // Tabs row: " 0 All │ 1 ✓ acc0 │ 2 ✓ acc1 │ 3 ✓ acc2 │"
     let click = |a: &App, x| baltui::ui::tabs::click(a, 120, 40, x, 0);
     assert_eq!(click(&a, 1), Some(0));
@@ -499,7 +552,7 @@ fn mouse_actions_and_tab_clicks() {
         None,
         "too small a window has no tabs"
     );
-    a.banner = Some("DEMO".into());
+    let a = app(3).with_banner(Some("DEMO".into()));
     assert_eq!(
         baltui::ui::tabs::click(&a, 120, 40, 10, 1),
         Some(1),
@@ -509,7 +562,6 @@ fn mouse_actions_and_tab_clicks() {
 
 #[test]
 fn reload_keeps_unchanged_accounts_and_drops_old_replies() {
-    use baltui::app::Reconfig;
     let mut a = app(2);
     a.update(polled(0, t0(), Ok(snap(t0(), Some("5")))));
     a.update(polled(1, t0(), Ok(snap(t0(), Some("5")))));
@@ -522,32 +574,32 @@ fn reload_keeps_unchanged_accounts_and_drops_old_replies() {
         notes: vec![("new".into(), "interval raised to 2s".into())],
     })));
     assert_eq!(fx, vec![Effect::SetTitle("baltui: ok".into())]);
-    assert_eq!(a.generation, 1);
-    let names: Vec<&str> = a.accounts.iter().map(|x| x.spec.name.as_str()).collect();
+    assert_eq!(a.generation(), 1);
+    let names: Vec<&str> = a.accounts().iter().map(|x| x.spec.name.as_str()).collect();
     assert_eq!(names, ["new", "acc1"]);
     assert!(
-        a.accounts[0].snapshot.is_none(),
+        a.accounts()[0].snapshot.is_none(),
         "a new account starts loading"
     );
-    assert!(a.accounts[1].snapshot.is_some(), "acc1 keeps its numbers");
+    assert!(a.accounts()[1].snapshot.is_some(), "acc1 keeps its numbers");
     assert_eq!(
-        a.accounts[1].spec.poll_interval,
+        a.accounts()[1].spec.poll_interval,
         Duration::from_secs(10),
         "with its new settings"
     );
-    assert!(!a.bell);
+    assert!(!a.bell());
     assert_eq!(
-        a.events[1].text,
+        a.events()[1].text,
         "config reloaded: 1 kept, 1 added, 1 removed"
     );
-    assert_eq!(a.events[0].text, "interval raised to 2s");
+    assert_eq!(a.events()[0].text, "interval raised to 2s");
     // A reply from an old poller (generation 0) for index 0 is not applied to "new".
     a.update(polled(0, t0(), Ok(snap(t0(), Some("1")))));
-    assert!(a.accounts[0].snapshot.is_none());
+    assert!(a.accounts()[0].snapshot.is_none());
     let fx = a.update(Msg::ReloadFailed("cfg.toml:3: unknown field `x`".into()));
     assert!(fx.is_empty());
     assert_eq!(
-        a.events[0].text,
+        a.events()[0].text,
         "reload failed, keeping the running config: cfg.toml:3: unknown field `x`"
     );
     assert_eq!(a.update(key(KeyCode::Char('c'))), vec![Effect::Reload]);
@@ -563,8 +615,8 @@ fn a_cleared_critical_leaves_a_mark_until_acknowledged() {
     a.update(polled(0, t0(), Ok(snap(t0(), Some("2.5")))));
     a.update(polled(0, t1, Ok(snap(t1, Some("1.32")))));
     let fx = a.update(polled(0, t2, Ok(snap(t2, Some("5")))));
-    assert!(a.accounts[0].findings.is_empty(), "cleared by itself");
-    let m = a.accounts[0].worst_mark().expect("a mark");
+    assert!(a.accounts()[0].findings.is_empty(), "cleared by itself");
+    let m = a.accounts()[0].worst_mark().expect("a mark");
     assert_eq!(
         m.text(),
         "was CRITICAL 16:00-16:01 (margin ratio 132% below 150%)",
@@ -578,14 +630,14 @@ fn a_cleared_critical_leaves_a_mark_until_acknowledged() {
     // Acknowledging on another account's tab leaves it.
     a.update(key(KeyCode::Char('2')));
     a.update(key(KeyCode::Char('a')));
-    assert_eq!(a.accounts[0].marks.len(), 1);
+    assert_eq!(a.accounts()[0].marks.len(), 1);
     // On its own tab, `a` acknowledges it; the title says ok again.
     a.update(key(KeyCode::Char('1')));
     let fx = a.update(key(KeyCode::Char('a')));
-    assert!(a.accounts[0].marks.is_empty());
+    assert!(a.accounts()[0].marks.is_empty());
     assert_eq!(fx, vec![Effect::SetTitle("baltui: ok".into())]);
     assert!(
-        a.events
+        a.events()
             .iter()
             .any(|e| e.text == "acknowledged 1 cleared warning")
     );
@@ -593,9 +645,12 @@ fn a_cleared_critical_leaves_a_mark_until_acknowledged() {
     a.update(polled(1, t2, Ok(snap(t2, Some("1.2")))));
     a.update(polled(0, t2, Ok(snap(t2, Some("2")))));
     a.update(polled(0, t2, Ok(snap(t2, Some("9")))));
-    assert!(a.accounts[1].marks.is_empty(), "still critical: not a mark");
-    assert_eq!(a.accounts[0].marks.len(), 1);
+    assert!(
+        a.accounts()[1].marks.is_empty(),
+        "still critical: not a mark"
+    );
+    assert_eq!(a.accounts()[0].marks.len(), 1);
     a.update(key(KeyCode::Char('0')));
     a.update(key(KeyCode::Char('a')));
-    assert!(a.accounts.iter().all(|x| x.marks.is_empty()));
+    assert!(a.accounts().iter().all(|x| x.marks.is_empty()));
 }

@@ -16,10 +16,19 @@ const LAYERS: [(&str, &[&str]); 4] = [
     // Each venue's protocol, the shared HTTP plumbing and rate budgets, the
     // machine-wide ledger, and the simulated venues.
     ("venues", &["venues", "ledger", "sim"]),
-    // Config, clients for configured accounts, the poller, alerts, logging.
+    // Config, clients for configured accounts, account discovery, the poller,
+    // the monitor (accounts, findings, alert state), alerts, logging.
     (
         "engine",
-        &["config", "clients", "poll", "alerts", "logging"],
+        &[
+            "config",
+            "clients",
+            "discovery",
+            "poll",
+            "monitor",
+            "alerts",
+            "logging",
+        ],
     ),
     // What a user runs: the TUI and its state, snapshot, check, the CLI.
     (

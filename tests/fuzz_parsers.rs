@@ -1,8 +1,10 @@
 //! Mutated and truncated versions of every fixture go through every parser,
 //! normalizer, the health rules and the screen: errors allowed, panics never.
 
-use baltui::app::{AccountSpec, App, Msg};
+use baltui::app::{App, Msg};
 use baltui::model::{Snapshot, VenueKind};
+use baltui::monitor::AccountSpec;
+use baltui::poll::Event;
 use baltui::venues::{decode, longport, okx, webull};
 use proptest::prelude::*;
 use std::time::Duration;
@@ -58,18 +60,20 @@ fn judge_and_draw(snaps: Vec<Snapshot>) {
             Default::default(),
             chrono::Utc::now(),
         );
-        app.update(Msg::Polled {
+        app.update(Msg::Poll(Event::Polled {
             account: 0,
             generation: 0,
             at: s.fetched_at,
             result: Ok(s),
             next_poll_at: None,
-        });
+        }));
         let theme = baltui::theme::Theme::mono();
         for (w, h) in [(120, 40), (60, 15)] {
             let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
             t.draw(|f| baltui::ui::render(f, &app, &theme)).unwrap();
-            app.privacy = true;
+            if !app.privacy() {
+                app.update(Msg::Action(baltui::keymap::Action::TogglePrivacy));
+            }
             t.draw(|f| baltui::ui::render(f, &app, &theme)).unwrap();
         }
     }

@@ -1,9 +1,12 @@
 //! Render tests on ratatui's TestBackend: build an App with a fixed clock, draw,
 //! and assert on the text in the cells.
 
-use baltui::app::{AccountSpec, App, Msg};
+use baltui::app::{App, Msg, Reconfig};
 use baltui::health::{Severity, Thresholds};
+use baltui::keymap::Action;
 use baltui::model::{CurrencyBalance, Indicator, Risk, RiskLevel, Snapshot, Totals, VenueKind};
+use baltui::monitor::AccountSpec;
+use baltui::poll::Event;
 use baltui::theme::Theme;
 use baltui::ui;
 use baltui::venues::{ErrorKind, VenueError};
@@ -77,13 +80,55 @@ fn app_with(specs: Vec<AccountSpec>) -> App {
 }
 
 fn poll(app: &mut App, account: usize, at: DateTime<Utc>, result: Result<Snapshot, VenueError>) {
-    app.update(Msg::Polled {
+    app.update(Msg::Poll(Event::Polled {
         account,
-        generation: app.generation,
+        generation: app.generation(),
         at,
         result,
         next_poll_at: Some(now() + Duration::seconds(2)),
-    });
+    }));
+}
+
+/// The view state changes only through `update`, as the keys change it.
+fn act(app: &mut App, a: Action) {
+    app.update(Msg::Action(a));
+}
+
+fn set_privacy(app: &mut App, on: bool) {
+    assert!(
+        !app.show_help(),
+        "behind the help popup only its own keys work"
+    );
+    if app.privacy() != on {
+        act(app, Action::TogglePrivacy);
+    }
+    assert_eq!(app.privacy(), on);
+}
+
+fn go_tab(app: &mut App, n: usize) {
+    act(app, Action::GoTab(n));
+    assert_eq!(app.tab(), n);
+}
+
+/// Select row `n` by moving down from the top (`n` must exist).
+fn select_row(app: &mut App, n: usize) {
+    act(app, Action::Top);
+    for _ in 0..n {
+        act(app, Action::Down);
+    }
+    assert_eq!(app.row(), n);
+}
+
+/// A reload of the same accounts with other thresholds (how they change).
+fn set_thresholds(app: &mut App, thresholds: Thresholds) {
+    let specs = app.accounts().iter().map(|a| a.spec.clone()).collect();
+    app.update(Msg::Reconfigured(Box::new(Reconfig {
+        specs,
+        thresholds,
+        bell: true,
+        keymap: Default::default(),
+        notes: vec![],
+    })));
 }
 
 fn okx_app(ratio: &str) -> App {
@@ -394,7 +439,7 @@ fn privacy_masks_every_amount() {
         margin_line(&plain).contains('█'),
         "gauge/sparkline expected"
     );
-    app.privacy = true;
+    set_privacy(&mut app, true);
     let lines = draw(&app, 120, 30);
     assert_no_amounts(&lines);
     // No digit anywhere between the table header and the events pane, except
@@ -437,12 +482,12 @@ fn privacy_masks_every_amount() {
         Ok(longport_snapshot(at, RiskLevel::Danger, "2598051.50")),
     );
     poll(&mut app, 1, at, Ok(okx_snapshot(at, "1.2")));
-    app.privacy = true;
-    app.tab = 1;
+    set_privacy(&mut app, true);
+    go_tab(&mut app, 1);
     let lines = draw(&app, 160, 40);
     assert_no_amounts(&lines);
     assert_has(&lines, "margin call of •••••••.•• HKD");
-    app.tab = 0;
+    go_tab(&mut app, 0);
     let lines = draw(&app, 160, 30);
     assert_no_amounts(&lines);
     // No digit in the amount columns of the overview (net assets, cash, margin).
@@ -512,11 +557,11 @@ fn overview_worst_first_and_selection_highlighted() {
             .contains(ratatui::style::Modifier::REVERSED)
     };
     assert!(selected(&app, crit) && !selected(&app, warn) && !selected(&app, ok));
-    app.row = 1;
+    select_row(&mut app, 1);
     assert!(!selected(&app, crit) && selected(&app, warn) && !selected(&app, ok));
     // Enter opens the highlighted account.
     app.update(Msg::Action(baltui::keymap::Action::Open));
-    assert_eq!(app.tab, 3);
+    assert_eq!(app.tab(), 3);
     assert_has(&draw(&app, 160, 30), "mmm-warn · LongPort");
 }
 
@@ -526,7 +571,8 @@ fn overview_keeps_the_selection_in_view() {
         .map(|i| spec(&format!("acct{i:02}"), VenueKind::Okx, false))
         .collect();
     let mut app = app_with(specs);
-    app.row = 39;
+    act(&mut app, Action::Bottom);
+    assert_eq!(app.row(), 39);
     let lines = draw(&app, 120, 30);
     let y = body_row(&lines, " acct39 ");
     assert!(
@@ -545,9 +591,10 @@ fn overview_keeps_the_selection_in_view() {
 #[test]
 fn help_lists_every_binding() {
     let mut app = okx_app("5");
-    app.show_help = true;
+    act(&mut app, Action::ToggleHelp);
+    assert!(app.show_help());
     let lines = draw(&app, 100, 40);
-    for b in &app.keymap.bindings {
+    for b in &app.keymap().bindings {
         let row = line_with(&lines, &format!("  {}", b.description));
         assert!(
             row.contains(&format!(" {} ", b.all_labels())),
@@ -568,7 +615,7 @@ fn status_line_hints_from_keymap() {
     let app = okx_app("5");
     let lines = draw(&app, 200, 30);
     let last = &lines[29];
-    for b in app.keymap.hints(baltui::keymap::Context::Global) {
+    for b in app.keymap().hints(baltui::keymap::Context::Global) {
         assert!(last.contains(&b.label()), "{} missing: {last}", b.label());
     }
     assert!(last.contains("12:30:45 UTC") && last.contains("0 critical, 0 warn"));
@@ -594,7 +641,7 @@ fn overview_with_mixed_severities() {
             },
         )),
     );
-    assert_eq!(app.tab, 0);
+    assert_eq!(app.tab(), 0);
     let lines = draw(&app, 160, 30);
 
     let a = line_with(&lines, "LIVE");
@@ -643,18 +690,23 @@ fn overview_narrow_drops_columns_not_digits() {
     assert!(a.contains("▲ WARN") && a.contains("12000.5321 USD"), "{a}");
 }
 
-fn many_rows_app() -> App {
-    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
-    let at = now() - Duration::seconds(3);
+/// The OKX snapshot with `n` more currencies, C00 to C<n-1>.
+fn many_rows_snapshot(at: DateTime<Utc>, n: usize) -> Snapshot {
     let mut snap = okx_snapshot(at, "5");
-    for i in 0..30 {
+    for i in 0..n {
         snap.currencies.push(CurrencyBalance {
             currency: format!("C{i:02}"),
             cash: d("1"),
             ..CurrencyBalance::default()
         });
     }
-    poll(&mut app, 0, at, Ok(snap));
+    snap
+}
+
+fn many_rows_app() -> App {
+    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let at = now() - Duration::seconds(3);
+    poll(&mut app, 0, at, Ok(many_rows_snapshot(at, 30)));
     app
 }
 
@@ -664,7 +716,7 @@ fn selection_is_kept_in_view_and_highlighted() {
     let theme = Theme::color();
     // Currency order: BTC, C00..C29, USDT. The selection is the last row, far
     // below the visible height: the window scrolls to show it.
-    app.row = 31;
+    select_row(&mut app, 31);
     let lines = draw(&app, 100, 30);
     assert_has(&lines, "↕ 32/32 ▲");
     let y = row_of(&lines, "  USDT ");
@@ -677,7 +729,8 @@ fn selection_is_kept_in_view_and_highlighted() {
     assert!(!m.contains(ratatui::style::Modifier::REVERSED), "{m:?}");
 
     // Selection at the top: no scrolling, first row highlighted.
-    app.row = 0;
+    act(&mut app, Action::Top);
+    assert_eq!(app.row(), 0);
     let lines = draw(&app, 100, 30);
     let y = row_of(&lines, "  BTC ");
     assert_eq!(y, row_of(&lines, "↕ 1/32") + 1);
@@ -688,9 +741,21 @@ fn selection_is_kept_in_view_and_highlighted() {
             .contains(ratatui::style::Modifier::REVERSED)
     );
 
-    // A selection past the end (rows vanished) shows the last row.
-    app.row = 10_000;
-    assert_has(&draw(&app, 100, 30), "  USDT ");
+    // A selection past the end (rows vanished: the next poll has 22 rows, not
+    // 32) shows the last row.
+    act(&mut app, Action::Bottom);
+    let at = now() - Duration::seconds(1);
+    poll(&mut app, 0, at, Ok(many_rows_snapshot(at, 20)));
+    assert_eq!((app.row(), app.rows(0).len()), (31, 22));
+    let lines = draw(&app, 100, 30);
+    assert_has(&lines, "  USDT ");
+    assert!(!screen(&lines).contains("  BTC "), "{}", screen(&lines));
+    let buf = buffer(&app, 100, 30, &theme);
+    assert!(
+        cell_at(&buf, 0, row_of(&lines, "  USDT "))
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED)
+    );
 }
 
 #[test]
@@ -699,14 +764,15 @@ fn events_pane_only_when_shown() {
     let shown = draw(&app, 100, 30);
     assert_has(&shown, " events ");
     let count = |l: &[String]| l.iter().filter(|l| l.contains("  C")).count();
-    app.show_events = false;
+    act(&mut app, Action::ToggleEvents);
+    assert!(!app.show_events());
     let hidden = draw(&app, 100, 30);
     assert!(!screen(&hidden).contains(" events "), "{}", screen(&hidden));
     assert!(!screen(&hidden).contains("no events yet"));
     // Its space goes to the balances table.
     assert!(count(&hidden) > count(&shown), "{}", screen(&hidden));
     // Also on the All tab.
-    app.tab = 0;
+    go_tab(&mut app, 0);
     assert!(!screen(&draw(&app, 100, 30)).contains(" events "));
 }
 
@@ -769,7 +835,8 @@ fn sort_by_cash_puts_the_largest_first() {
     assert!(row_of(&lines, "  AAA ") < row_of(&lines, "  BTC "));
     assert!(row_of(&lines, "  BTC ") < row_of(&lines, "  USDT "));
 
-    app.sort = baltui::app::SortColumn::Cash;
+    act(&mut app, Action::CycleSort);
+    assert_eq!(app.sort(), baltui::app::SortColumn::Cash);
     let lines = draw(&app, 120, 30);
     let header = line_with(&lines, "withdrawable");
     assert!(header.contains("cash ▼"), "{header}");
@@ -799,7 +866,8 @@ fn hide_zero_hides_zero_rows_and_counts_them() {
     assert_has(&lines, "  ZRO ");
     assert!(!screen(&lines).contains("zero rows hidden"));
 
-    app.hide_zero = true;
+    act(&mut app, Action::ToggleZero);
+    assert!(app.hide_zero());
     let lines = draw(&app, 120, 30);
     assert!(!screen(&lines).contains("ZRO"), "{}", screen(&lines));
     assert_has(&lines, "zero rows hidden (1)");
@@ -876,8 +944,10 @@ fn no_accounts() {
 
 #[test]
 fn banner_on_top() {
-    let mut app = okx_app("5");
-    app.banner = Some("DEMO — simulated venues, no real money".into());
+    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)])
+        .with_banner(Some("DEMO — simulated venues, no real money".into()));
+    let at = now() - Duration::seconds(3);
+    poll(&mut app, 0, at, Ok(okx_snapshot(at, "5")));
     let lines = draw(&app, 100, 30);
     assert!(lines[0].contains("DEMO — simulated venues"), "{}", lines[0]);
     assert!(lines[1].contains("All"));
@@ -940,33 +1010,73 @@ fn never_panics_on_odd_data() {
     poll(&mut app, 5, at, Ok(zero));
     poll(&mut app, 3, at, Ok(snap));
     for tab in [0, 1, 4, 6, 40, 41, 99] {
-        app.tab = tab;
-        app.thresholds.margin_ratio_warn = Decimal::from(i64::try_from(tab % 3).unwrap() - 1);
+        set_thresholds(
+            &mut app,
+            Thresholds {
+                margin_ratio_warn: Decimal::from(i64::try_from(tab % 3).unwrap() - 1),
+                ..Thresholds::default()
+            },
+        );
+        // 41 and 99 are no tab (40 accounts): the key is ignored.
+        let before = app.tab();
+        act(&mut app, Action::GoTab(tab));
+        assert_eq!(app.tab(), if tab <= 40 { tab } else { before });
         for scroll in [0, 5, 10_000] {
-            app.row = scroll;
-            app.hide_zero = scroll == 5;
-            app.show_events = scroll != 0;
-            app.sort = app.sort.next();
+            if app.hide_zero() != (scroll == 5) {
+                act(&mut app, Action::ToggleZero);
+            }
+            if app.show_events() != (scroll != 0) {
+                act(&mut app, Action::ToggleEvents);
+            }
+            act(&mut app, Action::CycleSort);
+            // 10 000: as far down as there are rows.
+            match scroll {
+                0 => act(&mut app, Action::Top),
+                10_000 => act(&mut app, Action::Bottom),
+                n => {
+                    act(&mut app, Action::Top);
+                    for _ in 0..n {
+                        act(&mut app, Action::Down);
+                    }
+                }
+            }
             for (w, h) in [(60, 15), (61, 16), (80, 24), (200, 50), (1000, 300), (2, 3)] {
                 draw(&app, w, h);
-                app.privacy = !app.privacy;
-                app.show_help = !app.show_help;
+                // Flip privacy and help (help first closes: behind it only
+                // its own keys work).
+                let help = app.show_help();
+                if help {
+                    app.update(Msg::Key(crossterm::event::KeyEvent::new(
+                        crossterm::event::KeyCode::Esc,
+                        crossterm::event::KeyModifiers::NONE,
+                    )));
+                }
+                act(&mut app, Action::TogglePrivacy);
+                if !help {
+                    act(&mut app, Action::ToggleHelp);
+                }
+                assert_eq!(app.show_help(), !help);
                 draw(&app, w, h);
             }
         }
     }
     // A number too wide for its column is marked, never silently cut.
-    app.tab = 4;
-    app.hide_zero = false;
-    app.sort = baltui::app::SortColumn::Currency;
-    app.thresholds = Thresholds::default();
-    app.row = app
+    assert!(!app.show_help());
+    set_privacy(&mut app, false);
+    set_thresholds(&mut app, Thresholds::default());
+    go_tab(&mut app, 4);
+    if app.hide_zero() {
+        act(&mut app, Action::ToggleZero);
+    }
+    while app.sort() != baltui::app::SortColumn::Currency {
+        act(&mut app, Action::CycleSort);
+    }
+    let row = app
         .rows(3)
         .iter()
         .position(|c| c.currency.starts_with("VERYL"))
         .unwrap();
-    app.privacy = false;
-    app.show_help = false;
+    select_row(&mut app, row);
     let lines = draw(&app, 60, 20);
     let row = line_with(&lines, "VERYL");
     assert!(row.contains('#') || row.contains('…'), "{row}");
@@ -994,7 +1104,7 @@ fn mono_theme_keeps_severity_words() {
             .iter()
             .all(|c| c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset)
     );
-    app.tab = 1;
+    go_tab(&mut app, 1);
     let lines = draw_with(&app, 120, 30, &theme);
     assert_has(&lines, "✖ CRITICAL margin ratio 120% below 150%");
 }
@@ -1002,8 +1112,8 @@ fn mono_theme_keeps_severity_words() {
 #[test]
 fn events_newest_first() {
     let mut app = okx_app("2.5");
-    app.now = now() + Duration::seconds(10);
-    let at = app.now;
+    app.update(Msg::Tick(now() + Duration::seconds(10)));
+    let at = app.now();
     poll(&mut app, 0, at, Ok(okx_snapshot(at, "1.2")));
     let lines = draw(&app, 120, 30);
     let crit = lines
@@ -1032,7 +1142,7 @@ fn extreme_negative_margin_ratio_is_shown_not_a_panic() {
         at,
         Ok(okx_snapshot(at, &Decimal::MIN.to_string())),
     );
-    app.tab = 1;
+    go_tab(&mut app, 1);
     let lines = draw(&app, 200, 50);
     assert_has(&lines, "CRITICAL");
     assert_has(&lines, &format!("×{}", Decimal::MIN));
@@ -1211,8 +1321,11 @@ fn webull_tab_shows_the_vendor_example() {
 #[test]
 fn title_says_when_the_interval_was_raised() {
     let mut app = okx_app("5");
-    app.accounts[0].spec.interval_note =
-        Some("interval raised to 3s: the rate budget is shared by 12 accounts".into());
+    app.update(Msg::Planned {
+        account: 0,
+        interval: std::time::Duration::from_secs(5),
+        note: Some("interval raised to 3s: the rate budget is shared by 12 accounts".into()),
+    });
     let lines = draw(&app, 160, 30);
     let title = line_with(&lines, "main · OKX");
     assert!(title.contains("interval raised to 3s"), "{title}");
@@ -1418,7 +1531,7 @@ fn all_tab_marks_the_currency_of_a_futures_ratio() {
 #[test]
 fn privacy_masks_the_futures_mode_amounts() {
     let mut app = futures_app("1.25");
-    app.privacy = true;
+    set_privacy(&mut app, true);
     let secret = [
         "125%",
         "500%",
@@ -1442,7 +1555,7 @@ fn privacy_masks_the_futures_mode_amounts() {
         margin_line(&lines)
     );
     assert_has(&lines, "isolated equity ••••• USD");
-    app.tab = 0;
+    go_tab(&mut app, 0);
     let lines = draw(&app, 160, 20);
     assert_has(&lines, "USDT •••••");
     for l in &lines {
@@ -1480,9 +1593,9 @@ fn futures_mode_on_narrow_screens() {
         (300, 80),
     ] {
         for privacy in [false, true] {
-            app.privacy = privacy;
+            set_privacy(&mut app, privacy);
             for tab in [0, 1] {
-                app.tab = tab;
+                go_tab(&mut app, tab);
                 draw(&app, w, h);
             }
         }
@@ -1559,7 +1672,7 @@ fn okx_multi_currency_names_fields_as_the_document_does() {
         "{totals}"
     );
 
-    app.privacy = true;
+    set_privacy(&mut app, true);
     let lines = draw(&app, 200, 30);
     for l in &lines {
         for v in ["21625.64", "9.01", "55415.624719833286", "1234.5", "1550%"] {
@@ -1619,7 +1732,7 @@ fn webull_in_transit_is_not_settling() {
     // total_market_value in the totals currency.
     assert_has(&lines, "market value 89038914.5212380000 CNH");
 
-    app.privacy = true;
+    set_privacy(&mut app, true);
     let lines = draw(&app, 200, 40);
     for l in &lines {
         for v in ["2500.000000", "12.340000", "89038914.5212380000"] {
@@ -1638,7 +1751,7 @@ fn a_cleared_critical_is_shown_until_acknowledged() {
     let t2 = now() - Duration::seconds(3);
     poll(&mut app, 0, t2, Ok(okx_snapshot(t2, "8")));
     let lines = draw(&app, 160, 30);
-    let mark = app.accounts[0].worst_mark().unwrap().text();
+    let mark = app.accounts()[0].worst_mark().unwrap().text();
     assert!(mark.starts_with("was CRITICAL "), "{mark}");
     assert_has(&lines, "was CRITICAL");
     assert_has(&lines, "margin ratio 132% below 150%");

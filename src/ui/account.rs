@@ -5,10 +5,11 @@
 
 use super::format::{self, clip, width};
 use super::{data_is_old, margin_ratio_finding, shrink_widths, updated};
-use crate::app::{AccountView, App, SortColumn, Status};
+use crate::app::{App, SortColumn};
 use crate::health::Thresholds;
 use crate::health::{Finding, Severity};
 use crate::model::{CurrencyBalance, RiskLevel, Snapshot};
+use crate::monitor::{Account, Status};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -112,17 +113,17 @@ fn columns(snap: &Snapshot, rows: &[&CurrencyBalance]) -> Vec<Column> {
 const SUMMARY_FIXED: usize = 4;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, i: usize, theme: &Theme) {
-    let Some(acc) = app.accounts.get(i) else {
+    let Some(acc) = app.accounts().get(i) else {
         return;
     };
-    let status = acc.status(app.now, &app.thresholds);
+    let status = acc.status(app.now(), app.thresholds());
     let old = data_is_old(acc, status);
 
     let title = title_line(app, acc, status, theme, usize::from(area.width));
     let reason = reason_line(app, acc, status, theme);
     let rows = app.rows(i);
     // A caption line says how many zero rows are hidden.
-    let caption = usize::from(app.hide_zero);
+    let caption = usize::from(app.hide_zero());
     let table_need = 1 + caption + rows.len().max(1);
     let table_min = table_need.min(3 + caption);
     let findings_n = acc.findings.len().max(1);
@@ -186,13 +187,7 @@ fn status_badge(status: Status, theme: &Theme) -> Span<'static> {
 
 /// Always names account, venue, LIVE/DEMO, status and age; the name is clipped
 /// first so the rest always fits.
-fn title_line(
-    app: &App,
-    acc: &AccountView,
-    status: Status,
-    theme: &Theme,
-    w: usize,
-) -> Line<'static> {
+fn title_line(app: &App, acc: &Account, status: Status, theme: &Theme, w: usize) -> Line<'static> {
     let sep = || Span::styled(" · ", theme.muted);
     let mut rest = vec![
         sep(),
@@ -236,10 +231,10 @@ fn title_line(
         && let Some(at) = acc.last_attempt_at
         && acc.snapshot.as_ref().is_none_or(|s| s.fetched_at != at)
     {
-        extras.push(format!("last try {}", format::ago(app.now, at)));
+        extras.push(format!("last try {}", format::ago(app.now(), at)));
     }
     if let Some(next) = acc.next_poll_at {
-        extras.push(format!("next {}", format::until(app.now, next)));
+        extras.push(format!("next {}", format::until(app.now(), next)));
     }
     // "interval raised to 3s" (the reason is in the events pane).
     if let Some(note) = &acc.spec.interval_note {
@@ -264,17 +259,12 @@ fn title_line(
 }
 
 /// Why the account is not OK, or its worst finding; None when all is well.
-fn reason_line(
-    app: &App,
-    acc: &AccountView,
-    status: Status,
-    theme: &Theme,
-) -> Option<Line<'static>> {
-    let p = app.privacy;
+fn reason_line(app: &App, acc: &Account, status: Status, theme: &Theme) -> Option<Line<'static>> {
+    let p = app.privacy();
     let age = acc
         .snapshot
         .as_ref()
-        .map(|s| format::ago(app.now, s.fetched_at));
+        .map(|s| format::ago(app.now(), s.fetched_at));
     let (sev, label, text) = match status {
         Status::Ok => match (acc.findings.first(), acc.worst_mark()) {
             (Some(f), _) => {
@@ -330,7 +320,7 @@ fn reason_line(
 }
 
 /// Worst finding about `subject`, e.g. "margin_ratio" or "USDT.available".
-fn finding_for<'a>(acc: &'a AccountView, subject: &str) -> Option<&'a Finding> {
+fn finding_for<'a>(acc: &'a Account, subject: &str) -> Option<&'a Finding> {
     // Findings are worst first.
     acc.findings.iter().find(|f| f.subject == subject)
 }
@@ -351,14 +341,14 @@ fn balances(
     frame: &mut Frame,
     area: Rect,
     app: &App,
-    acc: &AccountView,
+    acc: &Account,
     snap: &Snapshot,
     rows: &[&CurrencyBalance],
     old: bool,
     theme: &Theme,
 ) {
     let hidden = snap.currencies.len() - rows.len();
-    let area = if app.hide_zero && area.height > 0 {
+    let area = if app.hide_zero() && area.height > 0 {
         let [cap, rest] =
             Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
         frame.render_widget(
@@ -381,7 +371,7 @@ fn balances(
         frame.render_widget(Paragraph::new(Line::styled(text, theme.muted)), area);
         return;
     }
-    let p = app.privacy;
+    let p = app.privacy();
     let base = if old { theme.stale } else { Style::new() };
     let fields = columns(snap, rows);
     let n_cols = 1 + fields.len();
@@ -418,8 +408,8 @@ fn balances(
     let points: Vec<(usize, usize)> = (0..fields.len())
         .map(|k| format::point_widths(texts.iter().map(|(_, _, vals)| vals[k].as_str())))
         .collect();
-    let headers: Vec<String> = std::iter::once(header_text(None, app.sort))
-        .chain(fields.iter().map(|f| header_text(Some(f), app.sort)))
+    let headers: Vec<String> = std::iter::once(header_text(None, app.sort()))
+        .chain(fields.iter().map(|f| header_text(Some(f), app.sort())))
         .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| width(h)).collect();
     for (label, _, _) in &texts {
@@ -463,12 +453,12 @@ fn balances(
 
     // The selection is always in view: the first row shown follows from it.
     let n = rows.len();
-    let selected = app.row.min(n - 1);
+    let selected = app.row().min(n - 1);
     let visible = usize::from(area.height).saturating_sub(1).max(1);
     let first = (selected + 1).saturating_sub(visible);
     // When rows are out of view, the first header cell says where we are.
     let first_header = if n > visible {
-        let mark = if app.sort == SortColumn::Currency {
+        let mark = if app.sort() == SortColumn::Currency {
             " ▲"
         } else {
             ""
@@ -530,7 +520,7 @@ fn balances(
 }
 
 /// Margin-ratio history as sparkline bars (ratio × 100, saturating).
-fn history_bars(acc: &AccountView) -> Vec<u64> {
+fn history_bars(acc: &Account) -> Vec<u64> {
     acc.margin_history
         .iter()
         .map(|r| {
@@ -599,7 +589,7 @@ pub fn risk_scale(level: RiskLevel) -> String {
 /// currency. A pair that does not fit is left out whole, never cut mid-number;
 /// "+N more" says so.
 fn totals_line(
-    acc: &AccountView,
+    acc: &Account,
     snap: &Snapshot,
     w: usize,
     p: bool,
@@ -687,7 +677,7 @@ fn summary(
     frame: &mut Frame,
     area: Rect,
     app: &App,
-    acc: &AccountView,
+    acc: &Account,
     snap: &Snapshot,
     old: bool,
     theme: &Theme,
@@ -695,8 +685,8 @@ fn summary(
     if area.height == 0 {
         return;
     }
-    let p = app.privacy;
-    let t = &app.thresholds;
+    let p = app.privacy();
+    let t = app.thresholds();
     let base = if old { theme.stale } else { Style::new() };
     let label = |s: &str| Span::styled(s.to_string(), theme.muted);
     let value = |v: String, f: Option<&Finding>| match f {

@@ -18,10 +18,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(block, area);
 
     let rows = usize::from(inner.height);
-    let lines: Vec<Line> = if app.events.is_empty() {
+    let lines: Vec<Line> = if app.events().is_empty() {
         vec![Line::styled("no events yet", theme.muted)]
     } else {
-        app.events
+        app.events()
             .iter()
             .take(rows)
             .map(|e| {
@@ -33,7 +33,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     Span::raw(" "),
                     Span::styled(e.severity.symbol(), sev),
                     Span::raw(" "),
-                    Span::styled(format::text(&e.text, app.privacy).into_owned(), sev),
+                    Span::styled(format::text(&e.text, app.privacy()).into_owned(), sev),
                 ])
             })
             .collect()

@@ -9,8 +9,9 @@ pub mod overview;
 pub mod status;
 pub mod tabs;
 
-use crate::app::{AccountView, App, Status};
+use crate::app::App;
 use crate::health::Finding;
+use crate::monitor::{Account, Status};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -30,11 +31,11 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         return;
     }
 
-    let banner_h = u16::from(app.banner.is_some());
+    let banner_h = u16::from(app.banner().is_some());
     // Events get more room only once the balances have enough; hidden, their
     // space goes to the table.
     let events_h = match area.height {
-        _ if !app.show_events => 0,
+        _ if !app.show_events() => 0,
         ..20 => 2,
         20..30 => 4,
         _ => 7,
@@ -48,7 +49,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     ])
     .areas(area);
 
-    if let Some(text) = &app.banner {
+    if let Some(text) = app.banner() {
         frame.render_widget(
             Paragraph::new(Line::from(format!(" {text}"))).style(theme.banner),
             banner,
@@ -59,12 +60,12 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(i) => account::render(frame, body, app, i, theme),
         None => overview::render(frame, body, app, theme),
     }
-    if app.show_events {
+    if app.show_events() {
         events::render(frame, events_area, app, theme);
     }
     status::render(frame, status_area, app, theme);
-    if app.show_help {
-        help::render(frame, area, &app.keymap, theme);
+    if app.show_help() {
+        help::render(frame, area, app.keymap(), theme);
     }
 }
 
@@ -99,7 +100,7 @@ fn too_small(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 /// (`margin_ratio`, or `<CCY>.margin_ratio` where the ratio is one currency's,
 /// OKX Futures mode), else for a per-currency ratio the worst margin-ratio
 /// finding of any currency, so a ratio near liquidation never reads OK.
-pub fn margin_ratio_finding(acc: &AccountView) -> Option<&Finding> {
+pub fn margin_ratio_finding(acc: &Account) -> Option<&Finding> {
     let ccy = acc
         .snapshot
         .as_ref()
@@ -118,15 +119,15 @@ pub fn margin_ratio_finding(acc: &AccountView) -> Option<&Finding> {
 
 /// The numbers on screen are from an earlier good poll (stale, or the latest poll
 /// failed): they stay visible, dimmed, with their age.
-pub fn data_is_old(acc: &AccountView, status: Status) -> bool {
+pub fn data_is_old(acc: &Account, status: Status) -> bool {
     acc.snapshot.is_some() && !matches!(status, Status::Ok | Status::Loading)
 }
 
 /// "updated 3s ago", "loading" or "never updated".
-pub fn updated(app: &App, acc: &AccountView) -> String {
+pub fn updated(app: &App, acc: &Account) -> String {
     match (&acc.snapshot, acc.poll) {
-        (Some(s), _) => format!("updated {}", format::ago(app.now, s.fetched_at)),
-        (None, crate::app::PollState::Loading) => "loading".to_string(),
+        (Some(s), _) => format!("updated {}", format::ago(app.now(), s.fetched_at)),
+        (None, crate::monitor::PollState::Loading) => "loading".to_string(),
         (None, _) => "never updated".to_string(),
     }
 }

@@ -4,8 +4,9 @@
 
 use super::format::{self, clip, fit_number, width};
 use super::{data_is_old, shrink_widths};
-use crate::app::{App, Status};
+use crate::app::App;
 use crate::health::Severity;
+use crate::monitor::Status;
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -59,16 +60,16 @@ impl Col {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    if app.accounts.is_empty() {
+    if app.accounts().is_empty() {
         frame.render_widget(
             Paragraph::new(Line::styled("no accounts configured", theme.warn)),
             area,
         );
         return;
     }
-    let now = app.now;
-    let t = &app.thresholds;
-    let p = app.privacy;
+    let now = app.now();
+    let t = app.thresholds();
+    let p = app.privacy();
 
     let mut sev = Col::new("", 0);
     let mut name = Col::new("account", 1);
@@ -99,14 +100,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
 
     let order = app.overview_order();
-    let selected = app.row.min(order.len() - 1);
+    let selected = app.row().min(order.len() - 1);
     // Keep the selection in view: the first row shown follows from it.
     let visible = usize::from(area.height).saturating_sub(1).max(1);
     let first = (selected + 1).saturating_sub(visible);
     for acc in order
         .iter()
         .skip(first)
-        .filter_map(|&i| app.accounts.get(i))
+        .filter_map(|&i| app.accounts().get(i))
     {
         let st = acc.status(now, t);
         let worst = acc.worst(now, t);

@@ -18,8 +18,8 @@ type Tab = Vec<(String, Style)>;
 /// so the open tab is always on screen. Drawing and clicking both use this.
 fn layout(app: &App, theme: &Theme, width: u16) -> (Vec<Tab>, usize, usize) {
     let mut tabs: Vec<Tab> = vec![vec![(" 0 All ".to_string(), theme.title)]];
-    for (i, acc) in app.accounts.iter().enumerate() {
-        let sev = acc.worst(app.now, &app.thresholds);
+    for (i, acc) in app.accounts().iter().enumerate() {
+        let sev = acc.worst(app.now(), app.thresholds());
         let n = i + 1;
         let num = if n <= 9 {
             format!(" {n} ")
@@ -91,7 +91,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 /// Which tab a click at (x, y) of a `width` x `height` screen hits.
 pub fn click(app: &App, width: u16, height: u16, x: u16, y: u16) -> Option<usize> {
-    let tabs_y = u16::from(app.banner.is_some());
+    let tabs_y = u16::from(app.banner().is_some());
     if width < super::MIN_WIDTH || height < super::MIN_HEIGHT || y != tabs_y {
         return None;
     }
