@@ -503,3 +503,44 @@ fn acknowledge_is_offered_once_a_warning_has_cleared() {
     app.update(Msg::Key(key(KeyCode::Char('a'))));
     assert!(!offers_ack(&app), "acknowledged");
 }
+
+#[test]
+fn the_help_overlay_lists_the_keys_of_the_tab_under_it() {
+    let spec =
+        |n: &str| AccountSpec::new(n, VenueKind::Okx, false, std::time::Duration::from_secs(5));
+    let mut app = App::new(vec![spec("a"), spec("b")], Thresholds::default(), now());
+    poll(&mut app, 0, "5");
+    poll(&mut app, 1, "5");
+    let screen = |app: &App| {
+        let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        term.draw(|f| ui::render(f, app, &Theme::mono())).unwrap();
+        let buf = term.backend().buffer().clone();
+        (0..40)
+            .map(|y| (0..120).map(|x| buf[(x, y)].symbol()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    app.update(Msg::Key(key(KeyCode::Char('?'))));
+    let all = screen(&app);
+    assert!(all.contains("On the All tab"), "{all}");
+    assert!(
+        all.contains("  open the selected account (All tab)"),
+        "{all}"
+    );
+    assert!(all.contains("  refresh every account"), "{all}");
+    assert!(!all.contains("refresh this account now"), "{all}");
+    assert!(!all.contains("sort balances"), "{all}");
+    // Esc closes help, 1 opens account a, ? opens help over it.
+    app.update(Msg::Key(key(KeyCode::Esc)));
+    app.update(Msg::Key(key(KeyCode::Char('1'))));
+    app.update(Msg::Key(key(KeyCode::Char('?'))));
+    let one = screen(&app);
+    assert!(one.contains("On this account's tab"), "{one}");
+    assert!(!one.contains("open the selected account"), "{one}");
+    assert!(
+        one.contains("  refresh this account now (within its rate budget)"),
+        "{one}"
+    );
+    assert!(one.contains("  sort balances by the next column"), "{one}");
+    assert!(one.contains("  close help"), "{one}");
+}

@@ -50,7 +50,8 @@ fn lines_of(
     sections: [(&str, Vec<&Binding>); 2],
     theme: &Theme,
 ) -> Vec<Line<'static>> {
-    // Over every binding, so the overlay keeps its width from tab to tab.
+    // Over every binding, so the descriptions start in the same column
+    // whichever keys a view shows.
     let label_w = keymap
         .bindings
         .iter()
