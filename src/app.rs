@@ -152,14 +152,11 @@ pub struct App {
     banner: Option<String>,
     bell: bool,
     should_quit: bool,
-    // ui/status.rs reads these four as fields and is not part of this change;
-    // `pub(crate)` keeps them out of reach of other crates, and nothing in
-    // this one writes them outside `update`. Use the accessors.
-    pub(crate) keymap: crate::keymap::Keymap,
-    pub(crate) privacy: bool,
-    pub(crate) show_help: bool,
+    keymap: crate::keymap::Keymap,
+    privacy: bool,
+    show_help: bool,
     /// The screen's clock: ticks, and never behind the latest poll.
-    pub(crate) now: DateTime<Utc>,
+    now: DateTime<Utc>,
 }
 
 impl App {

@@ -1,5 +1,6 @@
 //! One table of key bindings: it drives dispatch, the status-line hints and help.
-//! Defaults below; config `[keys]` rebinds an action (`quit = ["q", "ctrl-q"]`).
+//! The defaults are data, `assets/keymap.toml`, read by the same code that
+//! applies config `[keys]`, which rebinds an action (`quit = ["q", "ctrl-q"]`).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
@@ -51,9 +52,6 @@ pub struct Key {
 impl Key {
     const fn plain(code: KeyCode) -> Key {
         Key { code, ctrl: false }
-    }
-    const fn ch(c: char) -> Key {
-        Key::plain(KeyCode::Char(c))
     }
 
     /// "q", "?", "R", "ctrl-c", "tab", "shift-tab", "enter", "esc", "left",
@@ -136,9 +134,9 @@ impl Key {
 pub struct Binding {
     pub keys: Vec<Key>,
     pub action: Action,
-    pub description: &'static str,
+    pub description: String,
     pub context: Context,
-    /// Shown in the status line (the rest only in help).
+    /// Shown in the status line where it acts (the rest only in help).
     pub hint: bool,
     /// Name in config `[keys]` (None: not rebindable).
     pub name: Option<&'static str>,
@@ -166,249 +164,349 @@ impl Binding {
     }
 }
 
+/// The name of each action in the keymap file and in config `[keys]`, in
+/// the order a `[keys]` error lists them. `go_tab` (the digit pressed is the
+/// tab) is only in the file: config cannot rebind it.
+pub const ACTIONS: [(&str, Action); 21] = [
+    ("close", Action::CloseOverlay),
+    ("quit", Action::Quit),
+    ("next_tab", Action::NextTab),
+    ("prev_tab", Action::PrevTab),
+    ("go_tab", Action::GoTab(0)),
+    ("down", Action::Down),
+    ("up", Action::Up),
+    ("page_down", Action::PageDown),
+    ("page_up", Action::PageUp),
+    ("top", Action::Top),
+    ("bottom", Action::Bottom),
+    ("open", Action::Open),
+    ("refresh", Action::Refresh),
+    ("refresh_all", Action::RefreshAll),
+    ("sort", Action::CycleSort),
+    ("hide_zero", Action::ToggleZero),
+    ("events", Action::ToggleEvents),
+    ("privacy", Action::TogglePrivacy),
+    ("help", Action::ToggleHelp),
+    ("reload", Action::Reload),
+    ("acknowledge", Action::Acknowledge),
+];
+
+/// Not rebindable by config `[keys]`.
+const FIXED: &str = "go_tab";
+
+impl Action {
+    /// Its name in the keymap file (`GoTab(n)`: "go_tab"), as in `ACTIONS`.
+    pub fn name(self) -> &'static str {
+        use Action::*;
+        // A match, so a new action cannot go without a name.
+        match self {
+            CloseOverlay => "close",
+            Quit => "quit",
+            NextTab => "next_tab",
+            PrevTab => "prev_tab",
+            GoTab(_) => "go_tab",
+            Down => "down",
+            Up => "up",
+            PageDown => "page_down",
+            PageUp => "page_up",
+            Top => "top",
+            Bottom => "bottom",
+            Open => "open",
+            Refresh => "refresh",
+            RefreshAll => "refresh_all",
+            CycleSort => "sort",
+            ToggleZero => "hide_zero",
+            ToggleEvents => "events",
+            TogglePrivacy => "privacy",
+            ToggleHelp => "help",
+            Reload => "reload",
+            Acknowledge => "acknowledge",
+        }
+    }
+
+    /// Whether pressing a key for this action does something in `view`
+    /// (which of a context's bindings act; the context itself is chosen by
+    /// `Keymap::commands`, as `lookup` chooses it).
+    pub fn acts(self, view: &View) -> bool {
+        use Action::*;
+        let account_tab = view.tab > 0;
+        match self {
+            Quit | ToggleHelp | TogglePrivacy | ToggleEvents | Reload | CloseOverlay => true,
+            NextTab | PrevTab | GoTab(_) | RefreshAll => view.tabs > 1,
+            Down | Up | PageDown | PageUp | Top | Bottom => view.rows > 1,
+            Open => !account_tab && view.rows > 0,
+            // On the All tab `r` refreshes every account, which `R` offers
+            // there; "this account" would be false.
+            Refresh => account_tab,
+            // Sorting and hiding rows change the balances of an account tab;
+            // the overview has none.
+            CycleSort | ToggleZero => account_tab,
+            Acknowledge => view.marks,
+        }
+    }
+}
+
+/// What the screen shows, as far as the keys care. The caller builds it
+/// from its own state, so the keymap needs no app.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct View {
+    /// The help overlay is open: only its own keys act.
+    pub help: bool,
+    /// The open tab: 0 = All, n = the n-th account.
+    pub tab: usize,
+    /// Tabs in all, the All tab included.
+    pub tabs: usize,
+    /// Rows the selection moves over: accounts on All, balance rows on an
+    /// account tab.
+    pub rows: usize,
+    /// Cleared warnings not acknowledged yet, in what `a` acknowledges here
+    /// (this account's; on All, any account's).
+    pub marks: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct Keymap {
     pub bindings: Vec<Binding>,
 }
 
-fn b(
-    name: &'static str,
-    keys: &[Key],
-    action: Action,
-    description: &'static str,
+/// Where the built-in keymap's errors point.
+pub const BUILTIN_FILE: &str = "assets/keymap.toml";
+const BUILTIN: &str = include_str!("../assets/keymap.toml");
+
+/// Parsed once; a broken file is an error here (tests parse it), never a panic.
+static BUILTIN_KEYMAP: std::sync::LazyLock<Result<Keymap, String>> =
+    std::sync::LazyLock::new(|| Keymap::from_toml(BUILTIN, BUILTIN_FILE));
+
+/// A keymap file: per context a list of bindings (yazi's shape).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeymapFile {
+    help: Option<Section>,
+    global: Option<Section>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Section {
+    keymap: Vec<toml::Spanned<FileEntry>>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileEntry {
+    on: Vec<String>,
+    run: String,
+    desc: String,
+    #[serde(default)]
     hint: bool,
-) -> Binding {
-    Binding {
-        keys: keys.to_vec(),
-        action,
-        description,
-        context: Context::Global,
-        hint,
-        name: Some(name),
+}
+
+/// One binding as written, in a keymap file (context, description and hint
+/// given) or in config `[keys]` (keys only, for the action wherever it is
+/// bound).
+struct Entry<'a> {
+    context: Option<Context>,
+    run: &'a str,
+    on: &'a [String],
+    desc: Option<&'a str>,
+    hint: Option<bool>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+fn section_name(c: Context) -> &'static str {
+    match c {
+        Context::Global => "global",
+        Context::Help => "help",
     }
 }
 
-impl Default for Keymap {
-    fn default() -> Self {
-        use KeyCode::*;
-        let p = Key::plain;
-        let c = Key::ch;
-        let digits: Vec<Key> = ('0'..='9').map(Key::ch).collect();
-        Keymap {
-            bindings: vec![
-                Binding {
-                    keys: vec![p(Esc), c('?'), c('q')],
-                    action: Action::CloseOverlay,
-                    description: "close help",
-                    context: Context::Help,
-                    hint: true,
-                    name: Some("close"),
-                },
-                b(
-                    "quit",
-                    &[
-                        c('q'),
-                        Key {
-                            code: Char('c'),
-                            ctrl: true,
-                        },
-                    ],
-                    Action::Quit,
-                    "quit",
-                    true,
-                ),
-                b(
-                    "next_tab",
-                    &[p(Tab), p(Right), c('l')],
-                    Action::NextTab,
-                    "next tab",
-                    true,
-                ),
-                b(
-                    "prev_tab",
-                    &[p(BackTab), p(Left), c('h')],
-                    Action::PrevTab,
-                    "previous tab",
-                    false,
-                ),
-                Binding {
-                    keys: digits,
-                    action: Action::GoTab(0),
-                    description: "go to tab (0 = All)",
-                    context: Context::Global,
-                    hint: true,
-                    name: None,
-                },
-                b("down", &[c('j'), p(Down)], Action::Down, "next row", false),
-                b("up", &[c('k'), p(Up)], Action::Up, "previous row", false),
-                b(
-                    "page_down",
-                    &[p(PageDown)],
-                    Action::PageDown,
-                    "ten rows down",
-                    false,
-                ),
-                b(
-                    "page_up",
-                    &[p(PageUp)],
-                    Action::PageUp,
-                    "ten rows up",
-                    false,
-                ),
-                b("top", &[c('g'), p(Home)], Action::Top, "first row", false),
-                b(
-                    "bottom",
-                    &[c('G'), p(End)],
-                    Action::Bottom,
-                    "last row",
-                    false,
-                ),
-                b(
-                    "open",
-                    &[p(Enter)],
-                    Action::Open,
-                    "open the selected account (All tab)",
-                    false,
-                ),
-                b(
-                    "refresh",
-                    &[c('r')],
-                    Action::Refresh,
-                    "refresh this account now (within its rate budget)",
-                    true,
-                ),
-                b(
-                    "refresh_all",
-                    &[c('R')],
-                    Action::RefreshAll,
-                    "refresh every account",
-                    false,
-                ),
-                b(
-                    "sort",
-                    &[c('s')],
-                    Action::CycleSort,
-                    "sort balances by the next column",
-                    false,
-                ),
-                b(
-                    "hide_zero",
-                    &[c('z')],
-                    Action::ToggleZero,
-                    "hide or show all-zero rows",
-                    false,
-                ),
-                b(
-                    "events",
-                    &[c('e')],
-                    Action::ToggleEvents,
-                    "show or hide the events pane",
-                    false,
-                ),
-                b(
-                    "privacy",
-                    &[c('p')],
-                    Action::TogglePrivacy,
-                    "privacy: mask every amount",
-                    true,
-                ),
-                b("help", &[c('?')], Action::ToggleHelp, "help", true),
-                b(
-                    "reload",
-                    &[c('c')],
-                    Action::Reload,
-                    "re-read the config file (also SIGUSR1)",
-                    false,
-                ),
-                b(
-                    "acknowledge",
-                    &[c('a')],
-                    Action::Acknowledge,
-                    "acknowledge cleared warnings (\"was CRITICAL ...\"; on All: every account's)",
-                    false,
-                ),
-            ],
+/// Applies `entries` in order: an action already bound gets the entry's keys
+/// instead of its own (an override); one not bound yet is added (how the
+/// built-in file builds the keymap). Then a key may mean only one action per
+/// context. An error is (the entry it is about, if any, the message).
+fn apply(km: &mut Keymap, entries: &[Entry<'_>]) -> Result<(), (Option<usize>, String)> {
+    // Which entry set each binding's keys, to name the culprit of a clash.
+    let mut set_by: Vec<Option<usize>> = vec![None; km.bindings.len()];
+    let mut seen = std::collections::HashSet::new();
+    for (i, e) in entries.iter().enumerate() {
+        let err = |msg: String| Err((Some(i), msg));
+        let from_file = e.context.is_some();
+        let known = ACTIONS
+            .iter()
+            .find(|(n, _)| *n == e.run && (from_file || *n != FIXED));
+        let Some(&(name, action)) = known else {
+            let names: Vec<&str> = ACTIONS
+                .iter()
+                .map(|(n, _)| *n)
+                .filter(|n| from_file || *n != FIXED)
+                .collect();
+            return err(format!(
+                "unknown action `{}`; expected one of {}",
+                e.run,
+                names.join(", ")
+            ));
+        };
+        if !seen.insert(name) {
+            return err(format!("`{name}` is bound twice"));
         }
+        if e.on.is_empty() {
+            return err(format!("`{name}` needs at least one key"));
+        }
+        let mut keys = Vec::with_capacity(e.on.len());
+        for k in e.on {
+            let Some(key) = Key::parse(k) else {
+                return err(format!(
+                    "`{name}`: {k:?} is not a key (e.g. \"q\", \"ctrl-r\", \"pgdn\", \"shift-tab\")"
+                ));
+            };
+            keys.push(key);
+        }
+        let bound = km
+            .bindings
+            .iter()
+            .position(|b| b.action.name() == name && e.context.is_none_or(|c| c == b.context));
+        match (bound, e.context, e.desc) {
+            (Some(j), _, _) => {
+                let b = &mut km.bindings[j];
+                b.keys = keys;
+                if let Some(d) = e.desc {
+                    b.description = d.to_string();
+                }
+                if let Some(h) = e.hint {
+                    b.hint = h;
+                }
+                set_by[j] = Some(i);
+            }
+            (None, Some(context), Some(desc)) => {
+                km.bindings.push(Binding {
+                    keys,
+                    action,
+                    description: desc.to_string(),
+                    context,
+                    hint: e.hint.unwrap_or(false),
+                    name: (name != FIXED).then_some(name),
+                });
+                set_by.push(Some(i));
+            }
+            // Config [keys] for an action with no binding to rebind.
+            _ => return err(format!("`{name}` has no built-in binding to rebind")),
+        }
+    }
+    // One key, one action per context.
+    for (i, a) in km.bindings.iter().enumerate() {
+        for (j, bb) in km.bindings.iter().enumerate().skip(i + 1) {
+            if a.context != bb.context {
+                continue;
+            }
+            if let Some(k) = a.keys.iter().find(|k| bb.keys.contains(k)) {
+                // Name whichever of the two these entries bound.
+                let culprit = set_by[i].or(set_by[j]);
+                return Err((
+                    culprit,
+                    format!(
+                        "{} is bound to both `{}` and `{}`",
+                        k.label(),
+                        a.name.unwrap_or("0-9"),
+                        bb.name.unwrap_or("0-9")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Default for Keymap {
+    /// The built-in keymap. Should that file be broken (the tests parse it),
+    /// an empty keymap: the monitor refuses to start before this is used
+    /// (`from_config` fails), and Ctrl-C quits whatever the keymap says.
+    fn default() -> Self {
+        Keymap::builtin().unwrap_or(Keymap {
+            bindings: Vec::new(),
+        })
     }
 }
 
 impl Keymap {
-    /// Defaults with config `[keys]` applied: `action = ["key", ...]`. An error
-    /// is (the action it is about, the message). Ctrl-C always quits, whatever
-    /// the config says.
-    /// The keymap of a config: the defaults with its `[keys]`; an error names
-    /// the file and the action's line.
-    pub fn from_config(keys: &crate::config::KeyOverrides) -> Result<Keymap, String> {
-        if keys.table.is_empty() {
-            return Ok(Keymap::default());
+    /// The built-in keymap, `assets/keymap.toml`.
+    pub fn builtin() -> Result<Keymap, String> {
+        BUILTIN_KEYMAP.clone()
+    }
+
+    /// A keymap from a file in the built-in's shape: `[global]` and `[help]`,
+    /// each `keymap = [{ on = [keys], run = "action", desc = "...", hint = bool }]`.
+    /// An error names `file:line`.
+    pub fn from_toml(text: &str, file: &str) -> Result<Keymap, String> {
+        let doc: KeymapFile = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(0, |s| line_of(text, s.start));
+            format!("{file}:{line}: {}", e.message())
+        })?;
+        let mut entries = Vec::new();
+        let mut lines = Vec::new();
+        // Help first: the order `[keys]` errors list actions in.
+        for (section, context) in [(&doc.help, Context::Help), (&doc.global, Context::Global)] {
+            for e in section.iter().flat_map(|s| &s.keymap) {
+                lines.push((line_of(text, e.span().start), context));
+                let e = e.get_ref();
+                entries.push(Entry {
+                    context: Some(context),
+                    run: &e.run,
+                    on: &e.on,
+                    desc: Some(&e.desc),
+                    hint: Some(e.hint),
+                });
+            }
         }
+        let mut km = Keymap {
+            bindings: Vec::new(),
+        };
+        apply(&mut km, &entries).map_err(|(i, e)| match i.and_then(|i| lines.get(i)) {
+            Some((line, c)) => format!("{file}:{line}: [{}]: {e}", section_name(*c)),
+            None => format!("{file}: {e}"),
+        })?;
+        Ok(km)
+    }
+
+    /// The keymap of a config: the built-in one with its `[keys]` applied
+    /// (`action = ["key", ...]`); an error names the file and the action's
+    /// line. Ctrl-C always quits, whatever the config says.
+    pub fn from_config(keys: &crate::config::KeyOverrides) -> Result<Keymap, String> {
         Keymap::with_overrides(&keys.table).map_err(|(name, e)| {
             let line = keys.lines.get(&name).copied().unwrap_or(0);
             format!("{}:{line}: {e}", keys.file)
         })
     }
 
+    /// The built-in keymap with `[keys]` applied. An error is (the action it
+    /// is about, the message).
     pub fn with_overrides(
         overrides: &BTreeMap<String, Vec<String>>,
     ) -> Result<Keymap, (String, String)> {
-        Self::apply(overrides).map_err(|(name, e)| (name, format!("[keys]: {e}")))
-    }
-
-    fn apply(overrides: &BTreeMap<String, Vec<String>>) -> Result<Keymap, (String, String)> {
-        let mut km = Keymap::default();
-        for (name, keys) in overrides {
-            let Some(i) = km
-                .bindings
-                .iter()
-                .position(|b| b.name == Some(name.as_str()))
-            else {
-                let names: Vec<&str> = km.bindings.iter().filter_map(|b| b.name).collect();
-                return Err((
-                    name.clone(),
-                    format!(
-                        "unknown action `{name}`; expected one of {}",
-                        names.join(", ")
-                    ),
-                ));
-            };
-            if keys.is_empty() {
-                return Err((name.clone(), format!("`{name}` needs at least one key")));
-            }
-            let parsed = keys
-                .iter()
-                .map(|k| {
-                    Key::parse(k).ok_or_else(|| {
-                        (name.clone(), format!("`{name}`: {k:?} is not a key (e.g. \"q\", \"ctrl-r\", \"pgdn\", \"shift-tab\")"))
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            km.bindings[i].keys = parsed;
-        }
-        // One key, one action per context.
-        for (i, a) in km.bindings.iter().enumerate() {
-            for bb in &km.bindings[i + 1..] {
-                if a.context != bb.context {
-                    continue;
-                }
-                if let Some(k) = a.keys.iter().find(|k| bb.keys.contains(k)) {
-                    // Name whichever of the two the config rebound.
-                    let culprit = [a.name, bb.name]
-                        .into_iter()
-                        .flatten()
-                        .find(|n| overrides.contains_key(*n))
-                        .unwrap_or("keys");
-                    return Err((
-                        culprit.to_string(),
-                        format!(
-                            "{} is bound to both `{}` and `{}`",
-                            k.label(),
-                            a.name.unwrap_or("0-9"),
-                            bb.name.unwrap_or("0-9")
-                        ),
-                    ));
-                }
-            }
-        }
+        let mut km = Keymap::builtin().map_err(|e| ("keys".to_string(), e))?;
+        let entries: Vec<Entry> = overrides
+            .iter()
+            .map(|(run, on)| Entry {
+                context: None,
+                run,
+                on,
+                desc: None,
+                hint: None,
+            })
+            .collect();
+        apply(&mut km, &entries).map_err(|(i, e)| {
+            let name = i
+                .and_then(|i| entries.get(i))
+                .map_or("keys", |e| e.run)
+                .to_string();
+            (name, format!("[keys]: {e}"))
+        })?;
         Ok(km)
     }
 
@@ -431,11 +529,26 @@ impl Keymap {
         }
     }
 
-    /// Bindings to show in the status line for a context.
+    /// Bindings marked for the status line in a context, wherever they act.
     pub fn hints(&self, context: Context) -> impl Iterator<Item = &Binding> {
         self.bindings
             .iter()
             .filter(move |b| b.hint && b.context == context)
+    }
+
+    /// The bindings whose keys act in `view`, in keymap order (gitui's
+    /// `commands()`): with help open only help's own (as `lookup` dispatches),
+    /// else those whose action does something there. Help and the status line
+    /// offer only these.
+    pub fn commands(&self, view: View) -> impl Iterator<Item = &Binding> {
+        let context = if view.help {
+            Context::Help
+        } else {
+            Context::Global
+        };
+        self.bindings
+            .iter()
+            .filter(move |b| b.context == context && b.action.acts(&view))
     }
 }
 
@@ -553,7 +666,9 @@ mod tests {
 
     #[test]
     fn every_binding_has_a_label_and_description() {
-        for b in Keymap::default().bindings {
+        let km = Keymap::default();
+        assert_eq!(km.bindings.len(), ACTIONS.len(), "the built-in file parses");
+        for b in km.bindings {
             assert!(!b.description.is_empty() && !b.label().is_empty());
         }
     }

@@ -387,6 +387,10 @@ fn timestamp(t: &DateTime<Utc>) -> String {
 
 /// One CSV field: quoted when it holds a comma, quote, CR or LF, or has
 /// leading/trailing space; a quote inside is doubled (RFC 4180).
+///
+/// `Report::to_csv` writes through the `csv` crate instead, which quotes
+/// only what RFC 4180 needs (a padded value stays unquoted there); this
+/// stays for callers that format one field by hand.
 pub fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) || s.trim() != s {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -635,9 +639,19 @@ impl Report {
     /// Account fields (the primary view's) repeat on every row of the
     /// account; other account-currency views are in the JSON and Prometheus.
     pub fn to_csv(&self) -> String {
+        // Writing to memory fails only on a row of another length than the
+        // header, which the rows below never are; should it happen, the
+        // text says so (as to_json does) rather than the process dying.
+        self.write_csv()
+            .unwrap_or_else(|e| format!("error: writing CSV: {e}\n"))
+    }
+
+    /// The CSV text; quoting and escaping are the `csv` crate's (RFC 4180,
+    /// fields quoted only when needed, `\n` after each record).
+    fn write_csv(&self) -> Result<String, csv::Error> {
         let opt = |v: Option<Dec>| v.map(|d| d.to_string()).unwrap_or_default();
-        let mut out = String::from(CSV_HEADER);
-        out.push('\n');
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(CSV_HEADER.split(','))?;
         for a in &self.accounts {
             let totals = a.totals.as_ref();
             let risk = a.risk.as_ref();
@@ -690,12 +704,12 @@ impl Report {
                 fields.push(opt(c.notional_leverage));
                 fields.push(c.view.clone().unwrap_or_default());
                 fields.extend(added_account.iter().cloned());
-                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-                out.push_str(&line.join(","));
-                out.push('\n');
+                w.write_record(&fields)?;
             }
         }
-        out
+        let bytes = w.into_inner().map_err(|e| e.into_error())?;
+        // Every field came from a &str, so the bytes are UTF-8; lossy never replaces here.
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
     /// node_exporter textfile format: every present figure as a gauge, with
@@ -1312,6 +1326,34 @@ mod tests {
                 fields += 1;
             }
             assert_eq!(fields, 24, "every amount and ratio of a currency");
+        }
+    }
+
+    #[test]
+    fn csv_fields_with_a_comma_a_quote_and_a_newline_read_back_exactly() {
+        let mut r = full_report();
+        let name = "desk, \"alpha\"\nline two";
+        let mode = " padded, \"mode\"\r\nend ";
+        r.accounts[0].name = name.to_string();
+        r.accounts[0].account_mode = Some(mode.to_string());
+        let text = r.to_csv();
+        // RFC 4180 as the crate writes it: quoted, the inner quote doubled.
+        assert!(
+            text.contains("\n\"desk, \"\"alpha\"\"\nline two\",okx,"),
+            "{text}"
+        );
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(header.join(","), CSV_HEADER);
+        let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+        let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().unwrap();
+        let currencies: Vec<&str> = rows.iter().map(|row| &row[col("currency")]).collect();
+        assert_eq!(currencies, ["BTC", "USDT", "USDT"]);
+        for row in &rows {
+            assert_eq!(row.len(), header.len());
+            assert_eq!(&row[col("account")], name);
+            assert_eq!(&row[col("account_mode")], mode);
+            assert_eq!(&row[col("venue")], "okx");
         }
     }
 

@@ -1,22 +1,57 @@
 //! The help overlay, generated from the app's keymap (defaults plus config
-//! `[keys]`) so it cannot drift from what the keys do.
+//! `[keys]`) so it cannot drift from what the keys do. Given the view under
+//! it, it lists only the keys that act there.
 
 use crate::health::Severity;
-use crate::keymap::{Context, Keymap};
+use crate::keymap::{Binding, Context, Keymap, View};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-fn context_name(c: Context) -> &'static str {
-    match c {
-        Context::Global => "Everywhere",
-        Context::Help => "In this help",
-    }
+/// Every binding, by context (for a caller without the screen's state).
+pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
+    let of = |c: Context| keymap.bindings.iter().filter(move |b| b.context == c);
+    let sections = [
+        ("Everywhere", of(Context::Global).collect()),
+        ("In this help", of(Context::Help).collect()),
+    ];
+    lines_of(keymap, sections, theme)
 }
 
-pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
+/// The keys that act in `view` (the tab under the overlay), then help's own.
+pub fn lines_in(keymap: &Keymap, view: View, theme: &Theme) -> Vec<Line<'static>> {
+    let here = if view.tab == 0 {
+        "On the All tab"
+    } else {
+        "On this account's tab"
+    };
+    let sections = [
+        (
+            here,
+            keymap
+                .commands(View {
+                    help: false,
+                    ..view
+                })
+                .collect(),
+        ),
+        (
+            "In this help",
+            keymap.commands(View { help: true, ..view }).collect(),
+        ),
+    ];
+    lines_of(keymap, sections, theme)
+}
+
+fn lines_of(
+    keymap: &Keymap,
+    sections: [(&str, Vec<&Binding>); 2],
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    // Over every binding, so the descriptions start in the same column
+    // whichever keys a view shows.
     let label_w = keymap
         .bindings
         .iter()
@@ -24,15 +59,15 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
         .max()
         .unwrap_or(0);
     let mut out = Vec::new();
-    for ctx in [Context::Global, Context::Help] {
+    for (title, bindings) in sections {
         if !out.is_empty() {
             out.push(Line::raw(""));
         }
-        out.push(Line::styled(context_name(ctx), theme.title));
-        for b in keymap.bindings.iter().filter(|b| b.context == ctx) {
+        out.push(Line::styled(title.to_string(), theme.title));
+        for b in bindings {
             out.push(Line::from(vec![
                 Span::styled(format!("  {:<label_w$}  ", b.all_labels()), theme.accent),
-                Span::raw(b.description),
+                Span::raw(b.description.clone()),
             ]));
         }
     }
@@ -59,8 +94,17 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
     out
 }
 
+/// Every binding (see `lines`).
 pub fn render(frame: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme) {
-    let lines = lines(keymap, theme);
+    draw(frame, area, keymap, lines(keymap, theme), theme);
+}
+
+/// The keys that act in `view` (see `lines_in`).
+pub fn render_in(frame: &mut Frame, area: Rect, keymap: &Keymap, view: View, theme: &Theme) {
+    draw(frame, area, keymap, lines_in(keymap, view, theme), theme);
+}
+
+fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap, lines: Vec<Line<'static>>, theme: &Theme) {
     let want_w = lines.iter().map(Line::width).max().unwrap_or(0) + 4;
     let w = u16::try_from(want_w)
         .unwrap_or(u16::MAX)

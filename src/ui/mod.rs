@@ -65,7 +65,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     }
     status::render(frame, status_area, app, theme);
     if app.show_help() {
-        help::render(frame, area, app.keymap(), theme);
+        help::render_in(frame, area, app.keymap(), status::view(app), theme);
     }
 }
 

@@ -1,9 +1,10 @@
-//! The last row: key hints from the keymap table, trouble counts and a UTC clock.
+//! The last row: key hints from the keymap table (only keys that act here),
+//! trouble counts and a UTC clock.
 
 use super::format;
 use crate::app::App;
 use crate::health::Severity;
-use crate::keymap::{Action, Context};
+use crate::keymap::{Action, Binding, Keymap, View};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -35,10 +36,41 @@ fn short(desc: &str) -> &str {
     desc.split(" (").next().unwrap_or(desc)
 }
 
+/// What the keys depend on, read from the app in one place (the keymap
+/// itself knows no app).
+pub fn view(app: &App) -> View {
+    let selected = app.selected();
+    View {
+        help: app.show_help(),
+        tab: app.tab(),
+        tabs: app.tab_count(),
+        rows: selected.map_or(app.accounts().len(), |i| app.rows(i).len()),
+        marks: match selected {
+            Some(i) => app
+                .accounts()
+                .get(i)
+                .is_some_and(|a| a.worst_mark().is_some()),
+            None => app.mark_counts() != (0, 0),
+        },
+    }
+}
+
+/// The status line's key hints in `view`: (key, short description) of each
+/// hint binding that acts there, the help key first so that, if the row is
+/// cut, help still explains the rest.
+pub fn hints(keymap: &Keymap, view: View) -> Vec<(String, String)> {
+    let mut hints: Vec<&Binding> = keymap.commands(view).filter(|b| b.hint).collect();
+    hints.sort_by_key(|b| b.action != Action::ToggleHelp);
+    hints
+        .into_iter()
+        .map(|b| (b.label(), short(&b.description).to_string()))
+        .collect()
+}
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let (crit, warn) = app.counts();
     let mut right = Vec::new();
-    if app.privacy {
+    if app.privacy() {
         right.push(Span::styled(" PRIVACY ", theme.badge(Severity::Notice)));
         right.push(Span::raw(" "));
     }
@@ -64,27 +96,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         right.push(Span::raw(" "));
     }
     right.push(Span::styled(
-        format!("{} UTC", format::clock(app.now)),
+        format!("{} UTC", format::clock(app.now())),
         theme.muted,
     ));
     let right = Line::from(right);
     let right_w = u16::try_from(right.width()).unwrap_or(u16::MAX);
 
-    let ctx = if app.show_help {
-        Context::Help
-    } else {
-        Context::Global
-    };
-    // The help key first: if the row is cut, help still explains the rest.
-    let mut hints: Vec<_> = app.keymap.hints(ctx).collect();
-    hints.sort_by_key(|b| b.action != Action::ToggleHelp);
     let mut left = Vec::new();
-    for b in hints {
+    for (key, what) in hints(app.keymap(), view(app)) {
         if !left.is_empty() {
             left.push(Span::styled(" · ", theme.muted));
         }
-        left.push(Span::styled(b.label(), theme.accent));
-        left.push(Span::raw(format!(" {}", short(b.description))));
+        left.push(Span::styled(key, theme.accent));
+        left.push(Span::raw(format!(" {what}")));
     }
 
     let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_w)])
