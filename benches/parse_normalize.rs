@@ -3,7 +3,6 @@
 //! entry repeated under distinct codes (C000, C001, ...). Throughput is in
 //! currencies, so criterion reports time per response and per currency.
 
-use baltui::model::VenueKind;
 use baltui::venues::{decode, longport, okx, webull};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::Value;
@@ -40,18 +39,19 @@ fn body(fixture: &str, path: &[&str], code_key: &str, n: usize) -> Vec<u8> {
 }
 
 fn okx(b: &[u8]) -> baltui::model::Snapshot {
-    let env: okx::wire::Envelope<okx::wire::Balance> = decode(VenueKind::Okx, b).unwrap();
+    let env: okx::wire::Envelope<okx::wire::Balance> =
+        decode(baltui::venues::okx::KIND, b).unwrap();
     okx::normalize::normalize(&env.data[0], chrono::Utc::now())
 }
 
 fn longport(b: &[u8]) -> baltui::model::Snapshot {
-    let env: longport::wire::Envelope = decode(VenueKind::Longport, b).unwrap();
+    let env: longport::wire::Envelope = decode(baltui::venues::longport::KIND, b).unwrap();
     let items = env.data.map(|d| d.list).or(env.list).unwrap_or_default();
     longport::normalize::normalize(&items, None, chrono::Utc::now()).unwrap()
 }
 
 fn webull(b: &[u8]) -> baltui::model::Snapshot {
-    let bal: webull::wire::Balance = decode(VenueKind::Webull, b).unwrap();
+    let bal: webull::wire::Balance = decode(baltui::venues::webull::KIND, b).unwrap();
     webull::normalize::normalize(&bal, chrono::Utc::now())
 }
 

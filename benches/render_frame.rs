@@ -5,7 +5,7 @@
 
 use baltui::app::{App, Msg};
 use baltui::health::Thresholds;
-use baltui::model::{Snapshot, VenueKind};
+use baltui::model::Snapshot;
 use baltui::monitor::AccountSpec;
 use baltui::poll::Event;
 use baltui::theme::Theme;
@@ -32,13 +32,18 @@ fn snapshot(n: usize, at: chrono::DateTime<Utc>) -> Snapshot {
             .collect(),
     );
     let body = serde_json::to_vec(&v).unwrap();
-    let env: okx::wire::Envelope<okx::wire::Balance> = decode(VenueKind::Okx, &body).unwrap();
+    let env: okx::wire::Envelope<okx::wire::Balance> =
+        decode(baltui::venues::okx::KIND, &body).unwrap();
     okx::normalize::normalize(&env.data[0], at)
 }
 
 fn app(accounts: usize, currencies: usize) -> App {
     let now = Utc.with_ymd_and_hms(2025, 3, 4, 12, 30, 45).unwrap();
-    let venues = [VenueKind::Okx, VenueKind::Longport, VenueKind::Webull];
+    let venues = [
+        baltui::venues::okx::KIND,
+        baltui::venues::longport::KIND,
+        baltui::venues::webull::KIND,
+    ];
     let specs = (0..accounts)
         .map(|i| {
             AccountSpec::new(

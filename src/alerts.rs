@@ -301,7 +301,7 @@ mod tests {
     fn t(sev: Severity) -> Transition {
         Transition {
             account: "a".into(),
-            venue: VenueKind::Okx,
+            venue: crate::venues::okx::KIND,
             severity: sev,
             previous: Severity::Ok,
             subject: "margin_ratio".into(),

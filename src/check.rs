@@ -198,7 +198,8 @@ fn fmt_duration(d: Duration) -> String {
 
 /// What to do about an authentication failure, per venue.
 fn auth_hint(venue: VenueKind, code: &str) -> &'static str {
-    crate::venues::registry::protocol(venue).auth_hint(code)
+    crate::venues::registry::venue(venue)
+        .map_or("check the account's credentials", |v| v.auth_hint(code))
 }
 
 /// One line for a failed online request: what happened and what to do.

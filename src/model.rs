@@ -5,36 +5,49 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-/// Which protocol an account speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum VenueKind {
-    Okx,
-    Longport,
-    Webull,
+/// Which venue an account is at: its config id ("okx") and its name for
+/// people ("OKX"). Each venue defines its own (`venues::okx::KIND`), and the
+/// venue registry lists them: this layer names no venue.
+/// One pointer wide, so errors that carry it stay small.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VenueKind(&'static VenueName);
+
+/// A venue's two names.
+#[derive(PartialEq, Eq, Hash)]
+pub struct VenueName {
+    pub id: &'static str,
+    pub label: &'static str,
 }
 
 impl VenueKind {
+    pub const fn new(name: &'static VenueName) -> Self {
+        VenueKind(name)
+    }
+    /// The id used in config files and machine output.
     pub fn as_str(self) -> &'static str {
-        match self {
-            VenueKind::Okx => "okx",
-            VenueKind::Longport => "longport",
-            VenueKind::Webull => "webull",
-        }
+        self.0.id
     }
     /// Name for humans, e.g. in a title line.
     pub fn label(self) -> &'static str {
-        match self {
-            VenueKind::Okx => "OKX",
-            VenueKind::Longport => "LongPort",
-            VenueKind::Webull => "Webull",
-        }
+        self.0.label
     }
 }
 
 impl std::fmt::Display for VenueKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.label())
+    }
+}
+
+impl std::fmt::Debug for VenueKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.id)
+    }
+}
+
+impl Serialize for VenueKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.id)
     }
 }
 

@@ -1073,7 +1073,7 @@ mod tests {
         let cfg = Config::parse("", "test").unwrap();
         Report::new(vec![AccountReport::new(
             "acc \"one\"",
-            VenueKind::Okx,
+            crate::venues::okx::KIND,
             Ok(snap),
             &cfg,
         )])
@@ -1371,9 +1371,9 @@ mod tests {
         let cfg = Config::parse("", "test").unwrap();
         r.accounts.push(AccountReport::new(
             "down",
-            VenueKind::Webull,
+            crate::venues::webull::KIND,
             Err(VenueError::new(
-                VenueKind::Webull,
+                crate::venues::webull::KIND,
                 crate::venues::ErrorKind::Api {
                     code: "X".into(),
                     message: "y".into(),
@@ -1446,7 +1446,7 @@ mod tests {
     fn account(status: Status, sevs: &[Severity]) -> AccountReport {
         AccountReport {
             name: "a".into(),
-            venue: VenueKind::Okx,
+            venue: crate::venues::okx::KIND,
             status,
             error: None,
             fetched_at: None,

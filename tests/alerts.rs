@@ -4,7 +4,7 @@
 use baltui::alerts::{Runner, Transition};
 use baltui::app::{App, Effect, Msg};
 use baltui::health::{Severity, Thresholds};
-use baltui::model::{Risk, Snapshot, Totals, VenueKind};
+use baltui::model::{Risk, Snapshot, Totals};
 use baltui::monitor::AccountSpec;
 use baltui::poll::Event;
 use chrono::{DateTime, TimeZone, Utc};
@@ -39,7 +39,7 @@ fn app(min: Option<Severity>) -> App {
     App::new(
         vec![AccountSpec::new(
             "okx-main",
-            VenueKind::Okx,
+            baltui::venues::okx::KIND,
             false,
             Duration::from_secs(1),
         )],
@@ -130,7 +130,7 @@ fn min_severity_and_status_transitions() {
         "warn is below critical"
     );
     let e = baltui::venues::VenueError::new(
-        VenueKind::Okx,
+        baltui::venues::okx::KIND,
         baltui::venues::ErrorKind::Auth {
             code: "50113".into(),
             message: "Invalid Sign".into(),
@@ -166,7 +166,7 @@ fn sh(script: &str) -> Vec<String> {
 fn transition(sev: Severity) -> Transition {
     Transition {
         account: "okx-main".into(),
-        venue: VenueKind::Okx,
+        venue: baltui::venues::okx::KIND,
         severity: sev,
         previous: Severity::Ok,
         subject: "margin_ratio".into(),

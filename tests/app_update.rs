@@ -2,7 +2,7 @@
 
 use baltui::app::{App, Effect, Msg, Reconfig};
 use baltui::health::{Severity, Thresholds};
-use baltui::model::{Risk, Snapshot, Totals, VenueKind};
+use baltui::model::{Risk, Snapshot, Totals};
 use baltui::monitor::{AccountSpec, EVENTS_LEN, HISTORY_LEN, PollState, Status};
 use baltui::poll::Event;
 use baltui::venues::{ErrorKind, VenueError};
@@ -20,7 +20,12 @@ fn app(n: usize) -> App {
 }
 
 fn spec(name: &str) -> AccountSpec {
-    AccountSpec::new(name, VenueKind::Okx, false, Duration::from_secs(5))
+    AccountSpec::new(
+        name,
+        baltui::venues::okx::KIND,
+        false,
+        Duration::from_secs(5),
+    )
 }
 
 /// A config reload with the same accounts: the next generation.
@@ -65,7 +70,7 @@ fn polled(account: usize, at: DateTime<Utc>, result: Result<Snapshot, VenueError
 }
 
 fn err(kind: ErrorKind) -> VenueError {
-    VenueError::new(VenueKind::Okx, kind)
+    VenueError::new(baltui::venues::okx::KIND, kind)
 }
 
 #[test]
@@ -328,7 +333,7 @@ fn discovery_names_tabs_and_adds_accounts_once() {
     let mut a = App::new(
         vec![AccountSpec::new(
             "wb-hk",
-            VenueKind::Webull,
+            baltui::venues::webull::KIND,
             false,
             Duration::from_secs(5),
         )],
@@ -399,7 +404,7 @@ fn discovery_names_tabs_and_adds_accounts_once() {
     a.update(Msg::Reconfigured(Box::new(Reconfig {
         specs: vec![AccountSpec::new(
             "wb-hk",
-            VenueKind::Webull,
+            baltui::venues::webull::KIND,
             false,
             Duration::from_secs(5),
         )],
@@ -565,7 +570,8 @@ fn reload_keeps_unchanged_accounts_and_drops_old_replies() {
     let mut a = app(2);
     a.update(polled(0, t0(), Ok(snap(t0(), Some("5")))));
     a.update(polled(1, t0(), Ok(snap(t0(), Some("5")))));
-    let spec = |n: &str| AccountSpec::new(n, VenueKind::Okx, false, Duration::from_secs(10));
+    let spec =
+        |n: &str| AccountSpec::new(n, baltui::venues::okx::KIND, false, Duration::from_secs(10));
     let fx = a.update(Msg::Reconfigured(Box::new(Reconfig {
         specs: vec![spec("new"), spec("acc1")],
         thresholds: Thresholds::default(),

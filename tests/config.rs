@@ -14,7 +14,6 @@ fn lp(a: &AccountConfig) -> &LongportConfig {
 fn wb(a: &AccountConfig) -> &WebullConfig {
     a.settings_as().expect("Webull settings")
 }
-use baltui::model::VenueKind;
 use std::time::Duration;
 
 /// The errors of a config: the file's, else its accounts' own problems.
@@ -39,12 +38,15 @@ fn shipped_example_parses() {
     let c = Config::parse(text, "config.example.toml").unwrap();
     assert_eq!(c.accounts.len(), 3);
     let wb = &c.accounts[2];
-    assert_eq!((wb.name.as_str(), wb.venue), ("wb-hk", VenueKind::Webull));
+    assert_eq!(
+        (wb.name.as_str(), wb.venue),
+        ("wb-hk", baltui::venues::webull::KIND)
+    );
     assert_eq!(wb.base_url, "https://api.webull.hk");
     let lp_acc = &c.accounts[1];
     assert_eq!(
         (lp_acc.name.as_str(), lp_acc.venue),
-        ("lp-hk", VenueKind::Longport)
+        ("lp-hk", baltui::venues::longport::KIND)
     );
     assert_eq!(lp_acc.base_url, "https://openapi.longbridge.com");
     assert_eq!(lp_acc.poll_interval, Duration::from_secs(10));
@@ -54,7 +56,7 @@ fn shipped_example_parses() {
     );
     let a = &c.accounts[0];
     assert_eq!(a.name, "okx-main");
-    assert_eq!(a.venue, VenueKind::Okx);
+    assert_eq!(a.venue, baltui::venues::okx::KIND);
     assert_eq!(a.base_url, "https://www.okx.com");
     assert_eq!(a.poll_interval, Duration::from_secs(5));
     assert_eq!(okx(a).currencies, ["BTC", "USDT"]);
@@ -243,7 +245,7 @@ access_token = "t"
 fn longport_account() {
     let c = Config::parse(LP, "cfg.toml").unwrap();
     let a = &c.accounts[0];
-    assert_eq!(a.venue, VenueKind::Longport);
+    assert_eq!(a.venue, baltui::venues::longport::KIND);
     assert_eq!(a.base_url, "https://openapi.longbridge.com");
     let LongportConfig {
         path,
@@ -553,7 +555,7 @@ async fn clients_for_keeps_the_good_accounts() {
         .await
         .unwrap();
     assert_eq!(clients.len(), 2);
-    assert_eq!(clients[0].venue(), baltui::model::VenueKind::Okx);
+    assert_eq!(clients[0].venue(), baltui::venues::okx::KIND);
     assert!(
         clients[0]
             .account()

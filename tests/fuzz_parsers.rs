@@ -2,7 +2,7 @@
 //! normalizer, the health rules and the screen: errors allowed, panics never.
 
 use baltui::app::{App, Msg};
-use baltui::model::{Snapshot, VenueKind};
+use baltui::model::Snapshot;
 use baltui::monitor::AccountSpec;
 use baltui::poll::Event;
 use baltui::venues::{decode, longport, okx, webull};
@@ -31,13 +31,13 @@ fn parse_all(body: &[u8]) -> Vec<Snapshot> {
             out.push(s);
         }
     }
-    if let Ok(b) = decode::<webull::wire::Balance>(VenueKind::Webull, body) {
+    if let Ok(b) = decode::<webull::wire::Balance>(baltui::venues::webull::KIND, body) {
         out.push(webull::normalize::normalize(&b, now));
     }
     if let Ok(s) = webull::parse_balance(body, "QJHO3P1PR9425Q6UAT7QLJTEKB", Some("HKD"), now) {
         out.push(s);
     }
-    let _ = decode::<Vec<webull::wire::Subscription>>(VenueKind::Webull, body);
+    let _ = decode::<Vec<webull::wire::Subscription>>(baltui::venues::webull::KIND, body);
     for status in [200u16, 401, 429, 500] {
         let st = reqwest::StatusCode::from_u16(status).unwrap();
         let _ = longport::check(st, body);
@@ -53,7 +53,7 @@ fn judge_and_draw(snaps: Vec<Snapshot>) {
         let mut app = App::new(
             vec![AccountSpec::new(
                 "fuzz",
-                VenueKind::Okx,
+                baltui::venues::okx::KIND,
                 false,
                 Duration::from_secs(5),
             )],

@@ -6,7 +6,7 @@ use baltui::app::{App, Msg};
 use baltui::config::KeyOverrides;
 use baltui::health::Thresholds;
 use baltui::keymap::{ACTIONS, Action, Context, Keymap, View};
-use baltui::model::{CurrencyBalance, Risk, Snapshot, Totals, VenueKind};
+use baltui::model::{CurrencyBalance, Risk, Snapshot, Totals};
 use baltui::monitor::AccountSpec;
 use baltui::poll::Event;
 use baltui::theme::Theme;
@@ -425,8 +425,14 @@ fn status_row(app: &App, w: u16, h: u16) -> (String, ratatui::buffer::Buffer) {
 
 #[test]
 fn the_hint_bar_follows_the_open_tab() {
-    let spec =
-        |n: &str| AccountSpec::new(n, VenueKind::Okx, false, std::time::Duration::from_secs(5));
+    let spec = |n: &str| {
+        AccountSpec::new(
+            n,
+            baltui::venues::okx::KIND,
+            false,
+            std::time::Duration::from_secs(5),
+        )
+    };
     let mut app = App::new(vec![spec("a"), spec("b")], Thresholds::default(), now());
     poll(&mut app, 0, "5");
     poll(&mut app, 1, "5");
@@ -483,8 +489,14 @@ fn the_hint_bar_follows_the_open_tab() {
 
 #[test]
 fn acknowledge_is_offered_once_a_warning_has_cleared() {
-    let spec =
-        |n: &str| AccountSpec::new(n, VenueKind::Okx, false, std::time::Duration::from_secs(5));
+    let spec = |n: &str| {
+        AccountSpec::new(
+            n,
+            baltui::venues::okx::KIND,
+            false,
+            std::time::Duration::from_secs(5),
+        )
+    };
     let mut app = App::new(vec![spec("a"), spec("b")], Thresholds::default(), now());
     poll(&mut app, 0, "5");
     poll(&mut app, 1, "5");
@@ -509,8 +521,14 @@ fn acknowledge_is_offered_once_a_warning_has_cleared() {
 
 #[test]
 fn the_help_overlay_lists_the_keys_of_the_tab_under_it() {
-    let spec =
-        |n: &str| AccountSpec::new(n, VenueKind::Okx, false, std::time::Duration::from_secs(5));
+    let spec = |n: &str| {
+        AccountSpec::new(
+            n,
+            baltui::venues::okx::KIND,
+            false,
+            std::time::Duration::from_secs(5),
+        )
+    };
     let mut app = App::new(vec![spec("a"), spec("b")], Thresholds::default(), now());
     poll(&mut app, 0, "5");
     poll(&mut app, 1, "5");

@@ -27,7 +27,7 @@ async fn sim() -> Sim {
 fn longport(text: &str) -> Config {
     let mut c = Config::parse(text, "sim.toml").unwrap();
     c.accounts
-        .retain(|a| a.venue == baltui::model::VenueKind::Longport);
+        .retain(|a| a.venue == baltui::venues::longport::KIND);
     c
 }
 

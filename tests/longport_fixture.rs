@@ -1,7 +1,7 @@
 //! The two LongPort vendor examples parse and normalize field by field; both
 //! shapes, numbers as strings or JSON numbers, "" as absent, several list items.
 
-use baltui::model::{RiskLevel, VenueKind};
+use baltui::model::RiskLevel;
 use baltui::venues::longport::{normalize::normalize, wire};
 use baltui::venues::{ErrorKind, decode};
 use rust_decimal::Decimal;
@@ -11,14 +11,14 @@ fn d(s: &str) -> Option<Decimal> {
 }
 
 fn items(body: &str) -> Vec<wire::Item> {
-    let env: wire::Envelope = decode(VenueKind::Longport, body.as_bytes()).unwrap();
+    let env: wire::Envelope = decode(baltui::venues::longport::KIND, body.as_bytes()).unwrap();
     env.data.map(|d| d.list).or(env.list).unwrap_or_default()
 }
 
 #[test]
 fn current_document_example_field_by_field() {
     let body = include_str!("../assets/fixtures/longport/account-doc.json");
-    let env: wire::Envelope = decode(VenueKind::Longport, body.as_bytes()).unwrap();
+    let env: wire::Envelope = decode(baltui::venues::longport::KIND, body.as_bytes()).unwrap();
     assert_eq!(env.code.as_deref(), Some("0"));
     let s = normalize(&items(body), None, chrono::Utc::now()).unwrap();
     let t = &s.totals;
@@ -86,7 +86,7 @@ fn legacy_envelope_msg_and_integer_amounts() {
         "max_finance_amount":977582000,"remaining_finance_amount":0,"risk_level":2,
         "total_cash":"10.5","cashInfos":[{"currency":"HKD","available_cash":100,"withdraw_cash":"99.5",
         "frozen_cash":0,"settling_cash":"-1"}]}]}}"#;
-    let env: wire::Envelope = decode(VenueKind::Longport, body.as_bytes()).unwrap();
+    let env: wire::Envelope = decode(baltui::venues::longport::KIND, body.as_bytes()).unwrap();
     assert_eq!(env.message.as_deref(), Some("success"));
     let s = normalize(&items(body), None, chrono::Utc::now()).unwrap();
     assert_eq!(s.totals.max_finance, d("977582000"));
@@ -153,7 +153,7 @@ fn several_list_items_all_shown() {
 #[test]
 fn bad_values_name_the_path() {
     let body = r#"{"code":0,"data":{"list":[{"cash_infos":[{"currency":"HKD","available_cash":"12.3.4"}]}]}}"#;
-    let e = decode::<wire::Envelope>(VenueKind::Longport, body.as_bytes()).unwrap_err();
+    let e = decode::<wire::Envelope>(baltui::venues::longport::KIND, body.as_bytes()).unwrap_err();
     match e.kind {
         ErrorKind::Decode { path, .. } => {
             assert_eq!(path, "data.list[0].cash_infos[0].available_cash")

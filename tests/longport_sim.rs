@@ -2,7 +2,6 @@
 //! with the signer functions (not with a LongPort client), so these tests pin
 //! the wire protocol the client must speak.
 
-use baltui::model::VenueKind;
 use baltui::sim::{Fault, Scenario, Sim, SimAccount, SimOptions, demo_accounts};
 use baltui::venues::longport::sign;
 use baltui::venues::longport::sim::{
@@ -365,7 +364,7 @@ async fn two_calls_within_20_ms_are_too_fast() {
 fn fault_account() -> SimAccount {
     SimAccount {
         name: "lp-faults".into(),
-        venue: VenueKind::Longport,
+        venue: baltui::venues::longport::KIND,
         api_key: "f-key".into(),
         secret_key: "f-secret".into(),
         passphrase: "f-token".into(),

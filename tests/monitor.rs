@@ -2,7 +2,7 @@
 //! findings, marks, the events log and outcomes out. No terminal, no App.
 
 use baltui::health::{Severity, Thresholds};
-use baltui::model::{Risk, Snapshot, Totals, VenueKind};
+use baltui::model::{Risk, Snapshot, Totals};
 use baltui::monitor::{AccountSpec, Monitor, Outcome, PollState, Status};
 use baltui::poll::Event;
 use baltui::venues::{Discovered, ErrorKind, VenueError};
@@ -43,7 +43,8 @@ fn polled(account: usize, at: DateTime<Utc>, result: Result<Snapshot, VenueError
 }
 
 fn monitor() -> Monitor {
-    let spec = |n: &str| AccountSpec::new(n, VenueKind::Okx, false, Duration::from_secs(5));
+    let spec =
+        |n: &str| AccountSpec::new(n, baltui::venues::okx::KIND, false, Duration::from_secs(5));
     Monitor::new(
         vec![spec("okx-main"), spec("okx-margin")],
         Thresholds::default(),
@@ -122,7 +123,7 @@ fn poll_events_drive_findings_status_marks_and_alerts() {
 
     // A refused key: AUTH FAILED, old numbers kept.
     let e = VenueError::new(
-        VenueKind::Okx,
+        baltui::venues::okx::KIND,
         ErrorKind::Auth {
             code: "50113".into(),
             message: "bad sign".into(),
@@ -156,7 +157,7 @@ fn discovery_and_generations() {
     let mut m = Monitor::new(
         vec![AccountSpec::new(
             "wb-hk",
-            VenueKind::Webull,
+            baltui::venues::webull::KIND,
             false,
             Duration::from_secs(2),
         )],
@@ -197,7 +198,7 @@ fn discovery_and_generations() {
     m.reconfigure(
         vec![AccountSpec::new(
             "wb-hk",
-            VenueKind::Webull,
+            baltui::venues::webull::KIND,
             false,
             Duration::from_secs(2),
         )],

@@ -488,7 +488,7 @@ async fn start_refuses_non_loopback_and_other_venues() {
             .is_err()
     );
     let mut accts = okx_demo_accounts();
-    accts[0].venue = baltui::model::VenueKind::Webull;
+    accts[0].venue = baltui::venues::webull::KIND;
     accts[0].scenario = Scenario::Calm;
     assert!(
         Sim::start("127.0.0.1:0".parse().unwrap(), SimOptions::default(), accts)
@@ -656,12 +656,12 @@ async fn two_keys_of_one_user_share_one_budget_with_no_configuration() {
 fn a_balance_reply_that_does_not_fit_the_mode_is_noticed() {
     use baltui::venues::okx::AccountMode;
     let multi: wire::Envelope<wire::Balance> = baltui::venues::decode(
-        baltui::model::VenueKind::Okx,
+        baltui::venues::okx::KIND,
         include_bytes!("../assets/fixtures/okx/balance-doc.json"),
     )
     .unwrap();
     let fut: wire::Envelope<wire::Balance> = baltui::venues::decode(
-        baltui::model::VenueKind::Okx,
+        baltui::venues::okx::KIND,
         include_bytes!("../assets/fixtures/okx/balance-futures.json"),
     )
     .unwrap();

@@ -1,7 +1,6 @@
 //! The vendor document's example response parses and normalizes to the values in
 //! the document, field by field; edge cases decode to absent or to named errors.
 
-use baltui::model::VenueKind;
 use baltui::venues::okx::{normalize::normalize, wire};
 use baltui::venues::{ErrorKind, decode};
 use rust_decimal::Decimal;
@@ -11,7 +10,7 @@ fn d(s: &str) -> Option<Decimal> {
 }
 
 fn parse(body: &str) -> Result<wire::Envelope<wire::Balance>, baltui::venues::VenueError> {
-    decode(VenueKind::Okx, body.as_bytes())
+    decode(baltui::venues::okx::KIND, body.as_bytes())
 }
 
 const DOC: &str = include_str!("../assets/fixtures/okx/balance-doc.json");

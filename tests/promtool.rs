@@ -18,7 +18,7 @@
 
 mod common;
 use baltui::config::Config;
-use baltui::model::{Indicator, Snapshot, VenueKind};
+use baltui::model::{Indicator, Snapshot};
 use baltui::snapshot::{AccountReport, Report};
 use baltui::venues::decode;
 use common::*;
@@ -143,7 +143,8 @@ fn promtool_accepts_a_snapshot_with_an_account_down() {
 fn okx_futures() -> Snapshot {
     use baltui::venues::okx::{normalize::normalize, wire};
     let body = include_str!("../assets/fixtures/okx/balance-doc.json");
-    let env: wire::Envelope<wire::Balance> = decode(VenueKind::Okx, body.as_bytes()).unwrap();
+    let env: wire::Envelope<wire::Balance> =
+        decode(baltui::venues::okx::KIND, body.as_bytes()).unwrap();
     let mut s = normalize(&env.data[0], chrono::Utc::now());
     s.account_mode = Some("Futures mode".into());
     for (i, c) in s.currencies.iter_mut().enumerate() {
@@ -175,7 +176,7 @@ fn longport_two_views() -> Snapshot {
     }
     list.push(usd);
     let body = v.to_string();
-    let env: wire::Envelope = decode(VenueKind::Longport, body.as_bytes()).unwrap();
+    let env: wire::Envelope = decode(baltui::venues::longport::KIND, body.as_bytes()).unwrap();
     let items = env.data.map(|d| d.list).or(env.list).unwrap();
     let s = normalize(&items, Some("HKD"), chrono::Utc::now()).unwrap();
     assert_eq!(s.other_views.len(), 1);
@@ -186,7 +187,7 @@ fn longport_two_views() -> Snapshot {
 fn webull() -> Snapshot {
     use baltui::venues::webull::{normalize::normalize, wire};
     let body = include_str!("../assets/fixtures/webull/balance-doc.json");
-    let b: wire::Balance = decode(VenueKind::Webull, body.as_bytes()).unwrap();
+    let b: wire::Balance = decode(baltui::venues::webull::KIND, body.as_bytes()).unwrap();
     normalize(&b, chrono::Utc::now())
 }
 
@@ -194,14 +195,19 @@ fn webull() -> Snapshot {
 fn promtool_accepts_every_family_from_the_document_examples() {
     let cfg = Config::parse("", "test").unwrap();
     let report = Report::new(vec![
-        AccountReport::new("okx-futures", VenueKind::Okx, Ok(okx_futures()), &cfg),
+        AccountReport::new(
+            "okx-futures",
+            baltui::venues::okx::KIND,
+            Ok(okx_futures()),
+            &cfg,
+        ),
         AccountReport::new(
             "lp \"views\"",
-            VenueKind::Longport,
+            baltui::venues::longport::KIND,
             Ok(longport_two_views()),
             &cfg,
         ),
-        AccountReport::new("wb", VenueKind::Webull, Ok(webull()), &cfg),
+        AccountReport::new("wb", baltui::venues::webull::KIND, Ok(webull()), &cfg),
     ]);
     let text = report.to_prometheus();
     // Every family has samples here, so promtool lints each one's samples.

@@ -132,7 +132,7 @@ fn set_thresholds(app: &mut App, thresholds: Thresholds) {
 }
 
 fn okx_app(ratio: &str) -> App {
-    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let mut app = app_with(vec![spec("main", baltui::venues::okx::KIND, false)]);
     let at = now() - Duration::seconds(3);
     poll(&mut app, 0, at, Ok(okx_snapshot(at, ratio)));
     app
@@ -212,7 +212,7 @@ fn margin_line(lines: &[String]) -> &str {
 }
 
 fn err(kind: ErrorKind) -> VenueError {
-    VenueError::new(VenueKind::Okx, kind)
+    VenueError::new(baltui::venues::okx::KIND, kind)
 }
 
 #[test]
@@ -270,7 +270,11 @@ fn title_line_names_everything() {
 
 #[test]
 fn title_keeps_status_with_a_very_long_name() {
-    let mut app = app_with(vec![spec(&"x".repeat(500), VenueKind::Okx, true)]);
+    let mut app = app_with(vec![spec(
+        &"x".repeat(500),
+        baltui::venues::okx::KIND,
+        true,
+    )]);
     let at = now() - Duration::seconds(3);
     poll(&mut app, 0, at, Ok(okx_snapshot(at, "5")));
     let lines = draw(&app, 80, 24);
@@ -280,7 +284,7 @@ fn title_keeps_status_with_a_very_long_name() {
 
 #[test]
 fn loading_state() {
-    let app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let app = app_with(vec![spec("main", baltui::venues::okx::KIND, false)]);
     let lines = draw(&app, 100, 30);
     let title = line_with(&lines, "main ·");
     assert!(
@@ -292,7 +296,7 @@ fn loading_state() {
 
 #[test]
 fn stale_state_keeps_numbers_dimmed() {
-    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let mut app = app_with(vec![spec("main", baltui::venues::okx::KIND, false)]);
     let at = now() - Duration::seconds(60);
     poll(&mut app, 0, at, Ok(okx_snapshot(at, "5")));
     let lines = draw(&app, 120, 30);
@@ -335,7 +339,7 @@ fn rate_limited_state() {
 
 #[test]
 fn auth_failed_shows_the_reason() {
-    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let mut app = app_with(vec![spec("main", baltui::venues::okx::KIND, false)]);
     poll(
         &mut app,
         0,
@@ -379,7 +383,7 @@ fn decode_error_message_visible() {
 
 #[test]
 fn findings_listed_worst_first_and_cells_marked() {
-    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let mut app = app_with(vec![spec("main", baltui::venues::okx::KIND, false)]);
     let at = now() - Duration::seconds(3);
     let mut snap = okx_snapshot(at, "1.2");
     snap.currencies[1].available = d("-0.5");
@@ -471,8 +475,8 @@ fn privacy_masks_every_amount() {
     // A LongPort account in danger (margin call in a finding) on its tab and on
     // the All tab.
     let mut app = app_with(vec![
-        spec("lp-hk", VenueKind::Longport, false),
-        spec("main", VenueKind::Okx, false),
+        spec("lp-hk", baltui::venues::longport::KIND, false),
+        spec("main", baltui::venues::okx::KIND, false),
     ]);
     let at = now() - Duration::seconds(2);
     poll(
@@ -514,9 +518,9 @@ fn privacy_masks_every_amount() {
 #[test]
 fn overview_worst_first_and_selection_highlighted() {
     let mut app = app_with(vec![
-        spec("aaa-ok", VenueKind::Okx, false),
-        spec("zzz-crit", VenueKind::Okx, false),
-        spec("mmm-warn", VenueKind::Longport, false),
+        spec("aaa-ok", baltui::venues::okx::KIND, false),
+        spec("zzz-crit", baltui::venues::okx::KIND, false),
+        spec("mmm-warn", baltui::venues::longport::KIND, false),
     ]);
     let at = now() - Duration::seconds(3);
     poll(&mut app, 0, at, Ok(okx_snapshot(at, "5")));
@@ -568,7 +572,7 @@ fn overview_worst_first_and_selection_highlighted() {
 #[test]
 fn overview_keeps_the_selection_in_view() {
     let specs: Vec<_> = (0..40)
-        .map(|i| spec(&format!("acct{i:02}"), VenueKind::Okx, false))
+        .map(|i| spec(&format!("acct{i:02}"), baltui::venues::okx::KIND, false))
         .collect();
     let mut app = app_with(specs);
     act(&mut app, Action::Bottom);
@@ -633,8 +637,8 @@ fn status_line_hints_from_keymap() {
 #[test]
 fn overview_with_mixed_severities() {
     let mut app = app_with(vec![
-        spec("okx-main", VenueKind::Okx, false),
-        spec("lp-demo", VenueKind::Longport, true),
+        spec("okx-main", baltui::venues::okx::KIND, false),
+        spec("lp-demo", baltui::venues::longport::KIND, true),
     ]);
     let at = now() - Duration::seconds(3);
     poll(&mut app, 0, at, Ok(okx_snapshot(at, "2.61")));
@@ -643,7 +647,7 @@ fn overview_with_mixed_severities() {
         1,
         now(),
         Err(VenueError::new(
-            VenueKind::Longport,
+            baltui::venues::longport::KIND,
             ErrorKind::Auth {
                 code: "401003".into(),
                 message: "token expired".into(),
@@ -689,8 +693,8 @@ fn overview_with_mixed_severities() {
 #[test]
 fn overview_narrow_drops_columns_not_digits() {
     let mut app = app_with(vec![
-        spec("okx-main", VenueKind::Okx, false),
-        spec("b", VenueKind::Webull, false),
+        spec("okx-main", baltui::venues::okx::KIND, false),
+        spec("b", baltui::venues::webull::KIND, false),
     ]);
     let at = now() - Duration::seconds(3);
     poll(&mut app, 0, at, Ok(okx_snapshot(at, "2.61")));
@@ -713,7 +717,7 @@ fn many_rows_snapshot(at: DateTime<Utc>, n: usize) -> Snapshot {
 }
 
 fn many_rows_app() -> App {
-    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let mut app = app_with(vec![spec("main", baltui::venues::okx::KIND, false)]);
     let at = now() - Duration::seconds(3);
     poll(&mut app, 0, at, Ok(many_rows_snapshot(at, 30)));
     app
@@ -787,7 +791,7 @@ fn events_pane_only_when_shown() {
 
 #[test]
 fn decimal_points_line_up() {
-    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let mut app = app_with(vec![spec("main", baltui::venues::okx::KIND, false)]);
     let at = now() - Duration::seconds(3);
     let mut snap = okx_snapshot(at, "5");
     snap.currencies = ["1.5", "1234.56789", ""]
@@ -818,7 +822,7 @@ fn decimal_points_line_up() {
 
 #[test]
 fn rows_from_another_view_are_marked() {
-    let mut app = app_with(vec![spec("lp", VenueKind::Longport, false)]);
+    let mut app = app_with(vec![spec("lp", baltui::venues::longport::KIND, false)]);
     let at = now() - Duration::seconds(3);
     let mut snap = longport_snapshot(at, RiskLevel::Safe, "0");
     snap.currencies[1].view = Some("USD".into());
@@ -830,7 +834,7 @@ fn rows_from_another_view_are_marked() {
 
 #[test]
 fn sort_by_cash_puts_the_largest_first() {
-    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let mut app = app_with(vec![spec("main", baltui::venues::okx::KIND, false)]);
     let at = now() - Duration::seconds(3);
     let mut snap = okx_snapshot(at, "5");
     snap.currencies.push(CurrencyBalance {
@@ -861,7 +865,7 @@ fn sort_by_cash_puts_the_largest_first() {
 
 #[test]
 fn hide_zero_hides_zero_rows_and_counts_them() {
-    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let mut app = app_with(vec![spec("main", baltui::venues::okx::KIND, false)]);
     let at = now() - Duration::seconds(3);
     let mut snap = okx_snapshot(at, "5");
     snap.currencies.push(CurrencyBalance {
@@ -913,7 +917,7 @@ fn margin_gauge_with_ratio_only() {
     assert_has(&lines, "margin ratio 900%  [█████│████│█████████]");
 
     // No ratio: a dash and no gauge.
-    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let mut app = app_with(vec![spec("main", baltui::venues::okx::KIND, false)]);
     let at = now() - Duration::seconds(3);
     let mut snap = okx_snapshot(at, "5");
     snap.risk.margin_ratio = None;
@@ -953,7 +957,7 @@ fn no_accounts() {
 
 #[test]
 fn banner_on_top() {
-    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)])
+    let mut app = app_with(vec![spec("main", baltui::venues::okx::KIND, false)])
         .with_banner(Some("DEMO — simulated venues, no real money".into()));
     let at = now() - Duration::seconds(3);
     poll(&mut app, 0, at, Ok(okx_snapshot(at, "5")));
@@ -997,7 +1001,13 @@ fn sizes() {
 fn never_panics_on_odd_data() {
     let names = ["", "x", &"名".repeat(100), &"long".repeat(200)];
     let specs: Vec<_> = (0..40)
-        .map(|i| spec(names[i % names.len()], VenueKind::Webull, i % 2 == 0))
+        .map(|i| {
+            spec(
+                names[i % names.len()],
+                baltui::venues::webull::KIND,
+                i % 2 == 0,
+            )
+        })
         .collect();
     let mut app = app_with(specs);
     let at = now() - Duration::seconds(3);
@@ -1094,8 +1104,8 @@ fn never_panics_on_odd_data() {
 #[test]
 fn mono_theme_keeps_severity_words() {
     let mut app = app_with(vec![
-        spec("a", VenueKind::Okx, false),
-        spec("b", VenueKind::Okx, false),
+        spec("a", baltui::venues::okx::KIND, false),
+        spec("b", baltui::venues::okx::KIND, false),
     ]);
     let at = now() - Duration::seconds(3);
     poll(&mut app, 0, at, Ok(okx_snapshot(at, "1.2")));
@@ -1143,7 +1153,7 @@ fn events_newest_first() {
 fn extreme_negative_margin_ratio_is_shown_not_a_panic() {
     // Below every threshold and too large to scale to a percentage: update()
     // evaluates findings and render draws them; neither may panic.
-    let mut app = app_with(vec![spec("edge", VenueKind::Okx, false)]);
+    let mut app = app_with(vec![spec("edge", baltui::venues::okx::KIND, false)]);
     let at = now() - Duration::seconds(1);
     poll(
         &mut app,
@@ -1232,7 +1242,7 @@ fn longport_tab_in_each_risk_level() {
         ),
     ];
     for (level, call, words, badge) in cases {
-        let mut app = app_with(vec![spec("lp-hk", VenueKind::Longport, false)]);
+        let mut app = app_with(vec![spec("lp-hk", baltui::venues::longport::KIND, false)]);
         let at = now() - Duration::seconds(2);
         poll(&mut app, 0, at, Ok(longport_snapshot(at, level, call)));
         let lines = draw(&app, 160, 40);
@@ -1289,10 +1299,10 @@ fn longport_tab_in_each_risk_level() {
 fn webull_tab_shows_the_vendor_example() {
     let body = include_str!("../assets/fixtures/webull/balance-doc.json");
     let b: baltui::venues::webull::wire::Balance =
-        baltui::venues::decode(VenueKind::Webull, body.as_bytes()).unwrap();
+        baltui::venues::decode(baltui::venues::webull::KIND, body.as_bytes()).unwrap();
     let at = now() - Duration::seconds(4);
     let snap = baltui::venues::webull::normalize::normalize(&b, at);
-    let mut s = spec("wb-hk/5MV01001", VenueKind::Webull, false);
+    let mut s = spec("wb-hk/5MV01001", baltui::venues::webull::KIND, false);
     s.account_id = Some("QJHO3P1PR9425Q6UAT7QLJTEKB".into());
     let mut app = app_with(vec![s]);
     poll(&mut app, 0, at, Ok(snap));
@@ -1371,7 +1381,7 @@ fn okx_futures_snapshot(at: DateTime<Utc>, usdt_ratio: &str) -> Snapshot {
 }
 
 fn futures_app(usdt_ratio: &str) -> App {
-    let mut app = app_with(vec![spec("okx-fut", VenueKind::Okx, false)]);
+    let mut app = app_with(vec![spec("okx-fut", baltui::venues::okx::KIND, false)]);
     let at = now() - Duration::seconds(3);
     poll(&mut app, 0, at, Ok(okx_futures_snapshot(at, usdt_ratio)));
     app
@@ -1504,8 +1514,8 @@ fn okx_futures_mode_shows_the_ratio_per_currency() {
 fn all_tab_marks_the_currency_of_a_futures_ratio() {
     let theme = Theme::color();
     let mut app = app_with(vec![
-        spec("okx-fut", VenueKind::Okx, false),
-        spec("okx-main", VenueKind::Okx, false),
+        spec("okx-fut", baltui::venues::okx::KIND, false),
+        spec("okx-main", baltui::venues::okx::KIND, false),
     ]);
     let at = now() - Duration::seconds(3);
     poll(&mut app, 0, at, Ok(okx_futures_snapshot(at, "1.25")));
@@ -1623,7 +1633,7 @@ fn okx_multi_currency_snapshot(at: DateTime<Utc>) -> Snapshot {
     acct["details"][0]["interest"] = "9.01".into();
     let body = serde_json::to_vec(&v).unwrap();
     let env: baltui::venues::okx::wire::Envelope<baltui::venues::okx::wire::Balance> =
-        baltui::venues::decode(VenueKind::Okx, &body).unwrap();
+        baltui::venues::decode(baltui::venues::okx::KIND, &body).unwrap();
     let mut s = baltui::venues::okx::normalize::normalize(&env.data[0], at);
     s.account_mode = Some("Multi-currency margin".into());
     s
@@ -1631,7 +1641,7 @@ fn okx_multi_currency_snapshot(at: DateTime<Utc>) -> Snapshot {
 
 #[test]
 fn okx_multi_currency_names_fields_as_the_document_does() {
-    let mut app = app_with(vec![spec("okx-mc", VenueKind::Okx, false)]);
+    let mut app = app_with(vec![spec("okx-mc", baltui::venues::okx::KIND, false)]);
     let at = now() - Duration::seconds(3);
     poll(&mut app, 0, at, Ok(okx_multi_currency_snapshot(at)));
     let lines = draw(&app, 200, 30);
@@ -1702,10 +1712,10 @@ fn webull_in_transit_is_not_settling() {
     v["account_currency_assets"][1]["interests_unpaid"] = "12.340000".into();
     let body = serde_json::to_vec(&v).unwrap();
     let b: baltui::venues::webull::wire::Balance =
-        baltui::venues::decode(VenueKind::Webull, &body).unwrap();
+        baltui::venues::decode(baltui::venues::webull::KIND, &body).unwrap();
     let at = now() - Duration::seconds(4);
     let snap = baltui::venues::webull::normalize::normalize(&b, at);
-    let mut app = app_with(vec![spec("wb", VenueKind::Webull, false)]);
+    let mut app = app_with(vec![spec("wb", baltui::venues::webull::KIND, false)]);
     poll(&mut app, 0, at, Ok(snap));
     let lines = draw(&app, 200, 40);
 
@@ -1754,7 +1764,7 @@ fn webull_in_transit_is_not_settling() {
 /// status bar until acknowledged.
 #[test]
 fn a_cleared_critical_is_shown_until_acknowledged() {
-    let mut app = app_with(vec![spec("main", VenueKind::Okx, false)]);
+    let mut app = app_with(vec![spec("main", baltui::venues::okx::KIND, false)]);
     let t1 = now() - Duration::seconds(120);
     poll(&mut app, 0, t1, Ok(okx_snapshot(t1, "1.32")));
     let t2 = now() - Duration::seconds(3);

@@ -1,7 +1,6 @@
 //! The scheduler on paused tokio time with scripted clients (no I/O): budgets
 //! over simulated hours, backoff, coalescing, auth stop, recovery.
 
-use baltui::model::VenueKind;
 use baltui::model::{Risk, Snapshot, Totals};
 use baltui::poll::BACKOFF_CAP;
 use baltui::poll::Event;
@@ -28,7 +27,7 @@ fn ok() -> Result<Snapshot, VenueError> {
 }
 
 fn err(kind: ErrorKind) -> Result<Snapshot, VenueError> {
-    Err(VenueError::new(VenueKind::Okx, kind))
+    Err(VenueError::new(baltui::venues::okx::KIND, kind))
 }
 
 fn always_ok() -> Script {

@@ -3,7 +3,6 @@
 
 use baltui::clients::client_for;
 use baltui::config::Config;
-use baltui::model::VenueKind;
 use baltui::poll::Event;
 use baltui::sim::{Fault, Sim, SimOptions, demo_accounts};
 use baltui::venues::{ErrorClass, ErrorKind, VenueClient, http_client};
@@ -28,7 +27,8 @@ async fn sim() -> Sim {
 
 fn webull(text: &str) -> Config {
     let mut c = Config::parse(text, "sim.toml").unwrap();
-    c.accounts.retain(|a| a.venue == VenueKind::Webull);
+    c.accounts
+        .retain(|a| a.venue == baltui::venues::webull::KIND);
     assert_eq!(c.accounts.len(), 1);
     c
 }

@@ -1,7 +1,6 @@
 //! The Webull vendor example parses and normalizes field by field; 10-decimal
 //! strings stay exact; the error example classifies.
 
-use baltui::model::VenueKind;
 use baltui::venues::webull::{check, normalize::normalize, parse_balance, wire};
 use baltui::venues::{ErrorKind, decode};
 use rust_decimal::Decimal;
@@ -13,7 +12,7 @@ fn d(s: &str) -> Option<Decimal> {
 #[test]
 fn vendor_example_field_by_field() {
     let body = include_str!("../assets/fixtures/webull/balance-doc.json");
-    let b: wire::Balance = decode(VenueKind::Webull, body.as_bytes()).unwrap();
+    let b: wire::Balance = decode(baltui::venues::webull::KIND, body.as_bytes()).unwrap();
     assert_eq!(b.account_id.as_deref(), Some("QJHO3P1PR9425Q6UAT7QLJTEKB"));
     let s = normalize(&b, chrono::Utc::now());
     let t = &s.totals;
@@ -63,7 +62,7 @@ fn interests_unpaid_and_unknown_fields() {
       "account_currency_assets":[{"currency":"USD","cash_balance":"-2500.1234567890",
       "interests_unpaid":"12.5000000000","cash_power":""}]}"#;
     let s = normalize(
-        &decode::<wire::Balance>(VenueKind::Webull, body.as_bytes()).unwrap(),
+        &decode::<wire::Balance>(baltui::venues::webull::KIND, body.as_bytes()).unwrap(),
         chrono::Utc::now(),
     );
     let usd = &s.currencies[0];
@@ -93,17 +92,19 @@ fn vendor_error_example_is_an_auth_failure() {
 fn subscriptions_and_bad_values() {
     let body = r#"[{"subscription_id":"1","user_id":"2","account_id":"ACC1","account_number":"5MV1"},
                    {"account_id":"ACC2"}]"#;
-    let subs: Vec<wire::Subscription> = decode(VenueKind::Webull, body.as_bytes()).unwrap();
+    let subs: Vec<wire::Subscription> =
+        decode(baltui::venues::webull::KIND, body.as_bytes()).unwrap();
     assert_eq!(subs[0].account_number.as_deref(), Some("5MV1"));
     assert_eq!(subs[1].account_number, None);
-    let e = decode::<Vec<wire::Subscription>>(VenueKind::Webull, br#"[{"account_id":""}]"#)
-        .unwrap_err();
+    let e =
+        decode::<Vec<wire::Subscription>>(baltui::venues::webull::KIND, br#"[{"account_id":""}]"#)
+            .unwrap_err();
     assert!(
         matches!(e.kind, ErrorKind::Decode { ref path, .. } if path == "[0].account_id"),
         "{e}"
     );
     let body = r#"{"account_currency_assets":[{"currency":"HKD","cash_balance":"12.3.4"}]}"#;
-    let e = decode::<wire::Balance>(VenueKind::Webull, body.as_bytes()).unwrap_err();
+    let e = decode::<wire::Balance>(baltui::venues::webull::KIND, body.as_bytes()).unwrap_err();
     assert!(
         matches!(e.kind, ErrorKind::Decode { ref path, .. } if path == "account_currency_assets[0].cash_balance"),
         "{e}"

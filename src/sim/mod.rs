@@ -66,12 +66,12 @@ impl Scenario {
     pub fn serves(self, venue: VenueKind) -> bool {
         match self {
             Scenario::Calm | Scenario::MarginSwing | Scenario::FuturesSwing => {
-                venue == VenueKind::Okx
+                venue == crate::venues::okx::KIND
             }
             Scenario::RiskWalk | Scenario::BrokerCalm | Scenario::BrokerBlanks => {
-                venue == VenueKind::Longport
+                venue == crate::venues::longport::KIND
             }
-            Scenario::BrokerMargin => venue == VenueKind::Webull,
+            Scenario::BrokerMargin => venue == crate::venues::webull::KIND,
         }
     }
 }
@@ -420,7 +420,7 @@ mod tests {
     fn lp(name: &str, scenario: Scenario, path: Option<&str>) -> SimAccount {
         SimAccount {
             name: name.into(),
-            venue: VenueKind::Longport,
+            venue: crate::venues::longport::KIND,
             api_key: format!("{name}-k"),
             secret_key: format!("{name}-s"),
             passphrase: format!("{name}-t"),
@@ -438,9 +438,9 @@ mod tests {
     #[tokio::test]
     async fn start_refuses_what_it_cannot_serve() {
         let mut okx_walk = lp("a", Scenario::RiskWalk, None);
-        okx_walk.venue = VenueKind::Okx;
+        okx_walk.venue = crate::venues::okx::KIND;
         let mut webull = lp("w", Scenario::BrokerCalm, None);
-        webull.venue = VenueKind::Webull;
+        webull.venue = crate::venues::webull::KIND;
         let mut okx_path = demo_accounts().remove(0);
         okx_path.path = Some(LONGPORT_PATH.into());
         for bad in [

@@ -53,9 +53,6 @@ pub struct Discovered {
 pub trait Account: Send + Sync + 'static {
     fn venue(&self) -> VenueKind;
 
-    /// The wire rules of the venue (for `check`'s hints).
-    fn protocol(&self) -> &'static dyn Protocol;
-
     /// One poll: every request the balance needs, through the budget.
     fn fetch(&self) -> BoxFuture<'_, Result<Snapshot, VenueError>>;
 

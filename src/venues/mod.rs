@@ -48,9 +48,6 @@ impl Account for BrokenClient {
     fn venue(&self) -> VenueKind {
         self.venue
     }
-    fn protocol(&self) -> &'static dyn Protocol {
-        registry::protocol(self.venue)
-    }
     fn fetch(&self) -> BoxFuture<'_, Result<Snapshot, VenueError>> {
         let e = VenueError::new(self.venue, ErrorKind::Config(self.error.clone()));
         Box::pin(async move { Err(e) })
@@ -110,10 +107,6 @@ impl VenueClient {
 
     pub fn venue(&self) -> VenueKind {
         self.0.venue()
-    }
-
-    pub fn protocol(&self) -> &'static dyn Protocol {
-        self.0.protocol()
     }
 
     /// True while the account id is still to be discovered.

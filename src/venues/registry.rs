@@ -1,7 +1,7 @@
 //! The venues baltui knows: one line each. Everything that iterates venues
 //! (config, check, the simulator, the screen) goes through here.
 
-use super::{Protocol, Venue};
+use super::Venue;
 use crate::model::VenueKind;
 
 /// A venue's parts, as the rest of the program finds them.
@@ -42,14 +42,8 @@ pub fn by_id(id: &str) -> Option<&'static dyn Venue> {
     venues().find(|v| v.venue().as_str() == id)
 }
 
-/// The venue of `kind`.
-pub fn venue(kind: VenueKind) -> &'static dyn Venue {
-    venues()
-        .find(|v| v.venue() == kind)
-        .unwrap_or(&super::okx::OKX)
-}
-
-/// The wire rules of `kind`.
-pub fn protocol(kind: VenueKind) -> &'static dyn Protocol {
-    venue(kind)
+/// The venue of `kind` (None only for a kind no venue registered, e.g. a
+/// test's own).
+pub fn venue(kind: VenueKind) -> Option<&'static dyn Venue> {
+    venues().find(|v| v.venue() == kind)
 }

@@ -3,10 +3,16 @@
 //! is logged with the (tokio) instant it was granted.
 
 use baltui::model::{Snapshot, VenueKind};
-use baltui::venues::{Account, BoxFuture, Limit, Protocol, RateBudget, VenueError};
+use baltui::venues::{Account, BoxFuture, Limit, RateBudget, VenueError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
+
+/// The scripted client's venue (not in the registry).
+pub const KIND: VenueKind = VenueKind::new(&baltui::model::VenueName {
+    id: "fake",
+    label: "Fake",
+});
 
 /// Call number (from 0) -> the answer.
 pub type Script = Arc<dyn Fn(u64) -> Result<Snapshot, VenueError> + Send + Sync>;
@@ -60,12 +66,9 @@ impl FakeClient {
 }
 
 impl Account for FakeClient {
-    /// Reported as OKX (whose wire rules it borrows); it never sends anything.
+    /// A venue of its own: the scripted client is no real venue.
     fn venue(&self) -> VenueKind {
-        VenueKind::Okx
-    }
-    fn protocol(&self) -> &'static dyn Protocol {
-        &baltui::venues::okx::OKX
+        KIND
     }
     fn fetch(&self) -> BoxFuture<'_, Result<Snapshot, VenueError>> {
         Box::pin(self.call())

@@ -44,7 +44,12 @@ pub struct LongportClient {
     budget: Option<Arc<RateBudget>>,
 }
 
-const V: VenueKind = VenueKind::Longport;
+/// This venue: its config id and its name for people.
+pub const KIND: VenueKind = VenueKind::new(&crate::model::VenueName {
+    id: "longport",
+    label: "LongPort",
+});
+const V: VenueKind = KIND;
 
 /// LongPort's wire rules.
 pub struct Longport;
@@ -192,9 +197,6 @@ impl LongportClient {
 impl Account for LongportClient {
     fn venue(&self) -> VenueKind {
         V
-    }
-    fn protocol(&self) -> &'static dyn Protocol {
-        &LONGPORT
     }
     fn fetch(&self) -> BoxFuture<'_, Result<Snapshot, VenueError>> {
         Box::pin(LongportClient::fetch(self))

@@ -211,7 +211,7 @@ fn authenticate(
     let key = get("x-api-key");
     let account = st
         .arrive(key)
-        .filter(|a| a.venue == VenueKind::Longport)
+        .filter(|a| a.venue == crate::venues::longport::KIND)
         .ok_or((StatusCode::FORBIDDEN, 403203, "app key illegal"))?;
     let (Some(ts), Some(received)) = (get("x-timestamp"), get("x-api-signature")) else {
         return Err(BAD_SIGNATURE);
@@ -374,7 +374,7 @@ pub static SIM: LongportSim = LongportSim;
 
 impl crate::sim::SimVenue for LongportSim {
     fn venue(&self) -> VenueKind {
-        VenueKind::Longport
+        crate::venues::longport::KIND
     }
     fn routes(&self) -> Router<Arc<SimState>> {
         routes()
@@ -418,7 +418,7 @@ impl crate::sim::SimVenue for LongportSim {
 pub fn demo_accounts() -> Vec<SimAccount> {
     let longport = |name: &str, scenario, path: Option<&str>| SimAccount {
         name: name.into(),
-        venue: VenueKind::Longport,
+        venue: crate::venues::longport::KIND,
         api_key: format!("sim-{name}-app-key"),
         secret_key: format!("sim-{name}-app-secret"),
         passphrase: format!("sim-{name}-token"),

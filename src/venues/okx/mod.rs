@@ -122,7 +122,12 @@ pub struct OkxClient {
     config_budget: Option<Arc<RateBudget>>,
 }
 
-const V: VenueKind = VenueKind::Okx;
+/// This venue: its config id and its name for people.
+pub const KIND: VenueKind = VenueKind::new(&crate::model::VenueName {
+    id: "okx",
+    label: "OKX",
+});
+const V: VenueKind = KIND;
 
 /// OKX's wire rules.
 pub struct Okx;
@@ -490,9 +495,6 @@ impl OkxClient {
 impl Account for OkxClient {
     fn venue(&self) -> VenueKind {
         V
-    }
-    fn protocol(&self) -> &'static dyn Protocol {
-        &OKX
     }
     fn fetch(&self) -> BoxFuture<'_, Result<Snapshot, VenueError>> {
         Box::pin(OkxClient::fetch(self))

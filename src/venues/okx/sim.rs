@@ -579,7 +579,7 @@ pub static SIM: OkxSim = OkxSim;
 
 impl crate::sim::SimVenue for OkxSim {
     fn venue(&self) -> crate::model::VenueKind {
-        crate::model::VenueKind::Okx
+        crate::venues::okx::KIND
     }
     fn routes(&self) -> Router<Arc<SimState>> {
         routes()
@@ -612,7 +612,7 @@ impl crate::sim::SimVenue for OkxSim {
 pub fn demo_accounts() -> Vec<SimAccount> {
     let okx = |name: &str, scenario| SimAccount {
         name: name.into(),
-        venue: crate::model::VenueKind::Okx,
+        venue: crate::venues::okx::KIND,
         api_key: format!("sim-{name}-key"),
         secret_key: format!("sim-{name}-secret"),
         passphrase: format!("sim-{name}-pass"),

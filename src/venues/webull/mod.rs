@@ -20,7 +20,12 @@ use std::time::Duration;
 pub const BALANCE_PATH: &str = "/account/balance";
 pub const SUBSCRIPTIONS_PATH: &str = "/app/subscriptions/list";
 
-const V: VenueKind = VenueKind::Webull;
+/// This venue: its config id and its name for people.
+pub const KIND: VenueKind = VenueKind::new(&crate::model::VenueName {
+    id: "webull",
+    label: "Webull",
+});
+const V: VenueKind = KIND;
 
 /// Webull regions: each has its host and its published balance limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -386,9 +391,6 @@ impl WebullClient {
 impl Account for WebullClient {
     fn venue(&self) -> VenueKind {
         V
-    }
-    fn protocol(&self) -> &'static dyn Protocol {
-        &WEBULL
     }
     fn fetch(&self) -> BoxFuture<'_, Result<Snapshot, VenueError>> {
         Box::pin(WebullClient::fetch(self))

@@ -323,7 +323,9 @@ fn authenticate(
             .filter(|v| !v.is_empty())
     };
     let key = get("x-app-key");
-    let account = st.arrive(key).filter(|a| a.venue == VenueKind::Webull);
+    let account = st
+        .arrive(key)
+        .filter(|a| a.venue == crate::venues::webull::KIND);
     if key.is_none() {
         return Err(unauthorized("missing header x-app-key"));
     }
@@ -486,7 +488,7 @@ pub static SIM: WebullSim = WebullSim;
 
 impl crate::sim::SimVenue for WebullSim {
     fn venue(&self) -> VenueKind {
-        VenueKind::Webull
+        crate::venues::webull::KIND
     }
     fn routes(&self) -> Router<Arc<SimState>> {
         routes()
@@ -545,7 +547,7 @@ impl crate::sim::SimVenue for WebullSim {
 pub fn demo_accounts() -> Vec<SimAccount> {
     vec![SimAccount {
         name: "wb-hk".into(),
-        venue: VenueKind::Webull,
+        venue: crate::venues::webull::KIND,
         api_key: "sim-wb-hk-app-key".into(),
         secret_key: "sim-wb-hk-app-secret".into(),
         passphrase: "sim-wb-hk-token".into(),
