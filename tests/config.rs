@@ -393,6 +393,16 @@ fn webull_bad_keys() {
         e,
         "cfg.toml:5: account \"wb-hk\": key `region`: expected one of us, hk, jp, sg, au, uk, eu, got \"mars\""
     );
+    // With a base_url the region still sets the budget: a bad one is
+    // reported (it used to drop the account without a word).
+    let text = format!(
+        "{}base_url = \"https://api.sandbox.webull.hk\"\n",
+        WB.replace("\"hk\"", "\"mars\"")
+    );
+    let c = Config::parse(&text, "cfg.toml").unwrap();
+    assert_eq!(c.accounts.len(), 1, "the account stays, as a CONFIG ERROR");
+    let p = c.accounts[0].problem.as_deref().unwrap_or_default();
+    assert!(p.contains("key `region`: expected one of us"), "{p}");
     let e = err(&WB.replace("region = \"hk\"\n", ""));
     assert!(
         e.contains("key `region`: missing: Webull needs region"),

@@ -142,6 +142,12 @@ pub trait Venue: Protocol {
     /// The keys this venue reads besides name, venue, base_url and poll_interval.
     fn keys(&self) -> &'static [&'static str];
 
+    /// A balance reply's body (HTTP 200) as the client reads it for an
+    /// account with default settings (Webull: the account the body names):
+    /// the error rule, the decode and the normalization, no I/O. What the
+    /// conformance tests and the fuzz test drive for every venue.
+    fn parse_balance(&self, body: &[u8]) -> Result<Snapshot, VenueError>;
+
     /// Read them (errors go into `keys`); None when the account cannot be
     /// set up (a required key is missing or unusable).
     fn parse_settings(

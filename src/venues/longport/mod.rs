@@ -60,6 +60,10 @@ impl crate::venues::api::Venue for Longport {
         config::KEYS
     }
 
+    fn parse_balance(&self, body: &[u8]) -> Result<Snapshot, VenueError> {
+        parse_balance(reqwest::StatusCode::OK, body, None, Utc::now())
+    }
+
     fn parse_settings(
         &self,
         keys: &mut crate::venues::settings::AccountKeys<'_>,

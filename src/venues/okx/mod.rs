@@ -138,6 +138,11 @@ impl crate::venues::api::Venue for Okx {
         config::KEYS
     }
 
+    fn parse_balance(&self, body: &[u8]) -> Result<Snapshot, VenueError> {
+        let b = parse_balance(reqwest::StatusCode::OK, body)?;
+        Ok(normalize::normalize(&b, Utc::now()))
+    }
+
     fn parse_settings(
         &self,
         keys: &mut crate::venues::settings::AccountKeys<'_>,

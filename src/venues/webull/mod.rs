@@ -126,6 +126,15 @@ impl crate::venues::api::Venue for Webull {
         config::KEYS
     }
 
+    fn parse_balance(&self, body: &[u8]) -> Result<Snapshot, VenueError> {
+        check(reqwest::StatusCode::OK, body)?;
+        let id = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v.get("account_id")?.as_str().map(str::to_string))
+            .unwrap_or_default();
+        parse_balance(body, &id, None, Utc::now())
+    }
+
     fn parse_settings(
         &self,
         keys: &mut crate::venues::settings::AccountKeys<'_>,
