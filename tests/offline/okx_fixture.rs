@@ -13,7 +13,7 @@ fn parse(body: &str) -> Result<wire::Envelope<wire::Balance>, baltui::venues::Ve
     decode(baltui::venues::okx::KIND, body.as_bytes())
 }
 
-const DOC: &str = include_str!("../assets/fixtures/okx/balance-doc.json");
+const DOC: &str = include_str!("../../assets/fixtures/okx/balance-doc.json");
 
 #[test]
 fn vendor_example_normalizes_field_by_field() {
@@ -84,7 +84,7 @@ fn vendor_example_normalizes_field_by_field() {
 #[test]
 fn verbatim_vendor_example_has_a_trailing_comma_and_is_reported_not_panicked() {
     // The English doc example is not valid JSON ("upl": "0",}); the error says where.
-    let body = include_str!("../assets/fixtures/okx/balance-doc-verbatim.json");
+    let body = include_str!("../../assets/fixtures/okx/balance-doc-verbatim.json");
     let e = parse(body).unwrap_err();
     assert!(matches!(e.kind, ErrorKind::Decode { .. }), "{e}");
     assert!(e.to_string().starts_with("OKX: unexpected response"), "{e}");
@@ -154,7 +154,7 @@ fn bad_values_name_the_field_path() {
     assert!(matches!(e.kind, ErrorKind::Decode { .. }));
 }
 
-const FUTURES: &str = include_str!("../assets/fixtures/okx/balance-futures.json");
+const FUTURES: &str = include_str!("../../assets/fixtures/okx/balance-futures.json");
 
 /// Futures mode (single-currency margin), shaped by the document's table of
 /// applicable fields: the account-level ratio is "" (not applicable), the

@@ -11,7 +11,7 @@ fn d(s: &str) -> Option<Decimal> {
 
 #[test]
 fn vendor_example_field_by_field() {
-    let body = include_str!("../assets/fixtures/webull/balance-doc.json");
+    let body = include_str!("../../assets/fixtures/webull/balance-doc.json");
     let b: wire::Balance = decode(baltui::venues::webull::KIND, body.as_bytes()).unwrap();
     assert_eq!(b.account_id.as_deref(), Some("QJHO3P1PR9425Q6UAT7QLJTEKB"));
     let s = normalize(&b, chrono::Utc::now());
@@ -74,7 +74,7 @@ fn interests_unpaid_and_unknown_fields() {
 
 #[test]
 fn vendor_error_example_is_an_auth_failure() {
-    let body = include_str!("../assets/fixtures/webull/error-doc.json");
+    let body = include_str!("../../assets/fixtures/webull/error-doc.json");
     let e = check(reqwest::StatusCode::UNAUTHORIZED, body.as_bytes()).unwrap_err();
     match &e.kind {
         ErrorKind::Auth { code, message } => {
@@ -111,7 +111,7 @@ fn subscriptions_and_bad_values() {
     );
 }
 
-const DOC: &str = include_str!("../assets/fixtures/webull/balance-doc.json");
+const DOC: &str = include_str!("../../assets/fixtures/webull/balance-doc.json");
 const DOC_ID: &str = "QJHO3P1PR9425Q6UAT7QLJTEKB";
 
 #[test]
@@ -198,7 +198,7 @@ fn missing_total_asset_currency_is_the_one_asked_for() {
 
 #[test]
 fn error_example_with_200_is_an_error_not_an_empty_account() {
-    let body = include_str!("../assets/fixtures/webull/error-doc.json");
+    let body = include_str!("../../assets/fixtures/webull/error-doc.json");
     let e = check(reqwest::StatusCode::OK, body.as_bytes()).unwrap_err();
     assert!(
         matches!(&e.kind, ErrorKind::Auth { code, .. } if code == "INVALID_TOKEN"),

@@ -657,12 +657,12 @@ fn a_balance_reply_that_does_not_fit_the_mode_is_noticed() {
     use baltui::venues::okx::AccountMode;
     let multi: wire::Envelope<wire::Balance> = baltui::venues::decode(
         baltui::venues::okx::KIND,
-        include_bytes!("../assets/fixtures/okx/balance-doc.json"),
+        include_bytes!("../../assets/fixtures/okx/balance-doc.json"),
     )
     .unwrap();
     let fut: wire::Envelope<wire::Balance> = baltui::venues::decode(
         baltui::venues::okx::KIND,
-        include_bytes!("../assets/fixtures/okx/balance-futures.json"),
+        include_bytes!("../../assets/fixtures/okx/balance-futures.json"),
     )
     .unwrap();
     assert!(AccountMode::MultiCurrency.matches(&multi.data[0]));

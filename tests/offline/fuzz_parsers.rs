@@ -10,11 +10,11 @@ use proptest::prelude::*;
 use std::time::Duration;
 
 const FIXTURES: [&str; 5] = [
-    include_str!("../assets/fixtures/okx/balance-doc.json"),
-    include_str!("../assets/fixtures/longport/account-doc.json"),
-    include_str!("../assets/fixtures/longport/legacy-cash-info-doc.json"),
-    include_str!("../assets/fixtures/webull/balance-doc.json"),
-    include_str!("../assets/fixtures/webull/error-doc.json"),
+    include_str!("../../assets/fixtures/okx/balance-doc.json"),
+    include_str!("../../assets/fixtures/longport/account-doc.json"),
+    include_str!("../../assets/fixtures/longport/legacy-cash-info-doc.json"),
+    include_str!("../../assets/fixtures/webull/balance-doc.json"),
+    include_str!("../../assets/fixtures/webull/error-doc.json"),
 ];
 
 /// Every way baltui reads a body; returns what parsed.

@@ -16,12 +16,11 @@
 //! `BALTUI_SKIP_PROMTOOL=1` skips always; `PROMTOOL=/path/to/promtool`
 //! picks the binary.
 
-mod common;
+use crate::common::*;
 use baltui::config::Config;
 use baltui::model::{Indicator, Snapshot};
 use baltui::snapshot::{AccountReport, Report};
 use baltui::venues::decode;
-use common::*;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -142,7 +141,7 @@ fn promtool_accepts_a_snapshot_with_an_account_down() {
 /// the document does not list.
 fn okx_futures() -> Snapshot {
     use baltui::venues::okx::{normalize::normalize, wire};
-    let body = include_str!("../assets/fixtures/okx/balance-doc.json");
+    let body = include_str!("../../assets/fixtures/okx/balance-doc.json");
     let env: wire::Envelope<wire::Balance> =
         decode(baltui::venues::okx::KIND, body.as_bytes()).unwrap();
     let mut s = normalize(&env.data[0], chrono::Utc::now());
@@ -165,7 +164,7 @@ fn okx_futures() -> Snapshot {
 /// rows differ: a primary view, another view, rows marked with their view.
 fn longport_two_views() -> Snapshot {
     use baltui::venues::longport::{normalize::normalize, wire};
-    let body = include_str!("../assets/fixtures/longport/account-doc.json");
+    let body = include_str!("../../assets/fixtures/longport/account-doc.json");
     let mut v: serde_json::Value = serde_json::from_str(body).unwrap();
     let list = v["data"]["list"].as_array_mut().unwrap();
     let mut usd = list[0].clone();
@@ -186,7 +185,7 @@ fn longport_two_views() -> Snapshot {
 
 fn webull() -> Snapshot {
     use baltui::venues::webull::{normalize::normalize, wire};
-    let body = include_str!("../assets/fixtures/webull/balance-doc.json");
+    let body = include_str!("../../assets/fixtures/webull/balance-doc.json");
     let b: wire::Balance = decode(baltui::venues::webull::KIND, body.as_bytes()).unwrap();
     normalize(&b, chrono::Utc::now())
 }

@@ -89,7 +89,7 @@ async fn a_date_header_well_off_triggers_a_measurement_before_okx_refuses() {
                     .replace("+0000", "GMT");
                 (
                     [(axum::http::header::DATE, date)],
-                    include_str!("../assets/fixtures/okx/balance-doc.json"),
+                    include_str!("../../assets/fixtures/okx/balance-doc.json"),
                 )
             }),
         )

@@ -1297,7 +1297,7 @@ fn longport_tab_in_each_risk_level() {
 
 #[test]
 fn webull_tab_shows_the_vendor_example() {
-    let body = include_str!("../assets/fixtures/webull/balance-doc.json");
+    let body = include_str!("../../assets/fixtures/webull/balance-doc.json");
     let b: baltui::venues::webull::wire::Balance =
         baltui::venues::decode(baltui::venues::webull::KIND, body.as_bytes()).unwrap();
     let at = now() - Duration::seconds(4);
@@ -1625,7 +1625,7 @@ fn futures_mode_on_narrow_screens() {
 /// accrued interest and a notional value.
 fn okx_multi_currency_snapshot(at: DateTime<Utc>) -> Snapshot {
     let mut v: serde_json::Value =
-        serde_json::from_str(include_str!("../assets/fixtures/okx/balance-doc.json")).unwrap();
+        serde_json::from_str(include_str!("../../assets/fixtures/okx/balance-doc.json")).unwrap();
     let acct = &mut v["data"][0];
     acct["notionalUsd"] = "1234.5".into();
     acct["mgnRatio"] = "15.5".into();
@@ -1706,8 +1706,10 @@ fn okx_multi_currency_names_fields_as_the_document_does() {
 
 #[test]
 fn webull_in_transit_is_not_settling() {
-    let mut v: serde_json::Value =
-        serde_json::from_str(include_str!("../assets/fixtures/webull/balance-doc.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(include_str!(
+        "../../assets/fixtures/webull/balance-doc.json"
+    ))
+    .unwrap();
     v["account_currency_assets"][1]["pending_incoming"] = "2500.000000".into();
     v["account_currency_assets"][1]["interests_unpaid"] = "12.340000".into();
     let body = serde_json::to_vec(&v).unwrap();

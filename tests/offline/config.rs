@@ -34,7 +34,7 @@ passphrase = "p"
 
 #[test]
 fn shipped_example_parses() {
-    let text = include_str!("../config.example.toml");
+    let text = include_str!("../../config.example.toml");
     let c = Config::parse(text, "config.example.toml").unwrap();
     assert_eq!(c.accounts.len(), 3);
     let wb = &c.accounts[2];
@@ -481,7 +481,7 @@ fn alerts_section() {
     let e = err("[alerts]\ncommand = [\"x\"]\ntimeout = \"forever\"\n");
     assert!(e.contains("key `timeout`"), "{e}");
     // Secrets' variables are known, so an alert command never inherits them.
-    let c = Config::parse(include_str!("../config.example.toml"), "x").unwrap();
+    let c = Config::parse(include_str!("../../config.example.toml"), "x").unwrap();
     let vars = c.secret_env_vars();
     assert!(
         vars.contains(&"OKX_API_KEY".to_string())

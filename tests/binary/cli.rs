@@ -1,8 +1,7 @@
 //! The real binary end to end: `baltui sim` prints a config, `baltui snapshot`
 //! polls it and prints JSON/table with the right exit codes.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::time::Duration;
 
 #[test]

@@ -17,7 +17,7 @@ fn items(body: &str) -> Vec<wire::Item> {
 
 #[test]
 fn current_document_example_field_by_field() {
-    let body = include_str!("../assets/fixtures/longport/account-doc.json");
+    let body = include_str!("../../assets/fixtures/longport/account-doc.json");
     let env: wire::Envelope = decode(baltui::venues::longport::KIND, body.as_bytes()).unwrap();
     assert_eq!(env.code.as_deref(), Some("0"));
     let s = normalize(&items(body), None, chrono::Utc::now()).unwrap();
@@ -65,7 +65,7 @@ fn current_document_example_field_by_field() {
 
 #[test]
 fn legacy_document_example_bare_data_with_cash_infos_camel_case() {
-    let body = include_str!("../assets/fixtures/longport/legacy-cash-info-doc.json");
+    let body = include_str!("../../assets/fixtures/longport/legacy-cash-info-doc.json");
     let s = normalize(&items(body), None, chrono::Utc::now()).unwrap();
     assert_eq!(s.totals.currency.as_deref(), Some("HKD"));
     assert_eq!(s.totals.total_cash, d("1759070010.72"));
@@ -168,7 +168,7 @@ fn bad_values_name_the_path() {
 /// The current document's example with `risk_level` "7", a value the
 /// document does not list (0-3).
 fn doc_with_risk_level(level: &str) -> String {
-    let body = include_str!("../assets/fixtures/longport/account-doc.json");
+    let body = include_str!("../../assets/fixtures/longport/account-doc.json");
     let out = body.replacen(
         r#""risk_level": "1""#,
         &format!(r#""risk_level": "{level}""#),
@@ -226,7 +226,7 @@ fn undocumented_risk_level_shows_the_account_and_warns() {
 /// The current document's example with `frozen_transaction_fees` in the
 /// shape PROTOCOLS.md §1 gives: one currency with a cash row, one without.
 fn doc_with_fees(fees: &str) -> String {
-    let body = include_str!("../assets/fixtures/longport/account-doc.json");
+    let body = include_str!("../../assets/fixtures/longport/account-doc.json");
     let out = body.replacen(
         r#""buy_power": "1759070.12","#,
         &format!(r#""buy_power": "1759070.12", "frozen_transaction_fees": {fees},"#),

@@ -1,13 +1,11 @@
 //! The scheduler on paused tokio time with scripted clients (no I/O): budgets
 //! over simulated hours, backoff, coalescing, auth stop, recovery.
 
+use crate::fake::{FakeClient, Script};
 use baltui::model::{Risk, Snapshot, Totals};
 use baltui::poll::BACKOFF_CAP;
 use baltui::poll::Event;
-#[path = "common/fake.rs"]
-mod fake;
 use baltui::venues::{ErrorKind, VenueClient, VenueError};
-use fake::{FakeClient, Script};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;

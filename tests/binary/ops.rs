@@ -9,8 +9,7 @@
 //! second (403202) and Webull HK allows 2 requests per 2 s across processes, so
 //! runs against one simulator are limited to other accounts or spaced out.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::time::Duration;
 
 /// Every secret value written in a sim config.

@@ -1,0 +1,12 @@
+//! The real `baltui` binary: the CLI, ops commands, tmux end to end, and
+//! the Prometheus output through promtool.
+//!
+//! One test binary per group: linking dominates `cargo test` on a small
+//! machine, so the files are modules of one crate.
+
+mod cli;
+#[path = "../common/mod.rs"]
+mod common;
+mod ops;
+mod promtool;
+mod tmux_e2e;

@@ -1,0 +1,22 @@
+//! Tests with no child process: parsers, config, health, the screen, the
+//! scheduler on paused time, the architecture, and the registry conformance
+//! (whose simulator round trip runs in-process on 127.0.0.1).
+//!
+//! One test binary per group: linking dominates `cargo test` on a small
+//! machine, so the files are modules of one crate.
+
+mod alerts;
+mod app_update;
+mod architecture;
+mod budget_plan;
+mod config;
+mod conformance;
+#[path = "../common/fake.rs"]
+mod fake;
+mod fuzz_parsers;
+mod keys;
+mod longport_fixture;
+mod okx_fixture;
+mod render;
+mod scheduler;
+mod webull_fixture;
