@@ -49,8 +49,24 @@ pub struct Discovered {
     pub label: String,
 }
 
+/// Cloning and downcasting for every `Account` (a blanket impl: no venue
+/// writes these).
+pub trait AccountBase {
+    fn clone_box(&self) -> Box<dyn Account>;
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: Account + Clone> AccountBase for T {
+    fn clone_box(&self) -> Box<dyn Account> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
 /// One configured account's client. Clones share budgets and learned state.
-pub trait Account: Send + Sync + 'static {
+pub trait Account: AccountBase + Send + Sync + 'static {
     fn venue(&self) -> VenueKind;
 
     /// One poll: every request the balance needs, through the budget.
@@ -64,10 +80,6 @@ pub trait Account: Send + Sync + 'static {
 
     /// Make every request of this client wait for `budget`.
     fn set_budget(&mut self, budget: Arc<RateBudget>);
-
-    fn clone_box(&self) -> Box<dyn Account>;
-
-    fn as_any(&self) -> &dyn Any;
 
     // --- Identity (a call that tells who the key belongs to, e.g. OKX's
     // account config, before the budget is planned).

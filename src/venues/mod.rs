@@ -11,7 +11,7 @@ pub mod registry;
 pub mod settings;
 pub mod webull;
 
-pub use api::{Account, BoxFuture, Discovered, Protocol, Venue};
+pub use api::{Account, AccountBase, BoxFuture, Discovered, Protocol, Venue};
 pub use budget::{Limit, RateBudget, grants_per_window};
 pub use error::{ErrorClass, ErrorKind, VenueError, decode};
 pub use http::{MAX_BODY, http_client, read_body, status_error, transport_error, unknown_code};
@@ -66,12 +66,6 @@ impl Account for BrokenClient {
     }
     // It sends nothing: no budget to wait for.
     fn set_budget(&mut self, _: Arc<RateBudget>) {}
-    fn clone_box(&self) -> Box<dyn Account> {
-        Box::new(self.clone())
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
 }
 
 /// A short hex digest for a budget key (no credential is kept in a key).

@@ -87,10 +87,4 @@ impl Account for FakeClient {
     fn set_budget(&mut self, b: Arc<RateBudget>) {
         self.budget = Some(b);
     }
-    fn clone_box(&self) -> Box<dyn Account> {
-        Box::new(self.clone())
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
 }

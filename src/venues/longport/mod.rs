@@ -223,12 +223,6 @@ impl Account for LongportClient {
     fn set_budget(&mut self, budget: Arc<RateBudget>) {
         self.budget = Some(budget);
     }
-    fn clone_box(&self) -> Box<dyn Account> {
-        Box::new(self.clone())
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
 }
 
 /// A reply (status and body) to the balance call as the client reads it:

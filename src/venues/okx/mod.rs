@@ -523,12 +523,6 @@ impl Account for OkxClient {
     fn set_budget(&mut self, budget: Arc<RateBudget>) {
         self.budget = Some(budget);
     }
-    fn clone_box(&self) -> Box<dyn Account> {
-        Box::new(self.clone())
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
     fn identity_group(&self) -> Option<String> {
         Some(config_budget_key(self))
     }

@@ -427,12 +427,6 @@ impl Account for WebullClient {
     fn set_budget(&mut self, budget: Arc<RateBudget>) {
         self.budget = Some(budget);
     }
-    fn clone_box(&self) -> Box<dyn Account> {
-        Box::new(self.clone())
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
     fn discovers(&self) -> bool {
         true
     }
