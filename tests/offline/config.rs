@@ -599,3 +599,44 @@ fn a_refused_url_with_credentials_is_not_kept() {
     assert!(!a.base_url.contains("hunter2"), "{}", a.base_url);
     assert!(!format!("{a:?}").contains("hunter2"));
 }
+
+/// Every commented-out setting in the example can be uncommented as it is,
+/// alone or all at once, and the file still loads with no account problem
+/// (a second `[thresholds]` table used to be a duplicate-key error).
+#[test]
+fn every_commented_setting_in_the_example_can_be_uncommented() {
+    let text = include_str!("../../config.example.toml");
+    let is_setting = |l: &str| {
+        let Some(rest) = l.strip_prefix("# ") else {
+            return false;
+        };
+        let key = rest.split('=').next().unwrap_or("").trim();
+        rest.contains(" = ")
+            && !key.is_empty()
+            && key.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let settings: Vec<usize> = (0..lines.len()).filter(|&i| is_setting(lines[i])).collect();
+    assert!(settings.len() >= 5, "{settings:?}");
+    let uncomment = |which: &[usize]| {
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| if which.contains(&i) { &l[2..] } else { l })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for &i in &settings {
+        let c = Config::parse(&uncomment(&[i]), "config.example.toml")
+            .and_then(Config::strict)
+            .unwrap_or_else(|e| panic!("line {}: {}\n{e}", i + 1, lines[i]));
+        assert_eq!(c.accounts.len(), 3, "line {}", i + 1);
+    }
+    let all = Config::parse(&uncomment(&settings), "config.example.toml")
+        .and_then(Config::strict)
+        .unwrap();
+    assert_eq!(
+        all.thresholds.margin_utilization_warn,
+        Some("80".parse().unwrap())
+    );
+}
