@@ -29,7 +29,12 @@ pub struct AccountReport {
     /// The venue's account mode in its own words (OKX: "Futures mode").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account_mode: Option<String>,
+    /// A failed account's `totals` and `risk` are objects whose fields are
+    /// all null (never a bare `null`: `a["risk"]["margin_ratio"]` must not
+    /// break a script); `status` says why.
+    #[serde(serialize_with = "or_empty")]
     pub totals: Option<Totals>,
+    #[serde(serialize_with = "or_empty")]
     pub risk: Option<Risk>,
     /// The same account in its other account currencies (LongPort), each with
     /// its totals and risk; `totals`/`risk` above are the primary view.
@@ -37,6 +42,17 @@ pub struct AccountReport {
     pub other_views: Vec<View>,
     pub currencies: Vec<CurrencyBalance>,
     pub findings: Vec<Finding>,
+}
+
+/// `None` as the type's empty value (every field null).
+fn or_empty<T: Serialize + Default, S: serde::Serializer>(
+    v: &Option<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => v.serialize(s),
+        None => T::default().serialize(s),
+    }
 }
 
 impl AccountReport {
@@ -1478,5 +1494,29 @@ mod tests {
         assert_eq!(code(vec![account(Status::Ok, &[Warn, Notice])]), 1);
         assert_eq!(code(vec![account(Status::Ok, &[Notice])]), 0);
         assert_eq!(code(vec![]), 0);
+    }
+
+    #[test]
+    fn a_failed_account_keeps_totals_and_risk_as_objects_of_nulls() {
+        let cfg = Config::parse("", "test").unwrap();
+        let e = VenueError::new(crate::venues::okx::KIND, crate::venues::ErrorKind::Timeout);
+        let report = Report::new(vec![AccountReport::new(
+            "down",
+            crate::venues::okx::KIND,
+            Err(e),
+            &cfg,
+        )]);
+        let v: Value = serde_json::from_str(&report.to_json()).unwrap();
+        let a = &v["accounts"][0];
+        assert_eq!(a["status"], "error");
+        assert!(a["totals"].is_object(), "{a}");
+        assert!(a["risk"].is_object(), "{a}");
+        assert!(a["risk"]["margin_ratio"].is_null());
+        assert!(a["risk"]["level"].is_null());
+        assert!(a["totals"]["net_assets"].is_null());
+        // A fetched account's numbers are untouched.
+        let ok = full_report();
+        let v: Value = serde_json::from_str(&ok.to_json()).unwrap();
+        assert!(v["accounts"][0]["totals"]["net_assets"].is_string());
     }
 }
