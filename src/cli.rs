@@ -39,6 +39,12 @@ pub enum Command {
     Snapshot {
         #[arg(long, short, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// CSV only: one file shape per level, so a spreadsheet SUM never
+        /// double-counts: `balances`, a row per account and currency (the
+        /// default); `accounts`, a row per account with its totals, risk,
+        /// status and error.
+        #[arg(long, value_enum, default_value_t = CsvTable::Balances, value_name = "LEVEL")]
+        table: CsvTable,
         /// Write to FILE atomically (a temp file in the same directory, then a
         /// rename) instead of stdout: for node_exporter's textfile directory.
         #[arg(long, short, value_name = "FILE")]
@@ -92,6 +98,13 @@ pub enum Format {
     Csv,
     /// node_exporter textfile format.
     Prometheus,
+}
+
+/// The level of a CSV file's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CsvTable {
+    Balances,
+    Accounts,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -61,9 +61,10 @@ async fn dispatch(cli: Cli) -> ExitCode {
         None => monitor(cli.config, cli.demo).await,
         Some(Command::Snapshot {
             format,
+            table,
             output,
             accounts,
-        }) => snapshot(cli.config, format, output, accounts).await,
+        }) => snapshot(cli.config, format, table, output, accounts).await,
         Some(Command::Check { online, accounts }) => check(cli.config, online, accounts).await,
         Some(Command::Sim { port, seed }) => sim(port, seed).await,
         Some(Command::Completions { .. } | Command::Man) => ExitCode::SUCCESS,
@@ -142,9 +143,14 @@ async fn monitor(path: Option<std::path::PathBuf>, demo: bool) -> ExitCode {
 async fn snapshot(
     path: Option<std::path::PathBuf>,
     format: Format,
+    table: baltui::cli::CsvTable,
     output: Option<std::path::PathBuf>,
     accounts: Vec<String>,
 ) -> ExitCode {
+    if table != baltui::cli::CsvTable::Balances && format != Format::Csv {
+        eprintln!("baltui: --table applies to --format csv only");
+        return ExitCode::from(EXIT_CONFIG);
+    }
     let cfg = match load(path) {
         Ok(Some(c)) => c,
         Ok(None) => {
@@ -177,6 +183,7 @@ async fn snapshot(
             let text = match format {
                 Format::Json => format!("{}\n", report.to_json()),
                 Format::Table => report.to_table(),
+                Format::Csv if table == baltui::cli::CsvTable::Accounts => report.to_csv_accounts(),
                 Format::Csv => report.to_csv(),
                 Format::Prometheus => report.to_prometheus(),
             };

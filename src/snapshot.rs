@@ -728,6 +728,72 @@ impl Report {
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
+    /// `--table accounts`: one row per account, with its totals (in
+    /// `totals_currency`), risk, status and error; no per-currency amount,
+    /// so summing a column never counts an account twice.
+    pub fn to_csv_accounts(&self) -> String {
+        self.write_csv_accounts()
+            .unwrap_or_else(|e| format!("error: writing CSV: {e}\n"))
+    }
+
+    fn write_csv_accounts(&self) -> Result<String, csv::Error> {
+        let opt = |v: Option<Dec>| v.map(|d| d.to_string()).unwrap_or_default();
+        let mut header: Vec<String> = [
+            "account",
+            "venue",
+            "status",
+            "error",
+            "worst_severity",
+            "fetched_at",
+            "venue_time",
+            "account_mode",
+            "totals_currency",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        header.extend(
+            ACCOUNT_AMOUNTS
+                .iter()
+                .map(|(o, n, _, _)| format!("{o}_{n}")),
+        );
+        header.extend(
+            [
+                "risk_margin_ratio",
+                "risk_margin_ratio_currency",
+                "risk_level",
+                "risk_utilization",
+            ]
+            .map(String::from),
+        );
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(&header)?;
+        let (empty_totals, empty_risk) = (Totals::default(), Risk::default());
+        for a in &self.accounts {
+            let t = a.totals.as_ref().unwrap_or(&empty_totals);
+            let r = a.risk.as_ref().unwrap_or(&empty_risk);
+            let mut row = vec![
+                a.name.clone(),
+                a.venue.as_str().to_string(),
+                a.status.as_str().to_string(),
+                a.error.clone().unwrap_or_default(),
+                a.worst().as_str().to_string(),
+                a.fetched_at.as_ref().map(timestamp).unwrap_or_default(),
+                a.venue_time.as_ref().map(timestamp).unwrap_or_default(),
+                a.account_mode.clone().unwrap_or_default(),
+                t.currency.clone().unwrap_or_default(),
+            ];
+            row.extend(ACCOUNT_AMOUNTS.iter().map(|(_, _, _, get)| opt(get(t, r))));
+            row.push(opt(r.margin_ratio));
+            row.push(r.margin_ratio_currency.clone().unwrap_or_default());
+            row.push(r.level.map(risk_level_str).unwrap_or_default().to_string());
+            row.push(opt(r.utilization));
+            w.write_record(&row)?;
+        }
+        let bytes = w.into_inner().map_err(|e| e.into_error())?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
     /// node_exporter textfile format: every present figure as a gauge, with
     /// the venue's exact decimal text as the value; absent figures have no
     /// sample (never 0).
@@ -1518,5 +1584,50 @@ mod tests {
         let ok = full_report();
         let v: Value = serde_json::from_str(&ok.to_json()).unwrap();
         assert!(v["accounts"][0]["totals"]["net_assets"].is_string());
+    }
+
+    #[test]
+    fn csv_accounts_has_one_row_per_account_and_no_currency_rows() {
+        let mut report = full_report();
+        let cfg = Config::parse("", "test").unwrap();
+        let e = VenueError::new(crate::venues::okx::KIND, crate::venues::ErrorKind::Timeout);
+        report.accounts.push(AccountReport::new(
+            "down, really",
+            crate::venues::okx::KIND,
+            Err(e),
+            &cfg,
+        ));
+        let text = report.to_csv_accounts();
+        let mut rd = csv::Reader::from_reader(text.as_bytes());
+        let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+        let rows: Vec<BTreeMap<String, String>> = rd
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                assert_eq!(r.len(), header.len());
+                header
+                    .iter()
+                    .cloned()
+                    .zip(r.iter().map(String::from))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(rows.len(), report.accounts.len(), "one row per account");
+        let first = &rows[0];
+        let a = &report.accounts[0];
+        assert_eq!(first["account"], a.name);
+        let t = a.totals.as_ref().unwrap();
+        assert_eq!(
+            first["totals_net_assets"],
+            t.net_assets.map(|d| d.to_string()).unwrap_or_default()
+        );
+        assert!(!first.contains_key("cash"), "no per-currency columns");
+        let down = &rows[rows.len() - 1];
+        assert_eq!(down["account"], "down, really");
+        assert_eq!(down["status"], "error");
+        assert!(down["error"].contains("timed out"), "{down:?}");
+        assert_eq!(down["totals_net_assets"], "");
+        // The balances table is unchanged by the new one.
+        assert!(report.to_csv().starts_with(CSV_HEADER));
     }
 }

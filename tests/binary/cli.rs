@@ -364,3 +364,29 @@ impl IntoJson for Option<String> {
         self.map_or(serde_json::Value::Null, serde_json::Value::String)
     }
 }
+
+/// `--table accounts`: one CSV row per account (the demo's tabs, in order),
+/// with its totals; `--table` with another format is a usage error.
+#[test]
+fn snapshot_csv_accounts_table_has_one_row_per_account() {
+    let sim = start_sim(3);
+    let cfg = write_config("sim.toml", &sim.config);
+    let (_, out, err) = run_cfg(&cfg, &["snapshot", "-f", "csv", "--table", "accounts"]);
+    let mut rd = csv::Reader::from_reader(out.as_bytes());
+    let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header[0], "account", "{out}{err}");
+    assert!(header.contains(&"totals_net_assets".to_string()));
+    assert!(
+        !header.contains(&"cash".to_string()),
+        "no per-currency column"
+    );
+    let names: Vec<String> = rd
+        .records()
+        .map(|r| r.unwrap().get(0).unwrap().to_string())
+        .collect();
+    let tabs: Vec<String> = demo_tabs().into_iter().map(|t| t.0).collect();
+    assert_eq!(names, tabs, "one row per account: {out}");
+    let (code, _, err) = run_cfg(&cfg, &["snapshot", "-f", "json", "--table", "accounts"]);
+    assert_eq!(code, 4);
+    assert!(err.contains("--table applies to --format csv"), "{err}");
+}
