@@ -203,7 +203,8 @@ impl Report {
                 // Venue risk, where the venue reports it.
                 let mut extra = Vec::new();
                 if let Some(l) = r.level {
-                    extra.push(format!("risk level: {} {}", l as u8, health::level_word(l)));
+                    // The word JSON and CSV carry, then the number Prometheus does.
+                    extra.push(format!("risk level: {} ({})", risk_level_str(l), l as u8));
                 }
                 if let Some(mc) = r.margin_call {
                     extra.push(format!("margin call: {mc}"));
@@ -233,7 +234,7 @@ impl Report {
                     parts.push(format!("margin ratio {}", health::percent(m)));
                 }
                 if let Some(l) = r.level {
-                    parts.push(format!("risk level {} {}", l as u8, health::level_word(l)));
+                    parts.push(format!("risk level {} ({})", risk_level_str(l), l as u8));
                 }
                 let _ = writeln!(out, "  {ccy} view: {}", parts.join("   "));
             }
@@ -900,7 +901,7 @@ impl Report {
         family(
             &mut out,
             "baltui_risk_level",
-            "The venue's risk level: 0 safe, 1 medium, 2 early warning, 3 danger.",
+            "The venue's risk level as a number: 0 safe, 1 medium, 2 warning, 3 danger (JSON and CSV carry the word).",
             &per_view(&|a, view, _, r| {
                 Some((labels(a, &[("view", view)]), (r.level? as u8).to_string()))
             }),
@@ -1629,5 +1630,33 @@ mod tests {
         assert_eq!(down["totals_net_assets"], "");
         // The balances table is unchanged by the new one.
         assert!(report.to_csv().starts_with(CSV_HEADER));
+    }
+
+    #[test]
+    fn the_risk_level_reads_the_same_in_every_format() {
+        use crate::model::RiskLevel;
+        let mut report = full_report();
+        if let Some(r) = report.accounts[0].risk.as_mut() {
+            r.level = Some(RiskLevel::Warning);
+        }
+        let v: Value = serde_json::from_str(&report.to_json()).unwrap();
+        assert_eq!(v["accounts"][0]["risk"]["level"], "warning");
+        let csv_text = report.to_csv();
+        let mut rd = csv::Reader::from_reader(csv_text.as_bytes());
+        let col = rd
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == "risk_level")
+            .unwrap();
+        let first = rd.records().next().unwrap().unwrap();
+        assert_eq!(&first[col], "warning");
+        assert!(report.to_table().contains("risk level: warning (2)"));
+        let (samples, _) = prom_samples(&report.to_prometheus());
+        let level = samples
+            .iter()
+            .find(|s| s.0 == "baltui_risk_level")
+            .unwrap_or_else(|| panic!("no level sample"));
+        assert_eq!(level.2, "2");
     }
 }
