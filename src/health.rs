@@ -186,10 +186,31 @@ fn ratio_finding(ratio: Decimal, t: &Thresholds) -> Option<(Severity, String)> {
     } else {
         return None;
     };
-    Some((
-        sev,
-        format!("margin ratio {} below {}", percent(ratio), percent(line)),
-    ))
+    let (shown, limit) = below(ratio, line);
+    Some((sev, format!("margin ratio {shown} below {limit}")))
+}
+
+/// `value` and `line` (value < line) as percents that read in that order:
+/// the value rounded toward the line's other side (down), with one more
+/// place until the two differ, so a message never says "150% below 150%".
+fn below(value: Decimal, line: Decimal) -> (String, String) {
+    use rust_decimal::RoundingStrategy::ToNegativeInfinity;
+    let (Some(v), Some(l)) = (
+        value.checked_mul(Decimal::ONE_HUNDRED),
+        line.checked_mul(Decimal::ONE_HUNDRED),
+    ) else {
+        return (percent(value), percent(line));
+    };
+    for dp in 1..=8 {
+        let (a, b) = (
+            v.round_dp_with_strategy(dp, ToNegativeInfinity),
+            l.round_dp(dp),
+        );
+        if a < b {
+            return (format!("{}%", a.normalize()), format!("{}%", b.normalize()));
+        }
+    }
+    (format!("{}%", v.normalize()), format!("{}%", l.normalize()))
 }
 
 /// A key as words for a message: `risk_level` -> "risk level".
@@ -400,6 +421,26 @@ mod tests {
         let f = evaluate(&snap(Some("1.2")), &t);
         assert_eq!(f[0].severity, Severity::Critical);
         assert_eq!(f[0].message, "margin ratio 120% below 150%");
+    }
+
+    #[test]
+    fn a_ratio_just_below_a_line_never_reads_as_the_line() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(
+            below(d("1.49996"), d("1.5")),
+            ("149.9%".into(), "150%".into())
+        );
+        assert_eq!(below(d("1.2"), d("1.5")), ("120%".into(), "150%".into()));
+        // Rounded half-up, 1.49996 would have read "150%".
+        assert_eq!(percent(d("1.49996")), "150%");
+        // A line with more places than the default: one more place each.
+        assert_eq!(
+            below(d("1.50001"), d("1.50004")),
+            ("150.001%".into(), "150.004%".into())
+        );
+        let t = Thresholds::default();
+        let (_, msg) = ratio_finding(d("1.49999"), &t).unwrap();
+        assert_eq!(msg, "margin ratio 149.9% below 150%");
     }
 
     #[test]
