@@ -68,6 +68,8 @@ pub struct Thresholds {
     /// so there is no threshold unless one is set).
     pub margin_utilization_warn: Option<Decimal>,
     pub margin_utilization_critical: Option<Decimal>,
+    /// A negative cash balance (borrowing) is a notice; true lifts it to warn.
+    pub negative_cash_warn: bool,
 }
 
 impl Default for Thresholds {
@@ -84,6 +86,7 @@ impl Default for Thresholds {
             stale_after_intervals: 3,
             margin_utilization_warn: None,
             margin_utilization_critical: None,
+            negative_cash_warn: false,
         }
     }
 }
@@ -299,6 +302,22 @@ pub fn evaluate(s: &Snapshot, t: &Thresholds) -> Vec<Finding> {
     }
 
     for c in &s.currencies {
+        // Cash below zero is money borrowed: never a silent minus sign.
+        if let Some(cash) = c.cash
+            && cash.is_sign_negative()
+            && !cash.is_zero()
+        {
+            let sev = if t.negative_cash_warn {
+                Severity::Warn
+            } else {
+                Severity::Notice
+            };
+            push(
+                sev,
+                format!("{}.cash", c.currency),
+                format!("{} cash {cash}: borrowing", c.currency),
+            );
+        }
         if let Some(ratio) = c.margin_ratio
             && let Some((sev, message)) = ratio_finding(ratio, t)
         {
@@ -441,6 +460,35 @@ mod tests {
         let t = Thresholds::default();
         let (_, msg) = ratio_finding(d("1.49999"), &t).unwrap();
         assert_eq!(msg, "margin ratio 149.9% below 150%");
+    }
+
+    #[test]
+    fn negative_cash_is_a_notice_that_a_threshold_lifts_to_warn() {
+        let d = |s: &str| s.parse::<Decimal>().ok();
+        let snap = |cash: &str| Snapshot {
+            fetched_at: chrono::Utc::now(),
+            venue_time: None,
+            account_mode: None,
+            totals: crate::model::Totals::default(),
+            risk: crate::model::Risk::default(),
+            currencies: vec![crate::model::CurrencyBalance {
+                currency: "USD".into(),
+                cash: d(cash),
+                ..Default::default()
+            }],
+            other_views: vec![],
+        };
+        let mut t = Thresholds::default();
+        let f = evaluate(&snap("-31665.18"), &t);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].severity, Severity::Notice);
+        assert_eq!(f[0].subject, "USD.cash");
+        assert_eq!(f[0].message, "USD cash -31665.18: borrowing");
+        t.negative_cash_warn = true;
+        assert_eq!(evaluate(&snap("-0.01"), &t)[0].severity, Severity::Warn);
+        for fine in ["0", "-0", "0.00", "12.5"] {
+            assert!(evaluate(&snap(fine), &t).is_empty(), "{fine}");
+        }
     }
 
     #[test]

@@ -406,6 +406,34 @@ fn findings_listed_worst_first_and_cells_marked() {
     );
 }
 
+/// A negative cash balance is a NOTICE with its own line, and its cell wears
+/// the notice badge: a minus sign alone is easy to miss.
+#[test]
+fn negative_cash_is_marked_in_its_cell_and_listed() {
+    let mut app = app_with(vec![spec("main", baltui::venues::okx::KIND, false)]);
+    let at = now() - Duration::seconds(3);
+    let mut snap = okx_snapshot(at, "5");
+    snap.currencies[0].cash = d("-31665.18");
+    poll(&mut app, 0, at, Ok(snap));
+    let theme = Theme::color();
+    let lines = draw(&app, 140, 30);
+    assert_has(&lines, "USDT cash -31665.18: borrowing");
+    let buf = buffer(&app, 140, 30, &theme);
+    let y = lines
+        .iter()
+        .position(|l| l.contains("-31665.18") && !l.contains("borrowing"))
+        .unwrap_or_else(|| panic!("no cash cell: {}", screen(&lines)));
+    let x = lines[y].find("-31665.18").unwrap();
+    let x = lines[y][..x].chars().count();
+    let cell = cell_at(&buf, x, y);
+    assert_eq!(
+        (Some(cell.fg), Some(cell.bg)),
+        (theme.badge_notice.fg, theme.badge_notice.bg),
+        "{}",
+        lines[y]
+    );
+}
+
 const AMOUNTS: [&str; 14] = [
     "4850.435693622894",
     "4834.317093622894",
