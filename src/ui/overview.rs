@@ -120,10 +120,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let totals = snap.map(|s| &s.totals);
         let ccy = totals.and_then(|t| t.currency.as_deref());
 
-        sev.cells.push((
-            format!("{} {}", worst.symbol(), worst.word()),
-            theme.severity(worst),
-        ));
+        // No data yet is no verdict: never "✓ OK" beside LOADING.
+        sev.cells.push(if st == Status::Loading {
+            ("… LOADING".into(), theme.muted)
+        } else {
+            (
+                format!("{} {}", worst.symbol(), worst.word()),
+                theme.severity(worst),
+            )
+        });
         name.cells.push((acc.spec.name.clone(), theme.title));
         mode.cells.push(if acc.spec.demo {
             ("DEMO".into(), theme.notice)

@@ -26,9 +26,15 @@ fn layout(app: &App, theme: &Theme, width: u16) -> (Vec<Tab>, usize, usize) {
         } else {
             " ".to_string()
         };
+        // Loading: no verdict yet, so no "✓".
+        let mark = if acc.status(app.now(), app.thresholds()) == crate::monitor::Status::Loading {
+            ("…".to_string(), theme.muted)
+        } else {
+            (sev.symbol().to_string(), theme.severity(sev))
+        };
         let mut tab = vec![
             (num, Style::new()),
-            (sev.symbol().to_string(), theme.severity(sev)),
+            mark,
             (
                 format!(" {} ", clip(&acc.spec.name, NAME_MAX)),
                 Style::new(),

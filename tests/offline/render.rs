@@ -434,6 +434,26 @@ fn negative_cash_is_marked_in_its_cell_and_listed() {
     );
 }
 
+/// Before its first reply an account has no verdict: LOADING, never "✓ OK",
+/// on the All tab and on its tab; once data arrives the verdict shows.
+#[test]
+fn a_loading_account_never_reads_ok() {
+    let mut app = app_with(vec![
+        spec("fresh", baltui::venues::okx::KIND, false),
+        spec("waiting", baltui::venues::okx::KIND, false),
+    ]);
+    let at = now() - Duration::seconds(1);
+    poll(&mut app, 0, at, Ok(okx_snapshot(at, "5")));
+    let lines = draw(&app, 160, 30);
+    let waiting = body_row(&lines, " waiting ");
+    assert!(lines[waiting].contains("… LOADING"), "{}", lines[waiting]);
+    assert!(!lines[waiting].contains("✓"), "{}", lines[waiting]);
+    let fresh = body_row(&lines, " fresh ");
+    assert!(lines[fresh].contains("✓ OK"), "{}", lines[fresh]);
+    assert_has(&lines, " 2 … waiting ");
+    assert_has(&lines, " 1 ✓ fresh ");
+}
+
 const AMOUNTS: [&str; 14] = [
     "4850.435693622894",
     "4834.317093622894",
