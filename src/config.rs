@@ -117,16 +117,15 @@ const COMMON_KEYS: [&str; 4] = ["name", "venue", "base_url", "poll_interval"];
 
 /// One `[[account]]` table, read key by key so each value keeps its place.
 struct RawAccount<'a> {
-    table_span: Range<usize>,
     name: Spanned<String>,
     venue: Spanned<&'static dyn Venue>,
     base_url: Option<Spanned<String>>,
     poll_interval: Option<Spanned<String>>,
-    /// Every other key: the venue's (or another venue's, or unknown).
-    rest: Vec<(String, Range<usize>, Spanned<DeValue<'a>>)>,
+    /// Every other key known to some venue (an unknown key fails the file).
+    rest: Vec<(String, Spanned<DeValue<'a>>)>,
 }
 
-type Range<T> = std::ops::Range<T>;
+use std::ops::Range;
 
 /// `~/.config/baltui/config.toml` on Linux (per platform via `directories`).
 pub fn default_path() -> Option<PathBuf> {
@@ -449,7 +448,7 @@ fn account_tables<'a>(text: &'a str, file: &str) -> Result<Vec<RawAccount<'a>>, 
                     venue = Some(Spanned::new(id.span(), found));
                 }
                 k if all_keys.contains(&k) => {
-                    rest.push((k.to_string(), k_span(k, v), v.clone()));
+                    rest.push((k.to_string(), v.clone()));
                 }
                 k => {
                     return Err(fail(
@@ -466,15 +465,9 @@ fn account_tables<'a>(text: &'a str, file: &str) -> Result<Vec<RawAccount<'a>>, 
             base_url,
             poll_interval,
             rest,
-            table_span: table_span.clone(),
         });
     }
     Ok(out)
-}
-
-/// Where a key's value is (errors about the key point at its line).
-fn k_span(_key: &str, v: &Spanned<DeValue<'_>>) -> Range<usize> {
-    v.span()
 }
 
 /// An account's settings, or None to drop it; Err: a TOML-level error that
@@ -513,12 +506,12 @@ fn validate_account(
     seen.push(name.clone());
     let own = venue_def.keys();
     let mut entries = Vec::new();
-    for (key, span, value) in a.rest {
+    for (key, value) in a.rest {
         if own.contains(&key.as_str()) {
             entries.push((key, value));
         } else {
             cx.err(
-                span,
+                value.span(),
                 n,
                 &key,
                 format!("not a {} setting (see config.example.toml)", venue.as_str()),
@@ -578,7 +571,6 @@ fn validate_account(
         (None, Some(s)) => s.default_base_url(),
         (None, None) => String::new(),
     };
-    let _ = a.table_span;
 
     // This account's own problems: it stays in the list as a CONFIG ERROR,
     // the file and the other accounts load.

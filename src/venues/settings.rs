@@ -114,6 +114,16 @@ impl<'a> AccountKeys<'a> {
         self.problems.push((span, key.to_string(), msg.into()));
     }
 
+    /// A secret the venue cannot do without: None (and `missing_msg` noted
+    /// under `key`) when absent; a wrong shape is noted by `get`.
+    pub fn required_secret(&mut self, key: &str, missing_msg: &str) -> Option<SecretSource> {
+        let s = self.get::<SecretSource>(key).map(Spanned::into_inner);
+        if s.is_none() && !self.has(key) {
+            self.missing(key, missing_msg);
+        }
+        s
+    }
+
     /// A key the venue needs that is not there.
     pub fn missing(&mut self, key: &str, msg: impl Into<String>) {
         let span = self.name_span();

@@ -68,18 +68,10 @@ pub fn parse(k: &mut AccountKeys<'_>) -> Option<Arc<dyn AccountSettings>> {
         }
         g => g.map(|g| g.get_ref().trim().to_string()),
     };
-    let mut need = |key: &str| match k.get::<SecretSource>(key) {
-        Some(s) => Some(s.into_inner()),
-        None => {
-            if !k.has(key) {
-                k.missing(key, "missing: OKX needs api_key, secret_key and passphrase");
-            }
-            None
-        }
-    };
-    let api_key = need("api_key");
-    let secret_key = need("secret_key");
-    let passphrase = need("passphrase");
+    const MISSING: &str = "missing: OKX needs api_key, secret_key and passphrase";
+    let api_key = k.required_secret("api_key", MISSING);
+    let secret_key = k.required_secret("secret_key", MISSING);
+    let passphrase = k.required_secret("passphrase", MISSING);
     Some(Arc::new(OkxConfig {
         api_key: api_key?,
         secret_key: secret_key?,

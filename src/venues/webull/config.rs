@@ -102,17 +102,9 @@ pub fn parse(k: &mut AccountKeys<'_>) -> Option<Arc<dyn AccountSettings>> {
         }
         Some(v)
     });
-    let mut need = |key: &str| match k.get::<SecretSource>(key) {
-        Some(s) => Some(s.into_inner()),
-        None => {
-            if !k.has(key) {
-                k.missing(key, "missing: Webull needs app_key and app_secret");
-            }
-            None
-        }
-    };
-    let app_key = need("app_key");
-    let app_secret = need("app_secret");
+    const MISSING: &str = "missing: Webull needs app_key and app_secret";
+    let app_key = k.required_secret("app_key", MISSING);
+    let app_secret = k.required_secret("app_secret", MISSING);
     let access_token = k
         .get::<SecretSource>("access_token")
         .map(|t| t.into_inner());
