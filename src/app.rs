@@ -124,6 +124,78 @@ impl SortColumn {
     }
 }
 
+/// What the All tab's accounts are sorted by (`s` cycles there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OverviewSort {
+    /// Worst severity first, then by name.
+    #[default]
+    Severity,
+    Name,
+    Venue,
+    /// Net assets, valued in the report currency where a rate is known.
+    NetAssets,
+    /// Margin ratio, lowest (closest to liquidation) first.
+    Margin,
+    /// Data age, oldest first.
+    Updated,
+}
+
+impl OverviewSort {
+    pub const ALL: [OverviewSort; 6] = [
+        OverviewSort::Severity,
+        OverviewSort::Name,
+        OverviewSort::Venue,
+        OverviewSort::NetAssets,
+        OverviewSort::Margin,
+        OverviewSort::Updated,
+    ];
+
+    pub fn next(self) -> OverviewSort {
+        let i = Self::ALL.iter().position(|c| *c == self).unwrap_or(0);
+        Self::ALL[(i + 1) % Self::ALL.len()]
+    }
+
+    /// The column header it sorts by.
+    pub fn name(self) -> &'static str {
+        match self {
+            OverviewSort::Severity => "severity",
+            OverviewSort::Name => "account",
+            OverviewSort::Venue => "venue",
+            OverviewSort::NetAssets => "net assets",
+            OverviewSort::Margin => "margin",
+            OverviewSort::Updated => "updated",
+        }
+    }
+}
+
+/// One tab's sort: its column and whether `S` reversed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sort<C> {
+    pub column: C,
+    pub reversed: bool,
+}
+
+/// A line of text being typed: the All tab's filter or the account picker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// `/`: the All tab shows only accounts whose name or venue contains it.
+    Filter,
+    /// The account picker: its query and the selected match.
+    Picker { query: String, row: usize },
+}
+
+/// What covers the tabs' own content, if anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cover {
+    /// Every field of one currency of one account, exact.
+    Detail { account: usize, currency: String },
+    /// The events log, full screen, scrolled down by this many lines.
+    Log { scroll: usize },
+}
+
+/// Longest filter or picker query kept (typed text is bounded like every buffer).
+const INPUT_MAX: usize = 64;
+
 /// Rows moved by PgUp/PgDn.
 pub const PAGE: usize = 10;
 
@@ -142,10 +214,29 @@ pub struct App {
     monitor: Monitor,
     /// 0 = the All overview, n = account n-1.
     tab: usize,
-    /// The selected row: of the balances table on an account tab, of the
-    /// account list (in overview order) on the All tab.
-    row: usize,
-    sort: SortColumn,
+    /// The All tab's selected account (an index into the accounts): the
+    /// selection follows the account when the rows reorder.
+    pick_account: Option<usize>,
+    /// The open account tab's selected row, by currency and view (LongPort
+    /// shows a currency once per account-currency view), followed the same way.
+    pick_currency: Option<(String, Option<String>)>,
+    /// Where the selection last was, for when its account or currency leaves
+    /// the rows (filtered, hidden): the row at that place is selected then.
+    row_hint: usize,
+    /// Each account tab's sort, by account name (tabs renumber on reload).
+    sorts: std::collections::HashMap<String, Sort<SortColumn>>,
+    overview_sort: Sort<OverviewSort>,
+    /// The All tab's filter (empty: every account).
+    filter: String,
+    /// Text being typed, if any: keys go to it, not to the keymap.
+    input: Option<Input>,
+    cover: Option<Cover>,
+    /// The All tab shows per-currency totals instead of the accounts.
+    by_currency: bool,
+    /// The help overlay's scroll.
+    help_scroll: usize,
+    /// The zone clocks are shown in.
+    zone: crate::ui::clock::Zone,
     hide_zero: bool,
     show_events: bool,
     /// Shown above everything in demo mode.
@@ -166,8 +257,17 @@ impl App {
         App {
             monitor: Monitor::new(specs, thresholds),
             tab,
-            row: 0,
-            sort: SortColumn::default(),
+            pick_account: None,
+            pick_currency: None,
+            row_hint: 0,
+            sorts: std::collections::HashMap::new(),
+            overview_sort: Sort::default(),
+            filter: String::new(),
+            input: None,
+            cover: None,
+            by_currency: false,
+            help_scroll: 0,
+            zone: crate::ui::clock::Zone::Local,
             hide_zero: false,
             show_events: true,
             banner: None,
@@ -189,6 +289,12 @@ impl App {
 
     pub fn with_bell(mut self, bell: bool) -> Self {
         self.bell = bell;
+        self
+    }
+
+    /// Clocks in this zone (default: the machine's, TZ).
+    pub fn with_zone(mut self, zone: crate::ui::clock::Zone) -> Self {
+        self.zone = zone;
         self
     }
 
@@ -241,14 +347,97 @@ impl App {
         self.tab
     }
 
-    /// The selected row (see `row` in the struct); may exceed the rows shown
-    /// when rows vanished since it was moved: the screen clamps it.
+    /// The selected row of the open tab: the selected account's place in
+    /// the All tab's rows, or the selected currency's in the balances; where
+    /// it left the rows, the row at its last place (clamped).
     pub fn row(&self) -> usize {
-        self.row
+        let n = self.row_count();
+        let found = match self.selected() {
+            Some(i) => self.pick_currency.as_ref().and_then(|key| {
+                let rows = self.rows(i);
+                let is =
+                    |r: &&crate::model::CurrencyBalance| (&r.currency, &r.view) == (&key.0, &key.1);
+                // Where a venue repeats a row, the one at the last place.
+                match rows.get(self.row_hint) {
+                    Some(r) if is(r) => Some(self.row_hint),
+                    _ => rows.iter().position(is),
+                }
+            }),
+            None if self.by_currency => None,
+            None => self
+                .pick_account
+                .and_then(|a| self.overview_order().iter().position(|&i| i == a)),
+        };
+        found.unwrap_or(self.row_hint).min(n.saturating_sub(1))
     }
 
+    /// The open account tab's balance sort (an account tab's own; All: the default).
     pub fn sort(&self) -> SortColumn {
-        self.sort
+        self.balance_sort().column
+    }
+
+    /// The open account tab's balance sort with its direction.
+    pub fn balance_sort(&self) -> Sort<SortColumn> {
+        self.selected()
+            .and_then(|i| self.accounts().get(i))
+            .and_then(|a| self.sorts.get(&a.spec.name))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// The All tab's sort.
+    pub fn overview_sort(&self) -> Sort<OverviewSort> {
+        self.overview_sort
+    }
+
+    /// The All tab's filter as typed (empty: none).
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    /// What is being typed, if anything.
+    pub fn input(&self) -> Option<&Input> {
+        self.input.as_ref()
+    }
+
+    /// What covers the tab, if anything.
+    pub fn cover(&self) -> Option<&Cover> {
+        self.cover.as_ref()
+    }
+
+    /// The All tab shows its per-currency totals.
+    pub fn by_currency(&self) -> bool {
+        self.by_currency
+    }
+
+    pub fn zone(&self) -> crate::ui::clock::Zone {
+        self.zone
+    }
+
+    pub fn help_scroll(&self) -> usize {
+        self.help_scroll
+    }
+
+    /// What the keys depend on, for the keymap (which knows no app).
+    pub fn key_view(&self) -> crate::keymap::View {
+        let selected = self.selected();
+        crate::keymap::View {
+            help: self.show_help,
+            tab: self.tab,
+            tabs: self.tab_count(),
+            rows: self.row_count(),
+            marks: match selected {
+                Some(i) => self
+                    .accounts()
+                    .get(i)
+                    .is_some_and(|a| a.worst_mark().is_some()),
+                None => self.mark_counts() != (0, 0),
+            },
+            detail: matches!(self.cover, Some(Cover::Detail { .. })),
+            log: matches!(self.cover, Some(Cover::Log { .. })),
+            by_currency: selected.is_none() && self.by_currency,
+            filtered: selected.is_none() && !self.filter.is_empty(),
+        }
     }
 
     pub fn hide_zero(&self) -> bool {
@@ -291,24 +480,76 @@ impl App {
         self.accounts().len() + 1
     }
 
-    /// Account indices in overview order: worst severity first, then by name.
+    /// Account indices as the All tab shows them: those the filter keeps,
+    /// in the All tab's sort (default: worst severity first, then by name).
     pub fn overview_order(&self) -> Vec<usize> {
         let accounts = self.accounts();
         let t = self.thresholds();
-        let mut order: Vec<usize> = (0..accounts.len()).collect();
+        let now = self.now;
+        let needle = self.filter.to_lowercase();
+        let mut order: Vec<usize> = (0..accounts.len())
+            .filter(|&i| needle.is_empty() || matches_filter(&accounts[i], &needle))
+            .collect();
+        let sort = self.overview_sort;
+        let net = |a: &Account| self.net_assets_value(a);
+        let ratio = |a: &Account| a.snapshot.as_ref().and_then(|s| s.risk.margin_ratio);
+        let at = |a: &Account| a.snapshot.as_ref().map(|s| s.fetched_at);
         order.sort_by(|a, b| {
+            use std::cmp::Ordering;
             let (x, y) = (&accounts[*a], &accounts[*b]);
-            y.worst(self.now, t)
-                .cmp(&x.worst(self.now, t))
-                .then_with(|| x.spec.name.cmp(&y.spec.name))
+            // Absent values go last whichever way the sort runs.
+            let present_first = |p: Option<Ordering>, q: (bool, bool)| match q {
+                (true, true) => p.unwrap_or(Ordering::Equal),
+                (true, false) => Ordering::Less,
+                (false, true) => Ordering::Greater,
+                (false, false) => Ordering::Equal,
+            };
+            let dir = |o: Ordering| if sort.reversed { o.reverse() } else { o };
+            let by = match sort.column {
+                OverviewSort::Severity => dir(y.worst(now, t).cmp(&x.worst(now, t))),
+                OverviewSort::Name => dir(x.spec.name.cmp(&y.spec.name)),
+                OverviewSort::Venue => dir(x.spec.venue.label().cmp(y.spec.venue.label())),
+                OverviewSort::NetAssets => {
+                    let (p, q) = (net(x), net(y));
+                    present_first(
+                        p.zip(q).map(|(p, q)| dir(q.cmp(&p))),
+                        (p.is_some(), q.is_some()),
+                    )
+                }
+                OverviewSort::Margin => {
+                    let (p, q) = (ratio(x), ratio(y));
+                    present_first(
+                        p.zip(q).map(|(p, q)| dir(p.cmp(&q))),
+                        (p.is_some(), q.is_some()),
+                    )
+                }
+                OverviewSort::Updated => {
+                    let (p, q) = (at(x), at(y));
+                    present_first(
+                        p.zip(q).map(|(p, q)| dir(p.cmp(&q))),
+                        (p.is_some(), q.is_some()),
+                    )
+                }
+            };
+            by.then_with(|| x.spec.name.cmp(&y.spec.name))
         });
         order
     }
 
+    /// An account's net assets as a number to sort by: in its own totals
+    /// currency (the report-currency value once rates are known).
+    fn net_assets_value(&self, a: &Account) -> Option<Decimal> {
+        a.snapshot.as_ref().and_then(|s| s.totals.net_assets)
+    }
+
     /// Account `i`'s balance rows as shown: zero rows hidden on request, sorted
-    /// by the chosen column (amounts largest first, absent last; ties by currency).
+    /// by its tab's column (amounts largest first, absent last; ties by
+    /// currency), reversed by `S` (absent still last).
     pub fn rows(&self, i: usize) -> Vec<&crate::model::CurrencyBalance> {
-        let Some(snap) = self.monitor.account(i).and_then(|a| a.snapshot.as_ref()) else {
+        let Some(acc) = self.monitor.account(i) else {
+            return Vec::new();
+        };
+        let Some(snap) = acc.snapshot.as_ref() else {
             return Vec::new();
         };
         let mut rows: Vec<_> = snap
@@ -316,14 +557,25 @@ impl App {
             .iter()
             .filter(|c| !self.hide_zero || !c.is_all_zero())
             .collect();
-        let col = self.sort;
+        let sort = self.sorts.get(&acc.spec.name).copied().unwrap_or_default();
+        let col = sort.column;
+        let dir = |o: std::cmp::Ordering| if sort.reversed { o.reverse() } else { o };
         rows.sort_by(|a, b| match (col.value(a), col.value(b)) {
-            (Some(x), Some(y)) => y.cmp(&x).then_with(|| a.currency.cmp(&b.currency)),
+            (Some(x), Some(y)) => dir(y.cmp(&x)).then_with(|| a.currency.cmp(&b.currency)),
             (Some(_), None) => std::cmp::Ordering::Less,
             (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => a.currency.cmp(&b.currency),
+            (None, None) => dir(a.currency.cmp(&b.currency)),
         });
         rows
+    }
+
+    /// Accounts the picker offers for its query: names containing it (any
+    /// case), in tab order.
+    pub fn picker_matches(&self, query: &str) -> Vec<usize> {
+        let q = query.to_lowercase();
+        (0..self.accounts().len())
+            .filter(|&i| q.is_empty() || matches_filter(&self.accounts()[i], &q))
+            .collect()
     }
 
     /// The account whose tab is open, if any.
@@ -396,6 +648,45 @@ impl App {
     }
 
     fn act(&mut self, action: Action) -> Vec<Effect> {
+        // A key that does nothing here does nothing (help and the status line
+        // offer only keys that act, by the same rule).
+        if !action.acts(&self.key_view()) {
+            return Vec::new();
+        }
+        if self.show_help {
+            // Help scrolls over at most its bindings and a few more lines;
+            // the screen clamps to what is really there.
+            let most = self.keymap.bindings.len() + 12;
+            let s = &mut self.help_scroll;
+            match action {
+                Action::Down => *s = s.saturating_add(1).min(most),
+                Action::Up => *s = s.saturating_sub(1),
+                Action::PageDown => *s = s.saturating_add(PAGE).min(most),
+                Action::PageUp => *s = s.saturating_sub(PAGE),
+                Action::Top => *s = 0,
+                Action::Bottom => *s = most,
+                _ => {}
+            }
+            if action.moves() {
+                return Vec::new();
+            }
+        }
+        if let Some(Cover::Log { scroll }) = &mut self.cover {
+            let last = self.monitor.events().len().saturating_sub(1);
+            match action {
+                Action::Down => *scroll = scroll.saturating_add(1).min(last),
+                Action::Up => *scroll = scroll.saturating_sub(1),
+                Action::PageDown => *scroll = scroll.saturating_add(PAGE).min(last),
+                Action::PageUp => *scroll = scroll.saturating_sub(PAGE),
+                Action::Top => *scroll = 0,
+                Action::Bottom => *scroll = last,
+                _ => {}
+            }
+            if action.moves() {
+                return Vec::new();
+            }
+        }
+        let row = self.row();
         let last = self.row_count().saturating_sub(1);
         match action {
             Action::Quit => {
@@ -409,51 +700,200 @@ impl App {
                     self.go_tab(n);
                 }
             }
-            Action::Down => self.row = self.row.saturating_add(1).min(last),
-            Action::Up => self.row = self.row.saturating_sub(1).min(last),
-            Action::PageDown => self.row = self.row.saturating_add(PAGE).min(last),
-            Action::PageUp => self.row = self.row.saturating_sub(PAGE).min(last),
-            Action::Top => self.row = 0,
-            Action::Bottom => self.row = last,
-            Action::Open => {
-                if self.tab == 0
-                    && let Some(i) = self.overview_order().get(self.row)
-                {
-                    self.go_tab(i + 1);
+            Action::Down => self.select_row(row.saturating_add(1).min(last)),
+            Action::Up => self.select_row(row.saturating_sub(1).min(last)),
+            Action::PageDown => self.select_row(row.saturating_add(PAGE).min(last)),
+            Action::PageUp => self.select_row(row.saturating_sub(PAGE).min(last)),
+            Action::Top => self.select_row(0),
+            Action::Bottom => self.select_row(last),
+            Action::Open => match (self.selected(), &self.cover) {
+                (_, Some(Cover::Detail { .. })) => self.cover = None,
+                (Some(i), _) => {
+                    if let Some(c) = self.rows(i).get(row) {
+                        self.cover = Some(Cover::Detail {
+                            account: i,
+                            currency: c.currency.clone(),
+                        });
+                    }
                 }
-            }
+                (None, _) => {
+                    if let Some(i) = self.overview_order().get(row) {
+                        self.go_tab(i + 1);
+                    }
+                }
+            },
             Action::Refresh => return vec![Effect::Refresh(self.selected())],
             Action::RefreshAll => return vec![Effect::Refresh(None)],
-            Action::CycleSort => self.sort = self.sort.next(),
-            Action::ToggleZero => {
-                self.hide_zero = !self.hide_zero;
-                self.row = self.row.min(self.row_count().saturating_sub(1));
+            Action::CycleSort | Action::ReverseSort => {
+                let reverse = action == Action::ReverseSort;
+                match self.selected().and_then(|i| self.accounts().get(i)) {
+                    Some(acc) => {
+                        let name = acc.spec.name.clone();
+                        let s = self.sorts.entry(name).or_default();
+                        if reverse {
+                            s.reversed = !s.reversed;
+                        } else {
+                            *s = Sort {
+                                column: s.column.next(),
+                                reversed: false,
+                            };
+                        }
+                    }
+                    None if reverse => self.overview_sort.reversed = !self.overview_sort.reversed,
+                    None => {
+                        self.overview_sort = Sort {
+                            column: self.overview_sort.column.next(),
+                            reversed: false,
+                        }
+                    }
+                }
             }
+            Action::ToggleZero => self.hide_zero = !self.hide_zero,
             Action::ToggleEvents => self.show_events = !self.show_events,
             Action::TogglePrivacy => self.privacy = !self.privacy,
-            Action::ToggleHelp => self.show_help = !self.show_help,
+            Action::ToggleHelp => {
+                self.show_help = !self.show_help;
+                self.help_scroll = 0;
+            }
             Action::CloseOverlay => self.show_help = false,
             Action::Reload => return vec![Effect::Reload],
             Action::Acknowledge => return self.acknowledge(),
+            Action::Filter => self.input = Some(Input::Filter),
+            Action::PickAccount => {
+                self.input = Some(Input::Picker {
+                    query: String::new(),
+                    row: 0,
+                })
+            }
+            Action::EventsLog => {
+                self.cover = match self.cover {
+                    Some(Cover::Log { .. }) => None,
+                    _ => Some(Cover::Log { scroll: 0 }),
+                }
+            }
+            Action::ByCurrency => {
+                self.by_currency = !self.by_currency;
+                self.row_hint = 0;
+            }
+            Action::Back => {
+                if self.cover.is_some() {
+                    self.cover = None;
+                } else if self.by_currency {
+                    self.by_currency = false;
+                } else {
+                    self.filter.clear();
+                }
+            }
         }
         Vec::new()
     }
 
+    /// Select row `row` of the open tab: remember its account or currency.
+    fn select_row(&mut self, row: usize) {
+        self.row_hint = row;
+        match self.selected() {
+            Some(i) => {
+                let key = self
+                    .rows(i)
+                    .get(row)
+                    .map(|r| (r.currency.clone(), r.view.clone()));
+                // Up and down in a detail walk the currencies.
+                if let (Some(Cover::Detail { currency: open, .. }), Some(k)) =
+                    (&mut self.cover, &key)
+                {
+                    open.clone_from(&k.0);
+                }
+                self.pick_currency = key;
+            }
+            None if self.by_currency => {}
+            None => self.pick_account = self.overview_order().get(row).copied(),
+        }
+    }
+
     fn go_tab(&mut self, n: usize) {
         self.tab = n;
-        self.row = 0;
+        self.row_hint = 0;
+        self.pick_currency = None;
+        self.cover = None;
     }
 
     /// Rows the selection moves over on the current tab.
     fn row_count(&self) -> usize {
-        match self.selected() {
-            Some(i) => self.rows(i).len(),
-            None => self.accounts().len(),
+        match (&self.cover, self.selected()) {
+            (Some(Cover::Log { .. }), _) => self.monitor.events().len(),
+            (_, Some(i)) => self.rows(i).len(),
+            (_, None) if self.by_currency => self.currency_rows(),
+            (_, None) => self.overview_order().len(),
         }
+    }
+
+    /// Rows of the All tab's per-currency view.
+    fn currency_rows(&self) -> usize {
+        0
+    }
+
+    /// A key while text is typed: printable keys edit it, Enter accepts,
+    /// Esc cancels, Up/Down move the picker's selection.
+    fn type_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        use crossterm::event::{KeyCode, KeyModifiers};
+        let Some(input) = self.input.take() else {
+            return Vec::new();
+        };
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && ev.code == KeyCode::Char('c') {
+            self.should_quit = true;
+            return vec![Effect::Quit];
+        }
+        match input {
+            Input::Filter => match ev.code {
+                KeyCode::Esc => self.filter.clear(),
+                KeyCode::Enter => {}
+                KeyCode::Backspace => {
+                    self.filter.pop();
+                    self.input = Some(Input::Filter);
+                }
+                KeyCode::Char(c) if !ctrl && self.filter.chars().count() < INPUT_MAX => {
+                    self.filter.push(c);
+                    self.input = Some(Input::Filter);
+                }
+                _ => self.input = Some(Input::Filter),
+            },
+            Input::Picker { mut query, mut row } => {
+                let n = self.picker_matches(&query).len();
+                match ev.code {
+                    KeyCode::Esc => return Vec::new(),
+                    KeyCode::Enter => {
+                        if let Some(i) = self.picker_matches(&query).get(row) {
+                            self.go_tab(i + 1);
+                        }
+                        return Vec::new();
+                    }
+                    KeyCode::Backspace => {
+                        query.pop();
+                        row = 0;
+                    }
+                    KeyCode::Down => row = (row + 1).min(n.saturating_sub(1)),
+                    KeyCode::Up => row = row.saturating_sub(1),
+                    KeyCode::Char(c) if !ctrl && query.chars().count() < INPUT_MAX => {
+                        query.push(c);
+                        row = 0;
+                    }
+                    _ => {}
+                }
+                self.input = Some(Input::Picker { query, row });
+            }
+        }
+        if matches!(self.input, Some(Input::Filter)) || self.input.is_none() {
+            // The filter changed the rows: keep the selected account if it
+            // is still shown.
+            self.row_hint = self.row();
+        }
+        Vec::new()
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
+            Msg::Key(ev) if self.input.is_some() => self.type_key(ev),
             Msg::Key(ev) => {
                 let ctx = if self.show_help {
                     Context::Help
@@ -465,7 +905,7 @@ impl App {
                     None => Vec::new(),
                 }
             }
-            Msg::Action(a) if !self.show_help => self.act(a),
+            Msg::Action(a) if !self.show_help && self.input.is_none() => self.act(a),
             Msg::Action(_) => Vec::new(),
             Msg::Resize => Vec::new(),
             Msg::Tick(now) => {
@@ -493,7 +933,9 @@ impl App {
                 self.bell = r.bell;
                 self.keymap = r.keymap;
                 self.tab = self.tab.min(self.accounts().len());
-                self.row = 0;
+                self.row_hint = 0;
+                self.pick_account = None;
+                self.cover = None;
                 for (name, note) in r.notes {
                     self.monitor.log(name, Severity::Notice, note, self.now);
                 }
@@ -518,4 +960,12 @@ impl App {
             }
         }
     }
+}
+
+/// The filter keeps an account whose name or venue contains `needle`
+/// (lower case).
+fn matches_filter(a: &Account, needle: &str) -> bool {
+    a.spec.name.to_lowercase().contains(needle)
+        || a.spec.venue.label().to_lowercase().contains(needle)
+        || a.spec.venue.as_str().contains(needle)
 }

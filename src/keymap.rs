@@ -33,10 +33,23 @@ pub enum Action {
     /// Acknowledge cleared warnings ("was CRITICAL ..."): this account's, or
     /// every account's on the All tab.
     Acknowledge,
+    /// Reverse the open tab's sort.
+    ReverseSort,
+    /// Type a filter for the All tab's accounts.
+    Filter,
+    /// The account picker: type part of a name, Enter opens that tab.
+    PickAccount,
+    /// The full-screen events log (scrolls over the session's last events).
+    EventsLog,
+    /// The All tab's per-currency totals across accounts.
+    ByCurrency,
+    /// Close what is open on top (a detail, the events log, the per-currency
+    /// view) or clear the All tab's filter.
+    Back,
 }
 
 /// Where a binding applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Context {
     Global,
     Help,
@@ -167,7 +180,7 @@ impl Binding {
 /// The name of each action in the keymap file and in config `[keys]`, in
 /// the order a `[keys]` error lists them. `go_tab` (the digit pressed is the
 /// tab) is only in the file: config cannot rebind it.
-pub const ACTIONS: [(&str, Action); 21] = [
+pub const ACTIONS: [(&str, Action); 27] = [
     ("close", Action::CloseOverlay),
     ("quit", Action::Quit),
     ("next_tab", Action::NextTab),
@@ -189,6 +202,12 @@ pub const ACTIONS: [(&str, Action); 21] = [
     ("help", Action::ToggleHelp),
     ("reload", Action::Reload),
     ("acknowledge", Action::Acknowledge),
+    ("reverse_sort", Action::ReverseSort),
+    ("filter", Action::Filter),
+    ("pick_account", Action::PickAccount),
+    ("events_log", Action::EventsLog),
+    ("by_currency", Action::ByCurrency),
+    ("back", Action::Back),
 ];
 
 /// Not rebindable by config `[keys]`.
@@ -221,7 +240,19 @@ impl Action {
             ToggleHelp => "help",
             Reload => "reload",
             Acknowledge => "acknowledge",
+            ReverseSort => "reverse_sort",
+            Filter => "filter",
+            PickAccount => "pick_account",
+            EventsLog => "events_log",
+            ByCurrency => "by_currency",
+            Back => "back",
         }
+    }
+
+    /// Moves a selection or scrolls.
+    pub fn moves(self) -> bool {
+        use Action::*;
+        matches!(self, Down | Up | PageDown | PageUp | Top | Bottom)
     }
 
     /// Whether pressing a key for this action does something in `view`
@@ -230,18 +261,27 @@ impl Action {
     pub fn acts(self, view: &View) -> bool {
         use Action::*;
         let account_tab = view.tab > 0;
+        // A detail or the events log covers the tabs: only its own keys act.
+        let covered = view.detail || view.log;
         match self {
-            Quit | ToggleHelp | TogglePrivacy | ToggleEvents | Reload | CloseOverlay => true,
-            NextTab | PrevTab | GoTab(_) | RefreshAll => view.tabs > 1,
-            Down | Up | PageDown | PageUp | Top | Bottom => view.rows > 1,
-            Open => !account_tab && view.rows > 0,
+            Quit | ToggleHelp | TogglePrivacy | CloseOverlay => true,
+            Back => covered || view.by_currency || view.filtered,
+            EventsLog => !view.detail,
+            ToggleEvents | Reload => !covered,
+            NextTab | PrevTab | GoTab(_) | RefreshAll => !covered && view.tabs > 1,
+            Down | Up | PageDown | PageUp | Top | Bottom => view.help || view.rows > 1,
+            // Enter opens the selected account (All) or the selected
+            // currency's detail (an account tab), and closes the detail.
+            Open => view.detail || (!view.log && !view.by_currency && view.rows > 0),
             // On the All tab `r` refreshes every account, which `R` offers
             // there; "this account" would be false.
-            Refresh => account_tab,
-            // Sorting and hiding rows change the balances of an account tab;
-            // the overview has none.
-            CycleSort | ToggleZero => account_tab,
-            Acknowledge => view.marks,
+            Refresh => account_tab && !covered,
+            CycleSort | ReverseSort => !covered && !view.by_currency,
+            // Hiding rows changes the balances of an account tab.
+            ToggleZero => account_tab && !covered,
+            Acknowledge => view.marks && !covered,
+            Filter | ByCurrency => !account_tab && !covered,
+            PickAccount => !covered && view.tabs > 2,
         }
     }
 }
@@ -262,6 +302,14 @@ pub struct View {
     /// Cleared warnings not acknowledged yet, in what `a` acknowledges here
     /// (this account's; on All, any account's).
     pub marks: bool,
+    /// A balance row's detail is open.
+    pub detail: bool,
+    /// The full-screen events log is open.
+    pub log: bool,
+    /// The All tab shows its per-currency totals.
+    pub by_currency: bool,
+    /// The All tab's accounts are filtered.
+    pub filtered: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -353,7 +401,7 @@ fn apply(km: &mut Keymap, entries: &[Entry<'_>]) -> Result<(), (Option<usize>, S
                 names.join(", ")
             ));
         };
-        if !seen.insert(name) {
+        if !seen.insert((e.context, name)) {
             return err(format!("`{name}` is bound twice"));
         }
         if e.on.is_empty() {
@@ -368,23 +416,30 @@ fn apply(km: &mut Keymap, entries: &[Entry<'_>]) -> Result<(), (Option<usize>, S
             };
             keys.push(key);
         }
-        let bound = km
+        // Config [keys] (no context) rebinds the action in every context
+        // it is bound in (help scrolls with the same keys as the rows).
+        let bound: Vec<usize> = km
             .bindings
             .iter()
-            .position(|b| b.action.name() == name && e.context.is_none_or(|c| c == b.context));
-        match (bound, e.context, e.desc) {
-            (Some(j), _, _) => {
-                let b = &mut km.bindings[j];
-                b.keys = keys;
-                if let Some(d) = e.desc {
-                    b.description = d.to_string();
+            .enumerate()
+            .filter(|(_, b)| b.action.name() == name && e.context.is_none_or(|c| c == b.context))
+            .map(|(j, _)| j)
+            .collect();
+        match (bound.is_empty(), e.context, e.desc) {
+            (false, _, _) => {
+                for j in bound {
+                    let b = &mut km.bindings[j];
+                    b.keys.clone_from(&keys);
+                    if let Some(d) = e.desc {
+                        b.description = d.to_string();
+                    }
+                    if let Some(h) = e.hint {
+                        b.hint = h;
+                    }
+                    set_by[j] = Some(i);
                 }
-                if let Some(h) = e.hint {
-                    b.hint = h;
-                }
-                set_by[j] = Some(i);
             }
-            (None, Some(context), Some(desc)) => {
+            (true, Some(context), Some(desc)) => {
                 km.bindings.push(Binding {
                     keys,
                     action,
@@ -667,7 +722,12 @@ mod tests {
     #[test]
     fn every_binding_has_a_label_and_description() {
         let km = Keymap::default();
-        assert_eq!(km.bindings.len(), ACTIONS.len(), "the built-in file parses");
+        // Help scrolls with four of the row keys, bound in both contexts.
+        assert_eq!(
+            km.bindings.len(),
+            ACTIONS.len() + 4,
+            "the built-in file parses"
+        );
         for b in km.bindings {
             assert!(!b.description.is_empty() && !b.label().is_empty());
         }

@@ -19,7 +19,7 @@ use std::time::Duration;
 /// Margin-ratio samples kept per account for the sparkline.
 pub const HISTORY_LEN: usize = 120;
 /// Lines kept in the events log.
-pub const EVENTS_LEN: usize = 200;
+pub const EVENTS_LEN: usize = 1000;
 /// Most unacknowledged marks kept per account (the oldest go first).
 pub const MARKS_LEN: usize = 8;
 
@@ -615,7 +615,11 @@ impl Monitor {
                 }
                 for o in &acc.findings {
                     if !findings.iter().any(|f| f.subject == o.subject) {
-                        log.push((Severity::Ok, format!("cleared: {}", o.message)));
+                        // Says what cleared and from how bad.
+                        log.push((
+                            Severity::Ok,
+                            format!("cleared (was {}): {}", o.severity.word(), o.message),
+                        ));
                     }
                 }
                 if let Some(r) = snap.risk.margin_ratio {
@@ -687,7 +691,7 @@ impl Monitor {
                     subject.clone(),
                     Severity::Ok,
                     *prev,
-                    format!("cleared: {message}"),
+                    format!("cleared (was {}): {message}", prev.word()),
                 ));
             }
         }

@@ -64,8 +64,9 @@ impl Column {
     }
     fn text(&self, c: &CurrencyBalance, privacy: bool) -> String {
         let v = (self.get)(c);
+        // Ratios tell how bad, not how much: privacy mode leaves them.
         if self.percent {
-            format::percent(v, privacy)
+            format::percent(v, false)
         } else {
             format::amount(v, privacy)
         }
@@ -315,7 +316,10 @@ fn reason_line(app: &App, acc: &Account, status: Status, theme: &Theme) -> Optio
     Some(Line::from(vec![
         Span::styled(format!("{} {label}", sev.symbol()), theme.badge(sev)),
         Span::raw(" "),
-        Span::styled(format::text(&text, p).into_owned(), theme.severity(sev)),
+        Span::styled(
+            super::privacy::text(&text, p).into_owned(),
+            theme.severity(sev),
+        ),
     ]))
 }
 
@@ -719,7 +723,7 @@ fn summary(
     let fill = ratio_f.map_or(theme.ok, |f| theme.severity(f.severity));
     let mut margin = vec![
         label("margin ratio "),
-        value(format::percent(risk.margin_ratio, p), ratio_f),
+        value(format::percent(risk.margin_ratio, false), ratio_f),
     ];
     if let Some(c) = &risk.margin_ratio_currency {
         margin.push(label(&format!(" ({c})")));
@@ -740,14 +744,13 @@ fn summary(
         // A ratio in the model (Webull sends percent); the screen shows percent.
         margin.push(label("  utilization "));
         margin.push(value(
-            format::percent(risk.utilization, p),
+            format::percent(risk.utilization, false),
             finding_for(acc, "margin_utilization"),
         ));
     }
-    // The gauge shows where the ratio is, so privacy mode leaves it out; so
-    // does a line too narrow for it.
+    // The gauge (a ratio, shown in privacy mode too) is left out of a line
+    // too narrow for it.
     if let Some(r) = risk.margin_ratio
-        && !p
         && let Some(g) = gauge(r, t, fill, theme)
     {
         let used: usize = margin.iter().map(Span::width).sum();
@@ -835,7 +838,7 @@ fn summary(
                 ),
                 Span::raw(" "),
                 Span::styled(
-                    format::text(&f.message, p).into_owned(),
+                    super::privacy::text(&f.message, p).into_owned(),
                     theme.severity(f.severity),
                 ),
             ]));
@@ -848,15 +851,11 @@ fn summary(
         }
     }
 
-    // The sparkline sits at the right end of the margin line; hidden in privacy
-    // mode because its shape tells how the ratio moved.
+    // The sparkline (the ratio's history) sits at the right end of the
+    // margin line.
     let bars = history_bars(acc);
     let text_w = lines[0].width();
-    let spark_w = if p {
-        0
-    } else {
-        bars.len().min(40).min(inner_w.saturating_sub(text_w + 2))
-    };
+    let spark_w = bars.len().min(40).min(inner_w.saturating_sub(text_w + 2));
     let [first, others] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
     let [text_a, spark_a] = Layout::horizontal([

@@ -96,15 +96,39 @@ fn lines_of(
 
 /// Every binding (see `lines`).
 pub fn render(frame: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme) {
-    draw(frame, area, keymap, lines(keymap, theme), theme);
+    draw(frame, area, keymap, lines(keymap, theme), 0, theme);
 }
 
 /// The keys that act in `view` (see `lines_in`).
-pub fn render_in(frame: &mut Frame, area: Rect, keymap: &Keymap, view: View, theme: &Theme) {
-    draw(frame, area, keymap, lines_in(keymap, view, theme), theme);
+pub fn render_in(
+    frame: &mut Frame,
+    area: Rect,
+    keymap: &Keymap,
+    view: View,
+    scroll: usize,
+    theme: &Theme,
+) {
+    draw(
+        frame,
+        area,
+        keymap,
+        lines_in(keymap, view, theme),
+        scroll,
+        theme,
+    );
 }
 
-fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap, lines: Vec<Line<'static>>, theme: &Theme) {
+/// The popup: as wide as its longest line allows, the lines wrapped, and
+/// scrolled by `scroll` (clamped so the last line ends the box) when they
+/// do not all fit; the title says where the view is.
+fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    keymap: &Keymap,
+    lines: Vec<Line<'static>>,
+    scroll: usize,
+    theme: &Theme,
+) {
     let want_w = lines.iter().map(Line::width).max().unwrap_or(0) + 4;
     let w = u16::try_from(want_w)
         .unwrap_or(u16::MAX)
@@ -125,13 +149,26 @@ fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap, lines: Vec<Line<'static>
         .hints(Context::Help)
         .map(|b| format!(" {}: {} ", b.label(), b.description))
         .collect();
+    let para = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let inner_h = usize::from(h.saturating_sub(2));
+    let total = para.line_count(w.saturating_sub(2));
+    let scroll = scroll.min(total.saturating_sub(inner_h));
+    let title = if total > inner_h {
+        format!(
+            " help — keys ({}-{} of {} lines; j/k scroll) ",
+            scroll + 1,
+            (scroll + inner_h).min(total),
+            total
+        )
+    } else {
+        " help — keys ".to_string()
+    };
     let block = Block::bordered()
-        .title(Span::styled(" help — keys ", theme.title))
+        .title(Span::styled(title, theme.title))
         .title_bottom(Span::styled(close.concat(), theme.muted));
     frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
+        para.block(block)
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
         popup,
     );
 }

@@ -2,10 +2,13 @@
 //! called on every redraw and tested against a `TestBackend`.
 
 pub mod account;
+pub mod clock;
 pub mod events;
 pub mod format;
 pub mod help;
 pub mod overview;
+pub mod picker;
+pub mod privacy;
 pub mod status;
 pub mod tabs;
 
@@ -18,8 +21,19 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-pub const MIN_WIDTH: u16 = 60;
-pub const MIN_HEIGHT: u16 = 15;
+/// Below this the screen is one line naming the trouble (see `too_small`).
+pub const MIN_WIDTH: u16 = 30;
+pub const MIN_HEIGHT: u16 = 8;
+
+/// Lines of the events pane in a window `height` tall: it grows with the
+/// window, once the balances have room (none below 16 lines: `E` shows them).
+pub fn events_height(height: u16) -> u16 {
+    match height {
+        ..16 => 0,
+        16..20 => 2,
+        h => (h / 5).clamp(4, 20),
+    }
+}
 
 pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = frame.area();
@@ -32,13 +46,14 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     }
 
     let banner_h = u16::from(app.banner().is_some());
-    // Events get more room only once the balances have enough; hidden, their
-    // space goes to the table.
-    let events_h = match area.height {
-        _ if !app.show_events() => 0,
-        ..20 => 2,
-        20..30 => 4,
-        _ => 7,
+    let log = match app.cover() {
+        Some(crate::app::Cover::Log { scroll }) => Some(*scroll),
+        _ => None,
+    };
+    let events_h = if app.show_events() && log.is_none() {
+        events_height(area.height)
+    } else {
+        0
     };
     let [banner, tabs_area, body, events_area, status_area] = Layout::vertical([
         Constraint::Length(banner_h),
@@ -56,16 +71,27 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         );
     }
     tabs::render(frame, tabs_area, app, theme);
-    match app.selected() {
-        Some(i) => account::render(frame, body, app, i, theme),
-        None => overview::render(frame, body, app, theme),
+    match (log, app.selected()) {
+        (Some(scroll), _) => events::render_log(frame, body, app, scroll, theme),
+        (None, Some(i)) => account::render(frame, body, app, i, theme),
+        (None, None) => overview::render(frame, body, app, theme),
     }
-    if app.show_events() {
+    if events_h > 0 {
         events::render(frame, events_area, app, theme);
     }
     status::render(frame, status_area, app, theme);
+    if let Some(crate::app::Input::Picker { query, row }) = app.input() {
+        picker::render(frame, body, app, query, *row, theme);
+    }
     if app.show_help() {
-        help::render_in(frame, area, app.keymap(), status::view(app), theme);
+        help::render_in(
+            frame,
+            area,
+            app.keymap(),
+            status::view(app),
+            app.help_scroll(),
+            theme,
+        );
     }
 }
 
@@ -123,10 +149,18 @@ pub fn data_is_old(acc: &Account, status: Status) -> bool {
     acc.snapshot.is_some() && !matches!(status, Status::Ok | Status::Loading)
 }
 
-/// "updated 3s ago", "loading" or "never updated".
+/// "updated 3s ago" (within a minute), "data as of 14:02:11", "loading" or
+/// "never updated".
 pub fn updated(app: &App, acc: &Account) -> String {
     match (&acc.snapshot, acc.poll) {
-        (Some(s), _) => format!("updated {}", format::ago(app.now(), s.fetched_at)),
+        (Some(s), _) => {
+            let age = app.zone().age(app.now(), s.fetched_at);
+            if age.starts_with("as of") {
+                format!("data {age}")
+            } else {
+                format!("updated {age}")
+            }
+        }
         (None, crate::monitor::PollState::Loading) => "loading".to_string(),
         (None, _) => "never updated".to_string(),
     }

@@ -39,20 +39,7 @@ fn short(desc: &str) -> &str {
 /// What the keys depend on, read from the app in one place (the keymap
 /// itself knows no app).
 pub fn view(app: &App) -> View {
-    let selected = app.selected();
-    View {
-        help: app.show_help(),
-        tab: app.tab(),
-        tabs: app.tab_count(),
-        rows: selected.map_or(app.accounts().len(), |i| app.rows(i).len()),
-        marks: match selected {
-            Some(i) => app
-                .accounts()
-                .get(i)
-                .is_some_and(|a| a.worst_mark().is_some()),
-            None => app.mark_counts() != (0, 0),
-        },
-    }
+    app.key_view()
 }
 
 /// The status line's key hints in `view`: (key, short description) of each
@@ -69,13 +56,10 @@ pub fn hints(keymap: &Keymap, view: View) -> Vec<(String, String)> {
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let (crit, warn) = app.counts();
-    let mut right = Vec::new();
-    if app.privacy() {
-        right.push(Span::styled(" PRIVACY ", theme.badge(Severity::Notice)));
-        right.push(Span::raw(" "));
-    }
-    right.push(counts_span(crit, warn, theme));
-    right.push(Span::raw(" "));
+    // The right side's pieces, most needed first: the trouble count is never
+    // cut (a cut "1 critical" could read as "1 crit" or worse, "1"); the
+    // rest goes whole, from the end, when the row is too narrow.
+    let mut right: Vec<Span> = vec![counts_span(crit, warn, theme)];
     // Cleared warnings nobody acknowledged yet stay in sight.
     let (mc, mw) = app.mark_counts();
     if mc + mw > 0 {
@@ -93,14 +77,36 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             format!("⚑ was {what} (a: ack)"),
             theme.severity(sev),
         ));
-        right.push(Span::raw(" "));
     }
+    if app.privacy() {
+        right.push(Span::styled(" PRIVACY ", theme.badge(Severity::Notice)));
+    }
+    let now = app.now();
     right.push(Span::styled(
-        format!("{} UTC", format::clock(app.now())),
+        format!("{} {}", app.zone().time(now), app.zone().label(now)),
         theme.muted,
     ));
-    let right = Line::from(right);
-    let right_w = u16::try_from(right.width()).unwrap_or(u16::MAX);
+    let avail = usize::from(area.width);
+    let width_of = |v: &[Span]| v.iter().map(Span::width).sum::<usize>() + v.len() - 1;
+    while right.len() > 1 && width_of(&right) > avail {
+        right.pop();
+    }
+    // Display order: privacy first, then counts, marks and the clock.
+    if let Some(p) = right.iter().position(|s| s.content == " PRIVACY ") {
+        let badge = right.remove(p);
+        right.insert(0, badge);
+    }
+    let mut spans = Vec::new();
+    for s in right {
+        if !spans.is_empty() {
+            spans.push(Span::raw(" "));
+        }
+        spans.push(s);
+    }
+    let right = Line::from(spans);
+    let right_w = u16::try_from(right.width())
+        .unwrap_or(u16::MAX)
+        .min(area.width);
 
     let mut left = Vec::new();
     for (key, what) in hints(app.keymap(), view(app)) {

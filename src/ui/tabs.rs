@@ -1,8 +1,12 @@
 //! The tabs row: "0 All", then "n <severity symbol> <name>" per account. The
-//! symbol makes a troubled account visible from any tab.
+//! symbol makes a troubled account visible from any tab. When the tabs do
+//! not fit, "0 All" stays, the row scrolls to keep the open tab in sight,
+//! and `‹ N ▲` / `✖ N ›` say how many tabs are hidden on each side and the
+//! worst of them, so trouble off screen is never out of sight.
 
 use super::format::{clip, width};
 use crate::app::App;
+use crate::health::Severity;
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -12,12 +16,19 @@ use ratatui::widgets::Paragraph;
 
 const NAME_MAX: usize = 18;
 
-type Tab = Vec<(String, Style)>;
+type Pieces = Vec<(String, Style)>;
 
-/// The tabs' pieces, the open tab, and the first tab shown: the row scrolls
-/// so the open tab is always on screen. Drawing and clicking both use this.
-fn layout(app: &App, theme: &Theme, width: u16) -> (Vec<Tab>, usize, usize) {
-    let mut tabs: Vec<Tab> = vec![vec![(" 0 All ".to_string(), theme.title)]];
+/// What a stretch of the row is: a tab, or the marker of tabs hidden to
+/// one side (clicking it goes to the nearest hidden tab).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Item {
+    Tab(usize),
+    Hidden(usize),
+}
+
+fn tab_pieces(app: &App, theme: &Theme) -> (Vec<Pieces>, Vec<Severity>) {
+    let mut tabs: Vec<Pieces> = vec![vec![(" 0 All ".to_string(), theme.title)]];
+    let mut sevs = vec![Severity::Ok];
     for (i, acc) in app.accounts().iter().enumerate() {
         let sev = acc.worst(app.now(), app.thresholds());
         let n = i + 1;
@@ -45,30 +56,101 @@ fn layout(app: &App, theme: &Theme, width: u16) -> (Vec<Tab>, usize, usize) {
             tab.push(("⚑ ".to_string(), theme.severity(m.severity)));
         }
         tabs.push(tab);
+        sevs.push(sev);
     }
-    let selected = app.selected().map_or(0, |i| i + 1);
-    let avail = usize::from(width).saturating_sub(2);
-    let mut start = 0;
-    while start < selected && tabs[start..=selected].iter().map(tab_width).sum::<usize>() > avail {
-        start += 1;
-    }
-    (tabs, selected, start)
+    (tabs, sevs)
 }
 
 /// Width of a tab with its divider.
-fn tab_width(t: &Tab) -> usize {
+fn tab_width(t: &Pieces) -> usize {
     t.iter().map(|(s, _)| width(s)).sum::<usize>() + 1
 }
 
-/// The tab drawn at column `x` of a tabs row `width` wide, if any.
+fn marker(count: usize, worst: Severity, left: bool, theme: &Theme) -> Pieces {
+    let text = if left {
+        format!("‹ {count} {} ", worst.symbol())
+    } else {
+        format!(" {} {count} ›", worst.symbol())
+    };
+    let style = if worst == Severity::Ok {
+        theme.muted
+    } else {
+        theme.severity(worst)
+    };
+    vec![(text, style)]
+}
+
+/// The row's items in order with their pieces: every tab when they fit;
+/// otherwise "0 All", the markers and the widest run of account tabs
+/// around the open one that fits `width`.
+fn layout(app: &App, theme: &Theme, width: u16) -> Vec<(Item, Pieces)> {
+    let (tabs, sevs) = tab_pieces(app, theme);
+    let avail = usize::from(width);
+    let all: usize = tabs.iter().map(tab_width).sum();
+    if all <= avail || tabs.len() == 1 {
+        return tabs
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| (Item::Tab(i), t))
+            .collect();
+    }
+    let n = tabs.len() - 1;
+    let open = app.selected().map_or(1, |i| i + 1);
+    let worst = |r: std::ops::Range<usize>| sevs[r].iter().copied().max().unwrap_or(Severity::Ok);
+    let need = |start: usize, end: usize| {
+        let mut w = tab_width(&tabs[0]) + (start..=end).map(|i| tab_width(&tabs[i])).sum::<usize>();
+        if start > 1 {
+            w += tab_width(&marker(start - 1, worst(1..start), true, theme)) - 1;
+        }
+        if end < n {
+            w += tab_width(&marker(n - end, worst(end + 1..n + 1), false, theme)) - 1;
+        }
+        w
+    };
+    // From the first tab as far as the open one allows, then to the right:
+    // the row moves only when the open tab would be off screen.
+    let (mut start, mut end) = (open, open);
+    while start > 1 && need(start - 1, end) <= avail {
+        start -= 1;
+    }
+    while end < n && need(start, end + 1) <= avail {
+        end += 1;
+    }
+    let mut out = Vec::new();
+    let mut tabs = tabs.into_iter().enumerate();
+    if let Some((_, all_tab)) = tabs.next() {
+        out.push((Item::Tab(0), all_tab));
+    }
+    if start > 1 {
+        out.push((
+            Item::Hidden(start - 1),
+            marker(start - 1, worst(1..start), true, theme),
+        ));
+    }
+    out.extend(
+        tabs.filter(|(i, _)| (start..=end).contains(i))
+            .map(|(i, t)| (Item::Tab(i), t)),
+    );
+    if end < n {
+        out.push((
+            Item::Hidden(end + 1),
+            marker(n - end, worst(end + 1..n + 1), false, theme),
+        ));
+    }
+    out
+}
+
+/// The tab drawn at column `x` of a tabs row `width` wide, if any (a marker:
+/// the nearest tab it hides).
 pub fn tab_at(app: &App, width: u16, x: u16) -> Option<usize> {
-    let (tabs, _, start) = layout(app, &Theme::mono(), width);
-    let mut left = usize::from(start > 0); // the "‹" marker
     let x = usize::from(x);
-    for (i, t) in tabs.iter().enumerate().skip(start) {
-        let right = left + tab_width(t);
+    let mut left = 0;
+    for (item, pieces) in layout(app, &Theme::mono(), width) {
+        let right = left + tab_width(&pieces);
         if x >= left && x < right {
-            return Some(i);
+            return Some(match item {
+                Item::Tab(i) | Item::Hidden(i) => i,
+            });
         }
         left = right;
     }
@@ -76,19 +158,16 @@ pub fn tab_at(app: &App, width: u16, x: u16) -> Option<usize> {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let (tabs, selected, start) = layout(app, theme, area.width);
+    let selected = app.selected().map_or(0, |i| i + 1);
     let mut spans = Vec::new();
-    if start > 0 {
-        spans.push(Span::styled("‹", theme.muted));
-    }
-    for (i, tab) in tabs.iter().enumerate().skip(start) {
-        for (text, style) in tab {
-            let style = if i == selected {
+    for (item, pieces) in layout(app, theme, area.width) {
+        for (text, style) in pieces {
+            let style = if item == Item::Tab(selected) {
                 style.patch(theme.selected)
             } else {
-                *style
+                style
             };
-            spans.push(Span::styled(text.clone(), style));
+            spans.push(Span::styled(text, style));
         }
         spans.push(Span::styled("│", theme.muted));
     }

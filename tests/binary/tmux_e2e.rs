@@ -385,17 +385,36 @@ fn demo_walkthrough_in_tmux() {
     t.send("p");
     t.wait_for("balance amounts shown again", STEP, all_unmasked);
 
-    // 5. Too small a window says so; back to full size draws the tabs again.
-    t.resize(50, 12);
+    // 5. 40x12 still draws the account and its title; smaller says so;
+    // back to full size draws the tabs again.
+    t.resize(40, 12);
+    t.wait_for("okx-margin at 40x12", STEP, |s| {
+        !s.contains("window too small")
+            && s.lines().any(|l| l.starts_with("okx-mar"))
+            && s.contains(" critical, ")
+    });
+    t.resize(28, 6);
     t.wait_for("window too small", STEP, |s| {
-        s.contains("window too small (need 60x15)")
+        s.contains("window too small (need 30x8)")
     });
     t.resize(COLS, ROWS);
     t.wait_for("tab row after resizing back", STEP, |s| {
         !s.contains("window too small") && has_tabs(s, &["okx-main", "lp-hk"])
     });
 
-    // 6. `q` exits 0 and leaves the alternate screen.
+    // 6. The account picker: `o`, type part of a name, Enter opens its tab.
+    t.send("o");
+    t.wait_for("the account picker", STEP, |s| s.contains(" open account "));
+    for k in ["l", "p", "-", "l", "e"] {
+        t.send(k);
+    }
+    t.wait_for("one match in the picker", STEP, |s| s.contains("1 of "));
+    t.send("Enter");
+    t.wait_for("lp-legacy's tab", STEP, |s| {
+        !s.contains(" open account ") && s.lines().any(|l| l.starts_with("lp-legacy · LongPort"))
+    });
+
+    // 7. `q` exits 0 and leaves the alternate screen.
     t.send("q");
     let status = t.wait_exit(STEP);
     assert_eq!(status, "EXIT:0", "baltui exit status after q");

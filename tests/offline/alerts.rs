@@ -95,7 +95,10 @@ fn one_alert_per_transition_not_per_poll() {
         ]
     );
     assert_eq!(fired[0].message, "margin ratio 250% below 300%");
-    assert_eq!(fired[2].message, "cleared: margin ratio 120% below 150%");
+    assert_eq!(
+        fired[2].message,
+        "cleared (was CRITICAL): margin ratio 120% below 150%"
+    );
     assert_eq!(fired[0].account, "okx-main");
 }
 

@@ -208,7 +208,9 @@ fn rising_severity_rings_once_and_sets_title() {
     let texts: Vec<&str> = a.events().iter().map(|e| e.text.as_str()).collect();
     assert!(texts.contains(&"margin ratio 250% below 300%"), "{texts:?}");
     assert!(
-        texts.iter().any(|t| t.starts_with("cleared: margin ratio")),
+        texts
+            .iter()
+            .any(|t| t.starts_with("cleared (was CRITICAL): margin ratio")),
         "{texts:?}"
     );
 }
@@ -553,7 +555,7 @@ fn mouse_actions_and_tab_clicks() {
         "not the tabs row"
     );
     assert_eq!(
-        baltui::ui::tabs::click(&a, 50, 12, 10, 0),
+        baltui::ui::tabs::click(&a, 29, 7, 10, 0),
         None,
         "too small a window has no tabs"
     );

@@ -48,6 +48,10 @@ const ALL_TAB: View = View {
     tabs: 8,
     rows: 7,
     marks: false,
+    detail: false,
+    log: false,
+    by_currency: false,
+    filtered: false,
 };
 
 const ACCOUNT_TAB: View = View {
@@ -56,18 +60,27 @@ const ACCOUNT_TAB: View = View {
     tabs: 8,
     rows: 4,
     marks: false,
+    detail: false,
+    log: false,
+    by_currency: false,
+    filtered: false,
 };
 
 #[test]
 fn the_builtin_keymap_parses_and_binds_every_action_once() {
     let km = Keymap::builtin().unwrap();
-    assert_eq!(km.bindings.len(), ACTIONS.len());
+    // Help scrolls with the row keys: those four are bound in both contexts.
+    let in_help = ["down", "up", "page_down", "page_up"];
+    assert_eq!(km.bindings.len(), ACTIONS.len() + in_help.len());
     for (name, action) in ACTIONS {
         assert_eq!(action.name(), name);
         let found: Vec<_> = km
             .bindings
             .iter()
-            .filter(|b| b.action.name() == name)
+            .filter(|b| {
+                b.action.name() == name && b.context == Context::Global
+                    || b.action.name() == name && name == "close"
+            })
             .collect();
         assert_eq!(found.len(), 1, "{name}");
         let b = found[0];
@@ -99,7 +112,10 @@ fn the_builtin_keymap_parses_and_binds_every_action_once() {
         Some(Action::CloseOverlay)
     );
     let hinted: Vec<&str> = km.hints(g).filter_map(|b| b.name).collect();
-    assert_eq!(hinted, ["quit", "next_tab", "refresh", "privacy", "help"]);
+    assert_eq!(
+        hinted,
+        ["quit", "next_tab", "back", "refresh", "privacy", "help"]
+    );
     // Default is the same keymap.
     let d = Keymap::default();
     assert_eq!(d.bindings.len(), km.bindings.len());
@@ -266,7 +282,8 @@ fn the_status_line_offers_exactly_the_hinted_keys_that_act_per_view() {
                 tab: 0,
                 tabs: 1,
                 rows: 0,
-                marks: false
+                marks: false,
+                ..View::default()
             }
         ),
         ["? help", "q quit", "p privacy: mask every amount"]
@@ -308,16 +325,26 @@ fn help_lists_exactly_the_keys_that_act_per_view() {
                 .collect(),
         )
     };
-    let open = "Enter open the selected account (All tab)";
+    let open = "Enter open the selected account (All tab) or the selected currency's detail";
     let refresh = "r refresh this account now (within its rate budget)";
     let refresh_all = "R refresh every account";
-    let sort = "s sort balances by the next column";
+    let sort = "s sort by the next column (per tab; on All, the accounts)";
+    let reverse = "S reverse the sort";
+    let log = "E the events log, full screen (last 1,000 events)";
+    let filter = "/ filter the All tab's accounts (type, Enter keeps, Esc clears)";
+    let pick = "o open an account by name (type to filter)";
+    let by_ccy = "t totals per currency across accounts (All tab)";
     let zero = "z hide or show all-zero rows";
     let ack = "a acknowledge cleared warnings (\"was CRITICAL ...\"; on All: every account's)";
 
     assert_eq!(
         sorted(commands(&km, ALL_TAB)),
-        expect(&[&always, &rows, &tabs, &[open, refresh_all]])
+        expect(&[
+            &always,
+            &rows,
+            &tabs,
+            &[open, refresh_all, sort, reverse, log, filter, pick, by_ccy]
+        ])
     );
     // One account on All: Enter opens it, but there is no row to move to.
     assert_eq!(
@@ -329,11 +356,20 @@ fn help_lists_exactly_the_keys_that_act_per_view() {
                 ..ALL_TAB
             }
         )),
-        expect(&[&always, &tabs, &[open, refresh_all]])
+        expect(&[
+            &always,
+            &tabs,
+            &[open, refresh_all, sort, reverse, log, filter, by_ccy]
+        ])
     );
     assert_eq!(
         sorted(commands(&km, ACCOUNT_TAB)),
-        expect(&[&always, &rows, &tabs, &[refresh, refresh_all, sort, zero]])
+        expect(&[
+            &always,
+            &rows,
+            &tabs,
+            &[open, refresh, refresh_all, sort, reverse, zero, log, pick]
+        ])
     );
     // A cleared warning to acknowledge; an account without balances.
     assert_eq!(
@@ -345,7 +381,11 @@ fn help_lists_exactly_the_keys_that_act_per_view() {
                 ..ACCOUNT_TAB
             }
         )),
-        expect(&[&always, &tabs, &[refresh, refresh_all, sort, zero, ack]])
+        expect(&[
+            &always,
+            &tabs,
+            &[refresh, refresh_all, sort, reverse, zero, ack, log, pick]
+        ])
     );
     assert_eq!(
         commands(
@@ -355,7 +395,13 @@ fn help_lists_exactly_the_keys_that_act_per_view() {
                 ..ACCOUNT_TAB
             }
         ),
-        ["Esc ? q close help"]
+        [
+            "Esc ? q close help",
+            "j ↓ scroll down",
+            "k ↑ scroll up",
+            "PgDn scroll ten lines down",
+            "PgUp scroll ten lines up"
+        ]
     );
 
     // The overlay over an account tab: its keys, then help's own.
@@ -365,13 +411,15 @@ fn help_lists_exactly_the_keys_that_act_per_view() {
         .collect();
     assert_eq!(text[0], "On this account's tab");
     assert!(text.iter().any(|l| l.ends_with("  refresh every account")));
-    assert!(!text.iter().any(|l| l.contains("open the selected account")));
+    assert!(text.iter().any(|l| {
+        l.ends_with("  open the selected account (All tab) or the selected currency's detail")
+    }));
     let close = text.iter().position(|l| l == "In this help").unwrap();
     assert!(text[close + 1].ends_with("  close help"), "{text:?}");
-    // 18 keys here, close, and the two legend lines.
+    // 22 keys here, help's 5, and the two legend lines.
     assert_eq!(
         text.iter().filter(|l| l.starts_with("  ")).count(),
-        18 + 1 + 2
+        22 + 5 + 2
     );
 }
 
@@ -482,7 +530,8 @@ fn the_hint_bar_follows_the_open_tab() {
             tab: 1,
             tabs: 3,
             rows: 2,
-            marks: false
+            marks: false,
+            ..View::default()
         }
     );
 }
@@ -550,18 +599,18 @@ fn the_help_overlay_lists_the_keys_of_the_tab_under_it() {
     );
     assert!(all.contains("  refresh every account"), "{all}");
     assert!(!all.contains("refresh this account now"), "{all}");
-    assert!(!all.contains("sort balances"), "{all}");
+    assert!(!all.contains("hide or show all-zero rows"), "{all}");
     // Esc closes help, 1 opens account a, ? opens help over it.
     app.update(Msg::Key(key(KeyCode::Esc)));
     app.update(Msg::Key(key(KeyCode::Char('1'))));
     app.update(Msg::Key(key(KeyCode::Char('?'))));
     let one = screen(&app);
     assert!(one.contains("On this account's tab"), "{one}");
-    assert!(!one.contains("open the selected account"), "{one}");
+    assert!(!one.contains("filter the All tab"), "{one}");
     assert!(
         one.contains("  refresh this account now (within its rate budget)"),
         "{one}"
     );
-    assert!(one.contains("  sort balances by the next column"), "{one}");
+    assert!(one.contains("  sort by the next column"), "{one}");
     assert!(one.contains("  close help"), "{one}");
 }
