@@ -330,12 +330,13 @@ fn finding_for<'a>(acc: &'a Account, subject: &str) -> Option<&'a Finding> {
 }
 
 /// Header text of a column, with the sort marker on the sorted one: amounts
-/// sort largest first (▼), currencies A to Z (▲).
-fn header_text(col: Option<&Column>, sort: SortColumn) -> String {
+/// sort largest first (▼), currencies A to Z (▲); `S` turns the marker.
+fn header_text(col: Option<&Column>, sort: crate::app::Sort<SortColumn>) -> String {
+    let arrow = |down: bool| if down != sort.reversed { "▼" } else { "▲" };
     match col {
-        None if sort == SortColumn::Currency => "currency ▲".to_string(),
+        None if sort.column == SortColumn::Currency => format!("currency {}", arrow(false)),
         None => "currency".to_string(),
-        Some(c) if c.sort == Some(sort) => format!("{} ▼", c.header),
+        Some(c) if c.sort == Some(sort.column) => format!("{} {}", c.header, arrow(true)),
         Some(c) => c.header.clone(),
     }
 }
@@ -412,8 +413,12 @@ fn balances(
     let points: Vec<(usize, usize)> = (0..fields.len())
         .map(|k| format::point_widths(texts.iter().map(|(_, _, vals)| vals[k].as_str())))
         .collect();
-    let headers: Vec<String> = std::iter::once(header_text(None, app.sort()))
-        .chain(fields.iter().map(|f| header_text(Some(f), app.sort())))
+    let headers: Vec<String> = std::iter::once(header_text(None, app.balance_sort()))
+        .chain(
+            fields
+                .iter()
+                .map(|f| header_text(Some(f), app.balance_sort())),
+        )
         .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| width(h)).collect();
     for (label, _, _) in &texts {

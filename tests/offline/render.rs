@@ -15,22 +15,22 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use rust_decimal::Decimal;
 
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 4, 12, 30, 45)
         .single()
         .unwrap()
 }
 
-fn d(s: &str) -> Option<Decimal> {
+pub(crate) fn d(s: &str) -> Option<Decimal> {
     Some(s.parse().unwrap())
 }
 
-fn spec(name: &str, venue: VenueKind, demo: bool) -> AccountSpec {
+pub(crate) fn spec(name: &str, venue: VenueKind, demo: bool) -> AccountSpec {
     AccountSpec::new(name, venue, demo, std::time::Duration::from_secs(5))
 }
 
 /// Shaped like a normalized OKX /account/balance answer.
-fn okx_snapshot(at: DateTime<Utc>, ratio: &str) -> Snapshot {
+pub(crate) fn okx_snapshot(at: DateTime<Utc>, ratio: &str) -> Snapshot {
     Snapshot {
         fetched_at: at,
         venue_time: None,
@@ -75,11 +75,16 @@ fn okx_snapshot(at: DateTime<Utc>, ratio: &str) -> Snapshot {
     }
 }
 
-fn app_with(specs: Vec<AccountSpec>) -> App {
+pub(crate) fn app_with(specs: Vec<AccountSpec>) -> App {
     App::new(specs, Thresholds::default(), now()).with_zone(baltui::ui::clock::Zone::Utc)
 }
 
-fn poll(app: &mut App, account: usize, at: DateTime<Utc>, result: Result<Snapshot, VenueError>) {
+pub(crate) fn poll(
+    app: &mut App,
+    account: usize,
+    at: DateTime<Utc>,
+    result: Result<Snapshot, VenueError>,
+) {
     app.update(Msg::Poll(Event::Polled {
         account,
         generation: app.generation(),
@@ -90,7 +95,7 @@ fn poll(app: &mut App, account: usize, at: DateTime<Utc>, result: Result<Snapsho
 }
 
 /// The view state changes only through `update`, as the keys change it.
-fn act(app: &mut App, a: Action) {
+pub(crate) fn act(app: &mut App, a: Action) {
     app.update(Msg::Action(a));
 }
 
@@ -105,7 +110,7 @@ fn set_privacy(app: &mut App, on: bool) {
     assert_eq!(app.privacy(), on);
 }
 
-fn go_tab(app: &mut App, n: usize) {
+pub(crate) fn go_tab(app: &mut App, n: usize) {
     act(app, Action::GoTab(n));
     assert_eq!(app.tab(), n);
 }
@@ -153,15 +158,15 @@ fn draw_with(app: &App, w: u16, h: u16, theme: &Theme) -> Vec<String> {
     lines
 }
 
-fn draw(app: &App, w: u16, h: u16) -> Vec<String> {
+pub(crate) fn draw(app: &App, w: u16, h: u16) -> Vec<String> {
     draw_with(app, w, h, &Theme::color())
 }
 
-fn screen(lines: &[String]) -> String {
+pub(crate) fn screen(lines: &[String]) -> String {
     lines.join("\n")
 }
 
-fn assert_has(lines: &[String], needle: &str) {
+pub(crate) fn assert_has(lines: &[String], needle: &str) {
     assert!(
         lines.iter().any(|l| l.contains(needle)),
         "{needle:?} not on screen:\n{}",
@@ -169,7 +174,7 @@ fn assert_has(lines: &[String], needle: &str) {
     );
 }
 
-fn line_with<'a>(lines: &'a [String], needle: &str) -> &'a str {
+pub(crate) fn line_with<'a>(lines: &'a [String], needle: &str) -> &'a str {
     lines
         .iter()
         .find(|l| l.contains(needle))
@@ -177,7 +182,7 @@ fn line_with<'a>(lines: &'a [String], needle: &str) -> &'a str {
 }
 
 /// Column (in cells, all test text is one cell per char) where `needle` starts.
-fn col(line: &str, needle: &str) -> Option<usize> {
+pub(crate) fn col(line: &str, needle: &str) -> Option<usize> {
     line.find(needle).map(|b| line[..b].chars().count())
 }
 
@@ -189,17 +194,17 @@ fn row_of(lines: &[String], needle: &str) -> usize {
 }
 
 /// Like `row_of`, below the tabs row (which names every account too).
-fn body_row(lines: &[String], needle: &str) -> usize {
+pub(crate) fn body_row(lines: &[String], needle: &str) -> usize {
     row_of(&lines[1..], needle) + 1
 }
 
-fn buffer(app: &App, w: u16, h: u16, theme: &Theme) -> ratatui::buffer::Buffer {
+pub(crate) fn buffer(app: &App, w: u16, h: u16, theme: &Theme) -> ratatui::buffer::Buffer {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| ui::render(f, app, theme)).unwrap();
     term.backend().buffer().clone()
 }
 
-fn cell_at(buf: &ratatui::buffer::Buffer, x: usize, y: usize) -> &ratatui::buffer::Cell {
+pub(crate) fn cell_at(buf: &ratatui::buffer::Buffer, x: usize, y: usize) -> &ratatui::buffer::Cell {
     &buf[(u16::try_from(x).unwrap(), u16::try_from(y).unwrap())]
 }
 
@@ -211,7 +216,7 @@ fn margin_line(lines: &[String]) -> &str {
         .unwrap_or_else(|| panic!("no margin line:\n{}", screen(lines)))
 }
 
-fn err(kind: ErrorKind) -> VenueError {
+pub(crate) fn err(kind: ErrorKind) -> VenueError {
     VenueError::new(baltui::venues::okx::KIND, kind)
 }
 
