@@ -62,6 +62,9 @@ pub struct AccountConfig {
     /// Why this account cannot be polled as configured (its own settings are
     /// invalid): it shows CONFIG ERROR with this message and the others run.
     pub problem: Option<String>,
+    /// Where it is written, "FILE:LINE" of its `name`: what to fix after an
+    /// authentication failure.
+    pub source: Option<String>,
 }
 
 impl AccountConfig {
@@ -482,6 +485,11 @@ fn validate_account(
     let venue = venue_def.venue();
     let n = Some(name.as_str());
     let before = cx.errors.len();
+    let source = Some(format!(
+        "{}:{}",
+        cx.file,
+        line_of(cx.text, a.name.span().start)
+    ));
     // 1-based place in the file: the tab's name when its own is unusable.
     let index = seen.len() + 1;
     let name_ok = !(name.is_empty()
@@ -588,6 +596,7 @@ fn validate_account(
             poll_interval,
             settings: None,
             problem: Some(problem),
+            source,
         }));
     }
     let Some(settings) = settings else {
@@ -600,6 +609,7 @@ fn validate_account(
         poll_interval,
         settings: Some(settings),
         problem: None,
+        source,
     }))
 }
 

@@ -100,6 +100,9 @@ pub struct AccountSpec {
     pub discovered_from: Option<usize>,
     /// Why the scheduler runs it slower than configured, if it does.
     pub interval_note: Option<String>,
+    /// Where its config is written ("FILE:LINE"), to point at after an
+    /// authentication failure.
+    pub source: Option<String>,
 }
 
 impl AccountSpec {
@@ -118,6 +121,7 @@ impl AccountSpec {
             group: None,
             discovered_from: None,
             interval_note: None,
+            source: None,
         }
     }
 
@@ -126,6 +130,7 @@ impl AccountSpec {
         AccountSpec {
             account_id: crate::discovery::configured_account_id(a),
             interval_note: plan.note.clone(),
+            source: a.source.clone(),
             // The interval actually run: staleness is judged against it.
             ..AccountSpec::new(a.name.clone(), a.venue, a.is_demo(), plan.interval)
         }
