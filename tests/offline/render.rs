@@ -127,6 +127,7 @@ fn set_thresholds(app: &mut App, thresholds: Thresholds) {
         thresholds,
         bell: true,
         keymap: Default::default(),
+        numbers: Default::default(),
         notes: vec![],
     })));
 }
