@@ -2,6 +2,7 @@
 //! called on every redraw and tested against a `TestBackend`.
 
 pub mod account;
+pub mod detail;
 pub mod events;
 pub mod format;
 pub mod help;

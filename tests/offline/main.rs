@@ -18,5 +18,6 @@ mod keys;
 mod longport_fixture;
 mod okx_fixture;
 mod render;
+mod render_numbers;
 mod scheduler;
 mod webull_fixture;
