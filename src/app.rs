@@ -206,6 +206,8 @@ pub struct Reconfig {
     pub thresholds: Thresholds,
     pub bell: bool,
     pub keymap: crate::keymap::Keymap,
+    /// How amounts read on screen (`[display]`).
+    pub numbers: crate::ui::format::Numbers,
     /// Notes for the events pane (raised intervals).
     pub notes: Vec<(String, String)>,
 }
@@ -246,6 +248,8 @@ pub struct App {
     keymap: crate::keymap::Keymap,
     privacy: bool,
     show_help: bool,
+    /// How amounts read on screen (`[display]`).
+    numbers: crate::ui::format::Numbers,
     /// The screen's clock: ticks, and never behind the latest poll.
     now: DateTime<Utc>,
 }
@@ -276,6 +280,7 @@ impl App {
             keymap: crate::keymap::Keymap::default(),
             privacy: false,
             show_help: false,
+            numbers: crate::ui::format::Numbers::default(),
             now,
         }
     }
@@ -300,6 +305,11 @@ impl App {
 
     pub fn with_keymap(mut self, keymap: crate::keymap::Keymap) -> Self {
         self.keymap = keymap;
+        self
+    }
+
+    pub fn with_numbers(mut self, numbers: crate::ui::format::Numbers) -> Self {
+        self.numbers = numbers;
         self
     }
 
@@ -470,6 +480,10 @@ impl App {
 
     pub fn show_help(&self) -> bool {
         self.show_help
+    }
+
+    pub fn numbers(&self) -> &crate::ui::format::Numbers {
+        &self.numbers
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -932,6 +946,7 @@ impl App {
                 self.monitor.reconfigure(r.specs, r.thresholds, self.now);
                 self.bell = r.bell;
                 self.keymap = r.keymap;
+                self.numbers = r.numbers;
                 self.tab = self.tab.min(self.accounts().len());
                 self.row_hint = 0;
                 self.pick_account = None;

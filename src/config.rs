@@ -37,8 +37,49 @@ pub struct Config {
     pub alert_min: crate::health::Severity,
     /// Share of each venue's published rate limit baltui uses (default 0.8).
     pub rate_margin: f64,
+    /// `[display]`: how amounts read on screen (the front end builds its
+    /// format from it, `ui::format::Numbers::from_config`).
+    pub display: DisplaySettings,
     /// Problems worth telling the user before the screen opens.
     pub warnings: Vec<String>,
+}
+
+/// Config `[display]`, checked: the digit-group separator (None: no grouping)
+/// and places per currency (keys upper case). Display only: exports stay exact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplaySettings {
+    pub group_separator: Option<char>,
+    pub precision: std::collections::BTreeMap<String, u32>,
+}
+
+impl Default for DisplaySettings {
+    fn default() -> Self {
+        DisplaySettings {
+            group_separator: Some(','),
+            precision: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+/// Separators `group_separator` accepts, by their config text. Not '.': it
+/// is the decimal mark the columns align on.
+pub const GROUP_SEPARATORS: [(&str, Option<char>); 6] = [
+    (",", Some(',')),
+    ("'", Some('\'')),
+    ("_", Some('_')),
+    (" ", Some(' ')),
+    ("\u{2009}", Some('\u{2009}')),
+    ("none", None),
+];
+
+/// The most decimal places `[display.precision]` accepts.
+pub const MAX_PLACES: u32 = 18;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDisplay {
+    group_separator: Option<Spanned<String>>,
+    precision: Option<std::collections::BTreeMap<String, Spanned<i64>>>,
 }
 
 /// Config `[keys]`: action name -> keys, and the line of each action so an
@@ -113,6 +154,7 @@ struct RawConfig {
     keys: Option<Spanned<std::collections::BTreeMap<String, Vec<String>>>>,
     alerts: Option<Spanned<crate::alerts::AlertConfig>>,
     rate_margin: Option<Spanned<f64>>,
+    display: Option<RawDisplay>,
 }
 
 /// The keys every account has; the venue reads the rest.
@@ -322,6 +364,7 @@ impl Config {
                 crate::poll::SAFETY_MARGIN
             }
         };
+        let display = display_settings(&mut cx, raw.display.as_ref());
         let mut bell = raw.bell.unwrap_or(true);
         let (mut alert_command, mut alert_timeout, mut alert_min) = (
             Vec::new(),
@@ -361,9 +404,55 @@ impl Config {
             alert_timeout,
             alert_min,
             rate_margin,
+            display,
             warnings: Vec::new(),
         })
     }
+}
+
+/// `[display]` checked; a bad value is reported and its default kept.
+fn display_settings(cx: &mut Ctx<'_>, raw: Option<&RawDisplay>) -> DisplaySettings {
+    let mut out = DisplaySettings::default();
+    let Some(raw) = raw else {
+        return out;
+    };
+    if let Some(sep) = &raw.group_separator {
+        match GROUP_SEPARATORS.iter().find(|(t, _)| t == sep.get_ref()) {
+            Some((_, c)) => out.group_separator = *c,
+            None => {
+                let line = line_of(cx.text, sep.span().start);
+                cx.errors.push(format!(
+                    "{}:{line}: [display]: key `group_separator`: expected \",\", \"'\", \"_\", \" \", \"\\u2009\" (thin space) or \"none\", got {:?}{}",
+                    cx.file,
+                    sep.get_ref(),
+                    if sep.get_ref() == "." { " (the point is the decimal mark)" } else { "" }
+                ));
+            }
+        }
+    }
+    for (ccy, places) in raw.precision.iter().flatten() {
+        let line = line_of(cx.text, places.span().start);
+        let code_ok =
+            !ccy.is_empty() && ccy.len() <= 16 && ccy.chars().all(|c| c.is_ascii_alphanumeric());
+        if !code_ok {
+            cx.errors.push(format!(
+                "{}:{line}: [display.precision]: key `{ccy}`: expected a currency code (letters and digits, e.g. BTC)",
+                cx.file
+            ));
+            continue;
+        }
+        match u32::try_from(*places.get_ref()) {
+            Ok(p) if p <= MAX_PLACES => {
+                out.precision.insert(ccy.to_ascii_uppercase(), p);
+            }
+            _ => cx.errors.push(format!(
+                "{}:{line}: [display.precision]: key `{ccy}`: expected a number of decimal places from 0 to {MAX_PLACES}, got {}",
+                cx.file,
+                places.get_ref()
+            )),
+        }
+    }
+    out
 }
 
 /// A TOML-level error as `file:line: key `k`: message` (the key named when

@@ -122,6 +122,40 @@ pub struct CurrencyBalance {
 }
 
 impl CurrencyBalance {
+    /// Every Decimal field by its name in this struct (the names the venues'
+    /// `field_names` tables and the detail view use), in declaration order.
+    /// All amounts in this currency except `value_in_base` (the totals
+    /// currency), `borrow_frozen` (USD), `margin_ratio` (a plain ratio) and
+    /// `notional_leverage` (a multiple).
+    pub fn decimal_fields(&self) -> [(&'static str, Option<Decimal>); 24] {
+        [
+            ("cash", self.cash),
+            ("available", self.available),
+            ("frozen", self.frozen),
+            ("settling", self.settling),
+            ("withdrawable", self.withdrawable),
+            ("equity", self.equity),
+            ("liabilities", self.liabilities),
+            ("value_in_base", self.value_in_base),
+            ("buying_power", self.buying_power),
+            ("market_value", self.market_value),
+            ("interest", self.interest),
+            ("frozen_fees", self.frozen_fees),
+            ("in_transit", self.in_transit),
+            ("available_equity", self.available_equity),
+            ("unrealized_pnl", self.unrealized_pnl),
+            ("borrow_frozen", self.borrow_frozen),
+            ("isolated_equity", self.isolated_equity),
+            ("strategy_equity", self.strategy_equity),
+            ("reward_balance", self.reward_balance),
+            ("max_loan", self.max_loan),
+            ("margin_ratio", self.margin_ratio),
+            ("initial_margin", self.initial_margin),
+            ("maintenance_margin", self.maintenance_margin),
+            ("notional_leverage", self.notional_leverage),
+        ]
+    }
+
     /// True when every reported amount is zero or absent (for "hide zero rows").
     pub fn is_all_zero(&self) -> bool {
         // Every amount a row can show: a row whose only money is a frozen fee
@@ -271,6 +305,56 @@ pub struct View {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `decimal_fields` names every Decimal field: built with every field
+    /// set (a struct literal without `..`, so a new field fails to compile
+    /// here), the serialized keys are exactly those names plus the others.
+    #[test]
+    fn decimal_fields_names_every_decimal_field() {
+        let one = Some(Decimal::ONE);
+        let all = CurrencyBalance {
+            currency: "X".into(),
+            cash: one,
+            available: one,
+            frozen: one,
+            settling: one,
+            withdrawable: one,
+            equity: one,
+            liabilities: one,
+            value_in_base: one,
+            buying_power: one,
+            market_value: one,
+            interest: one,
+            frozen_fees: one,
+            in_transit: one,
+            available_equity: one,
+            unrealized_pnl: one,
+            borrow_frozen: one,
+            isolated_equity: one,
+            strategy_equity: one,
+            reward_balance: one,
+            max_loan: one,
+            margin_ratio: one,
+            initial_margin: one,
+            maintenance_margin: one,
+            notional_leverage: one,
+            view: Some("USD".into()),
+            indicators: vec![Indicator::new("k", "0", "m")],
+        };
+        let json = serde_json::to_value(&all).unwrap();
+        let mut keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.retain(|k| !["currency", "view", "indicators"].contains(k));
+        keys.sort();
+        let mut names: Vec<&str> = all.decimal_fields().iter().map(|(n, _)| *n).collect();
+        assert!(all.decimal_fields().iter().all(|(_, v)| *v == one));
+        names.sort();
+        assert_eq!(keys, names);
+    }
 
     #[test]
     fn a_row_with_only_a_fee_or_funds_in_transit_is_not_zero() {

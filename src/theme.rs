@@ -20,6 +20,9 @@ pub struct Theme {
     pub banner: Style,
     /// The open tab.
     pub selected: Style,
+    /// A negative amount (a loss, a borrow) with no finding of its own; the
+    /// minus sign says it too.
+    pub negative: Style,
     /// Filled "badge" styles for a severity word that must not be missed.
     pub badge_ok: Style,
     pub badge_notice: Style,
@@ -46,6 +49,7 @@ impl Theme {
                 .bg(Color::Yellow)
                 .add_modifier(bold),
             selected: Style::new().add_modifier(bold | Modifier::REVERSED),
+            negative: Style::new().fg(Color::Red),
             badge_ok: Style::new().fg(Color::Black).bg(Color::Green),
             badge_notice: Style::new().fg(Color::Black).bg(Color::Cyan),
             badge_warn: Style::new()
@@ -75,6 +79,7 @@ impl Theme {
             title: Style::new().add_modifier(bold),
             banner: Style::new().add_modifier(bold | rev),
             selected: Style::new().add_modifier(bold | rev),
+            negative: Style::new().add_modifier(Modifier::ITALIC),
             badge_ok: Style::new(),
             badge_notice: Style::new().add_modifier(bold),
             badge_warn: Style::new().add_modifier(bold | rev),

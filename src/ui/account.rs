@@ -3,7 +3,7 @@
 //! pane (ratio, gauge, thresholds, sparkline), totals, the risk pane (venue
 //! level on its four-step scale, margins, indicators) and findings.
 
-use super::format::{self, clip, width};
+use super::format::{self, Numbers, clip, width};
 use super::{data_is_old, margin_ratio_finding, shrink_widths, updated};
 use crate::app::{App, SortColumn};
 use crate::health::Thresholds;
@@ -28,6 +28,8 @@ struct Column {
     get: fn(&CurrencyBalance) -> Option<Decimal>,
     /// A plain ratio, shown as percent.
     percent: bool,
+    /// In the totals currency (OKX `eqUsd`), not the row's.
+    in_base: bool,
     sort: Option<SortColumn>,
     /// Shown only when some row has a value, and given up first for room;
     /// a `risk` one is never given up.
@@ -42,6 +44,7 @@ impl Column {
             key: sort.name(),
             get,
             percent: false,
+            in_base: false,
             sort: Some(sort),
             optional: false,
             risk: false,
@@ -57,18 +60,23 @@ impl Column {
             key,
             get,
             percent: false,
+            in_base: false,
             sort: None,
             optional: true,
             risk: false,
         }
     }
-    fn text(&self, c: &CurrencyBalance, privacy: bool) -> String {
+    /// The cell's text: a ratio as percent, an amount in the places of its
+    /// currency (the row's, or the totals' for an `in_base` column).
+    fn text(&self, c: &CurrencyBalance, base: Option<&str>, n: &Numbers, privacy: bool) -> String {
         let v = (self.get)(c);
         // Ratios tell how bad, not how much: privacy mode leaves them.
         if self.percent {
             format::percent(v, false)
+        } else if self.in_base {
+            n.amount(v, base, privacy)
         } else {
-            format::amount(v, privacy)
+            n.amount(v, Some(&c.currency), privacy)
         }
     }
 }
@@ -102,9 +110,12 @@ fn columns(snap: &Snapshot, rows: &[&CurrencyBalance]) -> Vec<Column> {
         Column::extra("margin buying power", "buying_power", |c| c.buying_power),
         Column::extra("market value", "market_value", |c| c.market_value),
         // OKX `eqUsd`: the currency's equity valued in the totals currency.
-        Column::extra(&format!("value {base}"), "value_in_base", |c| {
-            c.value_in_base
-        }),
+        Column {
+            in_base: true,
+            ..Column::extra(&format!("value {base}"), "value_in_base", |c| {
+                c.value_in_base
+            })
+        },
     ];
     all.retain(|col| !col.optional || rows.iter().any(|c| (col.get)(c).is_some()));
     all
@@ -329,6 +340,22 @@ fn finding_for<'a>(acc: &'a Account, subject: &str) -> Option<&'a Finding> {
     acc.findings.iter().find(|f| f.subject == subject)
 }
 
+/// An amount's style: its finding's badge when it has one, else the negative
+/// style below zero (not in privacy mode: the color would tell the sign).
+fn amount_style(
+    f: Option<&Finding>,
+    negative: bool,
+    privacy: bool,
+    base: Style,
+    theme: &Theme,
+) -> Style {
+    match f {
+        Some(f) => theme.badge(f.severity),
+        None if negative && !privacy => base.patch(theme.negative),
+        None => base,
+    }
+}
+
 /// Header text of a column, with the sort marker on the sorted one: amounts
 /// sort largest first (▼), currencies A to Z (▲); `S` turns the marker.
 fn header_text(col: Option<&Column>, sort: crate::app::Sort<SortColumn>) -> String {
@@ -377,6 +404,8 @@ fn balances(
         return;
     }
     let p = app.privacy();
+    let numbers = app.numbers();
+    let base_ccy = snap.totals.currency.as_deref();
     let base = if old { theme.stale } else { Style::new() };
     let fields = columns(snap, rows);
     let n_cols = 1 + fields.len();
@@ -405,7 +434,11 @@ fn balances(
                 Some(s) => format!("{} {name}", s.symbol()),
                 None => format!("  {name}"),
             };
-            (label, worst, fields.iter().map(|f| f.text(c, p)).collect())
+            let vals = fields
+                .iter()
+                .map(|f| f.text(c, base_ccy, numbers, p))
+                .collect();
+            (label, worst, vals)
         })
         .collect();
 
@@ -500,7 +533,8 @@ fn balances(
             ))];
             for &k in &cols[1..] {
                 let subject = format!("{}.{}", c.currency, fields[k - 1].key);
-                let style = finding_for(acc, &subject).map_or(base, |f| theme.badge(f.severity));
+                let neg = format::is_negative((fields[k - 1].get)(c));
+                let style = amount_style(finding_for(acc, &subject), neg, p, base, theme);
                 let (int_w, frac_w) = points[k - 1];
                 row.push(Cell::from(
                     Line::styled(
@@ -601,7 +635,7 @@ fn totals_line(
     acc: &Account,
     snap: &Snapshot,
     w: usize,
-    p: bool,
+    (n, p): (&Numbers, bool),
     base: Style,
     theme: &Theme,
 ) -> Line<'static> {
@@ -609,10 +643,9 @@ fn totals_line(
     let ccy = tot.currency.as_deref();
     let label = |s: &str| Span::styled(s.to_string(), theme.muted);
     let value = |v: Option<Decimal>, c: Option<&str>, subject: Option<&str>| {
-        let style = subject
-            .and_then(|s| finding_for(acc, s))
-            .map_or(base, |f| theme.badge(f.severity));
-        Span::styled(format::amount_ccy(v, c, p), style)
+        let f = subject.and_then(|s| finding_for(acc, s));
+        let style = amount_style(f, format::is_negative(v), p, base, theme);
+        Span::styled(n.amount_ccy(v, c, p), style)
     };
     let mut items: Vec<Vec<Span<'static>>> = vec![
         vec![label("net assets "), value(tot.net_assets, ccy, None)],
@@ -766,7 +799,8 @@ fn summary(
         }
     }
 
-    let totals = totals_line(acc, snap, inner_w, p, base, theme);
+    let numbers = app.numbers();
+    let totals = totals_line(acc, snap, inner_w, (numbers, p), base, theme);
 
     // Risk pane: the venue's level on its scale, margin call, margins,
     // indicators that are not "0".
@@ -784,17 +818,20 @@ fn summary(
         }
         None => risk_line.push(value(format::ABSENT.to_string(), None)),
     }
+    // Margins are in the totals currency (LongPort's account currency, OKX USD).
+    let ccy = snap.totals.currency.as_deref();
+    let money = |v: Option<Decimal>, f: Option<&Finding>| {
+        let style = amount_style(f, format::is_negative(v), p, base, theme);
+        Span::styled(numbers.amount_ccy(v, ccy, p), style)
+    };
     if risk.margin_call.is_some() {
         risk_line.push(label("  margin call "));
-        risk_line.push(value(
-            format::amount(risk.margin_call, p),
-            finding_for(acc, "margin_call"),
-        ));
+        risk_line.push(money(risk.margin_call, finding_for(acc, "margin_call")));
     }
     risk_line.push(label("  initial "));
-    risk_line.push(value(format::amount(risk.initial_margin, p), None));
+    risk_line.push(money(risk.initial_margin, None));
     risk_line.push(label("  maint "));
-    risk_line.push(value(format::amount(risk.maintenance_margin, p), None));
+    risk_line.push(money(risk.maintenance_margin, None));
     let mut indicators = 0;
     let account_level = risk.indicators.iter().map(|i| (None, i));
     let per_ccy = snap.currencies.iter().flat_map(|c| {

@@ -1,11 +1,15 @@
-//! Text for amounts, ages and clocks. Amounts are the venue's exact Decimal text:
-//! no rounding, no separators, so what is shown is what the venue sent.
+//! Text for amounts, ages and clocks. `amount` is the venue's exact Decimal
+//! text (what was sent, as sent); `Numbers` is the screen's display format:
+//! digit groups and a fixed number of places per currency, rounded for display
+//! only. Exports never go through `Numbers` (see snapshot.rs).
 
+use crate::config::{DisplaySettings, MAX_PLACES};
 use crate::health;
 use chrono::{DateTime, Utc};
 use ratatui::text::Span;
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 /// What a venue did not report. Never shown as 0.
 pub const ABSENT: &str = "—";
@@ -26,6 +30,230 @@ pub fn amount_ccy(v: Option<Decimal>, ccy: Option<&str>, privacy: bool) -> Strin
         (Some(_), Some(c)) if !c.is_empty() => format!("{} {c}", amount(v, privacy)),
         _ => amount(v, privacy),
     }
+}
+
+/// ISO 4217 minor units of the fiat currencies a venue may report; a fiat
+/// currency not listed gets 2, which is what most of ISO 4217 has.
+const FIAT: [(&str, u32); 44] = [
+    ("USD", 2),
+    ("HKD", 2),
+    ("CNY", 2),
+    ("CNH", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("SGD", 2),
+    ("AUD", 2),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("NZD", 2),
+    ("JPY", 0),
+    ("KRW", 0),
+    ("TWD", 2),
+    ("INR", 2),
+    ("MYR", 2),
+    ("THB", 2),
+    ("IDR", 2),
+    ("PHP", 2),
+    ("VND", 0),
+    ("MXN", 2),
+    ("BRL", 2),
+    ("ARS", 2),
+    ("CLP", 0),
+    ("ZAR", 2),
+    ("SEK", 2),
+    ("NOK", 2),
+    ("DKK", 2),
+    ("PLN", 2),
+    ("CZK", 2),
+    ("HUF", 2),
+    ("TRY", 2),
+    ("RUB", 2),
+    ("UAH", 2),
+    ("AED", 2),
+    ("SAR", 2),
+    ("ILS", 2),
+    ("ISK", 0),
+    ("KWD", 3),
+    ("BHD", 3),
+    ("OMR", 3),
+    ("JOD", 3),
+    ("TND", 3),
+    ("NGN", 2),
+];
+
+/// Stablecoins pegged to a fiat currency read like that currency: cents.
+/// Their dust (interest accrued, fees) still shows as non-zero (`amount`).
+const STABLECOINS: [&str; 14] = [
+    "USDT", "USDC", "DAI", "FDUSD", "TUSD", "USDE", "PYUSD", "USDP", "USDD", "BUSD", "RLUSD",
+    "USDG", "EURC", "EURT",
+];
+
+/// Places of any other currency (crypto). Fixed, not "up to": OKX sends
+/// "1.50" one poll and "1.5" the next, and a column must not jump.
+pub const CRYPTO_PLACES: u32 = 8;
+
+/// Built-in places of a currency (case-insensitive): ISO minor units for fiat,
+/// 2 for USD/EUR stablecoins, `CRYPTO_PLACES` for anything else, and for a
+/// currency not known at all (nothing a currency might need is hidden).
+pub fn default_places(ccy: Option<&str>) -> u32 {
+    let Some(c) = ccy else {
+        return CRYPTO_PLACES;
+    };
+    let c = c.to_ascii_uppercase();
+    if let Some((_, p)) = FIAT.iter().find(|(f, _)| *f == c) {
+        return *p;
+    }
+    if STABLECOINS.contains(&c.as_str()) {
+        return 2;
+    }
+    CRYPTO_PLACES
+}
+
+/// How amounts read on screen: digit groups and places per currency.
+///
+/// Rounding is half away from zero, for display only: the error is at most
+/// half the last place shown, the same for a balance and for a debt (toward
+/// zero would shrink every debt), and it is how venues and spreadsheets round.
+/// A value that is not zero never reads as zero: one that rounds to zero shows
+/// as "<0.01" (or ">-0.01"), a true bound that keeps its sign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Numbers {
+    group: Option<char>,
+    /// Per-currency places, keys upper case; over `default_places`.
+    places: BTreeMap<String, u32>,
+}
+
+impl Default for Numbers {
+    fn default() -> Self {
+        Numbers::new(Some(','))
+    }
+}
+
+impl Numbers {
+    /// Built-in places, grouped by `group` (None: no grouping).
+    pub fn new(group: Option<char>) -> Self {
+        Numbers {
+            group,
+            places: BTreeMap::new(),
+        }
+    }
+
+    /// `ccy` shown with `places` decimals (capped at `MAX_PLACES`).
+    pub fn with_places(mut self, ccy: &str, places: u32) -> Self {
+        self.places
+            .insert(ccy.to_ascii_uppercase(), places.min(MAX_PLACES));
+        self
+    }
+
+    /// The config's `[display]`.
+    pub fn from_config(d: &DisplaySettings) -> Self {
+        d.precision
+            .iter()
+            .fold(Numbers::new(d.group_separator), |n, (c, p)| {
+                n.with_places(c, *p)
+            })
+    }
+
+    pub fn group_separator(&self) -> Option<char> {
+        self.group
+    }
+
+    /// Places shown for `ccy`: the config's, else the built-in ones.
+    pub fn places(&self, ccy: Option<&str>) -> u32 {
+        ccy.and_then(|c| self.places.get(&c.to_ascii_uppercase()).copied())
+            .unwrap_or_else(|| default_places(ccy))
+    }
+
+    /// `v` in `ccy` for the screen: rounded to the currency's places, padded
+    /// to exactly that many, grouped. `—` when absent, the mask in privacy.
+    pub fn amount(&self, v: Option<Decimal>, ccy: Option<&str>, privacy: bool) -> String {
+        match v {
+            None => ABSENT.to_string(),
+            Some(_) if privacy => MASK.to_string(),
+            Some(d) => self.group(&rounded(d, self.places(ccy))),
+        }
+    }
+
+    /// As `amount`, followed by the currency when known: "1,254.50 USD".
+    pub fn amount_ccy(&self, v: Option<Decimal>, ccy: Option<&str>, privacy: bool) -> String {
+        match (v, ccy) {
+            (Some(_), Some(c)) if !c.is_empty() => format!("{} {c}", self.amount(v, ccy, privacy)),
+            _ => self.amount(v, ccy, privacy),
+        }
+    }
+
+    /// Every digit the venue sent, never rounded (the detail view): only
+    /// grouped, which adds no digit and drops none.
+    pub fn exact(&self, v: Option<Decimal>, privacy: bool) -> String {
+        match v {
+            None => ABSENT.to_string(),
+            Some(_) if privacy => MASK.to_string(),
+            Some(d) => self.group(&d.to_string()),
+        }
+    }
+
+    /// `s` (a plain decimal text, "-1234567.5") with its integer digits grouped
+    /// by threes; anything else (`—`, the mask, "<0.01") comes back as it is.
+    pub fn group(&self, s: &str) -> String {
+        let Some(sep) = self.group else {
+            return s.to_string();
+        };
+        let (int, frac) = split_point(s);
+        let (sign, digits) = match int.strip_prefix('-') {
+            Some(d) => ("-", d),
+            None => ("", int),
+        };
+        if digits.len() <= 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return s.to_string();
+        }
+        let mut out = String::with_capacity(s.len() + digits.len() / 3 * sep.len_utf8());
+        out.push_str(sign);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(sep);
+            }
+            out.push(c);
+        }
+        out.push_str(frac);
+        out
+    }
+}
+
+/// `d` with exactly `places` decimals, half away from zero; a non-zero value
+/// that rounds to zero reads "<0.01" / ">-0.01" (its bound), never "0.00".
+fn rounded(d: Decimal, places: u32) -> String {
+    let r = d.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+    if r.is_zero() && !d.is_zero() {
+        let unit = if places == 0 {
+            "1".to_string()
+        } else {
+            format!("0.{}1", "0".repeat(places as usize - 1))
+        };
+        return if d.is_sign_negative() {
+            format!(">-{unit}")
+        } else {
+            format!("<{unit}")
+        };
+    }
+    // A zero keeps no sign ("-0" is still zero).
+    let r = if r.is_zero() { Decimal::ZERO } else { r };
+    let s = r.to_string();
+    let (int, frac) = split_point(&s);
+    let have = frac.len().saturating_sub(1);
+    if places == 0 {
+        return int.to_string();
+    }
+    format!(
+        "{int}.{}{}",
+        frac.get(1..).unwrap_or(""),
+        "0".repeat((places as usize).saturating_sub(have))
+    )
+}
+
+/// True for an amount below zero (it gets the negative style and keeps its
+/// minus sign on screen).
+pub fn is_negative(v: Option<Decimal>) -> bool {
+    v.is_some_and(|d| d < Decimal::ZERO)
 }
 
 /// A plain ratio as percent, via `health::percent` so it matches finding messages;
@@ -233,6 +461,90 @@ mod tests {
             format!("×{}", Decimal::MAX)
         );
         assert_eq!(text("margin call of 12.5", true), "margin call of ••.•");
+    }
+
+    fn dec(s: &str) -> Option<Decimal> {
+        Some(s.parse().unwrap())
+    }
+
+    #[test]
+    fn numbers_group_and_round_per_currency() {
+        let n = Numbers::default();
+        assert_eq!(
+            n.amount(dec("1254415.055"), Some("USD"), false),
+            "1,254,415.06"
+        );
+        assert_eq!(
+            n.amount(dec("-1254415.055"), Some("USD"), false),
+            "-1,254,415.06"
+        );
+        assert_eq!(n.amount(dec("999.994"), Some("HKD"), false), "999.99");
+        assert_eq!(n.amount(dec("999.995"), Some("HKD"), false), "1,000.00");
+        assert_eq!(n.amount(dec("1234.5"), Some("JPY"), false), "1,235");
+        assert_eq!(n.amount(dec("1.2345"), Some("KWD"), false), "1.235");
+        assert_eq!(
+            n.amount(dec("4850.435693622894"), Some("USDT"), false),
+            "4,850.44"
+        );
+        // Crypto: a fixed 8 places, so "1.50" and "1.5" read the same.
+        assert_eq!(n.amount(dec("0.01234"), Some("BTC"), false), "0.01234000");
+        assert_eq!(n.amount(dec("1.50"), Some("ETH"), false), "1.50000000");
+        assert_eq!(n.amount(dec("1.5"), Some("ETH"), false), "1.50000000");
+        assert_eq!(
+            n.amount(dec("1.123456785"), Some("btc"), false),
+            "1.12345679"
+        );
+        // No currency known: as many places as crypto.
+        assert_eq!(n.amount(dec("7"), None, false), "7.00000000");
+        assert_eq!(n.amount(None, Some("USD"), false), ABSENT);
+        assert_eq!(n.amount(dec("-5"), Some("USD"), true), MASK);
+        assert_eq!(n.amount(dec("-0"), Some("USD"), false), "0.00");
+        assert_eq!(n.amount_ccy(dec("12.5"), Some("USD"), false), "12.50 USD");
+        assert_eq!(n.amount_ccy(None, Some("USD"), false), ABSENT);
+    }
+
+    #[test]
+    fn a_value_that_rounds_to_zero_never_reads_zero() {
+        let n = Numbers::default();
+        assert_eq!(n.amount(dec("0.004"), Some("USD"), false), "<0.01");
+        assert_eq!(n.amount(dec("-0.004"), Some("USD"), false), ">-0.01");
+        assert_eq!(n.amount(dec("0.4"), Some("JPY"), false), "<1");
+        assert_eq!(
+            n.amount(dec("0.000000001"), Some("BTC"), false),
+            "<0.00000001"
+        );
+        assert_eq!(n.amount(dec("0.005"), Some("USD"), false), "0.01");
+        assert!(is_negative(dec("-0.004")));
+        assert!(!is_negative(dec("0")) && !is_negative(None));
+    }
+
+    #[test]
+    fn separators_and_config() {
+        assert_eq!(
+            Numbers::new(None).amount(dec("1234567.891"), Some("USD"), false),
+            "1234567.89"
+        );
+        assert_eq!(Numbers::new(Some('\'')).group("-1234567.5"), "-1'234'567.5");
+        assert_eq!(Numbers::new(Some('\u{2009}')).group("1234"), "1\u{2009}234");
+        let n = Numbers::new(Some('_'));
+        assert_eq!(n.group("123"), "123");
+        assert_eq!(n.group("—"), "—");
+        assert_eq!(n.group("<0.01"), "<0.01");
+        let mut d = DisplaySettings::default();
+        d.precision.insert("BTC".into(), 4);
+        d.precision.insert("JPY".into(), 2);
+        let n = Numbers::from_config(&d);
+        assert_eq!(n.amount(dec("1.23456"), Some("BTC"), false), "1.2346");
+        assert_eq!(n.amount(dec("1000"), Some("JPY"), false), "1,000.00");
+        assert_eq!(n.places(Some("usd")), 2);
+        // Exact: grouped, never rounded, trailing zeros as sent.
+        assert_eq!(
+            n.exact(dec("4850.435693622894"), false),
+            "4,850.435693622894"
+        );
+        assert_eq!(n.exact(dec("1.50"), false), "1.50");
+        assert_eq!(n.exact(dec("1.50"), true), MASK);
+        assert_eq!(n.exact(None, false), ABSENT);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod clock;
+pub mod detail;
 pub mod events;
 pub mod format;
 pub mod help;

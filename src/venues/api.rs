@@ -160,6 +160,13 @@ pub trait Venue: Protocol {
     /// conformance tests and the fuzz test drive for every venue.
     fn parse_balance(&self, body: &[u8]) -> Result<Snapshot, VenueError>;
 
+    /// `CurrencyBalance` field name -> the wire field it is read from, as the
+    /// venue's document names it (`details[].cashBal`), for each field the
+    /// venue's normalization fills. Empty: the venue names none.
+    fn field_names(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+
     /// Read them (errors go into `keys`); None when the account cannot be
     /// set up (a required key is missing or unusable).
     fn parse_settings(

@@ -36,6 +36,7 @@ fn reload(a: &mut App) {
         thresholds: Thresholds::default(),
         bell: true,
         keymap: Default::default(),
+        numbers: Default::default(),
         notes: vec![],
     })));
 }
@@ -188,6 +189,7 @@ fn rising_severity_rings_once_and_sets_title() {
         thresholds: Thresholds::default(),
         bell: false,
         keymap: Default::default(),
+        numbers: Default::default(),
         notes: vec![],
     })));
     assert!(!a.bell());
@@ -413,6 +415,7 @@ fn discovery_names_tabs_and_adds_accounts_once() {
         thresholds: Thresholds::default(),
         bell: true,
         keymap: Default::default(),
+        numbers: Default::default(),
         notes: vec![],
     })));
     assert_eq!(a.generation(), 1);
@@ -579,6 +582,7 @@ fn reload_keeps_unchanged_accounts_and_drops_old_replies() {
         thresholds: Thresholds::default(),
         bell: false,
         keymap: Default::default(),
+        numbers: Default::default(),
         notes: vec![("new".into(), "interval raised to 2s".into())],
     })));
     assert_eq!(fx, vec![Effect::SetTitle("baltui: ok".into())]);

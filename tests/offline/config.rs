@@ -640,3 +640,48 @@ fn every_commented_setting_in_the_example_can_be_uncommented() {
         Some("80".parse().unwrap())
     );
 }
+
+#[test]
+fn display_groups_and_places() {
+    let c = Config::parse(OK, "cfg.toml").unwrap();
+    assert_eq!(c.display.group_separator, Some(','));
+    assert!(c.display.precision.is_empty());
+    let text = format!(
+        "{OK}\n[display]\ngroup_separator = \"none\"\n[display.precision]\nBTC = 4\njpy = 2\n"
+    );
+    let c = Config::parse(&text, "cfg.toml").unwrap();
+    assert_eq!(c.display.group_separator, None);
+    assert_eq!(c.display.precision.get("BTC"), Some(&4));
+    assert_eq!(c.display.precision.get("JPY"), Some(&2));
+    let c = Config::parse(
+        &format!("{OK}\n[display]\ngroup_separator = \"\\u2009\"\n"),
+        "cfg.toml",
+    )
+    .unwrap();
+    assert_eq!(c.display.group_separator, Some('\u{2009}'));
+
+    // Errors name the file, the line and the key.
+    let e = err(&format!("{OK}\n[display]\ngroup_separator = \".\"\n"));
+    assert!(
+        e.starts_with("cfg.toml:10: [display]: key `group_separator`: expected")
+            && e.contains("decimal mark"),
+        "{e}"
+    );
+    let e = err(&format!("{OK}\n[display.precision]\nBTC = 4\nETH = 30\n"));
+    assert!(
+        e.starts_with("cfg.toml:11: [display.precision]: key `ETH`: expected a number of decimal places from 0 to 18, got 30"),
+        "{e}"
+    );
+    let e = err(&format!("{OK}\n[display.precision]\nBTC = -1\n"));
+    assert!(
+        e.starts_with("cfg.toml:10: [display.precision]: key `BTC`"),
+        "{e}"
+    );
+    let e = err(&format!("{OK}\n[display.precision]\nBTC = \"8\"\n"));
+    assert!(e.starts_with("cfg.toml:10: key `BTC`"), "{e}");
+    let e = err(&format!("{OK}\n[display]\ndecimals = 2\n"));
+    assert!(
+        e.starts_with("cfg.toml:10: key `decimals`") || e.contains("unknown field `decimals`"),
+        "{e}"
+    );
+}

@@ -178,3 +178,71 @@ async fn every_venue_round_trips_through_its_simulator_with_the_real_client() {
         sim.shutdown().await;
     }
 }
+
+/// The vendor documents, where this machine has them (they are not in the
+/// repository): `<dir>/<id>-*.md`, and LongPort's legacy Longbridge page.
+fn vendor_docs(id: &str) -> Option<String> {
+    let dir = std::env::var_os("BALTUI_VENUE_DOCS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/work/shared/venues/docs"));
+    let entries = std::fs::read_dir(&dir).ok()?;
+    let mut text = String::new();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let ours = name.starts_with(&format!("{id}-"))
+            || (id == "longport" && name.starts_with("longbridge-"));
+        if ours && name.ends_with(".md") {
+            text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
+        }
+    }
+    Some(text)
+}
+
+/// Each venue's `field_names`: every name is a `CurrencyBalance` Decimal
+/// field, named once, and each part of its wire path is a field the venue's
+/// document names: a key in its verbatim example fixtures, else in the
+/// document itself (checked where the documents are on this machine).
+#[test]
+fn venue_field_names_are_model_fields_and_documented() {
+    let model: Vec<&str> = baltui::model::CurrencyBalance::default()
+        .decimal_fields()
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
+    for v in registry::venues() {
+        let id = v.venue().as_str();
+        let names = v.field_names();
+        assert!(!names.is_empty(), "{id} names no fields");
+        let fixtures: String = fixtures(id)
+            .into_iter()
+            .map(|(_, b)| String::from_utf8_lossy(&b).into_owned())
+            .collect();
+        let docs = vendor_docs(id);
+        let mut seen = Vec::new();
+        for (field, wire) in names {
+            assert!(
+                model.contains(field),
+                "{id}: `{field}` is not a CurrencyBalance field"
+            );
+            assert!(!seen.contains(field), "{id}: `{field}` twice");
+            seen.push(*field);
+            for part in wire.split("[].") {
+                let in_fixture = fixtures.contains(&format!("\"{part}\""));
+                let in_doc = docs.as_deref().map(|d| {
+                    d.contains(&format!("\"{part}\""))
+                        || d.contains(&format!(" {part} "))
+                        || d.contains(&format!("{part}String"))
+                });
+                match (in_fixture, in_doc) {
+                    (true, _) | (false, Some(true)) => {}
+                    (false, Some(false)) => {
+                        panic!("{id}: `{part}` of `{wire}` is not in its document")
+                    }
+                    (false, None) => {
+                        eprintln!("{id}: `{part}` not in a fixture; no document here to check")
+                    }
+                }
+            }
+        }
+    }
+}

@@ -19,5 +19,6 @@ mod longport_fixture;
 mod okx_fixture;
 mod render;
 mod render_nav;
+mod render_numbers;
 mod scheduler;
 mod webull_fixture;

@@ -132,6 +132,7 @@ fn set_thresholds(app: &mut App, thresholds: Thresholds) {
         thresholds,
         bell: true,
         keymap: Default::default(),
+        numbers: Default::default(),
         notes: vec![],
     })));
 }
@@ -221,7 +222,7 @@ pub(crate) fn err(kind: ErrorKind) -> VenueError {
 }
 
 #[test]
-fn balances_table_shows_exact_venue_values() {
+fn balances_table_shows_amounts_in_their_currency_places() {
     let app = okx_app("5.2");
     let lines = draw(&app, 120, 30);
     let header = line_with(&lines, "withdrawable");
@@ -239,22 +240,22 @@ fn balances_table_shows_exact_venue_values() {
     let cols: Vec<&str> = row.split_whitespace().collect();
     assert_eq!(
         cols,
+        // USDT in cents (the exact digits are in the detail view).
         [
-            "USDT",
-            "4850.435693622894",
-            "4834.317093622894",
-            "158.573",
-            "—",
-            "—",
-            "4850.435693622894"
+            "USDT", "4,850.44", "4,834.32", "158.57", "—", "—", "4,850.44"
         ],
         "row: {row}"
     );
-    // Right-aligned: the widest number ends where its header ends.
+    // BTC in a fixed 8 places; the widest number ends where its header ends,
+    // and USDT's point sits over BTC's.
     let end = |s: &str, needle: &str| col(s, needle).map(|i| i + needle.chars().count());
-    assert_eq!(end(header, "frozen"), end(row, "158.573"));
     let btc = line_with(&lines, "BTC ");
-    assert!(btc.contains("0.01234") && btc.contains(" 0 "), "{btc}");
+    assert!(btc.contains(" 0.01234000 "), "{btc}");
+    assert_eq!(end(header, "frozen"), end(btc, "0.00000000"));
+    assert_eq!(
+        col(row, "158.57").map(|i| i + 3),
+        col(btc, "0.00000000").map(|i| i + 1)
+    );
 }
 
 #[test]
@@ -266,10 +267,10 @@ fn title_line_names_everything() {
         assert!(title.contains(s), "{s} not in title: {title}");
     }
     // Totals, margin and thresholds in the summary.
-    assert_has(&lines, "net assets 12000.5321 USD");
+    assert_has(&lines, "net assets 12,000.53 USD");
     assert_has(&lines, "margin ratio 520%");
     assert_has(&lines, "warn <300% crit <150%");
-    assert_has(&lines, "maint 488.5615");
+    assert_has(&lines, "initial 977.12 USD  maint 488.56 USD");
     assert_has(&lines, "no findings");
 }
 
@@ -309,7 +310,7 @@ fn stale_state_keeps_numbers_dimmed() {
     let title = line_with(&lines, "data as of 12:29:45");
     assert!(title.contains("STALE"), "{title}");
     assert_has(&lines, "▲ STALE no fresh data since 1m ago");
-    assert_has(&lines, "4850.435693622894");
+    assert_has(&lines, "4,850.44");
 
     // The numbers are drawn in the stale style.
     let mut term = Terminal::new(TestBackend::new(120, 30)).unwrap();
@@ -317,7 +318,7 @@ fn stale_state_keeps_numbers_dimmed() {
     term.draw(|f| ui::render(f, &app, &theme)).unwrap();
     let buf = term.backend().buffer();
     let y = lines.iter().position(|l| l.contains("USDT ")).unwrap();
-    let x = lines[y].find("158.573").unwrap();
+    let x = lines[y].find("158.57").unwrap();
     let x = lines[y][..x].chars().count();
     let cell = &buf[(u16::try_from(x).unwrap(), u16::try_from(y).unwrap())];
     assert_eq!(cell.fg, theme.stale.fg.unwrap());
@@ -339,7 +340,7 @@ fn rate_limited_state() {
     assert!(line_with(&lines, "main ·").contains("RATE LIMITED"));
     assert_has(&lines, "rate limited (code 50011: Too Many Requests)");
     assert_has(&lines, "numbers below are from 3s ago");
-    assert_has(&lines, "4834.317093622894");
+    assert_has(&lines, "4,834.32");
     assert_has(&lines, "▲ 0 critical, 1 warn");
 }
 
@@ -384,7 +385,7 @@ fn decode_error_message_visible() {
         &lines,
         "unexpected response at `data[0].details[0].cashBal`",
     );
-    assert_has(&lines, "4850.435693622894");
+    assert_has(&lines, "4,850.44");
 }
 
 #[test]
@@ -427,9 +428,9 @@ fn negative_cash_is_marked_in_its_cell_and_listed() {
     let buf = buffer(&app, 140, 30, &theme);
     let y = lines
         .iter()
-        .position(|l| l.contains("-31665.18") && !l.contains("borrowing"))
+        .position(|l| l.contains("-31,665.18") && !l.contains("borrowing"))
         .unwrap_or_else(|| panic!("no cash cell: {}", screen(&lines)));
-    let x = lines[y].find("-31665.18").unwrap();
+    let x = lines[y].find("-31,665.18").unwrap();
     let x = lines[y][..x].chars().count();
     let cell = cell_at(&buf, x, y);
     assert_eq!(
@@ -460,7 +461,7 @@ fn a_loading_account_never_reads_ok() {
     assert_has(&lines, " 1 ✓ fresh ");
 }
 
-const AMOUNTS: [&str; 12] = [
+const AMOUNTS: [&str; 24] = [
     "4850.435693622894",
     "4834.317093622894",
     "158.573",
@@ -473,6 +474,19 @@ const AMOUNTS: [&str; 12] = [
     "175907.72",
     "2598051.50",
     "276806.51",
+    // As the screen shows them: grouped, in their currency's places.
+    "4,850.44",
+    "4,834.32",
+    "158.57",
+    "12,000.53",
+    "30,000.10",
+    "977.12",
+    "488.56",
+    "0.01234000",
+    "240,000.50",
+    "175,907.72",
+    "2,598,051.50",
+    "276,806.51",
 ];
 
 fn assert_no_amounts(lines: &[String]) {
@@ -877,13 +891,17 @@ fn decimal_points_line_up() {
     let c = line_with(&lines, "  CCC ");
     let point = col(a, ".").unwrap();
     assert_eq!(col(b, ".").unwrap(), point, "\n{a}\n{b}");
-    // Exact digits, never rounded; the dash sits where the integers end.
-    assert_eq!(col(a, "1.5").unwrap() + 1, point);
-    assert_eq!(col(b, "1234.56789").unwrap() + 4, point);
+    // Currencies not known as fiat: a fixed 8 places, grouped; the dash sits
+    // where the integers end.
+    assert_eq!(col(a, "1.50000000").unwrap() + 1, point);
+    assert_eq!(col(b, "1,234.56789000").unwrap() + 5, point);
     assert_eq!(col(c, "—").unwrap() + 1, point, "\n{a}\n{c}");
     // The widest value ends where the header ends (right-aligned column).
     let header = line_with(&lines, "withdrawable");
-    assert_eq!(col(header, "cash").unwrap() + 4, col(b, "789").unwrap() + 3);
+    assert_eq!(
+        col(header, "cash").unwrap() + 4,
+        col(b, "789000").unwrap() + 6
+    );
 }
 
 #[test]
@@ -895,7 +913,7 @@ fn rows_from_another_view_are_marked() {
     poll(&mut app, 0, at, Ok(snap));
     let lines = draw(&app, 120, 30);
     let row = line_with(&lines, "USD (USD view)");
-    assert!(row.contains("19989.74"), "{row}");
+    assert!(row.contains("19,989.74"), "{row}");
 }
 
 #[test]
@@ -1048,7 +1066,7 @@ fn sizes() {
     assert_has(&edge, "main");
     assert!(!edge[0].contains("too small"));
     let big = draw(&app, 200, 50);
-    assert_has(&big, "4850.435693622894");
+    assert_has(&big, "4,850.44");
     assert_has(&big, "updated 3s ago");
     assert_has(&big, " events ");
     for (w, h) in [
@@ -1349,17 +1367,17 @@ fn longport_tab_in_each_risk_level() {
         }
         if level == RiskLevel::Danger {
             assert_has(&lines, "margin call of 2598051.50 HKD");
-            assert!(risk.contains("margin call 2598051.50"), "{risk}");
+            assert!(risk.contains("margin call 2,598,051.50 HKD"), "{risk}");
         }
         // Cash is not reported per currency by LongPort: a dash, not 0.
         let usd = line_with(&lines, "  USD ");
         assert!(
-            usd.contains("—") && usd.contains("-276806.51") && usd.contains("19989.74"),
+            usd.contains("—") && usd.contains("-276,806.51") && usd.contains("19,989.74"),
             "{usd}"
         );
         // The USD account view is on screen too.
-        let totals = line_with(&lines, "net assets 240000.50 HKD");
-        assert!(totals.contains("USD view: net 30769.29 USD"), "{totals}");
+        let totals = line_with(&lines, "net assets 240,000.50 HKD");
+        assert!(totals.contains("USD view: net 30,769.29 USD"), "{totals}");
     }
 }
 
@@ -1386,20 +1404,20 @@ fn webull_tab_shows_the_vendor_example() {
     );
     let hkd = line_with(&lines, "  HKD ");
     for v in [
-        "305600889.300000",
-        "305587431.940000",
-        "13457.360000",
-        "0.000000",
-        "458809435.440000",
+        "305,600,889.30",
+        "305,587,431.94",
+        "13,457.36",
+        "0.00",
+        "458,809,435.44",
     ] {
         assert!(hkd.contains(v), "{v} in {hkd}");
     }
     let usd = line_with(&lines, "  USD ");
     assert!(
-        usd.contains("934.710000") && usd.contains("929.660000") && usd.contains("5.050000"),
+        usd.contains("934.71") && usd.contains("929.66") && usd.contains("5.05"),
         "{usd}"
     );
-    assert_has(&lines, "net assets 1247724759.5266750000 CNH");
+    assert_has(&lines, "net assets 1,247,724,759.53 CNH");
     // Sent as percent ("1.00"), held as a ratio, shown like every percent.
     assert_has(&lines, "utilization 1%");
     assert_has(&lines, "no findings");
@@ -1517,7 +1535,8 @@ fn okx_futures_mode_shows_the_ratio_per_currency() {
     // OKX `eqUsd` as "value USD"; Futures mode has no liab or interest: no
     // such columns.
     assert!(lines[hy].contains("value USD"), "{}", lines[hy]);
-    assert!(lines[uy].contains("4991.542013297616"), "{}", lines[uy]);
+    // In USD's places.
+    assert!(lines[uy].contains(" 4,991.54"), "{}", lines[uy]);
     assert!(
         !lines[hy].contains("liabilities") && !lines[hy].contains("interest"),
         "{}",
@@ -1624,6 +1643,10 @@ fn privacy_masks_the_futures_mode_amounts() {
         "1050.12",
         "12000.5321",
         "4850.435693622894",
+        "4,991.54",
+        "1,050.12",
+        "12,000.53",
+        "4,850.44",
     ];
     let lines = draw(&app, 120, 30);
     for (y, l) in lines.iter().enumerate() {
@@ -1732,7 +1755,7 @@ fn okx_multi_currency_names_fields_as_the_document_does() {
     // availEq and notionalUsd under their own names, in USD.
     let totals = line_with(&lines, "net assets ");
     assert!(
-        totals.starts_with("net assets 55837.43556134779 USD  cash —  available equity 55415.624719833286 USD  notional value 1234.5 USD"),
+        totals.starts_with("net assets 55,837.44 USD  cash —  available equity 55,415.62 USD  notional value 1,234.50 USD"),
         "{totals}"
     );
     for l in &lines {
@@ -1745,9 +1768,9 @@ fn okx_multi_currency_names_fields_as_the_document_does() {
     let hy = body_row(&lines, "currency ▲");
     let uy = body_row(&lines, "  USDT ");
     for (h, v) in [
-        ("liabilities", "21625.64"),
+        ("liabilities", "21,625.64"),
         ("interest", "9.01"),
-        ("value USD", "4991.542013297616"),
+        ("value USD", "4,991.54"),
     ] {
         assert_eq!(
             span_of(&lines[hy], h).1,
@@ -1766,7 +1789,7 @@ fn okx_multi_currency_names_fields_as_the_document_does() {
     let totals = line_with(&lines, "net assets ");
     assert!(totals.trim_end().ends_with(" more"), "{totals}");
     assert!(
-        totals.contains("available equity 55415.624719833286 USD"),
+        totals.contains("available equity 55,415.62 USD"),
         "{totals}"
     );
 
@@ -1774,7 +1797,7 @@ fn okx_multi_currency_names_fields_as_the_document_does() {
     let lines = draw(&app, 200, 30);
     for l in &lines {
         // The ratio stays (1550%): privacy hides amounts only.
-        for v in ["21625.64", "9.01", "55415.624719833286", "1234.5"] {
+        for v in ["21,625.64", "9.01", "55,415.62", "1,234.50"] {
             assert!(!l.contains(v), "{v} in {l}");
         }
     }
@@ -1813,16 +1836,12 @@ fn webull_in_transit_is_not_settling() {
         assert_eq!(settling.trim(), "—", "{ccy} settling: {settling:?}");
     }
     let hkd = line_with(&lines, "  HKD ");
-    assert_eq!(
-        span_of(hkd, "2500.000000").1,
-        transit_end,
-        "\n{header}\n{hkd}"
-    );
+    assert_eq!(span_of(hkd, "2,500.00").1, transit_end, "\n{header}\n{hkd}");
     // margin_power, interests_unpaid and positions_market_value per currency.
     for (h, v) in [
-        ("margin buying power", "305587431.940000"),
-        ("interest", "12.340000"),
-        ("market value", "153208546.140000"),
+        ("margin buying power", "305,587,431.94"),
+        ("interest", "12.34"),
+        ("market value", "153,208,546.14"),
     ] {
         let (_, end) = span_of(header, h);
         let found = hkd
@@ -1831,12 +1850,12 @@ fn webull_in_transit_is_not_settling() {
         assert!(found, "{v} under {h}\n{header}\n{hkd}");
     }
     // total_market_value in the totals currency.
-    assert_has(&lines, "market value 89038914.5212380000 CNH");
+    assert_has(&lines, "market value 89,038,914.52 CNH");
 
     set_privacy(&mut app, true);
     let lines = draw(&app, 200, 40);
     for l in &lines {
-        for v in ["2500.000000", "12.340000", "89038914.5212380000"] {
+        for v in ["2,500.00", "12.34", "89,038,914.52"] {
             assert!(!l.contains(v), "{v} in {l}");
         }
     }

@@ -60,6 +60,10 @@ impl crate::venues::api::Venue for Longport {
         config::KEYS
     }
 
+    fn field_names(&self) -> &'static [(&'static str, &'static str)] {
+        normalize::FIELD_NAMES
+    }
+
     fn parse_balance(&self, body: &[u8]) -> Result<Snapshot, VenueError> {
         parse_balance(reqwest::StatusCode::OK, body, None, Utc::now())
     }

@@ -62,6 +62,16 @@ fn view(item: &Item) -> Result<View, (String, String)> {
     })
 }
 
+/// What `rows` reads each field from, as the LongPort document names it.
+/// `frozen_fees` (`frozen_transaction_fees[]`) is left out: the account
+/// balance document we hold does not name that list.
+pub const FIELD_NAMES: &[(&str, &str)] = &[
+    ("available", "cash_infos[].available_cash"),
+    ("frozen", "cash_infos[].frozen_cash"),
+    ("settling", "cash_infos[].settling_cash"),
+    ("withdrawable", "cash_infos[].withdraw_cash"),
+];
+
 /// One row per `cash_infos` entry, with the fee frozen in its currency; a
 /// `frozen_transaction_fees` entry in a currency with no cash row is a row
 /// of its own (only `frozen_fees` set): money is never dropped.

@@ -138,6 +138,10 @@ impl crate::venues::api::Venue for Okx {
         config::KEYS
     }
 
+    fn field_names(&self) -> &'static [(&'static str, &'static str)] {
+        normalize::FIELD_NAMES
+    }
+
     fn parse_balance(&self, body: &[u8]) -> Result<Snapshot, VenueError> {
         let b = parse_balance(reqwest::StatusCode::OK, body)?;
         Ok(normalize::normalize(&b, Utc::now()))

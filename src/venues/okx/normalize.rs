@@ -62,6 +62,28 @@ pub fn normalize(b: &Balance, fetched_at: DateTime<Utc>) -> Snapshot {
     }
 }
 
+/// What `currency` reads each field from, as the OKX document names it.
+pub const FIELD_NAMES: &[(&str, &str)] = &[
+    ("cash", "details[].cashBal"),
+    ("available", "details[].availBal"),
+    ("frozen", "details[].frozenBal"),
+    ("equity", "details[].eq"),
+    ("liabilities", "details[].liab"),
+    ("value_in_base", "details[].eqUsd"),
+    ("interest", "details[].interest"),
+    ("available_equity", "details[].availEq"),
+    ("unrealized_pnl", "details[].upl"),
+    ("borrow_frozen", "details[].borrowFroz"),
+    ("isolated_equity", "details[].isoEq"),
+    ("strategy_equity", "details[].stgyEq"),
+    ("reward_balance", "details[].rewardBal"),
+    ("max_loan", "details[].maxLoan"),
+    ("margin_ratio", "details[].mgnRatio"),
+    ("initial_margin", "details[].imr"),
+    ("maintenance_margin", "details[].mmr"),
+    ("notional_leverage", "details[].notionalLever"),
+];
+
 fn currency(d: &Detail) -> CurrencyBalance {
     let mut indicators = Vec::new();
     if let Some(t) = &d.twap {

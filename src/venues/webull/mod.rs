@@ -126,6 +126,10 @@ impl crate::venues::api::Venue for Webull {
         config::KEYS
     }
 
+    fn field_names(&self) -> &'static [(&'static str, &'static str)] {
+        normalize::FIELD_NAMES
+    }
+
     fn parse_balance(&self, body: &[u8]) -> Result<Snapshot, VenueError> {
         check(reqwest::StatusCode::OK, body)?;
         let id = serde_json::from_slice::<serde_json::Value>(body)

@@ -48,6 +48,25 @@ pub fn normalize_asked(
     }
 }
 
+/// What `currency` reads each field from, as the Webull document names it.
+pub const FIELD_NAMES: &[(&str, &str)] = &[
+    ("cash", "account_currency_assets[].cash_balance"),
+    ("available", "account_currency_assets[].cash_power"),
+    ("frozen", "account_currency_assets[].cash_frozen"),
+    ("in_transit", "account_currency_assets[].pending_incoming"),
+    (
+        "withdrawable",
+        "account_currency_assets[].available_withdrawal",
+    ),
+    ("equity", "account_currency_assets[].net_liquidation_value"),
+    ("buying_power", "account_currency_assets[].margin_power"),
+    (
+        "market_value",
+        "account_currency_assets[].positions_market_value",
+    ),
+    ("interest", "account_currency_assets[].interests_unpaid"),
+];
+
 fn currency(a: &Asset) -> CurrencyBalance {
     CurrencyBalance {
         currency: a.currency.clone(),
