@@ -19,6 +19,8 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(1);
 pub const MAX_POLL_INTERVAL: Duration = Duration::from_secs(3600);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The currency totals across accounts are given in when none is configured.
+pub const DEFAULT_REPORT_CURRENCY: &str = "USD";
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -37,6 +39,9 @@ pub struct Config {
     pub alert_min: crate::health::Severity,
     /// Share of each venue's published rate limit baltui uses (default 0.8).
     pub rate_margin: f64,
+    /// The currency of the totals across accounts (`report_currency`,
+    /// default USD): uppercase ASCII letters.
+    pub report_currency: String,
     /// Problems worth telling the user before the screen opens.
     pub warnings: Vec<String>,
 }
@@ -110,6 +115,7 @@ struct RawConfig {
     keys: Option<Spanned<std::collections::BTreeMap<String, Vec<String>>>>,
     alerts: Option<Spanned<crate::alerts::AlertConfig>>,
     rate_margin: Option<Spanned<f64>>,
+    report_currency: Option<Spanned<String>>,
 }
 
 /// The keys every account has; the venue reads the rest.
@@ -319,6 +325,31 @@ impl Config {
                 crate::poll::SAFETY_MARGIN
             }
         };
+        let report_currency = match &raw.report_currency {
+            None => DEFAULT_REPORT_CURRENCY.to_string(),
+            Some(c) => match report_currency(c.get_ref()) {
+                Some(code) => code,
+                None => {
+                    cx.err(
+                        c.span(),
+                        None,
+                        "report_currency",
+                        format!(
+                            "expected a currency code of 2 to 10 letters such as \"USD\", got {:?}",
+                            c.get_ref()
+                        ),
+                    );
+                    DEFAULT_REPORT_CURRENCY.to_string()
+                }
+            },
+        };
+        // Venues that can give an account's totals in the report currency are
+        // asked to, unless the account names its own currency.
+        for a in &mut accounts {
+            if let Some(s) = a.settings.as_ref().and_then(|s| s.prefer_currency(&report_currency)) {
+                a.settings = Some(s);
+            }
+        }
         let mut bell = raw.bell.unwrap_or(true);
         let (mut alert_command, mut alert_timeout, mut alert_min) = (
             Vec::new(),
@@ -358,9 +389,18 @@ impl Config {
             alert_timeout,
             alert_min,
             rate_margin,
+            report_currency,
             warnings: Vec::new(),
         })
     }
+}
+
+/// A currency code as given (trimmed, uppercased): 2 to 10 ASCII letters
+/// (crypto codes are longer than ISO's three); None otherwise.
+pub fn report_currency(s: &str) -> Option<String> {
+    let s = s.trim();
+    ((2..=10).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphabetic()))
+        .then(|| s.to_ascii_uppercase())
 }
 
 /// A TOML-level error as `file:line: key `k`: message` (the key named when
