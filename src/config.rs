@@ -346,7 +346,11 @@ impl Config {
         // Venues that can give an account's totals in the report currency are
         // asked to, unless the account names its own currency.
         for a in &mut accounts {
-            if let Some(s) = a.settings.as_ref().and_then(|s| s.prefer_currency(&report_currency)) {
+            if let Some(s) = a
+                .settings
+                .as_ref()
+                .and_then(|s| s.prefer_currency(&report_currency))
+            {
                 a.settings = Some(s);
             }
         }

@@ -667,7 +667,10 @@ fn webull_is_asked_for_the_report_currency_only_where_it_takes_it() {
         let c = Config::parse(text, "cfg.toml").unwrap();
         wb(&c.accounts[0]).total_asset_currency.clone()
     };
-    assert_eq!(asked(&format!("report_currency = \"CNH\"\n{WB}")).as_deref(), Some("CNH"));
+    assert_eq!(
+        asked(&format!("report_currency = \"CNH\"\n{WB}")).as_deref(),
+        Some("CNH")
+    );
     // EUR is not a documented total_asset_currency: the region's default stays.
     assert_eq!(asked(&format!("report_currency = \"EUR\"\n{WB}")), None);
     // The account's own choice wins.
