@@ -8,6 +8,7 @@ pub mod help;
 pub mod overview;
 pub mod status;
 pub mod tabs;
+pub mod totals;
 
 use crate::app::App;
 use crate::health::Finding;

@@ -18,5 +18,6 @@ mod keys;
 mod longport_fixture;
 mod okx_fixture;
 mod render;
+mod render_totals;
 mod scheduler;
 mod webull_fixture;
