@@ -19,6 +19,8 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(1);
 pub const MAX_POLL_INTERVAL: Duration = Duration::from_secs(3600);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The currency totals across accounts are given in when none is configured.
+pub const DEFAULT_REPORT_CURRENCY: &str = "USD";
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -40,6 +42,9 @@ pub struct Config {
     /// `[display]`: how amounts read on screen (the front end builds its
     /// format from it, `ui::format::Numbers::from_config`).
     pub display: DisplaySettings,
+    /// The currency of the totals across accounts (`report_currency`,
+    /// default USD): uppercase ASCII letters.
+    pub report_currency: String,
     /// Problems worth telling the user before the screen opens.
     pub warnings: Vec<String>,
 }
@@ -155,6 +160,7 @@ struct RawConfig {
     alerts: Option<Spanned<crate::alerts::AlertConfig>>,
     rate_margin: Option<Spanned<f64>>,
     display: Option<RawDisplay>,
+    report_currency: Option<Spanned<String>>,
 }
 
 /// The keys every account has; the venue reads the rest.
@@ -365,6 +371,35 @@ impl Config {
             }
         };
         let display = display_settings(&mut cx, raw.display.as_ref());
+        let report_currency = match &raw.report_currency {
+            None => DEFAULT_REPORT_CURRENCY.to_string(),
+            Some(c) => match report_currency(c.get_ref()) {
+                Some(code) => code,
+                None => {
+                    cx.err(
+                        c.span(),
+                        None,
+                        "report_currency",
+                        format!(
+                            "expected a currency code of 2 to 10 letters such as \"USD\", got {:?}",
+                            c.get_ref()
+                        ),
+                    );
+                    DEFAULT_REPORT_CURRENCY.to_string()
+                }
+            },
+        };
+        // Venues that can give an account's totals in the report currency are
+        // asked to, unless the account names its own currency.
+        for a in &mut accounts {
+            if let Some(s) = a
+                .settings
+                .as_ref()
+                .and_then(|s| s.prefer_currency(&report_currency))
+            {
+                a.settings = Some(s);
+            }
+        }
         let mut bell = raw.bell.unwrap_or(true);
         let (mut alert_command, mut alert_timeout, mut alert_min) = (
             Vec::new(),
@@ -405,6 +440,7 @@ impl Config {
             alert_min,
             rate_margin,
             display,
+            report_currency,
             warnings: Vec::new(),
         })
     }
@@ -453,6 +489,14 @@ fn display_settings(cx: &mut Ctx<'_>, raw: Option<&RawDisplay>) -> DisplaySettin
         }
     }
     out
+}
+
+/// A currency code as given (trimmed, uppercased): 2 to 10 ASCII letters
+/// (crypto codes are longer than ISO's three); None otherwise.
+pub fn report_currency(s: &str) -> Option<String> {
+    let s = s.trim();
+    ((2..=10).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphabetic()))
+        .then(|| s.to_ascii_uppercase())
 }
 
 /// A TOML-level error as `file:line: key `k`: message` (the key named when

@@ -16,6 +16,7 @@ pub mod logging;
 pub mod model;
 pub mod monitor;
 pub mod poll;
+pub mod portfolio;
 pub mod secrets;
 pub mod sim;
 pub mod snapshot;

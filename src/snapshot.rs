@@ -6,6 +6,7 @@ use crate::app::Status;
 use crate::config::Config;
 use crate::health::{self, Finding, Severity};
 use crate::model::{CurrencyBalance, Risk, Snapshot, Totals, VenueKind, View};
+use crate::portfolio::{DataState, Figures, Holding, Portfolio};
 use crate::venues::{ErrorClass, VenueError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -16,6 +17,11 @@ pub struct Report {
     pub generated_at: DateTime<Utc>,
     pub worst: Severity,
     pub accounts: Vec<AccountReport>,
+    /// Net assets and cash across the accounts in the report currency, the
+    /// accounts left out and why, the rates used, and each currency summed
+    /// across accounts (see `portfolio`). Made by `Report::new` from
+    /// `accounts`.
+    pub totals: Portfolio,
 }
 
 #[derive(Debug, Serialize)]
@@ -108,17 +114,51 @@ impl AccountReport {
     }
 }
 
+impl AccountReport {
+    /// This account as the totals see it: a fetched account is fresh (it was
+    /// fetched for this report), any other has no figures.
+    fn holding(&self) -> Holding<'_> {
+        let figures = match (&self.totals, self.fetched_at) {
+            (Some(totals), Some(fetched_at)) => Some(Figures {
+                fetched_at,
+                totals,
+                other_views: &self.other_views,
+                currencies: &self.currencies,
+            }),
+            _ => None,
+        };
+        let state = match self.status {
+            Status::Ok | Status::Stale if figures.is_none() => DataState::Failed,
+            Status::Ok => DataState::Fresh,
+            Status::Stale => DataState::Stale,
+            Status::Loading => DataState::Loading,
+            Status::ConfigError => DataState::ConfigError,
+            Status::RateLimited | Status::AuthFailed | Status::Error => DataState::Failed,
+        };
+        Holding {
+            name: &self.name,
+            venue: self.venue,
+            state,
+            figures,
+        }
+    }
+}
+
 impl Report {
-    pub fn new(accounts: Vec<AccountReport>) -> Self {
+    /// The report of these accounts, with their totals in `report_currency`.
+    pub fn new(accounts: Vec<AccountReport>, report_currency: &str) -> Self {
         let worst = accounts
             .iter()
             .flat_map(|a| a.findings.iter().map(|f| f.severity))
             .max()
             .unwrap_or(Severity::Ok);
+        let holdings: Vec<Holding> = accounts.iter().map(AccountReport::holding).collect();
+        let totals = Portfolio::build(&holdings, report_currency);
         Report {
             generated_at: Utc::now(),
             worst,
             accounts,
+            totals,
         }
     }
 
@@ -326,8 +366,128 @@ impl Report {
             }
             out.push('\n');
         }
+        self.totals_table(&mut out);
         let _ = writeln!(out, "worst: {}", self.worst.as_str());
         out
+    }
+
+    /// The table's totals section: the sums, who is in and out, the rates,
+    /// and each currency across accounts.
+    fn totals_table(&self, out: &mut String) {
+        let p = &self.totals;
+        let dash =
+            |v: &Option<rust_decimal::Decimal>| v.map_or("—".to_string(), |d| d.to_string());
+        let approx = if p.approximate { "≈ " } else { "" };
+        let _ = writeln!(
+            out,
+            "TOTAL in {}: net assets {approx}{}   cash {approx}{}",
+            p.currency,
+            dash(&p.net_assets),
+            dash(&p.cash)
+        );
+        let _ = writeln!(
+            out,
+            "  {} of {} accounts included",
+            p.included.len(),
+            p.account_count()
+        );
+        for (what, names) in [
+            ("net assets", &p.net_assets_missing),
+            ("total cash", &p.cash_missing),
+        ] {
+            if !names.is_empty() {
+                let _ = writeln!(out, "  no {what} reported by: {}", names.join(", "));
+            }
+        }
+        for i in p.included.iter().filter(|i| i.rate.is_some()) {
+            if let Some(r) = &i.rate {
+                let _ = writeln!(
+                    out,
+                    "  ≈ {}: {} at {} {}/{} ({})",
+                    i.account, i.currency, r.rate, r.to, r.from, r.source
+                );
+            }
+        }
+        for e in &p.excluded {
+            let _ = writeln!(out, "  excluded {}: {}", e.account, e.reason.text());
+        }
+        for r in &p.rates {
+            let _ = writeln!(
+                out,
+                "  rate 1 {} = {} {} ({}, as of {})",
+                r.from,
+                r.rate,
+                r.to,
+                r.source,
+                timestamp(&r.as_of)
+            );
+        }
+        for m in &p.problems {
+            let _ = writeln!(out, "  problem: {m}");
+        }
+        if !p.by_currency.is_empty() {
+            let header = ["CURRENCY", "CASH", "AVAILABLE", "FROZEN", "ACCOUNTS"].map(String::from);
+            let rows: Vec<[String; 5]> = p
+                .by_currency
+                .iter()
+                .map(|c| {
+                    let accounts: Vec<String> = c
+                        .accounts
+                        .iter()
+                        .map(|a| {
+                            if c.stale.contains(a) {
+                                format!("{a} (stale)")
+                            } else {
+                                a.clone()
+                            }
+                        })
+                        .collect();
+                    // A sum some holder does not report is marked "+".
+                    let cell = |f: &str, v: &Option<Dec>| {
+                        let mark = if c.partial.contains(&f) { "+" } else { "" };
+                        format!("{}{mark}", dash(v))
+                    };
+                    [
+                        c.currency.clone(),
+                        cell("cash", &c.cash),
+                        cell("available", &c.available),
+                        cell("frozen", &c.frozen),
+                        accounts.join(", "),
+                    ]
+                })
+                .collect();
+            let widths: Vec<usize> = (0..5)
+                .map(|i| {
+                    rows.iter()
+                        .chain([&header])
+                        .map(|r| r[i].chars().count())
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            for r in [&header].into_iter().chain(&rows) {
+                let mut l = String::from(" ");
+                for (i, c) in r.iter().enumerate() {
+                    let pad = " ".repeat(widths[i].saturating_sub(c.chars().count()));
+                    match i {
+                        0 => {
+                            let _ = write!(l, " {c}{pad}");
+                        }
+                        4 => {
+                            let _ = write!(l, "  {c}");
+                        }
+                        _ => {
+                            let _ = write!(l, "  {pad}{c}");
+                        }
+                    }
+                }
+                let _ = writeln!(out, "{}", l.trim_end());
+            }
+            if p.by_currency.iter().any(|c| !c.partial.is_empty()) {
+                let _ = writeln!(out, "  + some holders do not report this figure");
+            }
+        }
+        out.push('\n');
     }
 }
 
@@ -359,7 +519,10 @@ pub async fn run(cfg: &Config) -> Result<Report, String> {
             }
             AccountReport::new(&name, venue, r, cfg)
         });
-    Ok(Report::new(futures::future::join_all(fetches).await))
+    Ok(Report::new(
+        futures::future::join_all(fetches).await,
+        &cfg.report_currency,
+    ))
 }
 
 /// The configured accounts named in `names` (`--account`, repeatable); empty
@@ -1002,7 +1165,110 @@ impl Report {
                 ))
             }),
         );
+        self.totals_prometheus(&mut out);
         out
+    }
+
+    /// The totals across accounts (`totals` in the JSON) as gauges.
+    fn totals_prometheus(&self, out: &mut String) {
+        let p = &self.totals;
+        let ccy = format!("currency=\"{}\"", prom_label(&p.currency));
+        let one = |v: Option<Dec>| {
+            v.map(|v| vec![(ccy.clone(), v.to_string())])
+                .unwrap_or_default()
+        };
+        family(
+            out,
+            "baltui_portfolio_net_assets",
+            "Net assets across the included accounts, in the report currency (label currency); see baltui_portfolio_approximate.",
+            &one(p.net_assets),
+        );
+        family(
+            out,
+            "baltui_portfolio_cash",
+            "Total cash across the included accounts that report it, in the report currency (label currency).",
+            &one(p.cash),
+        );
+        family(
+            out,
+            "baltui_portfolio_approximate",
+            "1 when some amount in the totals was converted at a rate from the venues' own figures, else 0.",
+            &[(ccy.clone(), u8::from(p.approximate).to_string())],
+        );
+        let converted = p.included.iter().filter(|i| i.rate.is_some()).count();
+        family(
+            out,
+            "baltui_portfolio_accounts",
+            "Accounts by their place in the totals: included (the venue's own figures in the report currency), converted (at a rate), excluded (stale, failed, not convertible, ...).",
+            &[
+                ("included", p.included.len() - converted),
+                ("converted", converted),
+                ("excluded", p.excluded.len()),
+            ]
+            .map(|(state, n)| (format!("state=\"{state}\""), n.to_string())),
+        );
+        family(
+            out,
+            "baltui_portfolio_excluded",
+            "An account left out of the totals, with the reason (stale, failed, loading, config_error, not_convertible, no_totals_currency, no_totals, overflow); always 1.",
+            &p.excluded
+                .iter()
+                .map(|e| {
+                    (
+                        format!(
+                            "account=\"{}\",venue=\"{}\",reason=\"{}\"",
+                            prom_label(&e.account),
+                            e.venue.as_str(),
+                            e.reason.code()
+                        ),
+                        "1".to_string(),
+                    )
+                })
+                .collect::<Vec<_>>(),
+        );
+        family(
+            out,
+            "baltui_portfolio_rate_ratio",
+            "A rate from the venues' own figures: 1 unit of label from is this many of label to (label source names the account and fields).",
+            &p.rates
+                .iter()
+                .map(|r| {
+                    (
+                        format!(
+                            "from=\"{}\",to=\"{}\",source=\"{}\"",
+                            prom_label(&r.from),
+                            prom_label(&r.to),
+                            prom_label(&r.source)
+                        ),
+                        r.rate.to_string(),
+                    )
+                })
+                .collect::<Vec<_>>(),
+        );
+        type SumGet = fn(&crate::portfolio::CurrencySum) -> Option<Dec>;
+        let fields: [(&str, &str, SumGet); 3] = [
+            ("cash", "Cash", |c| c.cash),
+            ("available", "Available cash", |c| c.available),
+            ("frozen", "Frozen cash", |c| c.frozen),
+        ];
+        for (name, what, get) in fields {
+            family(
+                out,
+                &format!("baltui_currency_{name}"),
+                &format!(
+                    "{what} of one currency summed over every account with data that holds it (stale ones too), in that currency (label currency)."
+                ),
+                &p.by_currency
+                    .iter()
+                    .filter_map(|c| {
+                        Some((
+                            format!("currency=\"{}\"", prom_label(&c.currency)),
+                            get(c)?.to_string(),
+                        ))
+                    })
+                    .collect::<Vec<_>>(),
+            );
+        }
     }
 }
 
@@ -1154,12 +1420,15 @@ mod tests {
             }],
         };
         let cfg = Config::parse("", "test").unwrap();
-        Report::new(vec![AccountReport::new(
-            "acc \"one\"",
-            crate::venues::okx::KIND,
-            Ok(snap),
-            &cfg,
-        )])
+        Report::new(
+            vec![AccountReport::new(
+                "acc \"one\"",
+                crate::venues::okx::KIND,
+                Ok(snap),
+                &cfg,
+            )],
+            "USD",
+        )
     }
 
     fn csv_rows(text: &str) -> Vec<BTreeMap<String, String>> {
@@ -1478,6 +1747,17 @@ mod tests {
     #[test]
     fn prometheus_series_are_unique_and_ratios_apart_from_amounts() {
         let (samples, helped) = prom_samples(&full_report().to_prometheus());
+        // The totals' families name no account: they must not share a name
+        // with an account family (baltui_total_cash is one).
+        let (totals, _) = prom_samples(&totals_report().to_prometheus());
+        let account_families: std::collections::HashSet<&String> = samples
+            .iter()
+            .filter(|s| s.1.contains_key("account"))
+            .map(|s| &s.0)
+            .collect();
+        for s in totals.iter().filter(|s| !s.1.contains_key("account")) {
+            assert!(!account_families.contains(&s.0), "{s:?}");
+        }
         let mut seen = std::collections::HashSet::new();
         for s in &samples {
             assert!(seen.insert((&s.0, &s.1)), "duplicate series {s:?}");
@@ -1553,7 +1833,7 @@ mod tests {
     #[test]
     fn exit_code_critical_wins_over_an_unreachable_account() {
         use Severity::{Critical, Notice, Warn};
-        let code = |accounts: Vec<AccountReport>| Report::new(accounts).exit_code();
+        let code = |accounts: Vec<AccountReport>| Report::new(accounts, "USD").exit_code();
         let down = || account(Status::Error, &[Warn]);
         assert_eq!(code(vec![account(Status::Ok, &[Critical]), down()]), 2);
         assert_eq!(code(vec![account(Status::AuthFailed, &[Critical])]), 2);
@@ -1567,12 +1847,15 @@ mod tests {
     fn a_failed_account_keeps_totals_and_risk_as_objects_of_nulls() {
         let cfg = Config::parse("", "test").unwrap();
         let e = VenueError::new(crate::venues::okx::KIND, crate::venues::ErrorKind::Timeout);
-        let report = Report::new(vec![AccountReport::new(
-            "down",
-            crate::venues::okx::KIND,
-            Err(e),
-            &cfg,
-        )]);
+        let report = Report::new(
+            vec![AccountReport::new(
+                "down",
+                crate::venues::okx::KIND,
+                Err(e),
+                &cfg,
+            )],
+            "USD",
+        );
         let v: Value = serde_json::from_str(&report.to_json()).unwrap();
         let a = &v["accounts"][0];
         assert_eq!(a["status"], "error");
@@ -1658,5 +1941,221 @@ mod tests {
             .find(|s| s.0 == "baltui_risk_level")
             .unwrap_or_else(|| panic!("no level sample"));
         assert_eq!(level.2, "2");
+    }
+
+    /// OKX in USD, LongPort in HKD with a USD view, Webull in CNH (no rate),
+    /// and one account down.
+    fn totals_report() -> Report {
+        let cfg = Config::parse("", "test").unwrap();
+        let dd = |s: &str| Some(s.parse::<Decimal>().unwrap());
+        let at: DateTime<Utc> = "2026-11-25T17:00:00Z".parse().unwrap();
+        let snap = |t: Totals, views: Vec<Totals>, rows: Vec<CurrencyBalance>| Snapshot {
+            fetched_at: at,
+            venue_time: None,
+            account_mode: None,
+            totals: t,
+            risk: Risk::default(),
+            currencies: rows,
+            other_views: views
+                .into_iter()
+                .map(|totals| View {
+                    totals,
+                    risk: Risk::default(),
+                })
+                .collect(),
+        };
+        let t = |ccy: &str, net: &str, cash: Option<&str>| Totals {
+            currency: Some(ccy.into()),
+            net_assets: dd(net),
+            total_cash: cash.and_then(dd),
+            ..Totals::default()
+        };
+        let okx = snap(
+            t("USD", "1000.5", None),
+            vec![],
+            vec![CurrencyBalance {
+                currency: "USD".into(),
+                cash: dd("10.25"),
+                available: dd("9"),
+                ..CurrencyBalance::default()
+            }],
+        );
+        let lp = snap(
+            t("HKD", "7800", Some("780")),
+            vec![t("USD", "1000", Some("100"))],
+            vec![CurrencyBalance {
+                currency: "USD".into(),
+                available: dd("5.5"),
+                frozen: dd("1"),
+                ..CurrencyBalance::default()
+            }],
+        );
+        let wb = snap(t("CNH", "70", Some("7")), vec![], vec![]);
+        let down = VenueError::new(crate::venues::okx::KIND, crate::venues::ErrorKind::Timeout);
+        Report::new(
+            vec![
+                AccountReport::new("okx-a", crate::venues::okx::KIND, Ok(okx), &cfg),
+                AccountReport::new("lp-hk", crate::venues::longport::KIND, Ok(lp), &cfg),
+                AccountReport::new("wb-cn", crate::venues::webull::KIND, Ok(wb), &cfg),
+                AccountReport::new("okx-down", crate::venues::okx::KIND, Err(down), &cfg),
+            ],
+            "USD",
+        )
+    }
+
+    #[test]
+    fn totals_read_the_same_in_json_table_and_prometheus() {
+        let report = totals_report();
+        let v: Value = serde_json::from_str(&report.to_json()).unwrap();
+        let t = &v["totals"];
+        assert_eq!(t["currency"], "USD");
+        assert_eq!(t["net_assets"], "2000.5");
+        assert_eq!(t["cash"], "100");
+        assert_eq!(t["approximate"], false);
+        assert_eq!(t["cash_missing"], serde_json::json!(["okx-a"]));
+        let inc: Vec<&str> = t["included"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["account"].as_str().unwrap())
+            .collect();
+        assert_eq!(inc, ["okx-a", "lp-hk"]);
+        assert!(t["included"][1]["rate"].is_null(), "its own USD view");
+        let exc: Vec<(&str, &str)> = t["excluded"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["account"].as_str().unwrap(),
+                    e["reason"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(exc, [("wb-cn", "not_convertible"), ("okx-down", "failed")]);
+        assert_eq!(t["rates"][0]["from"], "HKD");
+        assert_eq!(t["rates"][0]["source"], "lp-hk net_assets USD/HKD");
+        assert_eq!(t["rates"][0]["as_of"], "2026-11-25T17:00:00Z");
+        let usd = &t["by_currency"][0];
+        assert_eq!(usd["currency"], "USD");
+        assert_eq!(usd["cash"], "10.25");
+        assert_eq!(usd["available"], "14.5");
+        assert_eq!(usd["frozen"], "1");
+        assert_eq!(usd["accounts"], serde_json::json!(["okx-a", "lp-hk"]));
+        // The accounts' own fields are unchanged.
+        assert_eq!(v["accounts"][0]["totals"]["net_assets"], "1000.5");
+
+        let (samples, helped) = prom_samples(&report.to_prometheus());
+        let get = |name: &str, labels: &[(&str, &str)]| -> String {
+            let found: Vec<&Sample> = samples
+                .iter()
+                .filter(|s| {
+                    s.0 == name
+                        && labels
+                            .iter()
+                            .all(|(k, v)| s.1.get(*k).map(String::as_str) == Some(*v))
+                })
+                .collect();
+            assert_eq!(found.len(), 1, "{name} {labels:?}: {found:?}");
+            assert!(helped.contains(&found[0].0), "{name} has HELP");
+            found[0].2.clone()
+        };
+        let usd_l = [("currency", "USD")];
+        assert_eq!(
+            get("baltui_portfolio_net_assets", &usd_l),
+            text(&t["net_assets"])
+        );
+        assert_eq!(get("baltui_portfolio_cash", &usd_l), text(&t["cash"]));
+        assert_eq!(get("baltui_portfolio_approximate", &usd_l), "0");
+        assert_eq!(
+            get("baltui_portfolio_accounts", &[("state", "included")]),
+            "2"
+        );
+        assert_eq!(
+            get("baltui_portfolio_accounts", &[("state", "converted")]),
+            "0"
+        );
+        assert_eq!(
+            get("baltui_portfolio_accounts", &[("state", "excluded")]),
+            "2"
+        );
+        assert_eq!(
+            get(
+                "baltui_portfolio_excluded",
+                &[("account", "wb-cn"), ("reason", "not_convertible")]
+            ),
+            "1"
+        );
+        assert_eq!(
+            get(
+                "baltui_portfolio_rate_ratio",
+                &[("from", "HKD"), ("to", "USD")]
+            ),
+            text(&t["rates"][0]["rate"])
+        );
+        for f in ["cash", "available", "frozen"] {
+            assert_eq!(
+                get(&format!("baltui_currency_{f}"), &usd_l),
+                text(&usd[f]),
+                "{f}"
+            );
+        }
+
+        let table = report.to_table();
+        assert!(
+            table.contains("TOTAL in USD: net assets 2000.5   cash 100\n"),
+            "{table}"
+        );
+        assert!(table.contains("  2 of 4 accounts included\n"), "{table}");
+        assert!(
+            table.contains("  no total cash reported by: okx-a\n"),
+            "{table}"
+        );
+        assert!(table.contains("  excluded wb-cn: no CNH rate\n"), "{table}");
+        assert!(table.contains("  excluded okx-down: failed\n"), "{table}");
+        // "+": a sum some holder does not report (LongPort has no cash row
+        // amount, OKX no frozen).
+        assert!(
+            table.contains("  CURRENCY    CASH  AVAILABLE  FROZEN  ACCOUNTS\n  USD       10.25+       14.5      1+  okx-a, lp-hk\n"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn a_converted_total_is_marked_in_every_format() {
+        let mut report = totals_report();
+        report.totals = {
+            let holdings: Vec<Holding> =
+                report.accounts.iter().map(AccountReport::holding).collect();
+            Portfolio::build(&holdings, "HKD")
+        };
+        let v: Value = serde_json::from_str(&report.to_json()).unwrap();
+        let t = &v["totals"];
+        assert_eq!(t["approximate"], true);
+        // OKX's USD at LongPort's own rate (7800/1000), LongPort exact in HKD.
+        assert_eq!(t["net_assets"], "15603.90");
+        assert_eq!(
+            t["included"][0]["rate"]["source"],
+            "lp-hk net_assets HKD/USD"
+        );
+        assert_eq!(t["included"][0]["net_assets"], "7803.90");
+        let (samples, _) = prom_samples(&report.to_prometheus());
+        let approx = samples
+            .iter()
+            .find(|s| s.0 == "baltui_portfolio_approximate")
+            .unwrap();
+        assert_eq!(
+            (approx.1["currency"].as_str(), approx.2.as_str()),
+            ("HKD", "1")
+        );
+        let table = report.to_table();
+        assert!(
+            table.contains("TOTAL in HKD: net assets ≈ 15603.90"),
+            "{table}"
+        );
+        assert!(
+            table.contains("  ≈ okx-a: USD at 7.80 HKD/USD (lp-hk net_assets HKD/USD)\n"),
+            "{table}"
+        );
     }
 }

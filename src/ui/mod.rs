@@ -12,6 +12,7 @@ pub mod picker;
 pub mod privacy;
 pub mod status;
 pub mod tabs;
+pub mod totals;
 
 use crate::app::App;
 use crate::health::Finding;

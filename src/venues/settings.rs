@@ -38,6 +38,13 @@ pub trait AccountSettings: std::fmt::Debug + Send + Sync + 'static {
         None
     }
 
+    /// These settings asking for the account's totals in `ccy` (upper case),
+    /// when the account names no currency of its own and the venue's
+    /// document allows `ccy`; None: keep them as they are.
+    fn prefer_currency(&self, _ccy: &str) -> Option<std::sync::Arc<dyn AccountSettings>> {
+        None
+    }
+
     fn as_any(&self) -> &dyn std::any::Any;
 }
 

@@ -526,7 +526,7 @@ fn label<'a>(s: &'a Sample, key: &str) -> Option<&'a str> {
 }
 
 /// Every metric family `baltui snapshot --format prometheus` writes.
-const FAMILIES: [&str; 28] = [
+const FAMILIES: [&str; 37] = [
     "baltui_balance",
     "baltui_currency_margin_ratio",
     "baltui_currency_notional_leverage_ratio",
@@ -555,6 +555,16 @@ const FAMILIES: [&str; 28] = [
     "baltui_data_age_seconds",
     "baltui_findings",
     "baltui_up",
+    // The totals across accounts (JSON `totals`).
+    "baltui_portfolio_net_assets",
+    "baltui_portfolio_cash",
+    "baltui_portfolio_approximate",
+    "baltui_portfolio_accounts",
+    "baltui_portfolio_excluded",
+    "baltui_portfolio_rate_ratio",
+    "baltui_currency_cash",
+    "baltui_currency_available",
+    "baltui_currency_frozen",
 ];
 
 #[test]
@@ -767,6 +777,100 @@ fn prometheus_samples_equal_the_json_of_the_same_seed() {
     }
     assert!(balances > 60, "{balances}");
     assert!(account_level > 40, "{account_level}");
+    // The totals across accounts: each sample from a field of JSON `totals`,
+    // found by exactly these labels.
+    let total = |name: &str, want: &[(&str, &str)]| -> Option<String> {
+        let hits: Vec<usize> = (0..samples.len())
+            .filter(|&i| {
+                let s = &samples[i];
+                s.0 == name
+                    && s.1.len() == want.len()
+                    && want.iter().all(|(k, v)| label(s, k) == Some(*v))
+            })
+            .collect();
+        assert!(hits.len() <= 1, "{name} {want:?}: {hits:?}");
+        let i = *hits.first()?;
+        used.borrow_mut()[i] = true;
+        Some(samples[i].2.clone())
+    };
+    let t = &json["totals"];
+    let ccy = t["currency"].as_str().unwrap();
+    assert_eq!(ccy, "USD", "the default report currency");
+    for (name, field) in [
+        ("baltui_portfolio_net_assets", "net_assets"),
+        ("baltui_portfolio_cash", "cash"),
+    ] {
+        assert_eq!(
+            total(name, &[("currency", ccy)]),
+            json_text(&t[field]),
+            "{field}"
+        );
+    }
+    let approx = if t["approximate"] == true { "1" } else { "0" };
+    assert_eq!(
+        total("baltui_portfolio_approximate", &[("currency", ccy)]).as_deref(),
+        Some(approx)
+    );
+    let included = t["included"].as_array().unwrap();
+    let converted = included.iter().filter(|i| !i["rate"].is_null()).count();
+    let excluded = t["excluded"].as_array().unwrap();
+    for (state, n) in [
+        ("included", included.len() - converted),
+        ("converted", converted),
+        ("excluded", excluded.len()),
+    ] {
+        assert_eq!(
+            total("baltui_portfolio_accounts", &[("state", state)]),
+            Some(n.to_string()),
+            "{state}"
+        );
+    }
+    assert_eq!(
+        included.len() + excluded.len(),
+        json["accounts"].as_array().unwrap().len(),
+        "every account in one list"
+    );
+    for e in excluded {
+        let l = |k: &str| e[k].as_str().unwrap();
+        assert_eq!(
+            total(
+                "baltui_portfolio_excluded",
+                &[
+                    ("account", l("account")),
+                    ("venue", l("venue")),
+                    ("reason", l("reason"))
+                ]
+            )
+            .as_deref(),
+            Some("1")
+        );
+    }
+    for r in t["rates"].as_array().unwrap() {
+        let l = |k: &str| r[k].as_str().unwrap();
+        assert_eq!(
+            total(
+                "baltui_portfolio_rate_ratio",
+                &[
+                    ("from", l("from")),
+                    ("to", l("to")),
+                    ("source", l("source"))
+                ]
+            ),
+            json_text(&r["rate"])
+        );
+    }
+    let by_currency = t["by_currency"].as_array().unwrap();
+    assert!(!by_currency.is_empty());
+    for c in by_currency {
+        let cur = c["currency"].as_str().unwrap();
+        for f in ["cash", "available", "frozen"] {
+            assert_eq!(
+                total(&format!("baltui_currency_{f}"), &[("currency", cur)]),
+                json_text(&c[f]),
+                "{cur} {f}"
+            );
+        }
+    }
     // Nothing in Prometheus that the JSON does not have.
     let used = used.into_inner();
     let extra: Vec<&Sample> = (0..samples.len())

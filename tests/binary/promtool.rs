@@ -193,21 +193,24 @@ fn webull() -> Snapshot {
 #[test]
 fn promtool_accepts_every_family_from_the_document_examples() {
     let cfg = Config::parse("", "test").unwrap();
-    let report = Report::new(vec![
-        AccountReport::new(
-            "okx-futures",
-            baltui::venues::okx::KIND,
-            Ok(okx_futures()),
-            &cfg,
-        ),
-        AccountReport::new(
-            "lp \"views\"",
-            baltui::venues::longport::KIND,
-            Ok(longport_two_views()),
-            &cfg,
-        ),
-        AccountReport::new("wb", baltui::venues::webull::KIND, Ok(webull()), &cfg),
-    ]);
+    let report = Report::new(
+        vec![
+            AccountReport::new(
+                "okx-futures",
+                baltui::venues::okx::KIND,
+                Ok(okx_futures()),
+                &cfg,
+            ),
+            AccountReport::new(
+                "lp \"views\"",
+                baltui::venues::longport::KIND,
+                Ok(longport_two_views()),
+                &cfg,
+            ),
+            AccountReport::new("wb", baltui::venues::webull::KIND, Ok(webull()), &cfg),
+        ],
+        "USD",
+    );
     let text = report.to_prometheus();
     // Every family has samples here, so promtool lints each one's samples.
     let have = families_with_samples(&text);
@@ -216,7 +219,7 @@ fn promtool_accepts_every_family_from_the_document_examples() {
         .filter_map(|l| l.strip_prefix("# TYPE "))
         .map(|l| l.split(' ').next().unwrap())
         .collect();
-    assert_eq!(declared.len(), 28, "{declared:?}");
+    assert_eq!(declared.len(), 37, "{declared:?}");
     for f in &declared {
         assert!(have.iter().any(|h| h == f), "no sample of {f}:\n{text}");
     }

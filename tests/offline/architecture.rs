@@ -17,7 +17,8 @@ const LAYERS: [(&str, &[&str]); 4] = [
     // machine-wide ledger, and the simulated venues.
     ("venues", &["venues", "ledger", "sim"]),
     // Config, clients for configured accounts, account discovery, the poller,
-    // the monitor (accounts, findings, alert state), alerts, logging.
+    // the monitor (accounts, findings, alert state), the totals across
+    // accounts (portfolio), alerts, logging.
     (
         "engine",
         &[
@@ -26,6 +27,7 @@ const LAYERS: [(&str, &[&str]); 4] = [
             "discovery",
             "poll",
             "monitor",
+            "portfolio",
             "alerts",
             "logging",
         ],

@@ -370,7 +370,8 @@ fn webull_account() {
     assert_eq!(*account_id, None, "discovered");
     assert_eq!(*algorithm, Algorithm::HmacSha256);
     assert!(access_token.is_some());
-    assert_eq!(*total_asset_currency, None);
+    // None set: the report currency (USD by default), which Webull takes.
+    assert_eq!(total_asset_currency.as_deref(), Some("USD"));
     let full = format!(
         "{WB}account_id = \"QJHO3P1PR9425Q6UAT7QLJTEKB\"\ntotal_asset_currency = \"usd\"\nsignature_algorithm = \"HMAC-SHA1\"\nbase_url = \"https://api.sandbox.webull.hk\"\n"
     );
@@ -684,4 +685,40 @@ fn display_groups_and_places() {
         e.starts_with("cfg.toml:10: key `decimals`") || e.contains("unknown field `decimals`"),
         "{e}"
     );
+}
+
+#[test]
+fn report_currency_defaults_to_usd_is_uppercased_and_checked() {
+    let c = Config::parse(OK, "cfg.toml").unwrap();
+    assert_eq!(c.report_currency, "USD");
+    let c = Config::parse(&format!("report_currency = \" hkd \"\n{OK}"), "cfg.toml").unwrap();
+    assert_eq!(c.report_currency, "HKD");
+    let c = Config::parse(&format!("report_currency = \"USDT\"\n{OK}"), "cfg.toml").unwrap();
+    assert_eq!(c.report_currency, "USDT");
+    for bad in ["U", "US$", "ABCDEFGHIJK", ""] {
+        assert_eq!(
+            err(&format!("report_currency = \"{bad}\"\n{OK}")),
+            format!(
+                "cfg.toml:1: key `report_currency`: expected a currency code of 2 to 10 letters such as \"USD\", got \"{bad}\""
+            ),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn webull_is_asked_for_the_report_currency_only_where_it_takes_it() {
+    let asked = |text: &str| {
+        let c = Config::parse(text, "cfg.toml").unwrap();
+        wb(&c.accounts[0]).total_asset_currency.clone()
+    };
+    assert_eq!(
+        asked(&format!("report_currency = \"CNH\"\n{WB}")).as_deref(),
+        Some("CNH")
+    );
+    // EUR is not a documented total_asset_currency: the region's default stays.
+    assert_eq!(asked(&format!("report_currency = \"EUR\"\n{WB}")), None);
+    // The account's own choice wins.
+    let own = format!("{WB}total_asset_currency = \"HKD\"\n");
+    assert_eq!(asked(&own).as_deref(), Some("HKD"));
 }

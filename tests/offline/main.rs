@@ -20,5 +20,6 @@ mod okx_fixture;
 mod render;
 mod render_nav;
 mod render_numbers;
+mod render_totals;
 mod scheduler;
 mod webull_fixture;

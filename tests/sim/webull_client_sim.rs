@@ -82,7 +82,8 @@ async fn discovers_two_accounts_and_polls_both_within_one_budget() {
         } = m
         {
             let s = result.unwrap_or_else(|e| panic!("account {account}: {e}"));
-            assert_eq!(s.totals.currency.as_deref(), Some("HKD"));
+            // The report currency (USD by default), asked for as total_asset_currency.
+            assert_eq!(s.totals.currency.as_deref(), Some("USD"));
             ok[account] += 1;
         }
     }
@@ -221,10 +222,10 @@ async fn error_body_with_http_200_is_an_error() {
         "{e}"
     );
 
-    // Then the account again, with its own id and the HK default currency.
+    // Then the account again, with its own id and the report currency.
     let s = acct.fetch().await.unwrap();
     assert!(!s.currencies.is_empty());
-    assert_eq!(s.totals.currency.as_deref(), Some("HKD"));
+    assert_eq!(s.totals.currency.as_deref(), Some("USD"));
     assert!(
         s.currencies
             .iter()

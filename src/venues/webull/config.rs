@@ -17,6 +17,9 @@ pub const KEYS: &[&str] = &[
     "signature_algorithm",
 ];
 
+/// The `total_asset_currency` values the balance call documents.
+pub const TOTAL_ASSET_CURRENCIES: [&str; 3] = ["HKD", "USD", "CNH"];
+
 #[derive(Debug, Clone)]
 pub struct WebullConfig {
     pub app_key: SecretSource,
@@ -161,7 +164,54 @@ impl AccountSettings for WebullConfig {
         self.account_id.as_deref()
     }
 
+    /// `total_asset_currency` = the report currency, when the account sets
+    /// none and the balance call takes it (HKD, USD or CNH: PROTOCOLS.md).
+    fn prefer_currency(&self, ccy: &str) -> Option<Arc<dyn AccountSettings>> {
+        if self.total_asset_currency.is_some() || !TOTAL_ASSET_CURRENCIES.contains(&ccy) {
+            return None;
+        }
+        Some(Arc::new(WebullConfig {
+            total_asset_currency: Some(ccy.to_string()),
+            ..self.clone()
+        }))
+    }
+
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(ccy: Option<&str>) -> WebullConfig {
+        WebullConfig {
+            app_key: SecretSource::Inline("k".into()),
+            app_secret: SecretSource::Inline("s".into()),
+            access_token: None,
+            region: Region::Hk,
+            account_id: None,
+            total_asset_currency: ccy.map(String::from),
+            algorithm: Algorithm::HmacSha256,
+        }
+    }
+
+    fn asked(s: &Arc<dyn AccountSettings>) -> Option<String> {
+        let c: &WebullConfig = s.as_any().downcast_ref().unwrap();
+        c.total_asset_currency.clone()
+    }
+
+    #[test]
+    fn the_report_currency_is_asked_for_where_the_call_takes_it() {
+        for ccy in ["USD", "HKD", "CNH"] {
+            let s = config(None).prefer_currency(ccy).unwrap();
+            assert_eq!(asked(&s).as_deref(), Some(ccy));
+        }
+        // Not a documented value: the region's default stays.
+        assert!(config(None).prefer_currency("EUR").is_none());
+        assert!(config(None).prefer_currency("USDT").is_none());
+        // The account's own choice wins.
+        assert!(config(Some("HKD")).prefer_currency("USD").is_none());
     }
 }
