@@ -187,8 +187,13 @@ pub enum Input {
 /// What covers the tabs' own content, if anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cover {
-    /// Every field of one currency of one account, exact.
-    Detail { account: usize, currency: String },
+    /// Every field of one currency (of one account-currency view) of one
+    /// account, exact.
+    Detail {
+        account: usize,
+        currency: String,
+        view: Option<String>,
+    },
     /// The events log, full screen, scrolled down by this many lines.
     Log { scroll: usize },
 }
@@ -208,6 +213,8 @@ pub struct Reconfig {
     pub keymap: crate::keymap::Keymap,
     /// How amounts read on screen (`[display]`).
     pub numbers: crate::ui::format::Numbers,
+    /// The currency of the totals across accounts.
+    pub report_currency: String,
     /// Notes for the events pane (raised intervals).
     pub notes: Vec<(String, String)>,
 }
@@ -250,6 +257,9 @@ pub struct App {
     show_help: bool,
     /// How amounts read on screen (`[display]`).
     numbers: crate::ui::format::Numbers,
+    /// The totals across accounts in the report currency, brought up to
+    /// date by `update` (render only reads it).
+    portfolio: crate::portfolio::Portfolio,
     /// The screen's clock: ticks, and never behind the latest poll.
     now: DateTime<Utc>,
 }
@@ -281,6 +291,10 @@ impl App {
             privacy: false,
             show_help: false,
             numbers: crate::ui::format::Numbers::default(),
+            portfolio: crate::portfolio::Portfolio::build(
+                &[],
+                crate::config::DEFAULT_REPORT_CURRENCY,
+            ),
             now,
         }
     }
@@ -306,6 +320,29 @@ impl App {
     pub fn with_keymap(mut self, keymap: crate::keymap::Keymap) -> Self {
         self.keymap = keymap;
         self
+    }
+
+    /// Totals across accounts in `currency` (default USD).
+    pub fn with_report_currency(mut self, currency: &str) -> Self {
+        self.portfolio = crate::portfolio::Portfolio::build(&[], currency);
+        self.refresh_portfolio();
+        self
+    }
+
+    /// Recompute the totals from the accounts as they are now.
+    fn refresh_portfolio(&mut self) {
+        let ccy = std::mem::take(&mut self.portfolio.currency);
+        self.portfolio = crate::portfolio::Portfolio::of_accounts(
+            self.monitor.accounts(),
+            &ccy,
+            self.now,
+            self.monitor.thresholds(),
+        );
+    }
+
+    /// The totals across accounts, in the report currency.
+    pub fn portfolio(&self) -> &crate::portfolio::Portfolio {
+        &self.portfolio
     }
 
     pub fn with_numbers(mut self, numbers: crate::ui::format::Numbers) -> Self {
@@ -526,7 +563,10 @@ impl App {
                 OverviewSort::NetAssets => {
                     let (p, q) = (net(x), net(y));
                     present_first(
-                        p.zip(q).map(|(p, q)| dir(q.cmp(&p))),
+                        p.zip(q).map(|((pk, p), (qk, q))| {
+                            // Valued in the report currency first, either way.
+                            qk.cmp(&pk).then_with(|| dir(q.cmp(&p)))
+                        }),
                         (p.is_some(), q.is_some()),
                     )
                 }
@@ -550,10 +590,29 @@ impl App {
         order
     }
 
-    /// An account's net assets as a number to sort by: in its own totals
-    /// currency (the report-currency value once rates are known).
-    fn net_assets_value(&self, a: &Account) -> Option<Decimal> {
-        a.snapshot.as_ref().and_then(|s| s.totals.net_assets)
+    /// An account's net assets as a number to sort by (see `sort_value`).
+    fn net_assets_value(&self, a: &Account) -> Option<(bool, Decimal)> {
+        let t = &a.snapshot.as_ref()?.totals;
+        self.sort_value(t.net_assets?, t.currency.as_deref())
+    }
+
+    /// An amount to sort by: (true, its value in the report currency) where
+    /// a rate from the venues is known, so 0.52 BTC sorts above 42.5 OKB;
+    /// else (false, the amount as it is), which sorts after every valued one.
+    pub fn sort_value(&self, v: Decimal, ccy: Option<&str>) -> Option<(bool, Decimal)> {
+        let report = self.portfolio.currency.as_str();
+        let valued = match ccy {
+            Some(c) if c == report => Some(v),
+            Some(c) => self
+                .portfolio
+                .rate(c, report)
+                .and_then(|r| v.checked_mul(r.rate)),
+            None => None,
+        };
+        Some(match valued {
+            Some(x) => (true, x),
+            None => (false, v),
+        })
     }
 
     /// Account `i`'s balance rows as shown: zero rows hidden on request, sorted
@@ -574,8 +633,15 @@ impl App {
         let sort = self.sorts.get(&acc.spec.name).copied().unwrap_or_default();
         let col = sort.column;
         let dir = |o: std::cmp::Ordering| if sort.reversed { o.reverse() } else { o };
-        rows.sort_by(|a, b| match (col.value(a), col.value(b)) {
-            (Some(x), Some(y)) => dir(y.cmp(&x)).then_with(|| a.currency.cmp(&b.currency)),
+        let value = |c: &crate::model::CurrencyBalance| {
+            col.value(c)
+                .and_then(|v| self.sort_value(v, Some(&c.currency)))
+        };
+        rows.sort_by(|a, b| match (value(a), value(b)) {
+            (Some((xk, x)), Some((yk, y))) => yk
+                .cmp(&xk)
+                .then_with(|| dir(y.cmp(&x)))
+                .then_with(|| a.currency.cmp(&b.currency)),
             (Some(_), None) => std::cmp::Ordering::Less,
             (None, Some(_)) => std::cmp::Ordering::Greater,
             (None, None) => dir(a.currency.cmp(&b.currency)),
@@ -727,6 +793,7 @@ impl App {
                         self.cover = Some(Cover::Detail {
                             account: i,
                             currency: c.currency.clone(),
+                            view: c.view.clone(),
                         });
                     }
                 }
@@ -812,10 +879,11 @@ impl App {
                     .get(row)
                     .map(|r| (r.currency.clone(), r.view.clone()));
                 // Up and down in a detail walk the currencies.
-                if let (Some(Cover::Detail { currency: open, .. }), Some(k)) =
+                if let (Some(Cover::Detail { currency, view, .. }), Some(k)) =
                     (&mut self.cover, &key)
                 {
-                    open.clone_from(&k.0);
+                    currency.clone_from(&k.0);
+                    view.clone_from(&k.1);
                 }
                 self.pick_currency = key;
             }
@@ -843,7 +911,7 @@ impl App {
 
     /// Rows of the All tab's per-currency view.
     fn currency_rows(&self) -> usize {
-        0
+        self.portfolio.by_currency.len()
     }
 
     /// A key while text is typed: printable keys edit it, Enter accepts,
@@ -906,6 +974,16 @@ impl App {
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        // Keys change no data: the totals move with polls, ticks and reloads.
+        let data = !matches!(msg, Msg::Key(_) | Msg::Action(_) | Msg::Resize);
+        let fx = self.apply(msg);
+        if data {
+            self.refresh_portfolio();
+        }
+        fx
+    }
+
+    fn apply(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Key(ev) if self.input.is_some() => self.type_key(ev),
             Msg::Key(ev) => {
@@ -947,6 +1025,7 @@ impl App {
                 self.bell = r.bell;
                 self.keymap = r.keymap;
                 self.numbers = r.numbers;
+                self.portfolio.currency = r.report_currency;
                 self.tab = self.tab.min(self.accounts().len());
                 self.row_hint = 0;
                 self.pick_account = None;

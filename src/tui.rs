@@ -64,6 +64,7 @@ fn launch(
         // Checked before the pollers start (run, Reloader::prepare).
         keymap: crate::keymap::Keymap::from_config(&cfg.keys).unwrap_or_default(),
         numbers: crate::ui::format::Numbers::from_config(&cfg.display),
+        report_currency: cfg.report_currency.clone(),
         notes,
     };
     (pollers, reconfig)
@@ -102,6 +103,7 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
         .with_bell(cfg.bell)
         .with_keymap(first.keymap)
         .with_numbers(first.numbers)
+        .with_report_currency(&first.report_currency)
         .with_alerts((!cfg.alert_command.is_empty()).then_some(cfg.alert_min))
         .with_events(warnings.chain(notes));
     let report_tx = tx.clone();

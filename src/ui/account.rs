@@ -4,7 +4,7 @@
 //! level on its four-step scale, margins, indicators) and findings.
 
 use super::format::{self, Numbers, clip, width};
-use super::{data_is_old, margin_ratio_finding, shrink_widths, updated};
+use super::{data_is_old, margin_ratio_finding, shrink_widths};
 use crate::app::{App, SortColumn};
 use crate::health::Thresholds;
 use crate::health::{Finding, Severity};
@@ -182,92 +182,195 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, i: usize, theme: &Theme)
     }
 }
 
-fn status_badge(status: Status, theme: &Theme) -> Span<'static> {
+/// The fetch status and the data's age, apart from the risk: "✓ data fresh
+/// 2s", "▲ STALE data as of 14:02:11", "✖ AUTH FAILED no data yet".
+fn data_badge(
+    app: &App,
+    acc: &Account,
+    status: Status,
+    compact: bool,
+    theme: &Theme,
+) -> Vec<Span<'static>> {
     let sev = status.severity();
-    let sym = if status == Status::Loading {
-        "…"
-    } else {
-        sev.symbol()
+    let age = acc
+        .snapshot
+        .as_ref()
+        .map(|s| app.zone().age(app.now(), s.fetched_at));
+    match status {
+        Status::Loading => vec![Span::styled("… LOADING", theme.muted)],
+        Status::Ok => {
+            let age = age.unwrap_or_default();
+            let age = age.strip_suffix(" ago").unwrap_or(&age).to_string();
+            let text = if compact {
+                format!("✓ fresh {age}")
+            } else {
+                format!("✓ data fresh {age}")
+            };
+            vec![Span::styled(text, theme.ok)]
+        }
+        _ => vec![
+            Span::styled(
+                format!("{} {}", sev.symbol(), status.label()),
+                theme.badge(sev),
+            ),
+            Span::styled(
+                match age {
+                    Some(a) => format!(" data {a}"),
+                    None => " no data yet".to_string(),
+                },
+                if status == Status::Stale {
+                    theme.warn
+                } else {
+                    theme.muted
+                },
+            ),
+        ],
+    }
+}
+
+/// The risk verdict of the numbers (their findings), apart from the fetch:
+/// "risk ▲ WARN". None before any data.
+fn risk_badge(acc: &Account, compact: bool, theme: &Theme) -> Option<Vec<Span<'static>>> {
+    acc.snapshot.as_ref()?;
+    let sev = crate::health::worst(&acc.findings);
+    let word = match (compact, sev) {
+        (true, Severity::Critical) => "CRIT",
+        (true, Severity::Notice) => "NOTE",
+        _ => sev.word(),
     };
     let style = if sev == Severity::Ok {
         theme.ok
     } else {
         theme.badge(sev)
     };
-    Span::styled(format!("{sym} {}", status.label()), style)
+    Some(vec![
+        Span::styled("risk ", theme.muted),
+        Span::styled(format!("{} {word}", sev.symbol()), style),
+    ])
 }
 
-/// Always names account, venue, LIVE/DEMO, status and age; the name is clipped
-/// first so the rest always fits.
+/// Always names the account, its fetch status with the data's age, and its
+/// risk; then, as room allows, LIVE/DEMO, the venue, the account mode and the
+/// extras. The name is clipped (to 8 cells at least) before any of the first
+/// three goes.
 fn title_line(app: &App, acc: &Account, status: Status, theme: &Theme, w: usize) -> Line<'static> {
+    let full = title_parts(app, acc, status, false, theme, w);
+    let parts = if NAME_MIN + need(&full) > w {
+        // Still too wide: the short words ("✓ fresh 3s", "risk ✖ CRIT").
+        title_parts(app, acc, status, true, theme, w)
+    } else {
+        full
+    };
     let sep = || Span::styled(" · ", theme.muted);
-    let mut rest = vec![
-        sep(),
-        Span::raw(acc.spec.venue.label()),
-        sep(),
-        if acc.spec.demo {
-            Span::styled("DEMO", theme.badge(Severity::Notice))
-        } else {
-            Span::styled("LIVE", theme.accent)
-        },
-        sep(),
-        status_badge(status, theme),
-        sep(),
-        Span::styled(
-            updated(app, acc),
-            if status == Status::Stale {
-                theme.warn
+    let name_w = w.saturating_sub(need(&parts)).max(NAME_MIN);
+    let mut spans = vec![Span::styled(clip(&acc.spec.name, name_w), theme.title)];
+    for (_, p) in parts {
+        spans.push(sep());
+        spans.extend(p);
+    }
+    Line::from(spans)
+}
+
+/// The fewest cells of the account name in its title.
+const NAME_MIN: usize = 8;
+
+type TitlePart = (u8, Vec<Span<'static>>);
+
+/// Cells the parts take with their separators.
+fn need(parts: &[TitlePart]) -> usize {
+    parts
+        .iter()
+        .map(|(_, s)| 3 + s.iter().map(Span::width).sum::<usize>())
+        .sum()
+}
+
+/// The title's parts after the name, (priority, spans) in display order,
+/// with those least needed given up until a readable name fits in `w`.
+fn title_parts(
+    app: &App,
+    acc: &Account,
+    status: Status,
+    compact: bool,
+    theme: &Theme,
+    w: usize,
+) -> Vec<TitlePart> {
+    // (priority: lower is kept first, spans), in display order.
+    let mut parts: Vec<TitlePart> = vec![
+        (3, vec![Span::raw(acc.spec.venue.label())]),
+        (
+            2,
+            vec![if acc.spec.demo {
+                Span::styled("DEMO", theme.badge(Severity::Notice))
             } else {
-                Style::new()
-            },
+                Span::styled("LIVE", theme.accent)
+            }],
         ),
+        (0, data_badge(app, acc, status, compact, theme)),
     ];
-    let name_w = width(&acc.spec.name).min(12);
+    if let Some(r) = risk_badge(acc, compact, theme) {
+        parts.push((1, r));
+    }
     // The account mode changes what the venue's fields mean (OKX): right after
-    // the venue, "OKX · Futures mode", when it fits next to a readable name
-    // (the margin pane's rule names it too).
+    // the venue, "OKX · Futures mode" (the margin pane's rule names it too).
     if let Some(mode) = acc
         .snapshot
         .as_ref()
         .and_then(|s| s.account_mode.as_deref())
         && !mode.is_empty()
     {
-        let used: usize = rest.iter().map(Span::width).sum();
-        if name_w + used + 3 + width(mode) <= w {
-            rest.splice(2..2, [sep(), Span::raw(mode.to_string())]);
-        }
+        parts.insert(1, (4, vec![Span::raw(mode.to_string())]));
     }
-    // Extras only when they fit next to a readable name.
-    let mut extras = Vec::new();
     if status != Status::Ok
         && let Some(at) = acc.last_attempt_at
         && acc.snapshot.as_ref().is_none_or(|s| s.fetched_at != at)
     {
-        extras.push(format!("last try {}", format::ago(app.now(), at)));
+        parts.push((
+            5,
+            vec![Span::styled(
+                format!("last try {}", format::ago(app.now(), at)),
+                theme.muted,
+            )],
+        ));
     }
     if let Some(next) = acc.next_poll_at {
-        extras.push(format!("next {}", format::until(app.now(), next)));
+        parts.push((
+            6,
+            vec![Span::styled(
+                format!("next {}", format::until(app.now(), next)),
+                theme.muted,
+            )],
+        ));
     }
     // "interval raised to 3s" (the reason is in the events pane).
     if let Some(note) = &acc.spec.interval_note {
-        extras.push(note.split(':').next().unwrap_or(note).to_string());
+        let short = note.split(':').next().unwrap_or(note).to_string();
+        parts.push((7, vec![Span::styled(short, theme.muted)]));
     }
     // Enough of the venue's account id to tell accounts apart, not to use it.
     if let Some(id) = &acc.spec.account_id {
-        extras.push(format!("acct {}", format::mask_id(id)));
+        parts.push((
+            8,
+            vec![Span::styled(
+                format!("acct {}", format::mask_id(id)),
+                theme.muted,
+            )],
+        ));
     }
-    for extra in extras {
-        let used: usize = rest.iter().map(Span::width).sum();
-        if name_w + used + 3 + width(&extra) <= w {
-            rest.push(sep());
-            rest.push(Span::styled(extra, theme.muted));
-        }
+    let name_w = width(&acc.spec.name).min(12);
+    // Give up the least needed part until a readable name fits beside the rest.
+    while name_w + need(&parts) > w {
+        let Some(worst) = parts
+            .iter()
+            .enumerate()
+            .filter(|(_, (p, _))| *p > 1)
+            .max_by_key(|(_, (p, _))| *p)
+            .map(|(i, _)| i)
+        else {
+            break;
+        };
+        parts.remove(worst);
     }
-    let rest_w: usize = rest.iter().map(Span::width).sum();
-    let name_w = w.saturating_sub(rest_w).max(8);
-    let mut spans = vec![Span::styled(clip(&acc.spec.name, name_w), theme.title)];
-    spans.extend(rest);
-    Line::from(spans)
+    parts
 }
 
 /// Why the account is not OK, or its worst finding; None when all is well.
@@ -276,7 +379,7 @@ fn reason_line(app: &App, acc: &Account, status: Status, theme: &Theme) -> Optio
     let age = acc
         .snapshot
         .as_ref()
-        .map(|s| format::ago(app.now(), s.fetched_at));
+        .map(|s| app.zone().age(app.now(), s.fetched_at));
     let (sev, label, text) = match status {
         Status::Ok => match (acc.findings.first(), acc.worst_mark()) {
             (Some(f), _) => {
@@ -309,7 +412,8 @@ fn reason_line(app: &App, acc: &Account, status: Status, theme: &Theme) -> Optio
             "STALE",
             format!(
                 "no fresh data since {}; polls every {}",
-                age.as_deref().unwrap_or("start"),
+                age.as_deref()
+                    .map_or("start", |a| a.strip_prefix("as of ").unwrap_or(a)),
                 format::duration(i64::try_from(acc.spec.poll_interval.as_secs()).unwrap_or(0))
             ),
         ),
@@ -319,7 +423,25 @@ fn reason_line(app: &App, acc: &Account, status: Status, theme: &Theme) -> Optio
                 .clone()
                 .unwrap_or_else(|| "no detail".to_string());
             if let Some(a) = &age {
+                let a = a.strip_prefix("as of ").unwrap_or(a);
                 text.push_str(&format!(" — numbers below are from {a}"));
+            }
+            // What to do: polling has stopped until the key is fixed.
+            if status == Status::AuthFailed {
+                let reload = app
+                    .keymap()
+                    .bindings
+                    .iter()
+                    .find(|b| b.action == crate::keymap::Action::Reload)
+                    .map_or_else(|| "c".to_string(), |b| b.label());
+                let place = acc
+                    .spec
+                    .source
+                    .as_deref()
+                    .map_or_else(|| "the config file".to_string(), |s| s.to_string());
+                text = format!(
+                    "polling stopped: fix the key in {place}, then press {reload} · {text}"
+                );
             }
             (status.severity(), status.label(), text)
         }

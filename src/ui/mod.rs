@@ -82,6 +82,14 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         events::render(frame, events_area, app, theme);
     }
     status::render(frame, status_area, app, theme);
+    if let Some(crate::app::Cover::Detail {
+        account,
+        currency,
+        view,
+    }) = app.cover()
+    {
+        detail::render(frame, body, app, *account, currency, view.as_deref(), theme);
+    }
     if let Some(crate::app::Input::Picker { query, row }) = app.input() {
         picker::render(frame, body, app, query, *row, theme);
     }

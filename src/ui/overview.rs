@@ -243,9 +243,13 @@ fn table(frame: &mut Frame, area: Rect, app: &App, order: &[usize], theme: &Them
         } else {
             ("LIVE".into(), theme.accent)
         });
-        let amount_style = |v: Option<rust_decimal::Decimal>| match v {
-            Some(d) if d.is_sign_negative() && !d.is_zero() => data.patch(theme.notice),
-            _ => data,
+        // A negative total stands out (its sign would leak in privacy mode).
+        let amount_style = |v: Option<rust_decimal::Decimal>| {
+            if format::is_negative(v) && !p {
+                data.patch(theme.negative)
+            } else {
+                data
+            }
         };
         let totals = snap.map(|s| &s.totals);
         net.cells.push((

@@ -1,12 +1,11 @@
 //! The totals across accounts (`portfolio::Portfolio`) for the All tab: a
 //! one-line summary and the per-currency table. Both only read.
 //!
-//! Use: build `Portfolio::of_accounts(monitor.accounts(), &cfg.report_currency,
-//! now, monitor.thresholds())`, then `line(&p, privacy, theme, width)` for the
-//! first line of the All tab and `render_by_currency(frame, area, &p, privacy,
-//! theme)` for the per-currency view.
+//! The App keeps the portfolio up to date (`App::portfolio`); the All tab
+//! draws `line` first and, on `t`, `render_by_currency` instead of the
+//! accounts.
 
-use super::format::{self, ABSENT};
+use super::format::{self, ABSENT, Numbers};
 use crate::portfolio::{CurrencySum, Portfolio};
 use crate::theme::Theme;
 use ratatui::Frame;
@@ -28,9 +27,21 @@ fn width_of(parts: &Parts) -> usize {
 /// (replaced by "+N more", never cut mid-list), then the cash; the count of
 /// accounts is the last to go and is never cut: with no room for it the line
 /// is empty.
-pub fn line(p: &Portfolio, privacy: bool, theme: &Theme, width: usize) -> Line<'static> {
+pub fn line(
+    p: &Portfolio,
+    n: &Numbers,
+    privacy: bool,
+    theme: &Theme,
+    width: usize,
+) -> Line<'static> {
     let approx = if p.approximate { "≈ " } else { "" };
-    let money = |v| format!("{approx}{} {}", format::amount(v, privacy), p.currency);
+    let money = |v| {
+        format!(
+            "{approx}{} {}",
+            n.amount(v, Some(&p.currency), privacy),
+            p.currency
+        )
+    };
     let sep = (" · ".to_string(), theme.muted);
     let plain = Style::new();
 
@@ -153,7 +164,9 @@ pub fn render_by_currency(
     frame: &mut Frame,
     area: Rect,
     p: &Portfolio,
+    n: &Numbers,
     privacy: bool,
+    selected: usize,
     theme: &Theme,
 ) {
     if p.by_currency.is_empty() {
@@ -176,7 +189,7 @@ pub fn render_by_currency(
             let texts: Vec<String> = p
                 .by_currency
                 .iter()
-                .map(|c| format::amount(get(c), privacy))
+                .map(|c| n.amount(get(c), Some(&c.currency), privacy))
                 .collect();
             let (i, f) = format::point_widths(texts.iter().map(String::as_str));
             let w = (i + f + 1).max(format::width(header));
@@ -211,10 +224,10 @@ pub fn render_by_currency(
     )
     .style(theme.title);
     let rows = p.by_currency.iter().enumerate().map(|(r, c)| {
-        let style = if c.stale.is_empty() {
-            Style::new()
-        } else {
-            theme.stale
+        let style = match (r == selected, c.stale.is_empty()) {
+            (true, _) => theme.selected,
+            (false, true) => Style::new(),
+            (false, false) => theme.stale,
         };
         let mut cells = vec![Cell::from(c.currency.clone())];
         for ((_, field, _), (texts, i, f, _)) in columns.iter().zip(&amounts) {

@@ -363,11 +363,22 @@ fn demo_walkthrough_in_tmux() {
         |s| {
             s.lines().any(|l| {
                 l.contains("okx-margin · OKX · Multi-currency margin · DEMO")
-                    && l.contains("updated")
+                    && l.contains("data fresh")
             }) && s.lines().any(is_balances_header)
         },
     );
     t.wait_for("balances rows with digits", STEP, all_unmasked);
+
+    // 2b. Enter opens the detail of the selected currency (BTC, the first
+    // row): every field, exact, with OKX's own field names; Esc closes it.
+    t.send("Enter");
+    t.wait_for("BTC detail with OKX field names", STEP, |s| {
+        s.contains(" BTC · okx-margin · exact ") && s.contains("cashBal")
+    });
+    t.send("Escape");
+    t.wait_for("detail closed", STEP, |s| {
+        !s.contains(" · exact ") && s.lines().any(is_balances_header)
+    });
 
     // 3. `?` opens help, Esc (sent alone) closes it.
     t.send("?");

@@ -37,6 +37,7 @@ fn reload(a: &mut App) {
         bell: true,
         keymap: Default::default(),
         numbers: Default::default(),
+        report_currency: "USD".into(),
         notes: vec![],
     })));
 }
@@ -190,6 +191,7 @@ fn rising_severity_rings_once_and_sets_title() {
         bell: false,
         keymap: Default::default(),
         numbers: Default::default(),
+        report_currency: "USD".into(),
         notes: vec![],
     })));
     assert!(!a.bell());
@@ -416,6 +418,7 @@ fn discovery_names_tabs_and_adds_accounts_once() {
         bell: true,
         keymap: Default::default(),
         numbers: Default::default(),
+        report_currency: "USD".into(),
         notes: vec![],
     })));
     assert_eq!(a.generation(), 1);
@@ -583,6 +586,7 @@ fn reload_keeps_unchanged_accounts_and_drops_old_replies() {
         bell: false,
         keymap: Default::default(),
         numbers: Default::default(),
+        report_currency: "USD".into(),
         notes: vec![("new".into(), "interval raised to 2s".into())],
     })));
     assert_eq!(fx, vec![Effect::SetTitle("baltui: ok".into())]);

@@ -133,6 +133,7 @@ fn set_thresholds(app: &mut App, thresholds: Thresholds) {
         bell: true,
         keymap: Default::default(),
         numbers: Default::default(),
+        report_currency: "USD".into(),
         notes: vec![],
     })));
 }
@@ -262,10 +263,12 @@ fn balances_table_shows_amounts_in_their_currency_places() {
 fn title_line_names_everything() {
     let app = okx_app("5.2");
     let lines = draw(&app, 120, 30);
-    let title = line_with(&lines, "updated 3s ago");
-    for s in ["main", "OKX", "LIVE", "OK", "next in 2s"] {
-        assert!(title.contains(s), "{s} not in title: {title}");
-    }
+    // The fetch (data fresh, with its age) and the risk are two things.
+    let title = line_with(&lines, "✓ data fresh 3s");
+    assert_eq!(
+        title.trim_end(),
+        "main · OKX · LIVE · ✓ data fresh 3s · risk ✓ OK · next in 2s"
+    );
     // Totals, margin and thresholds in the summary.
     assert_has(&lines, "net assets 12,000.53 USD");
     assert_has(&lines, "margin ratio 520%");
@@ -284,8 +287,14 @@ fn title_keeps_status_with_a_very_long_name() {
     let at = now() - Duration::seconds(3);
     poll(&mut app, 0, at, Ok(okx_snapshot(at, "5")));
     let lines = draw(&app, 80, 24);
-    let title = line_with(&lines, "updated 3s ago");
+    let title = line_with(&lines, "✓ data fresh 3s");
     assert!(title.contains("DEMO") && title.contains("OKX") && title.contains("xxx…"));
+    // Narrow: the venue and DEMO give way; the data's age and the risk stay.
+    let lines = draw(&app, 40, 12);
+    assert_eq!(
+        lines[1].trim_end(),
+        "xxxxxxxxx… · ✓ data fresh 3s · risk ✓ OK"
+    );
 }
 
 #[test]
@@ -294,7 +303,7 @@ fn loading_state() {
     let lines = draw(&app, 100, 30);
     let title = line_with(&lines, "main ·");
     assert!(
-        title.contains("LOADING") && title.contains("loading"),
+        title.contains("… LOADING") && !title.contains("risk"),
         "{title}"
     );
     assert_has(&lines, "waiting for the first answer");
@@ -309,7 +318,7 @@ fn stale_state_keeps_numbers_dimmed() {
     // Past a minute the age is a time of day, in the screen's zone.
     let title = line_with(&lines, "data as of 12:29:45");
     assert!(title.contains("STALE"), "{title}");
-    assert_has(&lines, "▲ STALE no fresh data since 1m ago");
+    assert_has(&lines, "▲ STALE no fresh data since 12:29:45");
     assert_has(&lines, "4,850.44");
 
     // The numbers are drawn in the stale style.
@@ -346,7 +355,9 @@ fn rate_limited_state() {
 
 #[test]
 fn auth_failed_shows_the_reason() {
-    let mut app = app_with(vec![spec("main", baltui::venues::okx::KIND, false)]);
+    let mut with_source = spec("main", baltui::venues::okx::KIND, false);
+    with_source.source = Some("/home/t/.config/baltui/config.toml:12".into());
+    let mut app = app_with(vec![with_source]);
     poll(
         &mut app,
         0,
@@ -358,11 +369,13 @@ fn auth_failed_shows_the_reason() {
     );
     let lines = draw(&app, 120, 30);
     let title = line_with(&lines, "main ·");
-    assert!(title.contains("✖ AUTH FAILED") && title.contains("never updated"));
+    assert!(title.contains("✖ AUTH FAILED no data yet"), "{title}");
+    // What to do comes first: the key's place in the file and the reload key.
     assert_has(
         &lines,
-        "✖ AUTH FAILED OKX: authentication failed (code 50111: Invalid OK-ACCESS-KEY)",
+        "✖ AUTH FAILED polling stopped: fix the key in /home/t/.config/baltui/config.toml:12, then press c · OKX: authentication",
     );
+    assert_has(&lines, "failed (code 50111: Invalid OK-ACCESS-KEY)");
     assert_has(&lines, "✖ 1 critical, 0 warn");
 }
 
@@ -1067,7 +1080,7 @@ fn sizes() {
     assert!(!edge[0].contains("too small"));
     let big = draw(&app, 200, 50);
     assert_has(&big, "4,850.44");
-    assert_has(&big, "updated 3s ago");
+    assert_has(&big, "data fresh 3s");
     assert_has(&big, " events ");
     for (w, h) in [
         (0, 0),
@@ -1334,7 +1347,7 @@ fn longport_tab_in_each_risk_level() {
         let lines = draw(&app, 160, 40);
         let title = line_with(&lines, "lp-hk · LongPort");
         assert!(
-            title.contains("LIVE") && title.contains("updated 2s ago"),
+            title.contains("LIVE") && title.contains("data fresh 2s"),
             "{title}"
         );
         let risk = lines.iter().find(|l| l.starts_with("risk ")).unwrap();
@@ -1395,7 +1408,7 @@ fn webull_tab_shows_the_vendor_example() {
     let lines = draw(&app, 180, 40);
     let title = line_with(&lines, "wb-hk/5MV01001 · Webull");
     assert!(
-        title.contains("LIVE") && title.contains("updated 4s ago"),
+        title.contains("LIVE") && title.contains("data fresh 4s"),
         "{title}"
     );
     assert!(
@@ -1498,7 +1511,7 @@ fn okx_futures_mode_shows_the_ratio_per_currency() {
     let buf = buffer(&app, 120, 30, &theme);
 
     // The account mode next to the venue, and on the margin pane's rule.
-    let title = line_with(&lines, "updated 3s ago");
+    let title = line_with(&lines, "data fresh 3s");
     assert!(
         title.starts_with("okx-fut · OKX · Futures mode · LIVE"),
         "{title}"
@@ -1681,7 +1694,12 @@ fn futures_mode_on_narrow_screens() {
     // 40x12 is still a full layout: the account, its critical ratio and
     // the whole trouble count.
     let lines = draw(&app, 40, 12);
-    assert!(lines[1].starts_with("okx-fut · OKX"), "{}", screen(&lines));
+    assert_eq!(
+        lines[1].trim_end(),
+        "okx-fut · ✓ fresh 3s · risk ✖ CRIT",
+        "{}",
+        screen(&lines)
+    );
     assert!(
         line_with(&lines, "✖ USDT").contains(" 125% "),
         "{}",
@@ -1747,7 +1765,7 @@ fn okx_multi_currency_names_fields_as_the_document_does() {
     let at = now() - Duration::seconds(3);
     poll(&mut app, 0, at, Ok(okx_multi_currency_snapshot(at)));
     let lines = draw(&app, 200, 30);
-    let title = line_with(&lines, "updated 3s ago");
+    let title = line_with(&lines, "data fresh 3s");
     assert!(
         title.starts_with("okx-mc · OKX · Multi-currency margin · LIVE"),
         "{title}"

@@ -115,10 +115,10 @@ fn text(l: &ratatui::text::Line) -> String {
 fn the_line_names_the_total_the_cash_and_who_is_out() {
     let p = portfolio();
     let theme = Theme::color();
-    let l = totals::line(&p, false, &theme, 200);
+    let l = totals::line(&p, &format::Numbers::default(), false, &theme, 200);
     assert_eq!(
         text(&l),
-        "total ≈ 2010.50 USD net · cash ≈ 105.00 USD (not okx-a) · 3 of 5 accounts (wb-old stale, okx-x failed)"
+        "total ≈ 2,010.50 USD net · cash ≈ 105.00 USD (not okx-a) · 3 of 5 accounts (wb-old stale, okx-x failed)"
     );
     // The excluded part is a warning, the converted total plain.
     let out = l
@@ -133,10 +133,22 @@ fn the_line_names_the_total_the_cash_and_who_is_out() {
 fn a_narrow_line_drops_detail_never_the_count() {
     let p = portfolio();
     let theme = Theme::color();
-    let full = text(&totals::line(&p, false, &theme, 200));
+    let full = text(&totals::line(
+        &p,
+        &format::Numbers::default(),
+        false,
+        &theme,
+        200,
+    ));
     let mut seen = Vec::new();
     for w in (0..=format::width(&full)).rev() {
-        let t = text(&totals::line(&p, false, &theme, w));
+        let t = text(&totals::line(
+            &p,
+            &format::Numbers::default(),
+            false,
+            &theme,
+            w,
+        ));
         assert!(format::width(&t) <= w, "{w}: {t}");
         // Whatever is left holds the whole count, or nothing at all.
         assert!(t.is_empty() || t.contains("3 of 5 accounts"), "{w}: {t}");
@@ -148,11 +160,11 @@ fn a_narrow_line_drops_detail_never_the_count() {
         seen,
         [
             full.as_str(),
-            "total ≈ 2010.50 USD net · cash ≈ 105.00 USD (2 of 3) · 3 of 5 accounts (wb-old stale, okx-x failed)",
-            "total ≈ 2010.50 USD net · cash ≈ 105.00 USD (2 of 3) · 3 of 5 accounts (wb-old stale, +1 more)",
-            "total ≈ 2010.50 USD net · cash ≈ 105.00 USD (2 of 3) · 3 of 5 accounts (2 out)",
-            "total ≈ 2010.50 USD net · 3 of 5 accounts (2 out)",
-            "total ≈ 2010.50 USD net · 3 of 5 accounts",
+            "total ≈ 2,010.50 USD net · cash ≈ 105.00 USD (2 of 3) · 3 of 5 accounts (wb-old stale, okx-x failed)",
+            "total ≈ 2,010.50 USD net · cash ≈ 105.00 USD (2 of 3) · 3 of 5 accounts (wb-old stale, +1 more)",
+            "total ≈ 2,010.50 USD net · cash ≈ 105.00 USD (2 of 3) · 3 of 5 accounts (2 out)",
+            "total ≈ 2,010.50 USD net · 3 of 5 accounts (2 out)",
+            "total ≈ 2,010.50 USD net · 3 of 5 accounts",
             "3 of 5 accounts",
             "",
         ]
@@ -162,7 +174,13 @@ fn a_narrow_line_drops_detail_never_the_count() {
 #[test]
 fn privacy_masks_every_amount_in_the_line() {
     let p = portfolio();
-    let t = text(&totals::line(&p, true, &Theme::color(), 200));
+    let t = text(&totals::line(
+        &p,
+        &format::Numbers::default(),
+        true,
+        &Theme::color(),
+        200,
+    ));
     assert_eq!(
         t,
         format!(
@@ -174,8 +192,18 @@ fn privacy_masks_every_amount_in_the_line() {
 
 fn draw(p: &Portfolio, privacy: bool, w: u16, h: u16) -> Vec<String> {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| totals::render_by_currency(f, f.area(), p, privacy, &Theme::color()))
-        .unwrap();
+    term.draw(|f| {
+        totals::render_by_currency(
+            f,
+            f.area(),
+            p,
+            &format::Numbers::default(),
+            privacy,
+            usize::MAX,
+            &Theme::color(),
+        )
+    })
+    .unwrap();
     let buf = term.backend().buffer();
     (0..h)
         .map(|y| {
@@ -196,16 +224,27 @@ fn the_currency_table_lines_up_points_and_marks_stale_and_partial_sums() {
         lines,
         [
             "CURRENCY   CASH AVAILABLE FROZEN ACCOUNTS",
-            "HKD      39.00+ 1239.625    1    lp-hk, wb-1",
-            "USD      12.25    11        0.5+ okx-a, wb-old (stale)",
+            // Grouped, in each currency's places (the sums stay exact in exports).
+            "HKD      39.00+ 1,239.63   1.00  lp-hk, wb-1",
+            "USD      12.25     11.00   0.50+ okx-a, wb-old (stale)",
             "",
         ]
     );
     // A row with a stale holder is dimmed.
     let mut term = Terminal::new(TestBackend::new(70, 4)).unwrap();
     let theme = Theme::color();
-    term.draw(|f| totals::render_by_currency(f, f.area(), &p, false, &theme))
-        .unwrap();
+    term.draw(|f| {
+        totals::render_by_currency(
+            f,
+            f.area(),
+            &p,
+            &format::Numbers::default(),
+            false,
+            usize::MAX,
+            &theme,
+        )
+    })
+    .unwrap();
     let buf = term.backend().buffer();
     assert_eq!(buf[(0, 2)].fg, theme.stale.fg.unwrap());
     assert_ne!(buf[(0, 1)].fg, theme.stale.fg.unwrap());
@@ -230,7 +269,13 @@ fn no_balances_says_so() {
     let p = Portfolio::build(&[], "USD");
     assert_eq!(draw(&p, false, 40, 1), ["no balances to sum"]);
     assert_eq!(
-        text(&totals::line(&p, false, &Theme::color(), 80)),
+        text(&totals::line(
+            &p,
+            &format::Numbers::default(),
+            false,
+            &Theme::color(),
+            80
+        )),
         "total — USD net · cash — USD · no accounts"
     );
 }
