@@ -101,10 +101,45 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         );
         return;
     }
-    let filter_h =
-        u16::from(!app.filter().is_empty() || app.input() == Some(&crate::app::Input::Filter));
-    let [filter_a, table_a] =
-        Layout::vertical([Constraint::Length(filter_h), Constraint::Fill(1)]).areas(area);
+    let filter_h = u16::from(
+        !app.by_currency()
+            && (!app.filter().is_empty() || app.input() == Some(&crate::app::Input::Filter)),
+    );
+    let [totals_a, filter_a, table_a] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(filter_h),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    // The one total a treasury person looks for, first.
+    frame.render_widget(
+        Paragraph::new(super::totals::line(
+            app.portfolio(),
+            app.numbers(),
+            app.privacy(),
+            theme,
+            usize::from(area.width),
+        )),
+        totals_a,
+    );
+    if app.by_currency() {
+        // The sums, then the rates the total used, with source and age.
+        let rates = super::totals::rate_lines(app.portfolio(), app.zone(), app.now(), theme);
+        let rows = u16::try_from(app.portfolio().by_currency.len() + 2).unwrap_or(u16::MAX);
+        let [sums_a, rates_a] =
+            Layout::vertical([Constraint::Max(rows), Constraint::Fill(1)]).areas(table_a);
+        super::totals::render_by_currency(
+            frame,
+            sums_a,
+            app.portfolio(),
+            app.numbers(),
+            app.privacy(),
+            app.row(),
+            theme,
+        );
+        frame.render_widget(Paragraph::new(rates), rates_a);
+        return;
+    }
     let order = app.overview_order();
     if filter_h > 0 {
         frame.render_widget(
@@ -198,14 +233,16 @@ fn table(frame: &mut Frame, area: Rect, app: &App, order: &[usize], theme: &Them
     // Amount texts first, to line their points up.
     let mut nets = Vec::new();
     let mut cashes = Vec::new();
+    let n = app.numbers();
     for acc in shown.iter().filter_map(|&i| app.accounts().get(i)) {
         let totals = acc.snapshot.as_ref().map(|s| &s.totals);
         let ccy = totals.and_then(|t| t.currency.clone());
+        let c = ccy.as_deref();
         nets.push((
-            format::amount(totals.and_then(|t| t.net_assets), p),
+            n.amount(totals.and_then(|t| t.net_assets), c, p),
             ccy.clone(),
         ));
-        cashes.push((format::amount(totals.and_then(|t| t.total_cash), p), ccy));
+        cashes.push((n.amount(totals.and_then(|t| t.total_cash), c, p), ccy));
     }
     let net_cells = aligned(&nets);
     let cash_cells = aligned(&cashes);

@@ -247,3 +247,49 @@ pub fn render_by_currency(
         area,
     );
 }
+
+/// The rates the totals use, with where they come from and how old they
+/// are: "1 HKD = 0.1282 USD · lp-hk net_assets USD/HKD · as of 14:02:11".
+/// Only rates into the report currency; the freshest per currency.
+pub fn rate_lines(
+    p: &Portfolio,
+    zone: super::clock::Zone,
+    now: chrono::DateTime<chrono::Utc>,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for r in p.rates.iter().filter(|r| r.to == p.currency) {
+        if seen.contains(&r.from.as_str()) {
+            continue;
+        }
+        seen.push(&r.from);
+        out.push(Line::from(vec![
+            Span::raw(format!(
+                "1 {} = {} {}",
+                r.from,
+                r.rate.round_sf(8).unwrap_or(r.rate).normalize(),
+                r.to
+            )),
+            Span::styled(
+                format!(" · {} · {}", r.source, zone.age(now, r.as_of)),
+                theme.muted,
+            ),
+        ]));
+    }
+    if out.is_empty() {
+        out.push(Line::styled(
+            format!("no rate into {} from the venues yet", p.currency),
+            theme.muted,
+        ));
+    } else {
+        out.insert(
+            0,
+            Line::styled(
+                format!("rates into {} (from the venues' own figures; ≈ marks a value converted at one)", p.currency),
+                theme.title,
+            ),
+        );
+    }
+    out
+}

@@ -756,7 +756,7 @@ fn overview_with_mixed_severities() {
         "OK",
         "OKX",
         "LIVE",
-        "12000.5321 USD",
+        "12,000.53 USD",
         "261%",
         "3s ago",
         "margin ratio 261% below 300%",
@@ -793,7 +793,8 @@ fn overview_narrow_drops_columns_not_digits() {
     poll(&mut app, 0, at, Ok(okx_snapshot(at, "2.61")));
     let lines = draw(&app, 60, 15);
     let a = line_with(&lines, "WARN");
-    assert!(a.contains("▲ WARN") && a.contains("12000.5321 USD"), "{a}");
+    // Grouped in the currency's places; the digits of the integer part all there.
+    assert!(a.contains("▲ WARN") && a.contains("12,000.53 USD"), "{a}");
 }
 
 /// The OKX snapshot with `n` more currencies, C00 to C<n-1>.
@@ -1267,7 +1268,11 @@ fn extreme_negative_margin_ratio_is_shown_not_a_panic() {
 }
 
 /// Shaped like a normalized LongPort answer with two account-currency views.
-fn longport_snapshot(at: DateTime<Utc>, level: RiskLevel, margin_call: &str) -> Snapshot {
+pub(crate) fn longport_snapshot(
+    at: DateTime<Utc>,
+    level: RiskLevel,
+    margin_call: &str,
+) -> Snapshot {
     use baltui::model::View;
     let risk = |ccy_net: &str, mm: &str| Risk {
         level: Some(level),

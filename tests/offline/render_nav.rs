@@ -292,3 +292,113 @@ fn clocks_are_in_the_screen_zone_named_once() {
         screen(&lines)
     );
 }
+
+/// The All tab's first line: one total in the report currency, an account
+/// converted at the rate another venue's two views give (≈), one left out
+/// and named; `t` shows the per-currency sums and the rates with their source.
+#[test]
+fn the_all_tab_opens_with_the_total_across_venues() {
+    use baltui::model::{Snapshot, Totals};
+    let mut app = app_with(vec![
+        spec("lp-hk", baltui::venues::longport::KIND, false),
+        spec("okx-main", baltui::venues::okx::KIND, false),
+        spec("wb-hk", baltui::venues::webull::KIND, false),
+        spec("bad", baltui::venues::okx::KIND, false),
+    ]);
+    let at = now() - Duration::seconds(2);
+    poll(
+        &mut app,
+        0,
+        at,
+        Ok(super::render::longport_snapshot(
+            at,
+            baltui::model::RiskLevel::Safe,
+            "0",
+        )),
+    );
+    poll(&mut app, 1, at, Ok(okx_snapshot(at, "5")));
+    let hkd_only = Snapshot {
+        fetched_at: at,
+        venue_time: None,
+        account_mode: None,
+        totals: Totals {
+            currency: Some("HKD".into()),
+            net_assets: d("10000"),
+            total_cash: d("10000"),
+            ..Totals::default()
+        },
+        risk: Default::default(),
+        currencies: Vec::new(),
+        other_views: Vec::new(),
+    };
+    poll(&mut app, 2, at, Ok(hkd_only));
+    poll(
+        &mut app,
+        3,
+        at,
+        Err(super::render::err(baltui::venues::ErrorKind::Http {
+            status: 503,
+            excerpt: "unavailable".into(),
+        })),
+    );
+    go_tab(&mut app, 0);
+    let lines = draw(&app, 160, 30);
+    // lp-hk's USD view (exact) + okx-main (USD) + wb-hk 10,000 HKD at lp-hk's
+    // USD/HKD (≈ 1,282.05) = 44,051.8721.
+    let first = lines[1].trim_end();
+    assert!(
+        first.starts_with("total ≈ 44,051.87 USD net · "),
+        "{}",
+        screen(&lines)
+    );
+    assert!(first.ends_with("3 of 4 accounts (bad failed)"), "{first}");
+
+    // `t`: per currency, and the rate with its source and age.
+    act(&mut app, Action::ByCurrency);
+    let lines = draw(&app, 160, 30);
+    assert_has(&lines, "CURRENCY");
+    let hkd = line_with(&lines, "HKD ");
+    assert!(hkd.contains("lp-hk"), "{hkd}");
+    assert_has(&lines, "1 HKD = 0.12820511 USD · lp-hk net_assets");
+    assert_has(&lines, "· 2s ago");
+    // Esc goes back to the accounts.
+    act(&mut app, Action::Back);
+    assert!(!app.by_currency());
+}
+
+/// Sorting by an amount compares values in the report currency where the
+/// venue gives one: 0.52 BTC sorts above 42.5 OKB.
+#[test]
+fn sorting_by_value_uses_the_report_currency() {
+    use baltui::model::CurrencyBalance;
+    let mut app = accounts(1);
+    let at = now() - Duration::seconds(1);
+    let mut snap = okx_snapshot(at, "5");
+    snap.currencies = vec![
+        CurrencyBalance {
+            currency: "OKB".into(),
+            cash: d("42.5"),
+            equity: d("42.5"),
+            value_in_base: d("2125"),
+            ..CurrencyBalance::default()
+        },
+        CurrencyBalance {
+            currency: "BTC".into(),
+            cash: d("0.52"),
+            equity: d("0.52"),
+            value_in_base: d("52000"),
+            ..CurrencyBalance::default()
+        },
+        CurrencyBalance {
+            currency: "XYZ".into(),
+            cash: d("1000"),
+            ..CurrencyBalance::default()
+        },
+    ];
+    poll(&mut app, 0, at, Ok(snap));
+    act(&mut app, Action::CycleSort);
+    assert_eq!(app.sort(), baltui::app::SortColumn::Cash);
+    let order: Vec<&str> = app.rows(0).iter().map(|c| c.currency.as_str()).collect();
+    // XYZ has no rate: after every valued row, whatever its amount.
+    assert_eq!(order, ["BTC", "OKB", "XYZ"]);
+}
