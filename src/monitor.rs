@@ -11,6 +11,7 @@ use crate::health::{self, Finding, Severity, Thresholds};
 use crate::model::{Snapshot, VenueKind};
 use crate::poll::Event;
 use crate::venues::{Discovered, ErrorClass, VenueError};
+use chrono::Offset as _;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use std::collections::{HashMap, VecDeque};
@@ -185,11 +186,16 @@ pub struct Mark {
 impl Mark {
     /// "was CRITICAL 03:12-03:13 (margin ratio 132% below 150%)", UTC.
     pub fn text(&self) -> String {
+        self.text_at(chrono::Utc.fix())
+    }
+
+    /// The same, its times at `offset` (the screen's zone).
+    pub fn text_at(&self, offset: chrono::FixedOffset) -> String {
         format!(
             "was {} {}-{} ({})",
             self.severity.word(),
-            self.from.format("%H:%M"),
-            self.to.format("%H:%M"),
+            self.from.with_timezone(&offset).format("%H:%M"),
+            self.to.with_timezone(&offset).format("%H:%M"),
             self.message
         )
     }

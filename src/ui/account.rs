@@ -393,7 +393,7 @@ fn reason_line(app: &App, acc: &Account, status: Status, theme: &Theme) -> Optio
             // Cleared by itself, not acknowledged yet: it stays in sight.
             (None, Some(m)) => {
                 let more = acc.marks.len() - 1;
-                let mut text = m.text();
+                let mut text = m.text_at(app.zone().offset(m.to));
                 if more > 0 {
                     text.push_str(&format!(" (+{more} more)"));
                 }

@@ -346,7 +346,7 @@ fn table(frame: &mut Frame, area: Rect, app: &App, order: &[usize], theme: &Them
             (None, _) if st == Status::Stale => ("no fresh data".into(), Severity::Warn),
             // A warning that cleared by itself stays until acknowledged.
             (None, _) => match acc.worst_mark() {
-                Some(m) => (m.text(), m.severity),
+                Some(m) => (m.text_at(app.zone().offset(m.to)), m.severity),
                 None => (String::new(), Severity::Ok),
             },
         };
