@@ -8,29 +8,12 @@ use crate::health;
 use chrono::{DateTime, Utc};
 use ratatui::text::Span;
 use rust_decimal::{Decimal, RoundingStrategy};
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// What a venue did not report. Never shown as 0.
 pub const ABSENT: &str = "—";
 /// Every amount in privacy mode: fixed length, so not even the magnitude leaks.
 pub const MASK: &str = "•••••";
-
-pub fn amount(v: Option<Decimal>, privacy: bool) -> String {
-    match v {
-        None => ABSENT.to_string(),
-        Some(_) if privacy => MASK.to_string(),
-        Some(d) => d.to_string(),
-    }
-}
-
-/// An amount followed by its currency when known: "12.5 USD".
-pub fn amount_ccy(v: Option<Decimal>, ccy: Option<&str>, privacy: bool) -> String {
-    match (v, ccy) {
-        (Some(_), Some(c)) if !c.is_empty() => format!("{} {c}", amount(v, privacy)),
-        _ => amount(v, privacy),
-    }
-}
 
 /// ISO 4217 minor units of the fiat currencies a venue may report; a fiat
 /// currency not listed gets 2, which is what most of ISO 4217 has.
@@ -269,20 +252,6 @@ pub fn percent(r: Option<Decimal>, privacy: bool) -> String {
     }
 }
 
-/// Free text (events, findings, errors) may quote amounts: in privacy mode every
-/// digit goes. Over-masks codes too, which is the safe side.
-pub fn text(s: &str, privacy: bool) -> Cow<'_, str> {
-    if privacy && s.bytes().any(|b| b.is_ascii_digit()) {
-        Cow::Owned(
-            s.chars()
-                .map(|c| if c.is_ascii_digit() { '•' } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
-    }
-}
-
 /// Seconds as "3s", "2m", "1h 5m", "2d 3h".
 pub fn duration(secs: i64) -> String {
     let s = secs.max(0);
@@ -323,9 +292,6 @@ pub fn until(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
     }
 }
 
-pub fn clock(t: DateTime<Utc>) -> String {
-    t.format("%H:%M:%S").to_string()
-}
 
 /// Display width in cells.
 pub fn width(s: &str) -> usize {
@@ -451,16 +417,15 @@ mod tests {
     #[test]
     fn amounts() {
         let d: Decimal = "4850.435693622894".parse().unwrap();
-        assert_eq!(amount(Some(d), false), "4850.435693622894");
-        assert_eq!(amount(Some(d), true), MASK);
-        assert_eq!(amount(None, false), ABSENT);
-        assert_eq!(amount(Some("1.50".parse().unwrap()), false), "1.50");
+        let n = Numbers::default();
+        assert_eq!(n.exact(Some(d), false), "4,850.435693622894");
+        assert_eq!(n.exact(Some(d), true), MASK);
+        assert_eq!(n.exact(None, false), ABSENT);
         assert_eq!(percent(Some("2.61".parse().unwrap()), false), "261%");
         assert_eq!(
             percent(Some(Decimal::MAX), false),
             format!("×{}", Decimal::MAX)
         );
-        assert_eq!(text("margin call of 12.5", true), "margin call of ••.•");
     }
 
     fn dec(s: &str) -> Option<Decimal> {
