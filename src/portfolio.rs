@@ -265,6 +265,23 @@ pub struct Portfolio {
     pub problems: Vec<String>,
 }
 
+impl CurrencySum {
+    /// The accounts holding it, a stale one marked: "lp-hk, wb-old (stale)".
+    pub fn holders(&self) -> String {
+        self.accounts
+            .iter()
+            .map(|a| {
+                if self.stale.contains(a) {
+                    format!("{a} (stale)")
+                } else {
+                    a.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 impl Portfolio {
     /// The totals of `holdings` in `currency` (upper case, as the venues send
     /// codes).

@@ -431,17 +431,6 @@ impl Report {
                 .by_currency
                 .iter()
                 .map(|c| {
-                    let accounts: Vec<String> = c
-                        .accounts
-                        .iter()
-                        .map(|a| {
-                            if c.stale.contains(a) {
-                                format!("{a} (stale)")
-                            } else {
-                                a.clone()
-                            }
-                        })
-                        .collect();
                     // A sum some holder does not report is marked "+".
                     let cell = |f: &str, v: &Option<Dec>| {
                         let mark = if c.partial.contains(&f) { "+" } else { "" };
@@ -452,7 +441,7 @@ impl Report {
                         cell("cash", &c.cash),
                         cell("available", &c.available),
                         cell("frozen", &c.frozen),
-                        accounts.join(", "),
+                        c.holders(),
                     ]
                 })
                 .collect();

@@ -65,12 +65,7 @@ pub fn render(
     let h = u16::try_from(lines.len() + 2)
         .unwrap_or(u16::MAX)
         .min(area.height);
-    let popup = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
+    let popup = super::centered(area, w, h);
     frame.render_widget(Clear, popup);
     let block = Block::new()
         .borders(Borders::ALL)

@@ -292,7 +292,6 @@ pub fn until(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
     }
 }
 
-
 /// Display width in cells.
 pub fn width(s: &str) -> usize {
     Span::raw(s).width()

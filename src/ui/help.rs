@@ -138,12 +138,7 @@ fn draw(
         .unwrap_or(u16::MAX)
         .min(area.height.saturating_sub(2))
         .max(area.height.min(3));
-    let popup = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
+    let popup = super::centered(area, w, h);
     frame.render_widget(Clear, popup);
     let close: Vec<String> = keymap
         .hints(Context::Help)

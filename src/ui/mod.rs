@@ -176,6 +176,17 @@ pub fn updated(app: &App, acc: &Account) -> String {
     }
 }
 
+/// A `w` x `h` popup centered in `area` (clamped to it).
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let (w, h) = (w.min(area.width), h.min(area.height));
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
 /// Shrink the widest columns one cell at a time until they fit `avail`,
 /// never below `min`. Keeps narrow columns intact.
 pub fn shrink_widths(widths: &mut [usize], avail: usize, min: usize) {

@@ -17,12 +17,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, query: &str, row: usize,
         .unwrap_or(u16::MAX)
         .clamp(4, area.height.saturating_sub(2).max(4))
         .min(area.height);
-    let popup = Rect {
-        x: area.x + (area.width.saturating_sub(w)) / 2,
-        y: area.y + (area.height.saturating_sub(h)) / 2,
-        width: w,
-        height: h,
-    };
+    let popup = super::centered(area, w, h);
     frame.render_widget(Clear, popup);
     let block = Block::bordered()
         .title(Span::styled(" open account ", theme.title))

@@ -142,21 +142,6 @@ fn amount_cell(v: &str, partial: bool, int_w: usize, frac_w: usize) -> String {
     )
 }
 
-/// The accounts holding a currency, a stale one marked: "lp-hk, wb-old (stale)".
-fn holders(c: &CurrencySum) -> String {
-    c.accounts
-        .iter()
-        .map(|a| {
-            if c.stale.contains(a) {
-                format!("{a} (stale)")
-            } else {
-                a.clone()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// CURRENCY | CASH | AVAILABLE | FROZEN | ACCOUNTS, one row per currency,
 /// each amount column with its points lined up; a row with a stale holder
 /// is dimmed and names it; "+" after a sum some holder does not report.
@@ -239,7 +224,7 @@ pub fn render_by_currency(
                 *f,
             )));
         }
-        cells.push(Cell::from(format::clip(&holders(c), fill_w)));
+        cells.push(Cell::from(format::clip(&c.holders(), fill_w)));
         Row::new(cells).style(style)
     });
     frame.render_widget(
