@@ -9,6 +9,7 @@ mod alerts;
 mod app_update;
 mod architecture;
 mod budget_plan;
+mod bybit_fixture;
 mod config;
 mod conformance;
 #[path = "../common/fake.rs"]
