@@ -49,6 +49,8 @@ pub const BAN_FIRST: Duration = Duration::from_secs(600);
 pub const BAN_MAX: Duration = Duration::from_secs(3600);
 /// How often the account info (mode) is asked again.
 pub const INFO_EVERY: Duration = Duration::from_secs(300);
+/// How soon a failed account-info call is tried again.
+pub const INFO_RETRY: Duration = Duration::from_secs(60);
 /// Remaining under this share of `X-Bapi-Limit`: slow down (§7.3).
 const LOW_SHARE_PERCENT: u64 = 20;
 /// Longest pause taken from a reset timestamp (a broken header must not
@@ -341,6 +343,18 @@ impl BybitClient {
         self.ip.banned_until()
     }
 
+    /// Tests only: end the ban of this client's (simulator) scope, so a
+    /// later simulator on the same loopback port starts clean.
+    #[doc(hidden)]
+    pub fn lift_ip_ban_for_tests(&self) {
+        *self
+            .ip
+            .banned_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = None;
+        self.ip.cleared();
+    }
+
     /// The signed request for `path` and `raw_query` at `now` (pure: no I/O).
     pub fn sign_request(&self, path: &str, raw_query: &str, now: DateTime<Utc>) -> Request {
         let now = now
@@ -478,7 +492,12 @@ impl BybitClient {
     async fn info_if_due(&self) {
         let due = {
             let mut st = self.info_state();
-            let due = st.last_try.is_none_or(|t| t.elapsed() >= INFO_EVERY);
+            let every = if st.info.is_some() {
+                INFO_EVERY
+            } else {
+                INFO_RETRY
+            };
+            let due = st.last_try.is_none_or(|t| t.elapsed() >= every);
             if due {
                 st.last_try = Some(tokio::time::Instant::now());
             }
@@ -501,6 +520,12 @@ impl BybitClient {
             }) => {
                 // 10002: our clock is off; measure the server's and retry once.
                 self.sync_clock().await?;
+                // The info call refused for the same reason: ask it again.
+                if self.account_info().is_none()
+                    && let Err(e) = self.fetch_info().await
+                {
+                    tracing::warn!(error = %e, "bybit account info call failed");
+                }
                 self.wallet_once().await?
             }
             other => other?,
