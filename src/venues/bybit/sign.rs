@@ -40,7 +40,7 @@ pub fn hmac_hex(secret: &str, payload: &str) -> String {
 
 /// A parsed RSA private key (PKCS#8 or PKCS#1 PEM). Debug never shows it.
 #[derive(Clone)]
-pub struct RsaKey(rsa::pkcs1v15::SigningKey<rsa::sha2::Sha256>);
+pub struct RsaKey(std::sync::Arc<rsa::pkcs1v15::SigningKey<rsa::sha2::Sha256>>);
 
 impl std::fmt::Debug for RsaKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -60,7 +60,7 @@ impl RsaKey {
             .map_err(|_| {
                 "expected an RSA private key in PEM (\"-----BEGIN PRIVATE KEY-----\" or \"-----BEGIN RSA PRIVATE KEY-----\")".to_string()
             })?;
-        Ok(RsaKey(rsa::pkcs1v15::SigningKey::new(key)))
+        Ok(RsaKey(std::sync::Arc::new(rsa::pkcs1v15::SigningKey::new(key))))
     }
 
     /// base64 of RSASSA-PKCS1-v1_5(SHA-256, payload): deterministic.

@@ -129,7 +129,7 @@ fn authenticate(
     uri: &Uri,
     headers: &HeaderMap,
     call: Call,
-) -> Result<SimAccount, Response> {
+) -> Result<SimAccount, Refusal> {
     let get = |name: &str| {
         headers
             .get(name)
@@ -142,13 +142,12 @@ fn authenticate(
         Call::Info => st.arrive_config(key),
     };
     let Some(account) = account.filter(|a| a.venue == crate::venues::bybit::KIND) else {
-        return Err(error(st, 10003, "API key is invalid."));
+        return Err((10003, "API key is invalid.".into()));
     };
     let (Some(ts), Some(signature)) = (get("X-BAPI-TIMESTAMP"), get("X-BAPI-SIGN")) else {
-        return Err(error(
-            st,
+        return Err((
             10004,
-            "Error sign, please check your signature generation algorithm.",
+            "Error sign, please check your signature generation algorithm.".into(),
         ));
     };
     let recv = get("X-BAPI-RECV-WINDOW").unwrap_or("5000");
@@ -159,30 +158,32 @@ fn authenticate(
         _ => false,
     };
     if !fresh {
-        return Err(clock_error(st, ts, server, recv));
+        return Err((10002, clock_message(ts, server, recv)));
     }
     let query = uri.query().unwrap_or("");
     let payload = sign::payload(ts, &account.api_key, recv, query);
     if signature != sign::hmac_hex(&account.secret_key, &payload) {
-        return Err(error(
-            st,
+        return Err((
             10004,
-            "Error sign, please check your signature generation algorithm.",
+            "Error sign, please check your signature generation algorithm.".into(),
         ));
     }
     Ok(account)
 }
 
-fn clock_error(st: &SimState, ts: &str, server: i64, recv: &str) -> Response {
-    error(
-        st,
-        10002,
-        &format!(
-            "invalid request, please check your server timestamp or recv_window param. req_timestamp[{}],server_timestamp[{server}],recv_window[{}]",
-            crate::decimal::excerpt(ts),
-            crate::decimal::excerpt(recv)
-        ),
+/// An authentication refusal: retCode and retMsg (sent with HTTP 200).
+type Refusal = (i64, String);
+
+fn clock_message(ts: &str, server: i64, recv: &str) -> String {
+    format!(
+        "invalid request, please check your server timestamp or recv_window param. req_timestamp[{}],server_timestamp[{server}],recv_window[{}]",
+        crate::decimal::excerpt(ts),
+        crate::decimal::excerpt(recv)
     )
+}
+
+fn clock_error(st: &SimState, ts: &str, server: i64, recv: &str) -> Response {
+    error(st, 10002, &clock_message(ts, server, recv))
 }
 
 /// The per-UID, per-endpoint window (one simulated key = one UID).
@@ -218,7 +219,7 @@ async fn info(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
     }
     let account = match authenticate(&st, &uri, &headers, Call::Info) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err((code, msg)) => return error(&st, code, &msg),
     };
     let wk = uid_window(&account, Call::Info);
     if !st.within_shared(&wk, UID_LIMIT as usize, UID_WINDOW) {
@@ -244,7 +245,7 @@ async fn wallet(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
     }
     let account = match authenticate(&st, &uri, &headers, Call::Wallet) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err((code, msg)) => return error(&st, code, &msg),
     };
     let key = account.api_key.as_str();
     let wk = uid_window(&account, Call::Wallet);
