@@ -60,7 +60,9 @@ impl RsaKey {
             .map_err(|_| {
                 "expected an RSA private key in PEM (\"-----BEGIN PRIVATE KEY-----\" or \"-----BEGIN RSA PRIVATE KEY-----\")".to_string()
             })?;
-        Ok(RsaKey(std::sync::Arc::new(rsa::pkcs1v15::SigningKey::new(key))))
+        Ok(RsaKey(std::sync::Arc::new(rsa::pkcs1v15::SigningKey::new(
+            key,
+        ))))
     }
 
     /// base64 of RSASSA-PKCS1-v1_5(SHA-256, payload): deterministic.
