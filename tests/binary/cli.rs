@@ -98,6 +98,8 @@ fn snapshot_json_against_baltui_sim() {
     for acc in t["account"].as_array().unwrap() {
         let keys: &[&str] = if acc["venue"].as_str() == Some("okx") {
             &["api_key", "secret_key", "passphrase"]
+        } else if acc["venue"].as_str() == Some("bybit") {
+            &["api_key", "secret_key"]
         } else {
             &["app_key", "app_secret", "access_token"]
         };
