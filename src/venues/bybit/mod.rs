@@ -724,6 +724,81 @@ mod tests {
         );
     }
 
+    fn reply_with(headers: &[(&'static str, String)]) -> Reply {
+        let mut h = reqwest::header::HeaderMap::new();
+        for (k, v) in headers {
+            h.insert(*k, v.parse().unwrap());
+        }
+        Reply {
+            status: S::OK,
+            body: Vec::new(),
+            trace_id: None,
+            date: None,
+            received_at: Utc::now(),
+            headers: h,
+        }
+    }
+
+    fn test_client() -> BybitClient {
+        BybitClient::new(
+            reqwest::Client::new(),
+            BybitSettings {
+                base_url: "http://127.0.0.1:9".into(),
+                api_key: Secret::new("k"),
+                signer: Signer::Hmac(Secret::new("s")),
+                recv_window: 5000,
+            },
+        )
+    }
+
+    #[test]
+    fn a_low_limit_status_holds_the_key_until_the_reset() {
+        let c = test_client();
+        let reset = Utc::now().timestamp_millis() + 3000;
+        let headers = |left: u32| {
+            vec![
+                ("X-Bapi-Limit", "50".to_string()),
+                ("X-Bapi-Limit-Status", left.to_string()),
+                ("X-Bapi-Limit-Reset-Timestamp", reset.to_string()),
+            ]
+        };
+        // 10 of 50 left (20%): not low yet.
+        let b = RateBudget::new("t1", 50, UID_WINDOW, 0.8);
+        let wait = c.read_limit_headers(&reply_with(&headers(10)), Some(&b));
+        assert!(b.paused_until().is_none());
+        let wait = wait.unwrap();
+        assert!(
+            wait > Duration::from_millis(2000) && wait <= Duration::from_millis(3000),
+            "{wait:?}"
+        );
+        // 9 of 50 left: the key waits until the reset.
+        let b = RateBudget::new("t2", 50, UID_WINDOW, 0.8);
+        c.read_limit_headers(&reply_with(&headers(9)), Some(&b));
+        let until = b.paused_until().expect("paused");
+        let left = until - tokio::time::Instant::now();
+        assert!(
+            left > Duration::from_millis(2000) && left <= Duration::from_millis(3000),
+            "{left:?}"
+        );
+        // A reset far away (a broken header) is capped.
+        let far = vec![
+            ("X-Bapi-Limit", "50".to_string()),
+            ("X-Bapi-Limit-Status", "0".to_string()),
+            (
+                "X-Bapi-Limit-Reset-Timestamp",
+                (reset + 86_400_000).to_string(),
+            ),
+        ];
+        let b = RateBudget::new("t3", 50, UID_WINDOW, 0.8);
+        c.read_limit_headers(&reply_with(&far), Some(&b));
+        let left = b.paused_until().unwrap() - tokio::time::Instant::now();
+        assert!(left <= MAX_RESET_WAIT, "{left:?}");
+        // No headers: nothing changes.
+        let b = RateBudget::new("t4", 50, UID_WINDOW, 0.8);
+        assert_eq!(c.read_limit_headers(&reply_with(&[]), Some(&b)), None);
+        assert!(b.paused_until().is_none());
+    }
+
     #[test]
     fn account_mode_labels() {
         let i = |s: Option<&str>, m: Option<&str>| {
