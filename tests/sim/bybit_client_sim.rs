@@ -94,6 +94,55 @@ async fn values_come_through_as_the_simulator_computed_them() {
 }
 
 #[tokio::test]
+async fn an_rsa_key_signs_what_the_simulator_verifies_and_its_config_round_trips() {
+    use baltui::venues::bybit::sign::{RsaKey, TEST_RSA_PEM};
+    let mut rsa = account("bybit-rsa", Scenario::Calm);
+    rsa.secret_key = TEST_RSA_PEM.to_string();
+    let sim = Sim::start(
+        "127.0.0.1:0".parse().unwrap(),
+        SimOptions::default(),
+        vec![rsa],
+    )
+    .await
+    .unwrap();
+    let c = BybitClient::new(
+        http_client(Duration::from_secs(5)),
+        BybitSettings {
+            base_url: sim.base_url(),
+            api_key: Secret::new("sim-bybit-rsa-key"),
+            signer: Signer::Rsa(RsaKey::from_pem(TEST_RSA_PEM).unwrap()),
+            recv_window: 5000,
+        },
+    );
+    assert!(!c.fetch().await.unwrap().currencies.is_empty());
+    // `baltui sim` writes it as private_key; the config loads and polls.
+    let cfg = baltui::config::Config::parse(&sim.config_toml(), "sim.toml")
+        .and_then(baltui::config::Config::strict)
+        .unwrap();
+    let clients = baltui::clients::clients_for(&cfg.accounts, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(!clients[0].fetch().await.unwrap().currencies.is_empty());
+    // A signature by another key is refused as 10004.
+    let other = BybitClient::new(
+        http_client(Duration::from_secs(5)),
+        BybitSettings {
+            base_url: sim.base_url(),
+            api_key: Secret::new("sim-bybit-rsa-key"),
+            signer: Signer::Hmac(Secret::new(TEST_RSA_PEM)),
+            recv_window: 5000,
+        },
+    );
+    let e = other.fetch().await.unwrap_err();
+    assert!(
+        matches!(e.kind, ErrorKind::Auth { ref code, .. } if code == "10004"),
+        "{e}"
+    );
+    assert_eq!(sim.state.violations(), 0);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_wrong_secret_or_key_is_an_auth_failure_named_by_code() {
     let sim = start().await;
     let e = client_with(&sim, UNIFIED_KEY, "not-the-secret")

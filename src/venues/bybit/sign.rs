@@ -65,6 +65,22 @@ impl RsaKey {
         ))))
     }
 
+    /// Whether `signature_b64` is this key's signature of `payload` (what
+    /// Bybit checks with the registered public key; the simulator uses it).
+    pub fn verifies(&self, payload: &str, signature_b64: &str) -> bool {
+        use rsa::signature::{Keypair, Verifier};
+        let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(signature_b64) else {
+            return false;
+        };
+        let Ok(sig) = rsa::pkcs1v15::Signature::try_from(bytes.as_slice()) else {
+            return false;
+        };
+        self.0
+            .verifying_key()
+            .verify(payload.as_bytes(), &sig)
+            .is_ok()
+    }
+
     /// base64 of RSASSA-PKCS1-v1_5(SHA-256, payload): deterministic.
     pub fn sign(&self, payload: &str) -> String {
         use rsa::signature::{SignatureEncoding, Signer};
@@ -78,8 +94,10 @@ pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
     at.timestamp_millis().to_string()
 }
 
-#[cfg(test)]
-pub(crate) const TEST_RSA_PEM: &str = "-----BEGIN PRIVATE KEY-----
+/// The RSA test key of PROTOCOLS.md (a published test key, not a
+/// credential): the known answers and the simulator's RSA account use it.
+#[doc(hidden)]
+pub const TEST_RSA_PEM: &str = "-----BEGIN PRIVATE KEY-----
 MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQCU90HGTwJdsT61
 loorPyimRgyWM+Xb+iPDUQ6K0+tCLpZNr1Dc7l+j1sd4l2OghkWCoHDFjgWomikH
 lNVSdg7G8BgQd0StBYb2lKX5iXdkukIXQ7O8WRVjeuPlei2Zo7gTWW52ey5D/la0
@@ -169,6 +187,8 @@ mod tests {
             "E/nToTCitESmYFCsNFlgc+98XHHK5jtQniyKy0+MFlGRV+TPSRZpIGzPgnvqXeveH+8IrKBUDQJ4BsbKqMmo0j2bKtxvLpDK2yZfbvtjAlQUP/sRz+9Dfo+C/TCXgZxZn4Rw8FHvUkXneMQnJUMqzi2l8asokV7RYmeWNrebWG/9rqBl4J87MlyKiyjq5+M24fUnxnMj+R8IKzWebXuQ9Ifm665B6V+tItBCt7xBzFCUU5AbgO2FVGEyMty1S/LuqutKc4b27PhrZoJGauR4LBgqrrobCZ2D1fKzCaf92zWTr/clevBAj98uqxa1pTannGN3abB4B+E91BFrdBT6Fw=="
         );
         assert_eq!(format!("{key:?}"), "RsaKey(<redacted>)");
+        assert!(key.verifies(&p, &key.sign(&p)));
+        assert!(!key.verifies(&p, &key.sign("other")));
         let e = RsaKey::from_pem("-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----")
             .unwrap_err();
         assert!(e.contains("expected an RSA private key"), "{e}");

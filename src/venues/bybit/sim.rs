@@ -4,7 +4,8 @@
 //! per-endpoint limits reported in `X-Bapi-*` headers (10006 when over), the
 //! per-IP limit (HTTP 403 and a ban), and error bodies
 //! `{retCode, retMsg, result, retExtInfo, time}` sent with HTTP 200.
-//! Simulated keys are HMAC keys.
+//! A simulated key is an HMAC key, or an RSA key when its `secret_key` is a
+//! PEM private key (checked with its public half).
 
 use crate::sim::scenario::book;
 use crate::sim::state::{Admission, SimState};
@@ -162,7 +163,14 @@ fn authenticate(
     }
     let query = uri.query().unwrap_or("");
     let payload = sign::payload(ts, &account.api_key, recv, query);
-    if signature != sign::hmac_hex(&account.secret_key, &payload) {
+    // A key whose secret is a PEM private key is an RSA key (its public
+    // half is what Bybit would hold); any other is an HMAC secret.
+    let valid = if account.secret_key.starts_with("-----BEGIN") {
+        sign::RsaKey::from_pem(&account.secret_key).is_ok_and(|k| k.verifies(&payload, signature))
+    } else {
+        signature == sign::hmac_hex(&account.secret_key, &payload)
+    };
+    if !valid {
         return Err((
             10004,
             "Error sign, please check your signature generation algorithm.".into(),
@@ -433,10 +441,12 @@ impl crate::sim::SimVenue for BybitSim {
             .map(|p| format!("path {p:?} is not simulated"))
     }
     fn config_keys(&self, a: &SimAccount) -> Vec<(&'static str, String)> {
-        vec![
-            ("api_key", a.api_key.clone()),
-            ("secret_key", a.secret_key.clone()),
-        ]
+        let key = if a.secret_key.starts_with("-----BEGIN") {
+            "private_key"
+        } else {
+            "secret_key"
+        };
+        vec![("api_key", a.api_key.clone()), (key, a.secret_key.clone())]
     }
     fn demo_accounts(&self) -> Vec<SimAccount> {
         demo_accounts()
