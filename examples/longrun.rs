@@ -8,7 +8,7 @@
 //!
 //!     cargo run --release --example longrun -- --minutes 20 [--warmup 30] [--accounts 10]
 //!
-//! `--accounts` above the demo set's 6 adds copies of the OKX demo accounts
+//! `--accounts` above the demo set's 7 adds copies of the OKX demo accounts
 //! (other names, same credentials, so they share the OKX budget).
 
 use baltui::app::{App, Effect, Msg};
@@ -84,10 +84,10 @@ async fn main() {
     .await
     .expect("simulator");
     let mut toml = sim.config_toml();
-    // The demo set is 6 accounts (Webull's app key discovers 2). Copies of the
+    // The demo set is 7 accounts (Webull's app key discovers 2). Copies of the
     // OKX ones make up the rest.
     let base = sim.base_url();
-    for i in 0..want.saturating_sub(6) {
+    for i in 0..want.saturating_sub(7) {
         let n = if i % 2 == 0 { "main" } else { "margin" };
         toml.push_str(&format!(
             "\n[[account]]\nname = \"okx-{n}-copy{i}\"\nvenue = \"okx\"\nbase_url = \"{base}\"\n\

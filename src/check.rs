@@ -59,7 +59,13 @@ fn read_secrets(acc: &AccountConfig) -> (Vec<SecretCheck>, Option<AccountConfig>
     let mut values: Vec<Secret> = Vec::new();
     for (key, src) in acc.secrets() {
         let result = match src.resolve_from() {
-            Ok((secret, from)) if secret.is_header_safe() => {
+            Ok((secret, from))
+                if secret.is_header_safe()
+                    || acc
+                        .settings
+                        .as_ref()
+                        .is_some_and(|s| !s.secret_in_header(key)) =>
+            {
                 values.push(secret);
                 Ok(from)
             }

@@ -50,7 +50,11 @@ pub fn client_for(
         let (secret, from) = src
             .resolve_from()
             .map_err(|e| format!("account \"{}\": key `{key}`: {e}", acc.name))?;
-        if !secret.is_header_safe() {
+        let in_header = acc
+            .settings
+            .as_ref()
+            .is_none_or(|s| s.secret_in_header(key));
+        if in_header && !secret.is_header_safe() {
             return Err(format!(
                 "account \"{}\": key `{key}`: the value from {from} has characters an HTTP header cannot carry (a stray newline or control character?)",
                 acc.name

@@ -335,6 +335,21 @@ impl Config {
                 t.margin_ratio_critical, t.margin_ratio_warn
             ));
         }
+        // Rates where higher is worse: critical must not be below warn.
+        for (name, warn, critical) in [
+            (
+                "maintenance_rate",
+                t.maintenance_rate_warn,
+                t.maintenance_rate_critical,
+            ),
+            ("initial_rate", t.initial_rate_warn, t.initial_rate_critical),
+        ] {
+            if critical < warn {
+                cx.errors.push(format!(
+                    "{file}: [thresholds]: {name}_critical ({critical}) must not be below {name}_warn ({warn})"
+                ));
+            }
+        }
         let keys = match &raw.keys {
             None => KeyOverrides::default(),
             Some(k) => {

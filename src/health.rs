@@ -70,6 +70,14 @@ pub struct Thresholds {
     pub margin_utilization_critical: Option<Decimal>,
     /// A negative cash balance (borrowing) is a notice; true lifts it to warn.
     pub negative_cash_warn: bool,
+    /// Maintenance margin over margin balance (Bybit `accountMMRate`, a
+    /// fraction; 1 = liquidation): warn / critical at or above.
+    pub maintenance_rate_warn: Decimal,
+    pub maintenance_rate_critical: Decimal,
+    /// Initial margin over margin balance (Bybit `accountIMRate`, a
+    /// fraction; at 1 no new margin positions): warn / critical at or above.
+    pub initial_rate_warn: Decimal,
+    pub initial_rate_critical: Decimal,
 }
 
 impl Default for Thresholds {
@@ -87,6 +95,11 @@ impl Default for Thresholds {
             margin_utilization_warn: None,
             margin_utilization_critical: None,
             negative_cash_warn: false,
+            // PROTOCOLS.md section 8 (Bybit UTA trading rules).
+            maintenance_rate_warn: Decimal::new(5, 1),
+            maintenance_rate_critical: Decimal::new(8, 1),
+            initial_rate_warn: Decimal::new(8, 1),
+            initial_rate_critical: Decimal::ONE,
         }
     }
 }
@@ -166,6 +179,43 @@ fn risk_findings(
                 format!("margin utilization {}% at or above {line}%", u.normalize()),
             );
         }
+    }
+    // Rates where higher is worse (Bybit): at or above the line.
+    for (rate, warn, critical, key, words, end) in [
+        (
+            r.maintenance_rate,
+            t.maintenance_rate_warn,
+            t.maintenance_rate_critical,
+            "maintenance_rate",
+            "maintenance margin rate",
+            "liquidation at 100%",
+        ),
+        (
+            r.initial_rate,
+            t.initial_rate_warn,
+            t.initial_rate_critical,
+            "initial_rate",
+            "initial margin rate",
+            "no new margin positions at 100%",
+        ),
+    ] {
+        let Some(rate) = rate else { continue };
+        let (sev, line) = if rate >= critical {
+            (Severity::Critical, critical)
+        } else if rate >= warn {
+            (Severity::Warn, warn)
+        } else {
+            continue;
+        };
+        push(
+            sev,
+            key,
+            format!(
+                "{words} {} at or above {} ({end})",
+                percent(rate),
+                percent(line)
+            ),
+        );
     }
     if let Some(mc) = r.margin_call
         && mc > Decimal::ZERO
@@ -515,6 +565,35 @@ mod tests {
         assert_eq!(by("deltaNeutralStatus"), Some(Severity::Warn));
         assert_eq!(f[0].severity, Severity::Critical, "worst first");
         assert_eq!(worst(&f), Severity::Critical);
+    }
+
+    #[test]
+    fn bybit_rates_warn_at_or_above_their_lines() {
+        let t = Thresholds::default();
+        let with = |mm: &str, im: &str| {
+            let mut s = snap(None);
+            s.risk.maintenance_rate = Some(mm.parse().unwrap());
+            s.risk.initial_rate = Some(im.parse().unwrap());
+            evaluate(&s, &t)
+        };
+        assert!(with("0.4999", "0.7999").is_empty());
+        let f = with("0.5", "0.8");
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(f.iter().all(|f| f.severity == Severity::Warn));
+        assert_eq!(
+            f[0].message,
+            "maintenance margin rate 50% at or above 50% (liquidation at 100%)"
+        );
+        assert_eq!(f[1].subject, "initial_rate");
+        let f = with("0.8312", "1");
+        assert_eq!(f[0].severity, Severity::Critical);
+        assert_eq!(f[0].subject, "maintenance_rate");
+        assert_eq!(
+            f[0].message,
+            "maintenance margin rate 83.1% at or above 80% (liquidation at 100%)"
+        );
+        assert_eq!(f[1].severity, Severity::Critical);
+        assert_eq!(f[1].subject, "initial_rate");
     }
 
     #[test]

@@ -112,6 +112,15 @@ pub struct CurrencyBalance {
     /// Leverage of this currency (OKX Futures mode `notionalLever`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notional_leverage: Option<Decimal>,
+    /// Wallet balance as Bybit reports it (`walletBalance`): since 2025-10 it
+    /// includes coins borrowed in spot margin (`spot_borrow`), so it is not
+    /// the cash the account owns (`cash`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wallet_balance: Option<Decimal>,
+    /// Liability from spot margin trading and manual borrowing, part of
+    /// `wallet_balance` (Bybit `spotBorrow`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spot_borrow: Option<Decimal>,
     /// The account currency whose view this row comes from, when the venue reports
     /// several views that disagree (LongPort: one `list` item per account currency).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -127,7 +136,7 @@ impl CurrencyBalance {
     /// All amounts in this currency except `value_in_base` (the totals
     /// currency), `borrow_frozen` (USD), `margin_ratio` (a plain ratio) and
     /// `notional_leverage` (a multiple).
-    pub fn decimal_fields(&self) -> [(&'static str, Option<Decimal>); 24] {
+    pub fn decimal_fields(&self) -> [(&'static str, Option<Decimal>); 26] {
         [
             ("cash", self.cash),
             ("available", self.available),
@@ -153,6 +162,8 @@ impl CurrencyBalance {
             ("initial_margin", self.initial_margin),
             ("maintenance_margin", self.maintenance_margin),
             ("notional_leverage", self.notional_leverage),
+            ("wallet_balance", self.wallet_balance),
+            ("spot_borrow", self.spot_borrow),
         ]
     }
 
@@ -174,6 +185,8 @@ impl CurrencyBalance {
             self.buying_power,
             self.market_value,
             self.available_equity,
+            self.wallet_balance,
+            self.spot_borrow,
         ]
         .iter()
         .all(|v| v.is_none_or(|d| d.is_zero()))
@@ -210,6 +223,20 @@ pub struct Totals {
     /// Interest accrued and not yet paid, account-wide (Webull has it per currency).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interest: Option<Decimal>,
+    /// Sum of the coins' wallet balances in `currency` (Bybit `totalWalletBalance`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wallet_balance: Option<Decimal>,
+    /// Wallet balance plus perpetual/futures unrealized PnL: what the margin
+    /// rates are computed on (Bybit `totalMarginBalance`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin_balance: Option<Decimal>,
+    /// Margin balance less haircut and initial margin: room for new
+    /// positions (Bybit `totalAvailableBalance`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub available_balance: Option<Decimal>,
+    /// Unrealized PnL of perpetuals and futures only (Bybit `totalPerpUPL`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub perp_unrealized_pnl: Option<Decimal>,
 }
 
 /// The venue's own four-step risk scale (LongPort); None where the venue has none.
@@ -272,6 +299,15 @@ pub struct Risk {
     pub adjusted_equity: Option<Decimal>,
     /// Margin utilization as a plain ratio (0.2 = 20%; Webull sends percent).
     pub utilization: Option<Decimal>,
+    /// Maintenance margin over margin balance as a fraction (Bybit
+    /// `accountMMRate`): higher is worse, 1 = liquidation. The inverse sense
+    /// of `margin_ratio`; never converted into it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maintenance_rate: Option<Decimal>,
+    /// Initial margin over margin balance as a fraction (Bybit
+    /// `accountIMRate`): at 1 no new positions that need margin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial_rate: Option<Decimal>,
     /// Account-level venue indicators (OKX deltaNeutralStatus).
     pub indicators: Vec<Indicator>,
 }
@@ -338,6 +374,8 @@ mod tests {
             initial_margin: one,
             maintenance_margin: one,
             notional_leverage: one,
+            wallet_balance: one,
+            spot_borrow: one,
             view: Some("USD".into()),
             indicators: vec![Indicator::new("k", "0", "m")],
         };

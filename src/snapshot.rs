@@ -256,6 +256,12 @@ impl Report {
                 if let Some(u) = r.utilization {
                     extra.push(format!("margin utilization: {}", health::percent(u)));
                 }
+                if let Some(m) = r.maintenance_rate {
+                    extra.push(format!("maintenance margin rate: {}", health::percent(m)));
+                }
+                if let Some(i) = r.initial_rate {
+                    extra.push(format!("initial margin rate: {}", health::percent(i)));
+                }
                 if !extra.is_empty() {
                     let _ = writeln!(out, "  {}", extra.join("   "));
                 }
@@ -592,9 +598,64 @@ pub fn prom_label(s: &str) -> String {
 /// `currency_margin_ratio` (currencies[].margin_ratio).
 pub const CSV_HEADER: &str = "account,venue,status,currency,cash,available,frozen,settling,withdrawable,equity,net_assets,totals_currency,margin_ratio,risk_level,worst_severity,fetched_at,\
 liabilities,value_in_base,buying_power,market_value,interest,frozen_fees,in_transit,available_equity,unrealized_pnl,borrow_frozen,isolated_equity,strategy_equity,reward_balance,max_loan,initial_margin,maintenance_margin,currency_margin_ratio,notional_leverage,view,\
-account_mode,venue_time,totals_total_cash,totals_buying_power,totals_market_value,totals_max_finance,totals_remaining_finance,totals_available_equity,totals_notional_value,totals_unrealized_pnl,totals_borrow_frozen,totals_isolated_equity,totals_interest,risk_margin_ratio_currency,risk_margin_call,risk_initial_margin,risk_maintenance_margin,risk_adjusted_equity,risk_utilization";
+account_mode,venue_time,totals_total_cash,totals_buying_power,totals_market_value,totals_max_finance,totals_remaining_finance,totals_available_equity,totals_notional_value,totals_unrealized_pnl,totals_borrow_frozen,totals_isolated_equity,totals_interest,risk_margin_ratio_currency,risk_margin_call,risk_initial_margin,risk_maintenance_margin,risk_adjusted_equity,risk_utilization,\
+wallet_balance,spot_borrow,totals_wallet_balance,totals_margin_balance,totals_available_balance,totals_perp_unrealized_pnl,risk_maintenance_rate,risk_initial_rate";
 
 type Dec = rust_decimal::Decimal;
+
+/// Per-currency amounts added after the CSV's `risk_utilization` column
+/// (Bybit), at the end of each row; in Prometheus as `CURRENCY_AMOUNTS`.
+const CURRENCY_AMOUNTS_LATER: [(&str, CurrencyGet); 2] = [
+    ("wallet_balance", |c| c.wallet_balance),
+    ("spot_borrow", |c| c.spot_borrow),
+];
+
+/// Account totals added after the CSV's `risk_utilization` column (Bybit),
+/// as `ACCOUNT_AMOUNTS`, at the end of each row.
+const ACCOUNT_AMOUNTS_LATER: [(&str, &str, &str, AccountGet); 4] = [
+    (
+        "totals",
+        "wallet_balance",
+        "Sum of the wallet balances (Bybit totalWalletBalance), in the totals currency (label currency).",
+        |t, _| t.wallet_balance,
+    ),
+    (
+        "totals",
+        "margin_balance",
+        "Wallet balance plus perpetual/futures unrealized PnL (Bybit totalMarginBalance), in the totals currency (label currency).",
+        |t, _| t.margin_balance,
+    ),
+    (
+        "totals",
+        "available_balance",
+        "Margin balance less haircut and initial margin (Bybit totalAvailableBalance), in the totals currency (label currency).",
+        |t, _| t.available_balance,
+    ),
+    (
+        "totals",
+        "perp_unrealized_pnl",
+        "Unrealized PnL of perpetuals and futures (Bybit totalPerpUPL), in the totals currency (label currency).",
+        |t, _| t.perp_unrealized_pnl,
+    ),
+];
+
+/// Account rates where higher is worse (Bybit): CSV column, Prometheus
+/// family, HELP, value.
+type RateGet = fn(&Risk) -> Option<Dec>;
+const ACCOUNT_RATES: [(&str, &str, &str, RateGet); 2] = [
+    (
+        "risk_maintenance_rate",
+        "baltui_maintenance_rate_ratio",
+        "Maintenance margin / margin balance as a plain ratio (Bybit accountMMRate; higher is worse, 1 = liquidation).",
+        |r| r.maintenance_rate,
+    ),
+    (
+        "risk_initial_rate",
+        "baltui_initial_rate_ratio",
+        "Initial margin / margin balance as a plain ratio (Bybit accountIMRate; at 1 no new margin positions).",
+        |r| r.initial_rate,
+    ),
+];
 
 /// Per-currency amounts, in the row's currency except `value_in_base` and
 /// `borrow_frozen` (USD at OKX, its only source): JSON name and value. The
@@ -853,6 +914,11 @@ impl Report {
             added_account.push(r.margin_ratio_currency.clone().unwrap_or_default());
             added_account.extend(amounts("risk"));
             added_account.push(opt(r.utilization));
+            let later_account: Vec<String> = ACCOUNT_AMOUNTS_LATER
+                .iter()
+                .map(|(_, _, _, get)| opt(get(t, r)))
+                .chain(ACCOUNT_RATES.iter().map(|(_, _, _, get)| opt(get(r))))
+                .collect();
             let empty = CurrencyBalance::default();
             let rows: Vec<&CurrencyBalance> = if a.currencies.is_empty() {
                 vec![&empty]
@@ -873,6 +939,8 @@ impl Report {
                 fields.push(opt(c.notional_leverage));
                 fields.push(c.view.clone().unwrap_or_default());
                 fields.extend(added_account.iter().cloned());
+                fields.extend(CURRENCY_AMOUNTS_LATER.iter().map(|(_, get)| opt(get(c))));
+                fields.extend(later_account.iter().cloned());
                 w.write_record(&fields)?;
             }
         }
@@ -919,6 +987,12 @@ impl Report {
             ]
             .map(String::from),
         );
+        header.extend(
+            ACCOUNT_AMOUNTS_LATER
+                .iter()
+                .map(|(o, n, _, _)| format!("{o}_{n}")),
+        );
+        header.extend(ACCOUNT_RATES.iter().map(|(c, _, _, _)| c.to_string()));
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(&header)?;
         let (empty_totals, empty_risk) = (Totals::default(), Risk::default());
@@ -941,6 +1015,12 @@ impl Report {
             row.push(r.margin_ratio_currency.clone().unwrap_or_default());
             row.push(r.level.map(risk_level_str).unwrap_or_default().to_string());
             row.push(opt(r.utilization));
+            row.extend(
+                ACCOUNT_AMOUNTS_LATER
+                    .iter()
+                    .map(|(_, _, _, get)| opt(get(t, r))),
+            );
+            row.extend(ACCOUNT_RATES.iter().map(|(_, _, _, get)| opt(get(r))));
             w.write_record(&row)?;
         }
         let bytes = w.into_inner().map_err(|e| e.into_error())?;
@@ -973,7 +1053,7 @@ impl Report {
                     .as_ref()
                     .map(|v| format!(",view=\"{}\"", prom_label(v)))
                     .unwrap_or_default();
-                for (field, get) in &CURRENCY_AMOUNTS {
+                for (field, get) in CURRENCY_AMOUNTS.iter().chain(&CURRENCY_AMOUNTS_LATER) {
                     if let Some(v) = get(c) {
                         balances.push((format!("{row},field=\"{field}\"{view}"), v.to_string()));
                     }
@@ -1015,7 +1095,7 @@ impl Report {
             }
             v
         };
-        for (_, name, help, get) in &ACCOUNT_AMOUNTS {
+        for (_, name, help, get) in ACCOUNT_AMOUNTS.iter().chain(&ACCOUNT_AMOUNTS_LATER) {
             let samples = per_view(&|a, view, t, r| {
                 let ccy = t.currency.as_deref().unwrap_or("");
                 Some((
@@ -1042,6 +1122,12 @@ impl Report {
                 ))
             }),
         );
+        for (_, name, help, get) in &ACCOUNT_RATES {
+            let samples = per_view(&|a, view, _, r| {
+                Some((labels(a, &[("view", view)]), get(r)?.to_string()))
+            });
+            family(&mut out, name, help, &samples);
+        }
         family(
             &mut out,
             "baltui_utilization_ratio",
@@ -1334,6 +1420,10 @@ mod tests {
             borrow_frozen: n.d(),
             isolated_equity: n.d(),
             interest: n.d(),
+            wallet_balance: n.d(),
+            margin_balance: n.d(),
+            available_balance: n.d(),
+            perp_unrealized_pnl: n.d(),
         }
     }
 
@@ -1347,6 +1437,8 @@ mod tests {
             maintenance_margin: n.d(),
             adjusted_equity: n.d(),
             utilization: Some("0.2".parse().unwrap()),
+            maintenance_rate: n.d(),
+            initial_rate: n.d(),
             indicators: vec![Indicator::new(
                 "deltaNeutralStatus",
                 "1",
@@ -1382,6 +1474,8 @@ mod tests {
             initial_margin: n.d(),
             maintenance_margin: n.d(),
             notional_leverage: n.d(),
+            wallet_balance: n.d(),
+            spot_borrow: n.d(),
             view: view.map(String::from),
             indicators: vec![
                 Indicator::new("twap", "2", "forced-repayment risk 2 of 5"),
@@ -1536,6 +1630,10 @@ mod tests {
                         "risk_utilization".into(),
                         Some(("baltui_utilization_ratio".into(), vec![("view", "")])),
                     ),
+                    ("risk", k @ ("maintenance_rate" | "initial_rate")) => (
+                        format!("risk_{k}"),
+                        Some((format!("baltui_{k}_ratio"), vec![("view", "")])),
+                    ),
                     ("risk", "indicators") => {
                         for i in v.as_array().unwrap() {
                             let key = text(&i["key"]);
@@ -1567,7 +1665,7 @@ mod tests {
         }
         assert_eq!(
             checked,
-            13 + 8,
+            17 + 10,
             "every total and risk figure but indicators"
         );
         assert_eq!(prom("baltui_risk_level", &[("view", "")]), "1", "medium");
@@ -1666,7 +1764,7 @@ mod tests {
                 assert_eq!(prom(name, &labels), text(val), "{name} {ccy} {k}");
                 fields += 1;
             }
-            assert_eq!(fields, 24, "every amount and ratio of a currency");
+            assert_eq!(fields, 26, "every amount and ratio of a currency");
         }
     }
 

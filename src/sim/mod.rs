@@ -38,9 +38,11 @@ impl Default for SimOptions {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scenario {
-    /// Spot mode account (acctLv 1), small drift, no borrowing.
+    /// Spot mode account (acctLv 1), small drift, no borrowing. (Bybit: a
+    /// unified account without positions.)
     Calm,
-    /// Margin account whose ratio cycles 8 -> 1.2 -> 8 every 40 replies.
+    /// Margin account whose ratio cycles 8 -> 1.2 -> 8 every 40 replies
+    /// (Bybit: accountMMRate 0.125 -> 0.83 -> 0.125).
     MarginSwing,
     /// LongPort: broker margin account whose `risk_level` walks
     /// 0 -> 1 -> 2 -> 3 -> 2 -> 1 -> 0 every 40 replies (`margin_call` > 0 at 3).
@@ -65,9 +67,10 @@ impl Scenario {
     /// Whether this scenario can be served for `venue`.
     pub fn serves(self, venue: VenueKind) -> bool {
         match self {
-            Scenario::Calm | Scenario::MarginSwing | Scenario::FuturesSwing => {
-                venue == crate::venues::okx::KIND
+            Scenario::Calm | Scenario::MarginSwing => {
+                venue == crate::venues::okx::KIND || venue == crate::venues::bybit::KIND
             }
+            Scenario::FuturesSwing => venue == crate::venues::okx::KIND,
             Scenario::RiskWalk | Scenario::BrokerCalm | Scenario::BrokerBlanks => {
                 venue == crate::venues::longport::KIND
             }
@@ -207,6 +210,10 @@ pub enum Fault {
     ErrorBodyOk,
     /// LongPort: `risk_level` outside the documented 0-3 (here "7").
     UnknownRiskLevel,
+    /// Bybit: HTTP 403 "access too frequent", the IP rate-limit ban; the
+    /// simulated IP stays banned for `bybit::BAN_FIRST` (a request during
+    /// the ban is a violation). Other venues answer normally.
+    IpBan,
 }
 
 pub struct Sim {

@@ -21,6 +21,8 @@ pub struct SimState {
     /// user id, shared by all of that user's keys), by window key.
     shared_windows: Mutex<HashMap<String, VecDeque<Instant>>>,
     config_requests: AtomicU64,
+    /// Bybit: the simulated IP is banned (HTTP 403) until then.
+    ip_banned_until: Mutex<Option<Instant>>,
 }
 
 struct Slot {
@@ -92,6 +94,7 @@ impl SimState {
             traces: AtomicU64::new(0),
             shared_windows: Mutex::new(HashMap::new()),
             config_requests: AtomicU64::new(0),
+            ip_banned_until: Mutex::new(None),
         }
     }
 
@@ -290,6 +293,44 @@ impl SimState {
         }
         w.push_back(now);
         true
+    }
+
+    /// Accepted requests in the shared window `window_key` within the last
+    /// `window` (Bybit reports what is left in `X-Bapi-Limit-Status`).
+    pub(crate) fn shared_count(&self, window_key: &str, window: Duration) -> usize {
+        let now = Instant::now();
+        let map = self
+            .shared_windows
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        map.get(window_key).map_or(0, |w| {
+            w.iter()
+                .filter(|t| now.duration_since(**t) < window)
+                .count()
+        })
+    }
+
+    /// Ban the simulated IP for `d` (Bybit's HTTP 403).
+    pub(crate) fn ban_ip(&self, d: Duration) {
+        let mut b = self
+            .ip_banned_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        *b = Some(Instant::now() + d);
+    }
+
+    /// True while the simulated IP is banned; a request then is a violation
+    /// (the client was told to stop).
+    pub(crate) fn ip_banned(&self) -> bool {
+        let b = self
+            .ip_banned_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let banned = b.is_some_and(|t| Instant::now() < t);
+        if banned {
+            self.violations.fetch_add(1, Ordering::Relaxed);
+        }
+        banned
     }
 
     /// As `admit`, with the rate window counted on `window_key` (shared by

@@ -106,6 +106,9 @@ fn columns(snap: &Snapshot, rows: &[&CurrencyBalance]) -> Vec<Column> {
         // OKX `liab`, `interest` (accrued) / Webull `interests_unpaid`.
         Column::extra("liabilities", "liabilities", |c| c.liabilities),
         Column::extra("interest", "interest", |c| c.interest),
+        // Bybit `walletBalance` (includes spot borrowing) and `spotBorrow`.
+        Column::extra("wallet balance", "wallet_balance", |c| c.wallet_balance),
+        Column::extra("spot borrow", "spot_borrow", |c| c.spot_borrow),
         // Webull `margin_power` (融资购买力) and `positions_market_value`.
         Column::extra("margin buying power", "buying_power", |c| c.buying_power),
         Column::extra("market value", "market_value", |c| c.market_value),
@@ -786,6 +789,10 @@ fn totals_line(
             Some("isolated_equity"),
         ),
         ("potential borrowing IMR ", tot.borrow_frozen, None),
+        ("margin balance ", tot.margin_balance, None),
+        ("available balance ", tot.available_balance, None),
+        ("wallet balance ", tot.wallet_balance, None),
+        ("perp unrealized P&L ", tot.perp_unrealized_pnl, None),
     ];
     for (l, v, subject) in optional {
         if v.is_some() {
@@ -895,11 +902,39 @@ fn summary(
         ));
     }
     let after_ratio = margin.len();
-    margin.push(label(&format!(
-        "  warn <{} crit <{}",
-        format::percent(Some(t.margin_ratio_warn), false),
-        format::percent(Some(t.margin_ratio_critical), false)
-    )));
+    if risk.margin_ratio.is_none() && risk.maintenance_rate.is_some() {
+        // Bybit: maintenance over margin balance, higher is worse; its own
+        // figure and lines, never shown as a margin ratio.
+        let mm_f = finding_for(acc, "maintenance_rate");
+        margin = vec![
+            label("maint. margin rate "),
+            value(format::percent(risk.maintenance_rate, false), mm_f),
+        ];
+        if let Some(f) = mm_f {
+            margin.push(Span::styled(
+                format!(" {} {}", f.severity.symbol(), f.severity.word()),
+                theme.severity(f.severity),
+            ));
+        }
+        margin.push(label(&format!(
+            "  warn ≥{} crit ≥{} liquidation 100%",
+            format::percent(Some(t.maintenance_rate_warn), false),
+            format::percent(Some(t.maintenance_rate_critical), false)
+        )));
+        if risk.initial_rate.is_some() {
+            margin.push(label("  IM rate "));
+            margin.push(value(
+                format::percent(risk.initial_rate, false),
+                finding_for(acc, "initial_rate"),
+            ));
+        }
+    } else {
+        margin.push(label(&format!(
+            "  warn <{} crit <{}",
+            format::percent(Some(t.margin_ratio_warn), false),
+            format::percent(Some(t.margin_ratio_critical), false)
+        )));
+    }
     if risk.utilization.is_some() {
         // A ratio in the model (Webull sends percent); the screen shows percent.
         margin.push(label("  utilization "));

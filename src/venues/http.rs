@@ -149,6 +149,9 @@ pub struct Reply {
     pub date: Option<chrono::DateTime<chrono::Utc>>,
     /// When the reply was read (the time the numbers are from).
     pub received_at: chrono::DateTime<chrono::Utc>,
+    /// The response headers (venues that report their rate-limit state in
+    /// headers read them here, e.g. Bybit `X-Bapi-Limit-Status`).
+    pub headers: reqwest::header::HeaderMap,
 }
 
 /// The one rule for error bodies, the same for every venue: an error body
@@ -183,6 +186,22 @@ pub async fn exchange(
     budget: Option<&super::RateBudget>,
     sign: impl FnOnce(chrono::DateTime<chrono::Utc>) -> Request,
 ) -> Result<Reply, VenueError> {
+    let reply = send(http, base_url, p, budget, sign).await?;
+    check_reply(p, reply.status, &reply.body)
+        .map_err(|e| e.with_trace_id(reply.trace_id.clone()))?;
+    Ok(reply)
+}
+
+/// As [`exchange`], without the error rule: the reply whatever its status or
+/// body, for a venue that must read the headers of an error reply (Bybit's
+/// rate-limit reset time) before applying `check_reply` itself.
+pub async fn send(
+    http: &reqwest::Client,
+    base_url: &str,
+    p: &dyn super::Protocol,
+    budget: Option<&super::RateBudget>,
+    sign: impl FnOnce(chrono::DateTime<chrono::Utc>) -> Request,
+) -> Result<Reply, VenueError> {
     let venue = p.venue();
     if let Some(b) = budget {
         b.acquire().await;
@@ -200,13 +219,13 @@ pub async fn exchange(
     }
     let resp = rb.send().await.map_err(|e| transport_error(venue, &e))?;
     let status = resp.status();
+    let headers = resp.headers().clone();
     let trace_id = p
         .trace_header()
-        .and_then(|h| resp.headers().get(h))
+        .and_then(|h| headers.get(h))
         .and_then(|v| v.to_str().ok())
         .map(crate::decimal::excerpt);
-    let date = resp
-        .headers()
+    let date = headers
         .get(reqwest::header::DATE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
@@ -215,12 +234,12 @@ pub async fn exchange(
         .await
         .map_err(|e| e.with_trace_id(trace_id.clone()))?;
     let received_at = chrono::Utc::now();
-    check_reply(p, status, &body).map_err(|e| e.with_trace_id(trace_id.clone()))?;
     Ok(Reply {
         status,
         body,
         trace_id,
         date,
         received_at,
+        headers,
     })
 }

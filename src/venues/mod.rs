@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod budget;
+pub mod bybit;
 pub mod error;
 pub mod http;
 pub mod longport;

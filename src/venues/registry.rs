@@ -26,6 +26,10 @@ pub static ENTRIES: &[Entry] = &[
         venue: &super::webull::WEBULL,
         sim: &super::webull::sim::SIM,
     },
+    Entry {
+        venue: &super::bybit::BYBIT,
+        sim: &super::bybit::sim::SIM,
+    },
 ];
 
 pub fn entries() -> impl Iterator<Item = &'static Entry> {

@@ -27,6 +27,13 @@ pub trait AccountSettings: std::fmt::Debug + Send + Sync + 'static {
         secret: &mut dyn FnMut(&'static str, &SecretSource) -> Result<Secret, String>,
     ) -> Result<Box<dyn Account>, String>;
 
+    /// Whether the secret under `key` goes into an HTTP header (so it must
+    /// be a single line of header-safe text); false for a signing key that
+    /// never leaves the machine, e.g. an RSA private key in PEM.
+    fn secret_in_header(&self, _key: &str) -> bool {
+        true
+    }
+
     /// Demo trading (not real money) as the venue's settings say.
     fn demo_trading(&self) -> bool {
         false

@@ -526,7 +526,7 @@ fn label<'a>(s: &'a Sample, key: &str) -> Option<&'a str> {
 }
 
 /// Every metric family `baltui snapshot --format prometheus` writes.
-const FAMILIES: [&str; 37] = [
+const FAMILIES: [&str; 43] = [
     "baltui_balance",
     "baltui_currency_margin_ratio",
     "baltui_currency_notional_leverage_ratio",
@@ -546,7 +546,13 @@ const FAMILIES: [&str; 37] = [
     "baltui_initial_margin",
     "baltui_maintenance_margin",
     "baltui_adjusted_equity",
+    "baltui_wallet_balance",
+    "baltui_margin_balance",
+    "baltui_available_balance",
+    "baltui_perp_unrealized_pnl",
     "baltui_margin_ratio",
+    "baltui_maintenance_rate_ratio",
+    "baltui_initial_rate_ratio",
     "baltui_utilization_ratio",
     "baltui_risk_level",
     "baltui_indicator",
@@ -684,6 +690,11 @@ fn prometheus_samples_equal_the_json_of_the_same_seed() {
                     "utilization" => {
                         let got = find("baltui_utilization_ratio", name, &[("view", view)]);
                         assert_eq!(got, json_text(v), "{name} risk.utilization");
+                        got
+                    }
+                    k @ ("maintenance_rate" | "initial_rate") => {
+                        let got = find(&format!("baltui_{k}_ratio"), name, &[("view", view)]);
+                        assert_eq!(got, json_text(v), "{name} risk.{k}");
                         got
                     }
                     k => {

@@ -183,6 +183,16 @@ fn longport_two_views() -> Snapshot {
     s
 }
 
+fn bybit() -> Snapshot {
+    let body = include_str!("../../assets/fixtures/bybit/wallet-balance-doc.json");
+    baltui::venues::bybit::parse_wallet(
+        reqwest::StatusCode::OK,
+        body.as_bytes(),
+        chrono::Utc::now(),
+    )
+    .unwrap()
+}
+
 fn webull() -> Snapshot {
     use baltui::venues::webull::{normalize::normalize, wire};
     let body = include_str!("../../assets/fixtures/webull/balance-doc.json");
@@ -208,6 +218,7 @@ fn promtool_accepts_every_family_from_the_document_examples() {
                 &cfg,
             ),
             AccountReport::new("wb", baltui::venues::webull::KIND, Ok(webull()), &cfg),
+            AccountReport::new("bybit", baltui::venues::bybit::KIND, Ok(bybit()), &cfg),
         ],
         "USD",
     );
@@ -219,7 +230,7 @@ fn promtool_accepts_every_family_from_the_document_examples() {
         .filter_map(|l| l.strip_prefix("# TYPE "))
         .map(|l| l.split(' ').next().unwrap())
         .collect();
-    assert_eq!(declared.len(), 37, "{declared:?}");
+    assert_eq!(declared.len(), 43, "{declared:?}");
     for f in &declared {
         assert!(have.iter().any(|h| h == f), "no sample of {f}:\n{text}");
     }

@@ -33,10 +33,60 @@ passphrase = "p"
 "#;
 
 #[test]
+fn bybit_account_keys() {
+    let base = "[[account]]\nname = \"b\"\nvenue = \"bybit\"\napi_key = \"k\"\n";
+    let c = Config::parse(
+        &format!("{base}private_key = {{ file = \"/x.pem\" }}\nrecv_window = 10000\n"),
+        "cfg.toml",
+    )
+    .and_then(Config::strict)
+    .unwrap();
+    let bc: &baltui::venues::bybit::config::BybitConfig = c.accounts[0].settings_as().unwrap();
+    assert!(bc.rsa);
+    assert_eq!(bc.recv_window, 10000);
+    let e = err(&format!("{base}secret_key = \"s\"\nprivate_key = \"p\"\n"));
+    assert!(e.contains("not both"), "{e}");
+    let e = err(base);
+    assert!(
+        e.contains("secret_key (HMAC) or private_key (RSA PEM)"),
+        "{e}"
+    );
+    let e = err(&format!("{base}secret_key = \"s\"\nrecv_window = 0\n"));
+    assert!(
+        e.contains("recv_window") && e.contains("expected milliseconds"),
+        "{e}"
+    );
+    let e = err(&format!(
+        "{base}secret_key = \"s\"\n[thresholds]\nmaintenance_rate_warn = \"0.9\"\n"
+    ));
+    assert!(
+        e.contains("maintenance_rate_critical (0.8) must not be below maintenance_rate_warn (0.9)"),
+        "{e}"
+    );
+}
+
+#[test]
 fn shipped_example_parses() {
     let text = include_str!("../../config.example.toml");
     let c = Config::parse(text, "config.example.toml").unwrap();
-    assert_eq!(c.accounts.len(), 3);
+    assert_eq!(c.accounts.len(), 4);
+    let by = &c.accounts[3];
+    assert_eq!(
+        (by.name.as_str(), by.venue),
+        ("bybit-main", baltui::venues::bybit::KIND)
+    );
+    assert_eq!(by.base_url, "https://api.bybit.com");
+    let bc: &baltui::venues::bybit::config::BybitConfig = by.settings_as().unwrap();
+    assert!(!bc.rsa);
+    assert_eq!(bc.recv_window, 5000);
+    assert_eq!(bc.api_key.describe(), "environment variable BYBIT_API_KEY");
+    assert_eq!(c.thresholds.maintenance_rate_warn, "0.5".parse().unwrap());
+    assert_eq!(
+        c.thresholds.maintenance_rate_critical,
+        "0.8".parse().unwrap()
+    );
+    assert_eq!(c.thresholds.initial_rate_warn, "0.8".parse().unwrap());
+    assert_eq!(c.thresholds.initial_rate_critical, "1".parse().unwrap());
     let wb = &c.accounts[2];
     assert_eq!(
         (wb.name.as_str(), wb.venue),
@@ -631,7 +681,7 @@ fn every_commented_setting_in_the_example_can_be_uncommented() {
         let c = Config::parse(&uncomment(&[i]), "config.example.toml")
             .and_then(Config::strict)
             .unwrap_or_else(|e| panic!("line {}: {}\n{e}", i + 1, lines[i]));
-        assert_eq!(c.accounts.len(), 3, "line {}", i + 1);
+        assert_eq!(c.accounts.len(), 4, "line {}", i + 1);
     }
     let all = Config::parse(&uncomment(&settings), "config.example.toml")
         .and_then(Config::strict)

@@ -9,6 +9,7 @@ mod alerts;
 mod app_update;
 mod architecture;
 mod budget_plan;
+mod bybit_fixture;
 mod config;
 mod conformance;
 #[path = "../common/fake.rs"]
@@ -18,6 +19,7 @@ mod keys;
 mod longport_fixture;
 mod okx_fixture;
 mod render;
+mod render_bybit;
 mod render_nav;
 mod render_numbers;
 mod render_totals;

@@ -145,7 +145,7 @@ async fn serve(
     let ok = |v: Value| json_response(StatusCode::OK, v.to_string());
     match fault {
         // A Webull fault: LongPort answers normally.
-        None | Some(Fault::ErrorBodyOk) => {
+        None | Some(Fault::ErrorBodyOk | Fault::IpBan) => {
             ok(render(st, &account, st.claim_step(key), &ccys, shape))
         }
         Some(Fault::UnknownRiskLevel) => {

@@ -55,6 +55,8 @@ pub fn normalize(b: &Balance, fetched_at: DateTime<Utc>) -> Snapshot {
             maintenance_margin: b.mmr,
             adjusted_equity: b.adj_eq,
             utilization: None,
+            maintenance_rate: None,
+            initial_rate: None,
             indicators,
         },
         currencies,

@@ -137,7 +137,7 @@ async fn balance(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
     };
     match fault {
         // Faults of other venues: OKX answers normally.
-        None | Some(Fault::ErrorBodyOk | Fault::UnknownRiskLevel) => {
+        None | Some(Fault::ErrorBodyOk | Fault::UnknownRiskLevel | Fault::IpBan) => {
             ok_json(render(&st, &account, st.claim_step(key), &ccys).to_string())
         }
         Some(Fault::RateLimited) => rate_limited(&st),

@@ -167,7 +167,11 @@ fn fault_reply(fault: &Fault) -> Option<Response> {
             "SERVICE_NOT_AVAILABLE",
             "service not available",
         )),
-        Fault::Timeout(_) | Fault::Malformed | Fault::Truncated | Fault::UnknownRiskLevel => None,
+        Fault::Timeout(_)
+        | Fault::Malformed
+        | Fault::Truncated
+        | Fault::UnknownRiskLevel
+        | Fault::IpBan => None,
     }
 }
 

@@ -1,0 +1,216 @@
+//! The account tab of a Bybit unified account near its maintenance line,
+//! read from the cells of a TestBackend: the mode on the pane title, the
+//! maintenance margin rate with its own lines (higher is worse) and its
+//! critical style, Bybit's own columns, absent figures as "—".
+
+use baltui::app::{App, Msg};
+use baltui::health::{Severity, Thresholds};
+use baltui::model::{CurrencyBalance, Risk, Snapshot, Totals};
+use baltui::monitor::AccountSpec;
+use baltui::poll::Event;
+use baltui::theme::Theme;
+use baltui::ui;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use rust_decimal::Decimal;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 4, 12, 30, 45)
+        .single()
+        .unwrap()
+}
+
+fn d(s: &str) -> Option<Decimal> {
+    Some(s.parse().unwrap())
+}
+
+fn snapshot() -> Snapshot {
+    Snapshot {
+        fetched_at: now(),
+        venue_time: None,
+        account_mode: Some("UTA 2.0, cross margin".into()),
+        totals: Totals {
+            currency: Some("USD".into()),
+            net_assets: d("86120.5"),
+            margin_balance: d("61020.25"),
+            available_balance: d("1740.75"),
+            ..Totals::default()
+        },
+        risk: Risk {
+            maintenance_rate: d("0.8312"),
+            initial_rate: d("0.9715"),
+            initial_margin: d("59279.5"),
+            maintenance_margin: d("50720.1"),
+            ..Risk::default()
+        },
+        currencies: vec![
+            CurrencyBalance {
+                currency: "USDT".into(),
+                wallet_balance: d("0"),
+                spot_borrow: d("25000"),
+                liabilities: d("25000"),
+                equity: d("-25000"),
+                interest: d("1.75"),
+                value_in_base: d("-25000"),
+                ..CurrencyBalance::default()
+            },
+            CurrencyBalance {
+                currency: "BTC".into(),
+                wallet_balance: d("1.8"),
+                spot_borrow: d("0"),
+                frozen: d("0"),
+                equity: d("1.8"),
+                value_in_base: d("66169.12"),
+                ..CurrencyBalance::default()
+            },
+        ],
+        other_views: Vec::new(),
+    }
+}
+
+fn app() -> App {
+    let spec = AccountSpec::new(
+        "bybit-unified",
+        baltui::venues::bybit::KIND,
+        false,
+        std::time::Duration::from_secs(5),
+    );
+    let mut app = App::new(vec![spec], Thresholds::default(), now());
+    app.update(Msg::Poll(Event::Polled {
+        account: 0,
+        generation: app.generation(),
+        at: now(),
+        result: Ok(snapshot()),
+        next_poll_at: Some(now() + Duration::seconds(2)),
+    }));
+    app
+}
+
+fn buffer(app: &App, w: u16, h: u16) -> Buffer {
+    let theme = Theme::color();
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| ui::render(f, app, &theme)).unwrap();
+    term.backend().buffer().clone()
+}
+
+fn lines(buf: &Buffer) -> Vec<String> {
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect()
+}
+
+fn row<'a>(lines: &'a [String], needle: &str) -> (usize, &'a str) {
+    lines
+        .iter()
+        .enumerate()
+        .find(|(_, l)| l.contains(needle))
+        .map(|(y, l)| (y, l.as_str()))
+        .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{}", lines.join("\n")))
+}
+
+fn col(line: &str, needle: &str) -> usize {
+    let b = line
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in {line}"));
+    line[..b].chars().count()
+}
+
+#[test]
+fn the_account_tab_shows_the_maintenance_rate_critical_with_its_own_lines() {
+    let app = app();
+    let buf = buffer(&app, 160, 40);
+    let l = lines(&buf);
+    // The account mode on the tab's title and the risk pane's.
+    row(&l, "bybit-unified · Bybit · UTA 2.0, cross margin · LIVE");
+    row(&l, " margin · risk · UTA 2.0, cross margin ");
+    let (y, margin) = row(&l, "maint. margin rate ");
+    assert!(
+        margin.contains("maint. margin rate 83.1% ✖ CRITICAL"),
+        "{margin}"
+    );
+    assert!(
+        margin.contains("warn ≥50% crit ≥80% liquidation 100%"),
+        "{margin}"
+    );
+    assert!(
+        margin.contains("IM rate 97.2%") || margin.contains("IM rate 97.1%"),
+        "{margin}"
+    );
+    assert!(
+        !l.iter().any(|s| s.contains("margin ratio")),
+        "accountMMRate is not a margin ratio:\n{}",
+        l.join("\n")
+    );
+    // The rate's cells carry the critical style.
+    let x = col(margin, "83.1%") as u16;
+    let theme = Theme::color();
+    assert_eq!(
+        buf[(x, y as u16)].style().fg,
+        theme.badge(Severity::Critical).fg,
+        "{margin}"
+    );
+    // Bybit's totals under their own names.
+    let (_, totals) = row(&l, "net assets ");
+    assert!(totals.contains("margin balance 61,020.25 USD"), "{totals}");
+    assert!(
+        totals.contains("available balance 1,740.75 USD"),
+        "{totals}"
+    );
+    // The finding says what and where the line is.
+    row(
+        &l,
+        "maintenance margin rate 83.1% at or above 80% (liquidation at 100%)",
+    );
+    // Bybit's own columns; cash and withdrawable are not reported: "—".
+    let (hy, header) = row(&l, "wallet balance");
+    assert!(header.contains("spot borrow"), "{header}");
+    assert!(header.contains("liabilities"), "{header}");
+    let (_, usdt) = row(&l[hy..], "USDT");
+    // Cells in header order: cash, available, frozen, settling,
+    // withdrawable, equity, liabilities, interest, wallet balance, spot
+    // borrow, value USD.
+    let cells = |line: &str| -> Vec<String> { line.split_whitespace().map(String::from).collect() };
+    assert_eq!(
+        cells(usdt),
+        [
+            "USDT",
+            "—",
+            "—",
+            "—",
+            "—",
+            "—",
+            "-25,000.00",
+            "25,000.00",
+            "1.75",
+            "0.00",
+            "25,000.00",
+            "-25,000.00"
+        ]
+    );
+    assert!(usdt.contains("25,000.00"), "{usdt}");
+    assert!(usdt.contains('—'), "cash absent, not zero: {usdt}");
+    let (_, btc) = row(&l[hy..], "BTC ");
+    assert_eq!(
+        cells(btc),
+        [
+            "BTC",
+            "—",
+            "—",
+            "0.00000000",
+            "—",
+            "—",
+            "1.80000000",
+            "—",
+            "—",
+            "1.80000000",
+            "0.00000000",
+            "66,169.12"
+        ]
+    );
+}
