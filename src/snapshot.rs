@@ -1363,6 +1363,7 @@ mod tests {
                 "1",
                 "transfer restricted",
             )],
+            ..Risk::default()
         }
     }
 
@@ -1394,6 +1395,7 @@ mod tests {
             maintenance_margin: n.d(),
             notional_leverage: n.d(),
             view: view.map(String::from),
+            wallet: None,
             indicators: vec![
                 Indicator::new("twap", "2", "forced-repayment risk 2 of 5"),
                 Indicator::unknown("colRes", "x"),
@@ -1414,6 +1416,7 @@ mod tests {
                 balance(&mut n, "USDT", None),
                 balance(&mut n, "USDT", Some("HKD")),
             ],
+            wallets: Vec::new(),
             other_views: vec![View {
                 totals: totals(&mut n, "HKD"),
                 risk: risk(&mut n, None),
@@ -1956,6 +1959,7 @@ mod tests {
             totals: t,
             risk: Risk::default(),
             currencies: rows,
+            wallets: Vec::new(),
             other_views: views
                 .into_iter()
                 .map(|totals| View {

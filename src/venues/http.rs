@@ -183,6 +183,20 @@ pub async fn exchange(
     budget: Option<&super::RateBudget>,
     sign: impl FnOnce(chrono::DateTime<chrono::Utc>) -> Request,
 ) -> Result<Reply, VenueError> {
+    exchange_observed(http, base_url, p, budget, sign, |_, _| {}).await
+}
+
+/// As `exchange`, showing `observe` the status and headers of every reply
+/// (an error reply too) before the error rule: where a venue reports its
+/// rate usage, a ban or a `Retry-After` in headers (Binance).
+pub async fn exchange_observed(
+    http: &reqwest::Client,
+    base_url: &str,
+    p: &dyn super::Protocol,
+    budget: Option<&super::RateBudget>,
+    sign: impl FnOnce(chrono::DateTime<chrono::Utc>) -> Request,
+    observe: impl FnOnce(reqwest::StatusCode, &reqwest::header::HeaderMap),
+) -> Result<Reply, VenueError> {
     let venue = p.venue();
     if let Some(b) = budget {
         b.acquire().await;
@@ -200,6 +214,7 @@ pub async fn exchange(
     }
     let resp = rb.send().await.map_err(|e| transport_error(venue, &e))?;
     let status = resp.status();
+    observe(status, resp.headers());
     let trace_id = p
         .trace_header()
         .and_then(|h| resp.headers().get(h))

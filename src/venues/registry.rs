@@ -26,6 +26,10 @@ pub static ENTRIES: &[Entry] = &[
         venue: &super::webull::WEBULL,
         sim: &super::webull::sim::SIM,
     },
+    Entry {
+        venue: &super::binance::BINANCE,
+        sim: &super::binance::sim::SIM,
+    },
 ];
 
 pub fn entries() -> impl Iterator<Item = &'static Entry> {

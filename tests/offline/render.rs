@@ -71,6 +71,7 @@ pub(crate) fn okx_snapshot(at: DateTime<Utc>, ratio: &str) -> Snapshot {
                 ..CurrencyBalance::default()
             },
         ],
+        wallets: Vec::new(),
         other_views: Vec::new(),
     }
 }
@@ -1310,6 +1311,7 @@ fn longport_snapshot(at: DateTime<Utc>, level: RiskLevel, margin_call: &str) -> 
                 ..CurrencyBalance::default()
             },
         ],
+        wallets: Vec::new(),
         other_views: vec![View {
             totals: Totals {
                 currency: Some("USD".into()),

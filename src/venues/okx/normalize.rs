@@ -56,8 +56,10 @@ pub fn normalize(b: &Balance, fetched_at: DateTime<Utc>) -> Snapshot {
             adjusted_equity: b.adj_eq,
             utilization: None,
             indicators,
+            ..Risk::default()
         },
         currencies,
+        wallets: Vec::new(),
         other_views: Vec::new(),
     }
 }
