@@ -8,6 +8,7 @@
 mod alerts;
 mod app_update;
 mod architecture;
+mod binance_fixture;
 mod budget_plan;
 mod config;
 mod conformance;

@@ -316,7 +316,13 @@ impl crate::venues::api::Venue for Binance {
         } else if has("uniMMR") {
             normalize::add_pm_account(&mut s, &decode(V, body)?);
         } else if has("assets") {
-            normalize::add_futures(&mut s, &decode(V, body)?, None, normalize::FUTURES);
+            // USDⓈ-M has account totals; COIN-M only per coin.
+            let wallet = if has("totalMarginBalance") {
+                normalize::FUTURES
+            } else {
+                normalize::COINM
+            };
+            normalize::add_futures(&mut s, &decode(V, body)?, None, wallet);
         } else {
             return Err(VenueError::new(
                 V,
