@@ -92,9 +92,10 @@ fn unknown_top_level_key() {
 
 #[test]
 fn bad_venue() {
-    let e = err("[[account]]\nname = \"a\"\nvenue = \"binance\"\n");
+    // Binance is a venue now: a name no venue registers.
+    let e = err("[[account]]\nname = \"a\"\nvenue = \"kraken\"\n");
     assert!(
-        e.starts_with("cfg.toml:3: key `venue`: unknown variant `binance`"),
+        e.starts_with("cfg.toml:3: key `venue`: unknown variant `kraken`"),
         "{e}"
     );
     assert!(e.contains("okx"), "{e}");

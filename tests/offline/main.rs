@@ -19,6 +19,7 @@ mod keys;
 mod longport_fixture;
 mod okx_fixture;
 mod render;
+mod render_binance;
 mod render_nav;
 mod render_numbers;
 mod render_totals;
