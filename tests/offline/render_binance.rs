@@ -60,24 +60,22 @@ fn account_tab_shows_wallets_their_totals_and_the_margin_level() {
     assert!(totals.contains("6.24095242"), "{totals}");
     assert!(totals.contains("· futures (USDT): net"), "{totals}");
     // The level with the account's bars, critical (at or below the call bar).
-    let m = line_with(&lines, "margin level ");
+    let m = line_with(&lines, "(bars ");
     assert!(m.contains("margin level 1.25"), "{m}");
     assert!(m.contains("(bars 1.5 / call 1.3 / liq 1.1)"), "{m}");
-    let y = lines
-        .iter()
-        .position(|l| l.contains("margin level 1.25"))
-        .unwrap();
+    let y = lines.iter().position(|l| l.contains("(bars ")).unwrap();
     let x = col(&lines[y], "1.25 (bars").unwrap();
     let theme = Theme::color();
     let buf = buffer(&app, 200, 40, &theme);
+    let badge = theme.badge(baltui::health::Severity::Critical);
+    let cell = cell_at(&buf, x, y);
     assert_eq!(
-        cell_at(&buf, x, y).fg,
-        theme
-            .severity(baltui::health::Severity::Critical)
-            .fg
-            .unwrap(),
-        "the level cell carries the critical style"
+        (Some(cell.fg), Some(cell.bg)),
+        (badge.fg, badge.bg),
+        "the level cell carries the critical badge"
     );
+    // The label beside it does not.
+    assert_ne!(Some(cell_at(&buf, x - 3, y).bg), badge.bg);
     assert!(
         screen(&lines).contains(
             "margin level 1.25 at or below the margin call line 1.3 (liquidation at 1.1)"
@@ -93,7 +91,7 @@ fn a_safe_level_has_no_finding() {
     poll(&mut app, 0, now(), Ok(snapshot("11.64405625")));
     go_tab(&mut app, 1);
     let lines = draw(&app, 200, 40);
-    assert!(line_with(&lines, "margin level ").contains("11.64405625"));
+    assert!(line_with(&lines, "(bars ").contains("margin level 11.64405625"));
     assert!(
         !screen(&lines).contains("at or below the"),
         "{}",
