@@ -159,7 +159,8 @@ JEo9ACgZsw/lkz1//U4XoQ==
     #[test]
     fn hmac_known_answers() {
         let hmac = Signer::Hmac(crate::secrets::Secret::new(SECRET));
-        let cases: &[(&[(&str, &str)], Option<u32>, &str, &str)] = &[
+        type Case<'a> = (&'a [(&'a str, &'a str)], Option<u32>, &'a str, &'a str);
+        let cases: &[Case] = &[
             (
                 &[],
                 None,
