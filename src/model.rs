@@ -289,8 +289,9 @@ pub struct Risk {
     /// `margin_ratio`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub margin_level: Option<Decimal>,
-    /// The venue's own bars for `margin_level` (Binance tradeCoeff), when read.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The venue's own bars for `margin_level` (Binance tradeCoeff), when
+    /// read; in JSON as `margin_level_normal_bar`, `_call_bar`, `_liquidation_bar`.
+    #[serde(flatten)]
     pub margin_level_bars: Option<MarginLevelBars>,
     /// Binance USDⓈ-M futures `totalMaintMargin / totalMarginBalance`
     /// (a plain ratio; 1 = liquidation; higher is riskier).
@@ -306,8 +307,11 @@ pub struct Risk {
 /// below `liquidation` forced liquidation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct MarginLevelBars {
+    #[serde(rename = "margin_level_normal_bar")]
     pub normal: Decimal,
+    #[serde(rename = "margin_level_call_bar")]
     pub margin_call: Decimal,
+    #[serde(rename = "margin_level_liquidation_bar")]
     pub liquidation: Decimal,
 }
 

@@ -46,6 +46,9 @@ pub struct AccountReport {
     /// its totals and risk; `totals`/`risk` above are the primary view.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub other_views: Vec<View>,
+    /// Each wallet's totals in its own currency (Binance), never summed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wallets: Vec<crate::model::Wallet>,
     pub currencies: Vec<CurrencyBalance>,
     pub findings: Vec<Finding>,
 }
@@ -81,6 +84,7 @@ impl AccountReport {
                 totals: Some(s.totals),
                 risk: Some(s.risk),
                 other_views: s.other_views,
+                wallets: s.wallets,
                 currencies: s.currencies,
             },
             Err(e) => {
@@ -107,6 +111,7 @@ impl AccountReport {
                     totals: None,
                     risk: None,
                     other_views: Vec::new(),
+                    wallets: Vec::new(),
                     currencies: Vec::new(),
                 }
             }
@@ -603,7 +608,22 @@ pub fn prom_label(s: &str) -> String {
 /// `currency_margin_ratio` (currencies[].margin_ratio).
 pub const CSV_HEADER: &str = "account,venue,status,currency,cash,available,frozen,settling,withdrawable,equity,net_assets,totals_currency,margin_ratio,risk_level,worst_severity,fetched_at,\
 liabilities,value_in_base,buying_power,market_value,interest,frozen_fees,in_transit,available_equity,unrealized_pnl,borrow_frozen,isolated_equity,strategy_equity,reward_balance,max_loan,initial_margin,maintenance_margin,currency_margin_ratio,notional_leverage,view,\
-account_mode,venue_time,totals_total_cash,totals_buying_power,totals_market_value,totals_max_finance,totals_remaining_finance,totals_available_equity,totals_notional_value,totals_unrealized_pnl,totals_borrow_frozen,totals_isolated_equity,totals_interest,risk_margin_ratio_currency,risk_margin_call,risk_initial_margin,risk_maintenance_margin,risk_adjusted_equity,risk_utilization";
+account_mode,venue_time,totals_total_cash,totals_buying_power,totals_market_value,totals_max_finance,totals_remaining_finance,totals_available_equity,totals_notional_value,totals_unrealized_pnl,totals_borrow_frozen,totals_isolated_equity,totals_interest,risk_margin_ratio_currency,risk_margin_call,risk_initial_margin,risk_maintenance_margin,risk_adjusted_equity,risk_utilization,\
+wallet,risk_margin_level,risk_margin_level_normal_bar,risk_margin_level_call_bar,risk_margin_level_liquidation_bar,risk_futures_maint_ratio,risk_uni_mmr";
+
+/// The Binance risk numbers (added after the first releases): JSON name in
+/// `risk` and value, in CSV and Prometheus order.
+pub fn venue_risk(r: &Risk) -> [(&'static str, Option<Dec>); 6] {
+    let bars = r.margin_level_bars;
+    [
+        ("margin_level", r.margin_level),
+        ("margin_level_normal_bar", bars.map(|b| b.normal)),
+        ("margin_level_call_bar", bars.map(|b| b.margin_call)),
+        ("margin_level_liquidation_bar", bars.map(|b| b.liquidation)),
+        ("futures_maint_ratio", r.futures_maint_ratio),
+        ("uni_mmr", r.uni_mmr),
+    ]
+}
 
 type Dec = rust_decimal::Decimal;
 
@@ -864,6 +884,7 @@ impl Report {
             added_account.push(r.margin_ratio_currency.clone().unwrap_or_default());
             added_account.extend(amounts("risk"));
             added_account.push(opt(r.utilization));
+            let later_account: Vec<String> = venue_risk(r).iter().map(|(_, v)| opt(*v)).collect();
             let empty = CurrencyBalance::default();
             let rows: Vec<&CurrencyBalance> = if a.currencies.is_empty() {
                 vec![&empty]
@@ -884,6 +905,8 @@ impl Report {
                 fields.push(opt(c.notional_leverage));
                 fields.push(c.view.clone().unwrap_or_default());
                 fields.extend(added_account.iter().cloned());
+                fields.push(c.wallet.clone().unwrap_or_default());
+                fields.extend(later_account.iter().cloned());
                 w.write_record(&fields)?;
             }
         }
@@ -930,6 +953,11 @@ impl Report {
             ]
             .map(String::from),
         );
+        header.extend(
+            venue_risk(&Risk::default())
+                .iter()
+                .map(|(n, _)| format!("risk_{n}")),
+        );
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(&header)?;
         let (empty_totals, empty_risk) = (Totals::default(), Risk::default());
@@ -952,6 +980,7 @@ impl Report {
             row.push(r.margin_ratio_currency.clone().unwrap_or_default());
             row.push(r.level.map(risk_level_str).unwrap_or_default().to_string());
             row.push(opt(r.utilization));
+            row.extend(venue_risk(r).iter().map(|(_, v)| opt(*v)));
             w.write_record(&row)?;
         }
         let bytes = w.into_inner().map_err(|e| e.into_error())?;
@@ -979,11 +1008,15 @@ impl Report {
                 // A LongPort row from another account-currency view carries
                 // `view`, so two views of one currency stay two series.
                 let row = labels(a, &[("currency", Some(&c.currency))]);
-                let view = c
+                let mut view = c
                     .view
                     .as_ref()
                     .map(|v| format!(",view=\"{}\"", prom_label(v)))
                     .unwrap_or_default();
+                // One currency in several wallets (Binance): one series each.
+                if let Some(w) = &c.wallet {
+                    let _ = write!(view, ",wallet=\"{}\"", prom_label(w));
+                }
                 for (field, get) in &CURRENCY_AMOUNTS {
                     if let Some(v) = get(c) {
                         balances.push((format!("{row},field=\"{field}\"{view}"), v.to_string()));
@@ -1028,9 +1061,10 @@ impl Report {
         };
         for (_, name, help, get) in &ACCOUNT_AMOUNTS {
             let samples = per_view(&|a, view, t, r| {
-                let ccy = t.currency.as_deref().unwrap_or("");
+                // No totals currency (Binance: wallets are not summed): no label.
+                let ccy = t.currency.as_deref();
                 Some((
-                    labels(a, &[("currency", Some(ccy)), ("view", view)]),
+                    labels(a, &[("currency", ccy), ("view", view)]),
                     get(t, r)?.to_string(),
                 ))
             });
@@ -1061,6 +1095,35 @@ impl Report {
                 Some((labels(a, &[("view", view)]), r.utilization?.to_string()))
             }),
         );
+        for (i, (name, _)) in venue_risk(&Risk::default()).iter().enumerate() {
+            let samples = per_view(&move |a, view, t, r| {
+                let ccy = t.currency.as_deref();
+                let (_, v) = venue_risk(r)[i];
+                Some((
+                    labels(a, &[("currency", ccy), ("view", view)]),
+                    v?.to_string(),
+                ))
+            });
+            let help = match *name {
+                "margin_level" => {
+                    "Binance cross margin marginLevel (assets / liabilities) as a plain ratio; lower is riskier."
+                }
+                "margin_level_normal_bar" => {
+                    "Binance tradeCoeff normalBar: the account's warning line for marginLevel."
+                }
+                "margin_level_call_bar" => {
+                    "Binance tradeCoeff marginCallBar: the account's margin call line for marginLevel."
+                }
+                "margin_level_liquidation_bar" => {
+                    "Binance tradeCoeff forceLiquidationBar: the account's liquidation line for marginLevel."
+                }
+                "futures_maint_ratio" => {
+                    "Binance USD-M futures totalMaintMargin / totalMarginBalance as a plain ratio (1 = liquidation)."
+                }
+                _ => "Binance Portfolio Margin uniMMR as a plain ratio; lower is riskier.",
+            };
+            family(&mut out, &format!("baltui_{name}"), help, &samples);
+        }
         family(
             &mut out,
             "baltui_risk_level",
@@ -1071,16 +1134,22 @@ impl Report {
         );
         let mut indicators = Vec::new();
         for a in &self.accounts {
-            let account_level = a
-                .views()
-                .into_iter()
-                .flat_map(|(view, _, r)| r.indicators.iter().map(move |i| (None, view.clone(), i)));
-            let per_currency = a.currencies.iter().flat_map(|c| {
-                c.indicators
+            let account_level = a.views().into_iter().flat_map(|(view, _, r)| {
+                r.indicators
                     .iter()
-                    .map(move |i| (Some(c.currency.as_str()), c.view.clone(), i))
+                    .map(move |i| (None, view.clone(), None, i))
             });
-            for (ccy, view, ind) in account_level.chain(per_currency) {
+            let per_currency = a.currencies.iter().flat_map(|c| {
+                c.indicators.iter().map(move |i| {
+                    (
+                        Some(c.currency.as_str()),
+                        c.view.clone(),
+                        c.wallet.as_deref(),
+                        i,
+                    )
+                })
+            });
+            for (ccy, view, wallet, ind) in account_level.chain(per_currency) {
                 // Only numeric codes are a gauge; the JSON has every value.
                 if let Ok(v) = ind.value.trim().parse::<Dec>() {
                     indicators.push((
@@ -1090,6 +1159,7 @@ impl Report {
                                 ("currency", ccy),
                                 ("key", Some(&ind.key)),
                                 ("view", view.as_deref()),
+                                ("wallet", wallet),
                             ],
                         ),
                         v.to_string(),
@@ -1821,6 +1891,7 @@ mod tests {
             totals: None,
             risk: None,
             other_views: Vec::new(),
+            wallets: Vec::new(),
             currencies: Vec::new(),
             findings: sevs
                 .iter()
