@@ -728,6 +728,11 @@ impl BinanceClient {
     }
 
     pub async fn fetch(&self) -> Result<Snapshot, VenueError> {
+        // The poll budget every Binance account on this IP shares (the
+        // scheduler plans intervals with it); the weight budgets sit below.
+        if let Some(b) = &self.budget {
+            b.acquire().await;
+        }
         self.read_limits_if_due().await;
         let mut s = normalize::empty(Utc::now());
         // Spot: every mode (the spot wallet is outside PM).
