@@ -402,8 +402,9 @@ impl App {
         let found = match self.selected() {
             Some(i) => self.pick_currency.as_ref().and_then(|key| {
                 let rows = self.rows(i);
-                let is =
-                    |r: &&crate::model::CurrencyBalance| (&r.currency, &r.view) == (&key.0, &key.1);
+                let is = |r: &&crate::model::CurrencyBalance| {
+                    (r.currency.as_str(), r.group()) == (key.0.as_str(), key.1.as_deref())
+                };
                 // Where a venue repeats a row, the one at the last place.
                 match rows.get(self.row_hint) {
                     Some(r) if is(r) => Some(self.row_hint),
@@ -793,7 +794,7 @@ impl App {
                         self.cover = Some(Cover::Detail {
                             account: i,
                             currency: c.currency.clone(),
-                            view: c.view.clone(),
+                            view: c.group().map(str::to_string),
                         });
                     }
                 }
@@ -877,7 +878,7 @@ impl App {
                 let key = self
                     .rows(i)
                     .get(row)
-                    .map(|r| (r.currency.clone(), r.view.clone()));
+                    .map(|r| (r.currency.clone(), r.group().map(str::to_string)));
                 // Up and down in a detail walk the currencies.
                 if let (Some(Cover::Detail { currency, view, .. }), Some(k)) =
                     (&mut self.cover, &key)

@@ -78,6 +78,17 @@ pub struct Thresholds {
     /// fraction; at 1 no new margin positions): warn / critical at or above.
     pub initial_rate_warn: Decimal,
     pub initial_rate_critical: Decimal,
+    /// Binance cross margin `marginLevel`: warn / critical at or below. None:
+    /// the account's own bars from tradeCoeff (`normalBar`, `marginCallBar`),
+    /// else 1.5 / 1.3 (PROTOCOLS.md §8).
+    pub margin_level_warn: Option<Decimal>,
+    pub margin_level_critical: Option<Decimal>,
+    /// Binance futures `totalMaintMargin / totalMarginBalance`: at or above.
+    pub futures_maint_ratio_warn: Decimal,
+    pub futures_maint_ratio_critical: Decimal,
+    /// Binance Portfolio Margin `uniMMR`: at or below.
+    pub uni_mmr_warn: Decimal,
+    pub uni_mmr_critical: Decimal,
 }
 
 impl Default for Thresholds {
@@ -100,6 +111,12 @@ impl Default for Thresholds {
             maintenance_rate_critical: Decimal::new(8, 1),
             initial_rate_warn: Decimal::new(8, 1),
             initial_rate_critical: Decimal::ONE,
+            margin_level_warn: None,
+            margin_level_critical: None,
+            futures_maint_ratio_warn: Decimal::new(5, 1),
+            futures_maint_ratio_critical: Decimal::new(8, 1),
+            uni_mmr_warn: Decimal::new(15, 1),
+            uni_mmr_critical: Decimal::new(12, 1),
         }
     }
 }
@@ -216,6 +233,75 @@ fn risk_findings(
                 percent(line)
             ),
         );
+    }
+    if let Some(ml) = r.margin_level {
+        // Configured lines first, then the account's own bars, then §8.
+        let bars = r.margin_level_bars;
+        let warn = t
+            .margin_level_warn
+            .or(bars.map(|b| b.normal))
+            .unwrap_or(Decimal::new(15, 1));
+        let crit = t
+            .margin_level_critical
+            .or(bars.map(|b| b.margin_call))
+            .unwrap_or(Decimal::new(13, 1));
+        let liq = bars
+            .map(|b| format!(" (liquidation at {})", b.liquidation.normalize()))
+            .unwrap_or_default();
+        let found = if ml <= crit {
+            Some((Severity::Critical, "margin call", crit))
+        } else if ml <= warn {
+            Some((Severity::Warn, "warning", warn))
+        } else {
+            None
+        };
+        if let Some((sev, what, line)) = found {
+            push(
+                sev,
+                "margin_level",
+                format!(
+                    "margin level {} at or below the {what} line {}{liq}",
+                    ml.normalize(),
+                    line.normalize()
+                ),
+            );
+        }
+    }
+    if let Some(fr) = r.futures_maint_ratio {
+        let found = if fr >= t.futures_maint_ratio_critical {
+            Some((Severity::Critical, t.futures_maint_ratio_critical))
+        } else if fr >= t.futures_maint_ratio_warn {
+            Some((Severity::Warn, t.futures_maint_ratio_warn))
+        } else {
+            None
+        };
+        if let Some((sev, line)) = found {
+            push(
+                sev,
+                "futures_maint_ratio",
+                format!(
+                    "futures maintenance margin {} of margin balance, at or above {} (liquidation at 100%)",
+                    percent(fr),
+                    percent(line)
+                ),
+            );
+        }
+    }
+    if let Some(u) = r.uni_mmr {
+        let found = if u <= t.uni_mmr_critical {
+            Some((Severity::Critical, t.uni_mmr_critical))
+        } else if u <= t.uni_mmr_warn {
+            Some((Severity::Warn, t.uni_mmr_warn))
+        } else {
+            None
+        };
+        if let Some((sev, line)) = found {
+            push(
+                sev,
+                "uni_mmr",
+                format!("uniMMR {} at or below {}", u.normalize(), line.normalize()),
+            );
+        }
     }
     if let Some(mc) = r.margin_call
         && mc > Decimal::ZERO
@@ -335,6 +421,22 @@ pub fn evaluate(s: &Snapshot, t: &Thresholds) -> Vec<Finding> {
                 ind.key.clone(),
                 format!("unknown {} {}", key_words(&ind.key), ind.value),
             );
+        } else if ind.key == "accountStatus" {
+            // Binance Portfolio Margin (§8).
+            let sev = match ind.value.as_str() {
+                "MARGIN_CALL" | "SUPPLY_MARGIN" => Some(Severity::Warn),
+                "REDUCE_ONLY" | "ACTIVE_LIQUIDATION" | "FORCE_LIQUIDATION" | "BANKRUPTED" => {
+                    Some(Severity::Critical)
+                }
+                _ => None,
+            };
+            if let Some(sev) = sev {
+                push(
+                    sev,
+                    "accountStatus".into(),
+                    format!("account status {}: {}", ind.value, ind.meaning),
+                );
+            }
         } else if ind.key == "deltaNeutralStatus" {
             let sev = match ind.value.as_str() {
                 "1" => Some(Severity::Warn),
@@ -399,6 +501,8 @@ pub fn evaluate(s: &Snapshot, t: &Thresholds) -> Vec<Finding> {
                 }
                 ("colRes", Some(2)) => Some(Severity::Warn),
                 ("colRes", Some(1)) => Some(Severity::Notice),
+                // Binance PM balance: a negative balance being carried.
+                ("negativeBalance", _) => Some(Severity::Warn),
                 _ => None,
             };
             if let Some(sev) = sev {
@@ -445,6 +549,7 @@ mod tests {
                 ..Risk::default()
             },
             currencies: vec![],
+            wallets: Vec::new(),
             other_views: Vec::new(),
         }
     }
@@ -526,6 +631,7 @@ mod tests {
                 cash: d(cash),
                 ..Default::default()
             }],
+            wallets: Vec::new(),
             other_views: vec![],
         };
         let mut t = Thresholds::default();

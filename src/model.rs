@@ -125,6 +125,10 @@ pub struct CurrencyBalance {
     /// several views that disagree (LongPort: one `list` item per account currency).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub view: Option<String>,
+    /// The wallet of the account this row belongs to, where one account
+    /// has several (Binance: "spot", "margin", "futures", "coinm", "pm").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wallet: Option<String>,
     /// Venue risk indicators for this currency (OKX twap, colRes, auto-conversion).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub indicators: Vec<Indicator>,
@@ -165,6 +169,12 @@ impl CurrencyBalance {
             ("wallet_balance", self.wallet_balance),
             ("spot_borrow", self.spot_borrow),
         ]
+    }
+
+    /// What tells two rows of one currency apart in an account: the
+    /// account-currency view (LongPort), else the wallet (Binance).
+    pub fn group(&self) -> Option<&str> {
+        self.view.as_deref().or(self.wallet.as_deref())
     }
 
     /// True when every reported amount is zero or absent (for "hide zero rows").
@@ -310,6 +320,44 @@ pub struct Risk {
     pub initial_rate: Option<Decimal>,
     /// Account-level venue indicators (OKX deltaNeutralStatus).
     pub indicators: Vec<Indicator>,
+    /// Binance cross margin `marginLevel`: total assets / (liabilities +
+    /// interest), a plain ratio; lower is riskier (Binance's own scale, not
+    /// `margin_ratio`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin_level: Option<Decimal>,
+    /// The venue's own bars for `margin_level` (Binance tradeCoeff), when
+    /// read; in JSON as `margin_level_normal_bar`, `_call_bar`, `_liquidation_bar`.
+    #[serde(flatten)]
+    pub margin_level_bars: Option<MarginLevelBars>,
+    /// Binance USDⓈ-M futures `totalMaintMargin / totalMarginBalance`
+    /// (a plain ratio; 1 = liquidation; higher is riskier).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub futures_maint_ratio: Option<Decimal>,
+    /// Binance Portfolio Margin `uniMMR` (a plain ratio; lower is riskier).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uni_mmr: Option<Decimal>,
+}
+
+/// A venue's own levels for a margin level (Binance `tradeCoeff`): at or
+/// below `normal` a warning, at or below `margin_call` a margin call, at or
+/// below `liquidation` forced liquidation.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MarginLevelBars {
+    #[serde(rename = "margin_level_normal_bar")]
+    pub normal: Decimal,
+    #[serde(rename = "margin_level_call_bar")]
+    pub margin_call: Decimal,
+    #[serde(rename = "margin_level_liquidation_bar")]
+    pub liquidation: Decimal,
+}
+
+/// One wallet's totals in the wallet's own currency (Binance: margin in BTC,
+/// futures in USDT or USD); never added to another wallet's without a rate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Wallet {
+    /// "spot", "margin", "futures", "coinm", "pm".
+    pub name: String,
+    pub totals: Totals,
 }
 
 /// One successful read of one account.
@@ -329,6 +377,11 @@ pub struct Snapshot {
     /// one `list` item per currency); `totals`/`risk` above are the primary view.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub other_views: Vec<View>,
+    /// Per-wallet totals, each in its own currency, where the account has
+    /// several wallets (Binance). Not views of one account: no rate is taken
+    /// from them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wallets: Vec<Wallet>,
 }
 
 /// Totals and risk of an account in one of its account currencies.
@@ -377,6 +430,7 @@ mod tests {
             wallet_balance: one,
             spot_borrow: one,
             view: Some("USD".into()),
+            wallet: Some("spot".into()),
             indicators: vec![Indicator::new("k", "0", "m")],
         };
         let json = serde_json::to_value(&all).unwrap();
@@ -386,7 +440,7 @@ mod tests {
             .keys()
             .map(String::as_str)
             .collect();
-        keys.retain(|k| !["currency", "view", "indicators"].contains(k));
+        keys.retain(|k| !["currency", "view", "wallet", "indicators"].contains(k));
         keys.sort();
         let mut names: Vec<&str> = all.decimal_fields().iter().map(|(n, _)| *n).collect();
         assert!(all.decimal_fields().iter().all(|(_, v)| *v == one));

@@ -668,6 +668,7 @@ mod tests {
             totals: t,
             risk: Default::default(),
             currencies: rows,
+            wallets: Vec::new(),
             other_views: views
                 .into_iter()
                 .map(|totals| View {

@@ -46,6 +46,9 @@ pub struct AccountReport {
     /// its totals and risk; `totals`/`risk` above are the primary view.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub other_views: Vec<View>,
+    /// Each wallet's totals in its own currency (Binance), never summed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wallets: Vec<crate::model::Wallet>,
     pub currencies: Vec<CurrencyBalance>,
     pub findings: Vec<Finding>,
 }
@@ -81,6 +84,7 @@ impl AccountReport {
                 totals: Some(s.totals),
                 risk: Some(s.risk),
                 other_views: s.other_views,
+                wallets: s.wallets,
                 currencies: s.currencies,
             },
             Err(e) => {
@@ -107,6 +111,7 @@ impl AccountReport {
                     totals: None,
                     risk: None,
                     other_views: Vec::new(),
+                    wallets: Vec::new(),
                     currencies: Vec::new(),
                 }
             }
@@ -599,7 +604,21 @@ pub fn prom_label(s: &str) -> String {
 pub const CSV_HEADER: &str = "account,venue,status,currency,cash,available,frozen,settling,withdrawable,equity,net_assets,totals_currency,margin_ratio,risk_level,worst_severity,fetched_at,\
 liabilities,value_in_base,buying_power,market_value,interest,frozen_fees,in_transit,available_equity,unrealized_pnl,borrow_frozen,isolated_equity,strategy_equity,reward_balance,max_loan,initial_margin,maintenance_margin,currency_margin_ratio,notional_leverage,view,\
 account_mode,venue_time,totals_total_cash,totals_buying_power,totals_market_value,totals_max_finance,totals_remaining_finance,totals_available_equity,totals_notional_value,totals_unrealized_pnl,totals_borrow_frozen,totals_isolated_equity,totals_interest,risk_margin_ratio_currency,risk_margin_call,risk_initial_margin,risk_maintenance_margin,risk_adjusted_equity,risk_utilization,\
-wallet_balance,spot_borrow,totals_wallet_balance,totals_margin_balance,totals_available_balance,totals_perp_unrealized_pnl,risk_maintenance_rate,risk_initial_rate";
+wallet_balance,spot_borrow,wallet,totals_wallet_balance,totals_margin_balance,totals_available_balance,totals_perp_unrealized_pnl,risk_maintenance_rate,risk_initial_rate,risk_margin_level,risk_margin_level_normal_bar,risk_margin_level_call_bar,risk_margin_level_liquidation_bar,risk_futures_maint_ratio,risk_uni_mmr";
+
+/// The Binance risk numbers (added after the first releases): JSON name in
+/// `risk` and value, in CSV and Prometheus order.
+pub fn venue_risk(r: &Risk) -> [(&'static str, Option<Dec>); 6] {
+    let bars = r.margin_level_bars;
+    [
+        ("margin_level", r.margin_level),
+        ("margin_level_normal_bar", bars.map(|b| b.normal)),
+        ("margin_level_call_bar", bars.map(|b| b.margin_call)),
+        ("margin_level_liquidation_bar", bars.map(|b| b.liquidation)),
+        ("futures_maint_ratio", r.futures_maint_ratio),
+        ("uni_mmr", r.uni_mmr),
+    ]
+}
 
 type Dec = rust_decimal::Decimal;
 
@@ -918,6 +937,7 @@ impl Report {
                 .iter()
                 .map(|(_, _, _, get)| opt(get(t, r)))
                 .chain(ACCOUNT_RATES.iter().map(|(_, _, _, get)| opt(get(r))))
+                .chain(venue_risk(r).iter().map(|(_, v)| opt(*v)))
                 .collect();
             let empty = CurrencyBalance::default();
             let rows: Vec<&CurrencyBalance> = if a.currencies.is_empty() {
@@ -940,6 +960,7 @@ impl Report {
                 fields.push(c.view.clone().unwrap_or_default());
                 fields.extend(added_account.iter().cloned());
                 fields.extend(CURRENCY_AMOUNTS_LATER.iter().map(|(_, get)| opt(get(c))));
+                fields.push(c.wallet.clone().unwrap_or_default());
                 fields.extend(later_account.iter().cloned());
                 w.write_record(&fields)?;
             }
@@ -993,6 +1014,11 @@ impl Report {
                 .map(|(o, n, _, _)| format!("{o}_{n}")),
         );
         header.extend(ACCOUNT_RATES.iter().map(|(c, _, _, _)| c.to_string()));
+        header.extend(
+            venue_risk(&Risk::default())
+                .iter()
+                .map(|(n, _)| format!("risk_{n}")),
+        );
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(&header)?;
         let (empty_totals, empty_risk) = (Totals::default(), Risk::default());
@@ -1021,6 +1047,7 @@ impl Report {
                     .map(|(_, _, _, get)| opt(get(t, r))),
             );
             row.extend(ACCOUNT_RATES.iter().map(|(_, _, _, get)| opt(get(r))));
+            row.extend(venue_risk(r).iter().map(|(_, v)| opt(*v)));
             w.write_record(&row)?;
         }
         let bytes = w.into_inner().map_err(|e| e.into_error())?;
@@ -1048,11 +1075,15 @@ impl Report {
                 // A LongPort row from another account-currency view carries
                 // `view`, so two views of one currency stay two series.
                 let row = labels(a, &[("currency", Some(&c.currency))]);
-                let view = c
+                let mut view = c
                     .view
                     .as_ref()
                     .map(|v| format!(",view=\"{}\"", prom_label(v)))
                     .unwrap_or_default();
+                // One currency in several wallets (Binance): one series each.
+                if let Some(w) = &c.wallet {
+                    let _ = write!(view, ",wallet=\"{}\"", prom_label(w));
+                }
                 for (field, get) in CURRENCY_AMOUNTS.iter().chain(&CURRENCY_AMOUNTS_LATER) {
                     if let Some(v) = get(c) {
                         balances.push((format!("{row},field=\"{field}\"{view}"), v.to_string()));
@@ -1097,9 +1128,10 @@ impl Report {
         };
         for (_, name, help, get) in ACCOUNT_AMOUNTS.iter().chain(&ACCOUNT_AMOUNTS_LATER) {
             let samples = per_view(&|a, view, t, r| {
-                let ccy = t.currency.as_deref().unwrap_or("");
+                // No totals currency (Binance: wallets are not summed): no label.
+                let ccy = t.currency.as_deref();
                 Some((
-                    labels(a, &[("currency", Some(ccy)), ("view", view)]),
+                    labels(a, &[("currency", ccy), ("view", view)]),
                     get(t, r)?.to_string(),
                 ))
             });
@@ -1136,6 +1168,35 @@ impl Report {
                 Some((labels(a, &[("view", view)]), r.utilization?.to_string()))
             }),
         );
+        for (i, (name, _)) in venue_risk(&Risk::default()).iter().enumerate() {
+            let samples = per_view(&move |a, view, t, r| {
+                let ccy = t.currency.as_deref();
+                let (_, v) = venue_risk(r)[i];
+                Some((
+                    labels(a, &[("currency", ccy), ("view", view)]),
+                    v?.to_string(),
+                ))
+            });
+            let help = match *name {
+                "margin_level" => {
+                    "Binance cross margin marginLevel (assets / liabilities) as a plain ratio; lower is riskier."
+                }
+                "margin_level_normal_bar" => {
+                    "Binance tradeCoeff normalBar: the account's warning line for marginLevel."
+                }
+                "margin_level_call_bar" => {
+                    "Binance tradeCoeff marginCallBar: the account's margin call line for marginLevel."
+                }
+                "margin_level_liquidation_bar" => {
+                    "Binance tradeCoeff forceLiquidationBar: the account's liquidation line for marginLevel."
+                }
+                "futures_maint_ratio" => {
+                    "Binance USD-M futures totalMaintMargin / totalMarginBalance as a plain ratio (1 = liquidation)."
+                }
+                _ => "Binance Portfolio Margin uniMMR as a plain ratio; lower is riskier.",
+            };
+            family(&mut out, &format!("baltui_{name}"), help, &samples);
+        }
         family(
             &mut out,
             "baltui_risk_level",
@@ -1146,16 +1207,22 @@ impl Report {
         );
         let mut indicators = Vec::new();
         for a in &self.accounts {
-            let account_level = a
-                .views()
-                .into_iter()
-                .flat_map(|(view, _, r)| r.indicators.iter().map(move |i| (None, view.clone(), i)));
-            let per_currency = a.currencies.iter().flat_map(|c| {
-                c.indicators
+            let account_level = a.views().into_iter().flat_map(|(view, _, r)| {
+                r.indicators
                     .iter()
-                    .map(move |i| (Some(c.currency.as_str()), c.view.clone(), i))
+                    .map(move |i| (None, view.clone(), None, i))
             });
-            for (ccy, view, ind) in account_level.chain(per_currency) {
+            let per_currency = a.currencies.iter().flat_map(|c| {
+                c.indicators.iter().map(move |i| {
+                    (
+                        Some(c.currency.as_str()),
+                        c.view.clone(),
+                        c.wallet.as_deref(),
+                        i,
+                    )
+                })
+            });
+            for (ccy, view, wallet, ind) in account_level.chain(per_currency) {
                 // Only numeric codes are a gauge; the JSON has every value.
                 if let Ok(v) = ind.value.trim().parse::<Dec>() {
                     indicators.push((
@@ -1165,6 +1232,7 @@ impl Report {
                                 ("currency", ccy),
                                 ("key", Some(&ind.key)),
                                 ("view", view.as_deref()),
+                                ("wallet", wallet),
                             ],
                         ),
                         v.to_string(),
@@ -1444,6 +1512,7 @@ mod tests {
                 "1",
                 "transfer restricted",
             )],
+            ..Risk::default()
         }
     }
 
@@ -1477,6 +1546,7 @@ mod tests {
             wallet_balance: n.d(),
             spot_borrow: n.d(),
             view: view.map(String::from),
+            wallet: None,
             indicators: vec![
                 Indicator::new("twap", "2", "forced-repayment risk 2 of 5"),
                 Indicator::unknown("colRes", "x"),
@@ -1497,6 +1567,7 @@ mod tests {
                 balance(&mut n, "USDT", None),
                 balance(&mut n, "USDT", Some("HKD")),
             ],
+            wallets: Vec::new(),
             other_views: vec![View {
                 totals: totals(&mut n, "HKD"),
                 risk: risk(&mut n, None),
@@ -1905,6 +1976,7 @@ mod tests {
             totals: None,
             risk: None,
             other_views: Vec::new(),
+            wallets: Vec::new(),
             currencies: Vec::new(),
             findings: sevs
                 .iter()
@@ -2043,6 +2115,7 @@ mod tests {
             totals: t,
             risk: Risk::default(),
             currencies: rows,
+            wallets: Vec::new(),
             other_views: views
                 .into_iter()
                 .map(|totals| View {

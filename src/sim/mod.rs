@@ -61,6 +61,12 @@ pub enum Scenario {
     /// USDT's cross margin ratio cycles 8 -> 1.1 -> 8 every 40 replies, BTC's
     /// stays near 12.
     FuturesSwing,
+    /// Binance classic (spot, cross margin, USDⓈ-M futures): the cross
+    /// `marginLevel` walks 3.0 -> 1.15 -> 3.0 every 40 replies, through the
+    /// 1.5 (normal) and 1.3 (margin call) bars, never to 1.1.
+    MarginLevelWalk,
+    /// Binance Portfolio Margin: uniMMR near 4, status NORMAL, small drift.
+    PortfolioMargin,
 }
 
 impl Scenario {
@@ -75,6 +81,9 @@ impl Scenario {
                 venue == crate::venues::longport::KIND
             }
             Scenario::BrokerMargin => venue == crate::venues::webull::KIND,
+            Scenario::MarginLevelWalk | Scenario::PortfolioMargin => {
+                venue == crate::venues::binance::KIND
+            }
         }
     }
 }

@@ -132,7 +132,12 @@ pub fn book(seed: u64, account: &str, scenario: Scenario, step: u64) -> Book {
     match scenario {
         // Futures mode holds what a calm account holds; okx.rs adds the
         // per-currency margin figures.
-        Scenario::Calm | Scenario::FuturesSwing => calm(&n, step),
+        // Binance renders its own bodies (venues/binance/sim.rs); a calm
+        // book where a generic one is asked for.
+        Scenario::Calm
+        | Scenario::FuturesSwing
+        | Scenario::MarginLevelWalk
+        | Scenario::PortfolioMargin => calm(&n, step),
         Scenario::MarginSwing => margin_swing(&n, step),
         Scenario::RiskWalk => risk_walk(&n, step),
         Scenario::BrokerCalm => broker_calm(&n, step, false),

@@ -360,4 +360,44 @@ impl SimState {
             step
         })
     }
+
+    /// A per-minute weight counter on `window_key` (Binance: per IP and API
+    /// family), reset at each calendar minute as Binance counts it: Some(used
+    /// weight after this request) when within `limit`, else None (a
+    /// violation is counted).
+    pub(crate) fn weigh(&self, window_key: &str, weight: u32, limit: u32) -> Option<u32> {
+        let minute = self.now().timestamp().div_euclid(60);
+        let mut map = self
+            .shared_windows
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let w = map
+            .entry(format!("weight|{window_key}|{minute}"))
+            .or_default();
+        let used = u32::try_from(w.len()).unwrap_or(u32::MAX);
+        if used.saturating_add(weight) > limit {
+            self.violations.fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        let now = Instant::now();
+        for _ in 0..weight {
+            w.push_back(now);
+        }
+        Some(used + weight)
+    }
+
+    /// The next injected fault of `api_key`, if any (for venues that count
+    /// their limits with `weigh`).
+    pub(crate) fn take_fault(&self, api_key: &str) -> Option<Fault> {
+        match self.lock().get_mut(api_key).map(Slot::take_fault) {
+            Some(Admission::Fault(f)) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// Count a violation the venue's own rules found (Binance: a request
+    /// during a 429 pause).
+    pub(crate) fn violation(&self) {
+        self.violations.fetch_add(1, Ordering::Relaxed);
+    }
 }

@@ -551,9 +551,12 @@ fn balances(
                 .map(|f| f.severity)
                 .max();
             // A row from another account-currency view says which (LongPort).
-            let name = match &c.view {
-                Some(v) => format!("{} ({v} view)", c.currency),
-                None => c.currency.clone(),
+            // A row from another account-currency view says which (LongPort),
+            // a row of one of several wallets says which (Binance).
+            let name = match (&c.view, &c.wallet) {
+                (Some(v), _) => format!("{} ({v} view)", c.currency),
+                (None, Some(w)) => format!("{} · {w}", c.currency),
+                (None, None) => c.currency.clone(),
             };
             let label = match worst {
                 Some(s) => format!("{} {name}", s.symbol()),
@@ -799,6 +802,18 @@ fn totals_line(
             items.push(vec![label(l), value(v, ccy, subject)]);
         }
     }
+    // Each wallet's totals in its own currency (Binance), never summed.
+    for wlt in &snap.wallets {
+        let wc = wlt.totals.currency.as_deref();
+        items.push(vec![
+            label(&format!(
+                "· {} ({}): net ",
+                wlt.name,
+                wc.unwrap_or("currency unknown")
+            )),
+            value(wlt.totals.net_assets, wc, None),
+        ]);
+    }
     // The same account in its other account currencies (LongPort).
     for v in &snap.other_views {
         let vc = v.totals.currency.as_deref();
@@ -941,6 +956,36 @@ fn summary(
         margin.push(value(
             format::percent(risk.utilization, false),
             finding_for(acc, "margin_utilization"),
+        ));
+    }
+    // Binance's own risk numbers, each on its own scale.
+    if let Some(ml) = risk.margin_level {
+        margin.push(label("  margin level "));
+        margin.push(value(
+            ml.normalize().to_string(),
+            finding_for(acc, "margin_level"),
+        ));
+        if let Some(b) = risk.margin_level_bars {
+            margin.push(label(&format!(
+                " (bars {} / call {} / liq {})",
+                b.normal.normalize(),
+                b.margin_call.normalize(),
+                b.liquidation.normalize()
+            )));
+        }
+    }
+    if risk.futures_maint_ratio.is_some() {
+        margin.push(label("  futures maint/margin "));
+        margin.push(value(
+            format::percent(risk.futures_maint_ratio, false),
+            finding_for(acc, "futures_maint_ratio"),
+        ));
+    }
+    if let Some(u) = risk.uni_mmr {
+        margin.push(label("  uniMMR "));
+        margin.push(value(
+            u.round_dp(4).normalize().to_string(),
+            finding_for(acc, "uni_mmr"),
         ));
     }
     // The gauge (a ratio, shown in privacy mode too) is left out of a line

@@ -43,7 +43,7 @@ pub fn render(
     let row = acc.and_then(|a| a.snapshot.as_ref()).and_then(|s| {
         s.currencies
             .iter()
-            .find(|c| c.currency == currency && c.view.as_deref() == view)
+            .find(|c| c.currency == currency && c.group() == view)
     });
     let name = acc.map_or("?", |a| a.spec.name.as_str());
     let title = format!(" {currency} · {name} · exact ");
@@ -145,6 +145,9 @@ fn field_lines(
             format!("from the {v} account-currency view"),
             theme.muted,
         ));
+    }
+    if let Some(w) = &row.wallet {
+        lines.push(Line::styled(format!("in the {w} wallet"), theme.muted));
     }
     lines
 }

@@ -186,7 +186,22 @@ pub async fn exchange(
     budget: Option<&super::RateBudget>,
     sign: impl FnOnce(chrono::DateTime<chrono::Utc>) -> Request,
 ) -> Result<Reply, VenueError> {
+    exchange_observed(http, base_url, p, budget, sign, |_, _| {}).await
+}
+
+/// As `exchange`, showing `observe` the status and headers of every reply
+/// (an error reply too) before the error rule: where a venue reports its
+/// rate usage, a ban or a `Retry-After` in headers (Binance).
+pub async fn exchange_observed(
+    http: &reqwest::Client,
+    base_url: &str,
+    p: &dyn super::Protocol,
+    budget: Option<&super::RateBudget>,
+    sign: impl FnOnce(chrono::DateTime<chrono::Utc>) -> Request,
+    observe: impl FnOnce(reqwest::StatusCode, &reqwest::header::HeaderMap),
+) -> Result<Reply, VenueError> {
     let reply = send(http, base_url, p, budget, sign).await?;
+    observe(reply.status, &reply.headers);
     check_reply(p, reply.status, &reply.body)
         .map_err(|e| e.with_trace_id(reply.trace_id.clone()))?;
     Ok(reply)

@@ -2,6 +2,7 @@
 //! (`http`), errors, rate budgets, and the registry of venues.
 
 pub mod api;
+pub mod binance;
 pub mod budget;
 pub mod bybit;
 pub mod error;

@@ -30,6 +30,10 @@ pub static ENTRIES: &[Entry] = &[
         venue: &super::bybit::BYBIT,
         sim: &super::bybit::sim::SIM,
     },
+    Entry {
+        venue: &super::binance::BINANCE,
+        sim: &super::binance::sim::SIM,
+    },
 ];
 
 pub fn entries() -> impl Iterator<Item = &'static Entry> {

@@ -526,7 +526,7 @@ fn label<'a>(s: &'a Sample, key: &str) -> Option<&'a str> {
 }
 
 /// Every metric family `baltui snapshot --format prometheus` writes.
-const FAMILIES: [&str; 43] = [
+const FAMILIES: [&str; 49] = [
     "baltui_balance",
     "baltui_currency_margin_ratio",
     "baltui_currency_notional_leverage_ratio",
@@ -554,6 +554,12 @@ const FAMILIES: [&str; 43] = [
     "baltui_maintenance_rate_ratio",
     "baltui_initial_rate_ratio",
     "baltui_utilization_ratio",
+    "baltui_margin_level",
+    "baltui_margin_level_normal_bar",
+    "baltui_margin_level_call_bar",
+    "baltui_margin_level_liquidation_bar",
+    "baltui_futures_maint_ratio",
+    "baltui_uni_mmr",
     "baltui_risk_level",
     "baltui_indicator",
     "baltui_account_mode_info",
@@ -733,16 +739,23 @@ fn prometheus_samples_equal_the_json_of_the_same_seed() {
         for c in a["currencies"].as_array().unwrap() {
             let cur = c["currency"].as_str();
             let view = c["view"].as_str();
+            // A row of one of several wallets (Binance) carries a wallet label.
+            let wallet = c["wallet"].as_str();
             for (f, v) in c.as_object().unwrap() {
                 let got = match f.as_str() {
-                    "currency" | "view" => continue,
+                    "currency" | "view" | "wallet" => continue,
                     "indicators" => {
                         for i in v.as_array().unwrap() {
                             let key = i["key"].as_str().unwrap();
                             let got = find(
                                 "baltui_indicator",
                                 name,
-                                &[("currency", cur), ("key", Some(key)), ("view", view)],
+                                &[
+                                    ("currency", cur),
+                                    ("key", Some(key)),
+                                    ("view", view),
+                                    ("wallet", wallet),
+                                ],
                             );
                             let code = i["value"].as_str().unwrap();
                             let want = code.parse::<rust_decimal::Decimal>().ok();
@@ -753,17 +766,22 @@ fn prometheus_samples_equal_the_json_of_the_same_seed() {
                     "margin_ratio" => find(
                         "baltui_currency_margin_ratio",
                         name,
-                        &[("currency", cur), ("view", view)],
+                        &[("currency", cur), ("view", view), ("wallet", wallet)],
                     ),
                     "notional_leverage" => find(
                         "baltui_currency_notional_leverage_ratio",
                         name,
-                        &[("currency", cur), ("view", view)],
+                        &[("currency", cur), ("view", view), ("wallet", wallet)],
                     ),
                     f => find(
                         "baltui_balance",
                         name,
-                        &[("currency", cur), ("field", Some(f)), ("view", view)],
+                        &[
+                            ("currency", cur),
+                            ("field", Some(f)),
+                            ("view", view),
+                            ("wallet", wallet),
+                        ],
                     ),
                 };
                 // Present amounts as their exact decimal text; absent ones left out.

@@ -200,6 +200,40 @@ fn webull() -> Snapshot {
     normalize(&b, chrono::Utc::now())
 }
 
+/// A Binance classic account (margin with its bars, futures) and the PM
+/// account's risk, from the vendor examples: every Binance family has a sample.
+fn binance() -> Snapshot {
+    use baltui::venues::binance::{normalize, wire};
+    let k = baltui::venues::binance::KIND;
+    let margin: wire::MarginAccount = decode(
+        k,
+        include_bytes!("../../assets/fixtures/binance/margin-account-doc.json"),
+    )
+    .unwrap();
+    let futures: wire::FuturesAccount = decode(
+        k,
+        include_bytes!("../../assets/fixtures/binance/futures-account-doc.json"),
+    )
+    .unwrap();
+    let pm: wire::PmAccount = decode(
+        k,
+        include_bytes!("../../assets/fixtures/binance/pm-account-verbatim.json"),
+    )
+    .unwrap();
+    let coeff = wire::TradeCoeff {
+        normal_bar: "1.5".parse().ok(),
+        margin_call_bar: "1.3".parse().ok(),
+        force_liquidation_bar: "1.1".parse().ok(),
+    };
+    let mut s = normalize::empty(chrono::Utc::now());
+    normalize::add_margin(&mut s, &margin, Some(&coeff));
+    normalize::add_futures(&mut s, &futures, Some(false), normalize::FUTURES);
+    // The PM account's uniMMR on the same snapshot, so one account has all.
+    s.risk.uni_mmr = pm.uni_mmr;
+    normalize::finish(&mut s);
+    s
+}
+
 #[test]
 fn promtool_accepts_every_family_from_the_document_examples() {
     let cfg = Config::parse("", "test").unwrap();
@@ -219,6 +253,7 @@ fn promtool_accepts_every_family_from_the_document_examples() {
             ),
             AccountReport::new("wb", baltui::venues::webull::KIND, Ok(webull()), &cfg),
             AccountReport::new("bybit", baltui::venues::bybit::KIND, Ok(bybit()), &cfg),
+            AccountReport::new("bn", baltui::venues::binance::KIND, Ok(binance()), &cfg),
         ],
         "USD",
     );
@@ -230,7 +265,7 @@ fn promtool_accepts_every_family_from_the_document_examples() {
         .filter_map(|l| l.strip_prefix("# TYPE "))
         .map(|l| l.split(' ').next().unwrap())
         .collect();
-    assert_eq!(declared.len(), 43, "{declared:?}");
+    assert_eq!(declared.len(), 49, "{declared:?}");
     for f in &declared {
         assert!(have.iter().any(|h| h == f), "no sample of {f}:\n{text}");
     }

@@ -30,6 +30,7 @@ fn snap(ratio: &str) -> Snapshot {
             ..Risk::default()
         },
         currencies: vec![],
+        wallets: Vec::new(),
         other_views: vec![],
     }
 }

@@ -57,6 +57,7 @@ fn snap(at: DateTime<Utc>, ratio: Option<&str>) -> Snapshot {
             ..Risk::default()
         },
         currencies: vec![],
+        wallets: Vec::new(),
         other_views: Vec::new(),
     }
 }

@@ -69,7 +69,7 @@ fn bybit_account_keys() {
 fn shipped_example_parses() {
     let text = include_str!("../../config.example.toml");
     let c = Config::parse(text, "config.example.toml").unwrap();
-    assert_eq!(c.accounts.len(), 4);
+    assert_eq!(c.accounts.len(), 5);
     let by = &c.accounts[3];
     assert_eq!(
         (by.name.as_str(), by.venue),
@@ -87,6 +87,11 @@ fn shipped_example_parses() {
     );
     assert_eq!(c.thresholds.initial_rate_warn, "0.8".parse().unwrap());
     assert_eq!(c.thresholds.initial_rate_critical, "1".parse().unwrap());
+    let bn = &c.accounts[4];
+    assert_eq!(
+        (bn.name.as_str(), bn.venue),
+        ("bn-main", baltui::venues::binance::KIND)
+    );
     let wb = &c.accounts[2];
     assert_eq!(
         (wb.name.as_str(), wb.venue),
@@ -142,9 +147,10 @@ fn unknown_top_level_key() {
 
 #[test]
 fn bad_venue() {
-    let e = err("[[account]]\nname = \"a\"\nvenue = \"binance\"\n");
+    // Binance is a venue now: a name no venue registers.
+    let e = err("[[account]]\nname = \"a\"\nvenue = \"kraken\"\n");
     assert!(
-        e.starts_with("cfg.toml:3: key `venue`: unknown variant `binance`"),
+        e.starts_with("cfg.toml:3: key `venue`: unknown variant `kraken`"),
         "{e}"
     );
     assert!(e.contains("okx"), "{e}");
@@ -681,7 +687,7 @@ fn every_commented_setting_in_the_example_can_be_uncommented() {
         let c = Config::parse(&uncomment(&[i]), "config.example.toml")
             .and_then(Config::strict)
             .unwrap_or_else(|e| panic!("line {}: {}\n{e}", i + 1, lines[i]));
-        assert_eq!(c.accounts.len(), 4, "line {}", i + 1);
+        assert_eq!(c.accounts.len(), 5, "line {}", i + 1);
     }
     let all = Config::parse(&uncomment(&settings), "config.example.toml")
         .and_then(Config::strict)
@@ -771,4 +777,47 @@ fn webull_is_asked_for_the_report_currency_only_where_it_takes_it() {
     // The account's own choice wins.
     let own = format!("{WB}total_asset_currency = \"HKD\"\n");
     assert_eq!(asked(&own).as_deref(), Some("HKD"));
+}
+
+const BN: &str = r#"
+[[account]]
+name = "bn"
+venue = "binance"
+mode = "classic"
+api_key = "k"
+secret_key = "s"
+"#;
+
+#[test]
+fn binance_account_and_bad_keys() {
+    let c = Config::parse(BN, "cfg.toml")
+        .and_then(Config::strict)
+        .unwrap();
+    assert_eq!(c.accounts[0].venue, baltui::venues::binance::KIND);
+    assert_eq!(c.accounts[0].base_url, "https://api.binance.com");
+    let e = err(&BN.replace("\"classic\"", "\"unified\""));
+    assert!(
+        e.contains("key `mode`: expected \"classic\" or \"portfolio_margin\", got \"unified\""),
+        "{e}"
+    );
+    let e = err(&BN.replace("mode = \"classic\"\n", ""));
+    assert!(e.contains("key `mode`: missing"), "{e}");
+    let e = err(&format!("{BN}private_key = {{ file = \"/k.pem\" }}\n"));
+    assert!(e.contains("not both"), "{e}");
+    let e = err(&BN.replace("secret_key = \"s\"\n", ""));
+    assert!(e.contains("key `secret_key`: missing"), "{e}");
+    let e = err(&format!("{BN}wallets = [\"spot\", \"options\"]\n"));
+    assert!(e.contains("key `wallets`: expected some of"), "{e}");
+    let e = err(&format!(
+        "{}wallets = [\"spot\"]\n",
+        BN.replace("\"classic\"", "\"portfolio_margin\"")
+    ));
+    assert!(e.contains("key `wallets`: classic mode only"), "{e}");
+    let e = err(&format!("{BN}recv_window = 70000\n"));
+    assert!(
+        e.contains("key `recv_window`: expected milliseconds"),
+        "{e}"
+    );
+    let e = err(&format!("{BN}passphrase = \"x\"\n"));
+    assert!(e.contains("key `passphrase`: not a binance setting"), "{e}");
 }

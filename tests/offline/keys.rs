@@ -446,6 +446,7 @@ fn snapshot(at: DateTime<Utc>, ratio: &str) -> Snapshot {
             ..Risk::default()
         },
         currencies: vec![ccy("USDT"), ccy("BTC")],
+        wallets: Vec::new(),
         other_views: Vec::new(),
     }
 }

@@ -8,6 +8,7 @@
 mod alerts;
 mod app_update;
 mod architecture;
+mod binance_fixture;
 mod budget_plan;
 mod bybit_fixture;
 mod config;
@@ -19,6 +20,7 @@ mod keys;
 mod longport_fixture;
 mod okx_fixture;
 mod render;
+mod render_binance;
 mod render_bybit;
 mod render_nav;
 mod render_numbers;

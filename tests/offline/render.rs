@@ -71,6 +71,7 @@ pub(crate) fn okx_snapshot(at: DateTime<Utc>, ratio: &str) -> Snapshot {
                 ..CurrencyBalance::default()
             },
         ],
+        wallets: Vec::new(),
         other_views: Vec::new(),
     }
 }
@@ -1315,6 +1316,7 @@ pub(crate) fn longport_snapshot(
                 ..CurrencyBalance::default()
             },
         ],
+        wallets: Vec::new(),
         other_views: vec![View {
             totals: Totals {
                 currency: Some("USD".into()),

@@ -67,6 +67,7 @@ fn snapshot() -> Snapshot {
             },
         ],
         other_views: Vec::new(),
+        wallets: Vec::new(),
     }
 }
 

@@ -330,6 +330,7 @@ fn the_all_tab_opens_with_the_total_across_venues() {
         risk: Default::default(),
         currencies: Vec::new(),
         other_views: Vec::new(),
+        wallets: Vec::new(),
     };
     poll(&mut app, 2, at, Ok(hkd_only));
     poll(

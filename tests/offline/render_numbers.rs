@@ -68,6 +68,7 @@ fn snapshot(usdt_frozen: &str) -> Snapshot {
                 ..CurrencyBalance::default()
             },
         ],
+        wallets: Vec::new(),
         other_views: Vec::new(),
     }
 }

@@ -36,6 +36,7 @@ fn snap(t: Totals, views: Vec<Totals>, rows: Vec<CurrencyBalance>) -> Snapshot {
         totals: t,
         risk: Default::default(),
         currencies: rows,
+        wallets: Vec::new(),
         other_views: views
             .into_iter()
             .map(|totals| View {

@@ -20,6 +20,7 @@ fn ok() -> Result<Snapshot, VenueError> {
         totals: Totals::default(),
         risk: Risk::default(),
         currencies: vec![],
+        wallets: Vec::new(),
         other_views: vec![],
     })
 }

@@ -4,6 +4,7 @@
 //! One test binary per group: linking dominates `cargo test` on a small
 //! machine, so the files are modules of one crate.
 
+mod binance_client_sim;
 mod bybit_client_sim;
 mod ledger;
 mod longport_client_sim;

@@ -28,6 +28,7 @@ fn snap(at: DateTime<Utc>, ratio: &str) -> Snapshot {
             ..Risk::default()
         },
         currencies: vec![],
+        wallets: Vec::new(),
         other_views: vec![],
     }
 }

@@ -84,8 +84,15 @@ async fn balances_arrive_for_every_account() {
             "{} has currencies",
             c.accounts[i].name
         );
-        // The legacy LongPort call has no net assets; every account has some total.
-        assert!(s.totals.net_assets.is_some() || s.totals.total_cash.is_some());
+        // The legacy LongPort call has no net assets; every account has some
+        // total: its own, or (Binance) each wallet's in its own currency.
+        assert!(
+            s.totals.net_assets.is_some()
+                || s.totals.total_cash.is_some()
+                || s.wallets.iter().any(|w| w.totals.net_assets.is_some()),
+            "{}",
+            c.accounts[i].name
+        );
     }
     set.shutdown();
     assert_eq!(sim.state.violations(), 0);

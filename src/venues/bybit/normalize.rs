@@ -42,6 +42,7 @@ pub fn normalize(
         },
         currencies,
         other_views: Vec::new(),
+        wallets: Vec::new(),
     }
 }
 

@@ -152,6 +152,7 @@ pub fn normalize(
         totals: main.totals,
         risk: main.risk,
         currencies,
+        wallets: Vec::new(),
         other_views: views,
     })
 }

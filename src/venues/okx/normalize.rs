@@ -58,8 +58,10 @@ pub fn normalize(b: &Balance, fetched_at: DateTime<Utc>) -> Snapshot {
             maintenance_rate: None,
             initial_rate: None,
             indicators,
+            ..Risk::default()
         },
         currencies,
+        wallets: Vec::new(),
         other_views: Vec::new(),
     }
 }

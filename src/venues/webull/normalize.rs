@@ -44,6 +44,7 @@ pub fn normalize_asked(
             .flatten()
             .map(currency)
             .collect(),
+        wallets: Vec::new(),
         other_views: Vec::new(),
     }
 }

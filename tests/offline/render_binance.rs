@@ -1,0 +1,100 @@
+//! The Binance account tab on ratatui's TestBackend: every row names its
+//! wallet, each wallet's totals stay in their own currency, and the cross
+//! margin level is shown with its finding and the account's own bars.
+
+use crate::render::{
+    app_with, buffer, cell_at, col, d, draw, go_tab, line_with, now, poll, screen, spec,
+};
+use baltui::theme::Theme;
+use baltui::venues::binance::{KIND, normalize, wire};
+
+fn snapshot(level: &str) -> baltui::model::Snapshot {
+    let spot: wire::SpotAccount = serde_json::from_str(include_str!(
+        "../../assets/fixtures/binance/spot-account-doc.json"
+    ))
+    .unwrap();
+    let mut margin: wire::MarginAccount = serde_json::from_str(include_str!(
+        "../../assets/fixtures/binance/margin-account-doc.json"
+    ))
+    .unwrap();
+    margin.margin_level = d(level);
+    let futures: wire::FuturesAccount = serde_json::from_str(include_str!(
+        "../../assets/fixtures/binance/futures-account-doc.json"
+    ))
+    .unwrap();
+    let coeff = wire::TradeCoeff {
+        normal_bar: d("1.5"),
+        margin_call_bar: d("1.3"),
+        force_liquidation_bar: d("1.1"),
+    };
+    let mut s = normalize::empty(now());
+    normalize::add_spot(&mut s, &spot);
+    normalize::add_margin(&mut s, &margin, Some(&coeff));
+    normalize::add_futures(&mut s, &futures, Some(false), normalize::FUTURES);
+    normalize::finish(&mut s);
+    s
+}
+
+#[test]
+fn account_tab_shows_wallets_their_totals_and_the_margin_level() {
+    let mut app = app_with(vec![spec("bn-main", KIND, false)]);
+    poll(&mut app, 0, now(), Ok(snapshot("1.25")));
+    go_tab(&mut app, 1);
+    let lines = draw(&app, 200, 40);
+    // Rows name their wallet; one currency in two wallets is two rows.
+    for row in [
+        "BTC · spot",
+        "BNB · margin",
+        "USDT · margin",
+        "USDT · futures",
+        "USDC · futures",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.contains(row)),
+            "{row}:\n{}",
+            screen(&lines)
+        );
+    }
+    // Each wallet's totals in its own currency, never one sum.
+    let totals = line_with(&lines, "· margin (BTC): net");
+    assert!(totals.contains("6.24095242"), "{totals}");
+    assert!(totals.contains("· futures (USDT): net"), "{totals}");
+    // The level with the account's bars, critical (at or below the call bar).
+    let m = line_with(&lines, "(bars ");
+    assert!(m.contains("margin level 1.25"), "{m}");
+    assert!(m.contains("(bars 1.5 / call 1.3 / liq 1.1)"), "{m}");
+    let y = lines.iter().position(|l| l.contains("(bars ")).unwrap();
+    let x = col(&lines[y], "1.25 (bars").unwrap();
+    let theme = Theme::color();
+    let buf = buffer(&app, 200, 40, &theme);
+    let badge = theme.badge(baltui::health::Severity::Critical);
+    let cell = cell_at(&buf, x, y);
+    assert_eq!(
+        (Some(cell.fg), Some(cell.bg)),
+        (badge.fg, badge.bg),
+        "the level cell carries the critical badge"
+    );
+    // The label beside it does not.
+    assert_ne!(Some(cell_at(&buf, x - 3, y).bg), badge.bg);
+    assert!(
+        screen(&lines).contains(
+            "margin level 1.25 at or below the margin call line 1.3 (liquidation at 1.1)"
+        ),
+        "{}",
+        screen(&lines)
+    );
+}
+
+#[test]
+fn a_safe_level_has_no_finding() {
+    let mut app = app_with(vec![spec("bn-main", KIND, false)]);
+    poll(&mut app, 0, now(), Ok(snapshot("11.64405625")));
+    go_tab(&mut app, 1);
+    let lines = draw(&app, 200, 40);
+    assert!(line_with(&lines, "(bars ").contains("margin level 11.64405625"));
+    assert!(
+        !screen(&lines).contains("at or below the"),
+        "{}",
+        screen(&lines)
+    );
+}

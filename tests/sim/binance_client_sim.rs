@@ -1,0 +1,223 @@
+//! The real Binance client against the simulator over loopback: values,
+//! authentication failures, 429 and 418, and the clock.
+
+use baltui::secrets::Secret;
+use baltui::sim::{Fault, Sim, SimOptions};
+use baltui::venues::binance::sign::Signer;
+use baltui::venues::binance::sim::{RETRY_AFTER_S, demo_accounts, margin_level};
+use baltui::venues::binance::{BinanceClient, BinanceSettings, Mode};
+use baltui::venues::{ErrorClass, ErrorKind, http_client};
+use rust_decimal::Decimal;
+use std::time::Duration;
+
+async fn start(opts: SimOptions) -> Sim {
+    Sim::start("127.0.0.1:0".parse().unwrap(), opts, demo_accounts())
+        .await
+        .unwrap()
+}
+
+fn client(sim: &Sim, name: &str, secret: Option<&str>) -> BinanceClient {
+    let a = demo_accounts()
+        .into_iter()
+        .find(|a| a.name == name)
+        .unwrap();
+    let mode = if name == "bn-pm" {
+        Mode::PortfolioMargin
+    } else {
+        Mode::Classic
+    };
+    BinanceClient::new(
+        http_client(Duration::from_secs(5)),
+        BinanceSettings {
+            base_url: Some(sim.base_url()),
+            api_key: Secret::new(a.api_key.clone()),
+            signer: Signer::Hmac(Secret::new(secret.unwrap_or(&a.secret_key))),
+            mode,
+            wallets: vec!["spot".into(), "margin".into(), "futures".into()],
+            recv_window: 5000,
+        },
+    )
+}
+
+fn d(s: &str) -> Option<Decimal> {
+    Some(s.parse().unwrap())
+}
+
+#[tokio::test]
+async fn classic_account_shows_every_wallet_with_its_own_totals() {
+    let sim = start(SimOptions::default()).await;
+    let c = client(&sim, "bn-main", None);
+    let s = c.fetch().await.unwrap();
+    let wallets: Vec<&str> = s
+        .currencies
+        .iter()
+        .filter_map(|c| c.wallet.as_deref())
+        .collect();
+    for w in ["spot", "margin", "futures"] {
+        assert!(wallets.contains(&w), "{w}: {wallets:?}");
+    }
+    assert_eq!(s.risk.margin_level, Some(margin_level(0)));
+    assert_eq!(s.risk.margin_level, d("3"));
+    let bars = s.risk.margin_level_bars.expect("tradeCoeff read");
+    assert_eq!(
+        (Some(bars.normal), Some(bars.margin_call)),
+        (d("1.5"), d("1.3"))
+    );
+    let totals: Vec<(&str, Option<&str>)> = s
+        .wallets
+        .iter()
+        .map(|w| (w.name.as_str(), w.totals.currency.as_deref()))
+        .collect();
+    assert_eq!(
+        totals,
+        vec![("margin", Some("BTC")), ("futures", Some("USDT"))]
+    );
+    assert_eq!(
+        s.totals.net_assets, None,
+        "wallets are never summed without a rate"
+    );
+    let usdt_margin = s
+        .currencies
+        .iter()
+        .find(|c| c.currency == "USDT" && c.wallet.as_deref() == Some("margin"))
+        .unwrap();
+    assert_eq!(usdt_margin.liabilities, d("19980"));
+    assert_eq!(usdt_margin.interest, d("20"));
+    assert_eq!(usdt_margin.equity, d("5000"));
+    let usdt_spot = s
+        .currencies
+        .iter()
+        .find(|c| c.currency == "USDT" && c.wallet.as_deref() == Some("spot"))
+        .unwrap();
+    assert_eq!(usdt_spot.frozen, d("250"));
+    assert!(s.risk.futures_maint_ratio.is_some());
+    // The second poll walks the level down; the rare calls are not repeated.
+    let before = sim.state.requests();
+    let s2 = c.fetch().await.unwrap();
+    assert_eq!(s2.risk.margin_level, Some(margin_level(1)));
+    assert!(s2.risk.margin_level < s.risk.margin_level);
+    assert_eq!(
+        sim.state.requests() - before,
+        3,
+        "spot, margin, futures only"
+    );
+    assert_eq!(sim.state.violations(), 0);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn portfolio_margin_account() {
+    let sim = start(SimOptions::default()).await;
+    let s = client(&sim, "bn-pm", None).fetch().await.unwrap();
+    assert_eq!(s.account_mode.as_deref(), Some("Portfolio Margin"));
+    assert!(s.risk.uni_mmr.is_some_and(|u| u > Decimal::from(3)));
+    let st = s
+        .risk
+        .indicators
+        .iter()
+        .find(|i| i.key == "accountStatus")
+        .unwrap();
+    assert_eq!(st.value, "NORMAL");
+    let pm = s
+        .currencies
+        .iter()
+        .find(|c| c.currency == "USDT" && c.wallet.as_deref() == Some("pm"))
+        .unwrap();
+    assert_eq!(pm.liabilities, d("10000"));
+    assert_eq!(pm.interest, d("3.5"));
+    assert!(
+        s.currencies
+            .iter()
+            .any(|c| c.wallet.as_deref() == Some("spot"))
+    );
+    assert_eq!(s.wallets[0].totals.currency.as_deref(), Some("USD"));
+    assert_eq!(sim.state.violations(), 0);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_wrong_secret_or_key_is_an_auth_failure_that_names_the_causes() {
+    let sim = start(SimOptions::default()).await;
+    let e = client(&sim, "bn-main", Some("wrong"))
+        .fetch()
+        .await
+        .unwrap_err();
+    assert_eq!(e.class(), ErrorClass::Auth);
+    assert!(
+        matches!(e.kind, ErrorKind::Auth { ref code, .. } if code == "-1022"),
+        "{e}"
+    );
+    sim.state.inject("sim-bn-main-key", Fault::TokenExpired, 1);
+    let e = client(&sim, "bn-main", None).fetch().await.unwrap_err();
+    assert!(
+        matches!(e.kind, ErrorKind::Auth { ref code, .. } if code == "-2015"),
+        "{e}"
+    );
+    let text = e.to_string();
+    for w in ["API key", "allow-list", "permission"] {
+        assert!(text.contains(w), "{text}");
+    }
+    assert!(!text.contains("sim-bn-main-secret"));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_429_pauses_the_family_until_retry_after_without_a_ban() {
+    let sim = start(SimOptions::default()).await;
+    let c = client(&sim, "bn-main", None);
+    c.fetch().await.unwrap();
+    sim.state.inject("sim-bn-main-key", Fault::RateLimited, 1);
+    let e = c.fetch().await.unwrap_err();
+    assert_eq!(e.class(), ErrorClass::RateLimited);
+    assert!(e.to_string().contains("next try at"), "{e}");
+    // The next poll waits for Retry-After instead of asking (which would be a 418).
+    let t = tokio::time::Instant::now();
+    c.fetch().await.unwrap();
+    assert!(
+        t.elapsed() >= Duration::from_millis(RETRY_AFTER_S * 1000 - 200),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!(sim.state.violations(), 0);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_418_stops_every_binance_account_on_the_host() {
+    let sim = start(SimOptions {
+        rate_limit_status: 418,
+        ..SimOptions::default()
+    })
+    .await;
+    let main = client(&sim, "bn-main", None);
+    let pm = client(&sim, "bn-pm", None);
+    sim.state.inject("sim-bn-main-key", Fault::RateLimited, 1);
+    let e = main.fetch().await.unwrap_err();
+    assert_eq!(e.class(), ErrorClass::RateLimited);
+    assert!(e.to_string().contains("banned"), "{e}");
+    let sent = sim.state.requests();
+    let e = pm.fetch().await.unwrap_err();
+    assert!(
+        e.to_string().contains("banned"),
+        "the other account shows the ban: {e}"
+    );
+    assert_eq!(sim.state.requests(), sent, "no request during the ban");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_clock_refusal_syncs_with_the_server_time_once() {
+    let sim = start(SimOptions::default()).await;
+    sim.state.set_clock_offset_ms(30_000);
+    let c = client(&sim, "bn-main", None);
+    let e = c.fetch().await.unwrap_err();
+    assert!(matches!(e.kind, ErrorKind::Clock { .. }), "{e}");
+    assert!(
+        (c.clock_offset_ms() - 30_000).abs() < 2_000,
+        "{}",
+        c.clock_offset_ms()
+    );
+    c.fetch().await.unwrap();
+    assert_eq!(sim.state.violations(), 0);
+    sim.shutdown().await;
+}
