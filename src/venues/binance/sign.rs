@@ -124,35 +124,8 @@ pub(crate) mod tests {
     pub const SECRET: &str = "bbr-test-secret-0001";
     pub const TS: i64 = 1_735_689_600_500;
     pub const ED25519_PEM: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f\n-----END PRIVATE KEY-----\n";
-    pub const RSA_PEM: &str = "-----BEGIN PRIVATE KEY-----
-MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQCU90HGTwJdsT61
-loorPyimRgyWM+Xb+iPDUQ6K0+tCLpZNr1Dc7l+j1sd4l2OghkWCoHDFjgWomikH
-lNVSdg7G8BgQd0StBYb2lKX5iXdkukIXQ7O8WRVjeuPlei2Zo7gTWW52ey5D/la0
-qELKob/AW96goOlelhCwn22l36VXeXstFLFWiHVPRg4iCt/zcyinf3vVvITrzJc+
-WPNaqpSUvyKQUnpHVNU06ZFHXi6lBI92RZ7fRdjoZB2vqMJB8ohVzPHoeTrnzGxI
-Mgg9WuJAVq611L3xYBTns+cF7Q+3+ZmUDRvTkbjgH1r2Tgf2GbeQUv/yC+2qqYL5
-H/X+TXN9AgMBAAECggEABIXBYDMkkMu30INmisITEQGfuIBD8/eTFhPg2f7T9Cr3
-nE1C6lyTsdgF/C4CbXLuHmiSPxkpwep7B03xyc9bCv43VZ0KJd0wJM4yzMTeerch
-5W43gUB/ti9N4Gwvzeu+KkFrXMFhtr9vvYvXMHfHjpNrcQGsz0n4hz6YpL7JsjWQ
-1VO2eD7RkmYL20H4M5CTCi5eGFfrri8MaFgZWBCo0uXR42moohCfxV0gpKbkZ5q+
-kBCv0/GfwNm5EpkKczvrARYoiDYb9FrQwyOCWNIbU08dxdo8WHJYtTvI1HrCRKVg
-Cviu2b+8Y51gDA8iK3Aa2oLhGeMFOa0A9zspx3ngkQKBgQDLhVK4X1wB4NQjJCpo
-+3CqxLfVNC4EZB/QhAKIRovZeSZdZ5qZCem488XALB+Vs92NL1Rggl8tgz3JR5l8
-9sz85Hyuzt7m7ibJ8Xjy9RA3s1rFQ9zu34qUOwutAnvQEagU1yEl0fU9GZxEP8V6
-finEaghEiwd2Aq4JoDhoHmSFTQKBgQC7YLCLj1XadVh3mOPcPmL6SSU+2QkL+jqU
-fB0p2ycdafy7gUKTYznW7/IN7e4nmcaIdH8eLfuY7ax1/FAp3yRoUpy7dTu8vvkK
-Igm57qZSYwiZxdtmUzdxRpTAVRUQ+BYgtq2YAwP1RkaBQBeyMymJCWpCkFXxiQ9n
-yvM/pAjO8QKBgHsvs6YNci9g2oZ6uYDZ0JRMhcjy0Hev8uHPRYkeyj9T6TjYIOdI
-7MMaKjPrgSKnwA5Y+4V+5AU0Tw2p3OmaqPDZi+5zINA+jhPlqQPF+Y79bI/CR9P+
-Um7uXl7WBgMm7MnQfSvbLclR2xgkUW+XNcjBNUfnrxhq/tSsuferjcRxAoGAVN33
-OE6kUPzDI/AQjCmJhNjqUKvWaCFetO/9+X40GiNt/7MM51qS0OH+nQZ9zlvcyuMQ
-zCeBhANqEEpGOKDDiaiZKmJvuw44F7nQ8/C+TiRiudsegxr/yoNwTih7ESN8SjbT
-Kz16ZnX86v+Pe/umPVYRVbKv6mTsoFMQl2uBPdECgYBQG5fhEJ7/UmHNlvQgquaP
-TQ0zw98OIvzVr0pLlPfPZ68/tzM6D5WILHTRGvuyc+nCLHvwMnACJ2rHLtEol273
-xfiwoH0NryRPZUiLPgscoyUkDvzfKT6Qt0/E2uBptn+cHBUFuLWD9UX2YRMTokA8
-JEo9ACgZsw/lkz1//U4XoQ==
------END PRIVATE KEY-----
-";
+    /// The published RSA test key of PROTOCOLS.md (shared with Bybit's tests).
+    pub const RSA_PEM: &str = include_str!("../../../assets/fixtures/protocols-test-rsa.pem");
 
     /// Every HMAC known answer of PROTOCOLS.md §5.5 (both SDK generations
     /// agree): (params in call order, recvWindow, signed payload, signature).
