@@ -903,28 +903,49 @@ fn summary(
     // names it, and its finding is that currency's.
     let ratio_f = margin_ratio_finding(acc);
     let fill = ratio_f.map_or(theme.ok, |f| theme.severity(f.severity));
-    let mut margin = vec![
-        label("margin ratio "),
-        value(format::percent(risk.margin_ratio, false), ratio_f),
-    ];
-    if let Some(c) = &risk.margin_ratio_currency {
-        margin.push(label(&format!(" ({c})")));
-    }
-    if let Some(f) = ratio_f {
-        margin.push(Span::styled(
-            format!(" {} {}", f.severity.symbol(), f.severity.word()),
-            theme.severity(f.severity),
-        ));
+    // The margin ratio (equity over maintenance) with its lines, unless the
+    // account reports its risk only on other scales (Bybit's maintenance
+    // rate, Binance's margin level, futures ratio, uniMMR): then "margin
+    // ratio —" with OKX-style lines would only mislead.
+    let other_scales = [
+        risk.maintenance_rate,
+        risk.margin_level,
+        risk.futures_maint_ratio,
+        risk.uni_mmr,
+    ]
+    .iter()
+    .any(Option::is_some);
+    let mut margin = Vec::new();
+    if risk.margin_ratio.is_some() || !other_scales {
+        margin.push(label("margin ratio "));
+        margin.push(value(format::percent(risk.margin_ratio, false), ratio_f));
+        if let Some(c) = &risk.margin_ratio_currency {
+            margin.push(label(&format!(" ({c})")));
+        }
+        if let Some(f) = ratio_f {
+            margin.push(Span::styled(
+                format!(" {} {}", f.severity.symbol(), f.severity.word()),
+                theme.severity(f.severity),
+            ));
+        }
     }
     let after_ratio = margin.len();
-    if risk.margin_ratio.is_none() && risk.maintenance_rate.is_some() {
+    if !margin.is_empty() {
+        margin.push(label(&format!(
+            "  warn <{} crit <{}",
+            format::percent(Some(t.margin_ratio_warn), false),
+            format::percent(Some(t.margin_ratio_critical), false)
+        )));
+    }
+    if risk.maintenance_rate.is_some() {
         // Bybit: maintenance over margin balance, higher is worse; its own
         // figure and lines, never shown as a margin ratio.
         let mm_f = finding_for(acc, "maintenance_rate");
-        margin = vec![
-            label("maint. margin rate "),
-            value(format::percent(risk.maintenance_rate, false), mm_f),
-        ];
+        if !margin.is_empty() {
+            margin.push(label("  "));
+        }
+        margin.push(label("maint. margin rate "));
+        margin.push(value(format::percent(risk.maintenance_rate, false), mm_f));
         if let Some(f) = mm_f {
             margin.push(Span::styled(
                 format!(" {} {}", f.severity.symbol(), f.severity.word()),
@@ -943,12 +964,6 @@ fn summary(
                 finding_for(acc, "initial_rate"),
             ));
         }
-    } else {
-        margin.push(label(&format!(
-            "  warn <{} crit <{}",
-            format::percent(Some(t.margin_ratio_warn), false),
-            format::percent(Some(t.margin_ratio_critical), false)
-        )));
     }
     if risk.utilization.is_some() {
         // A ratio in the model (Webull sends percent); the screen shows percent.
@@ -960,7 +975,11 @@ fn summary(
     }
     // Binance's own risk numbers, each on its own scale.
     if let Some(ml) = risk.margin_level {
-        margin.push(label("  margin level "));
+        margin.push(label(if margin.is_empty() {
+            "margin level "
+        } else {
+            "  margin level "
+        }));
         margin.push(value(
             ml.normalize().to_string(),
             finding_for(acc, "margin_level"),

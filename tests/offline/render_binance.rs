@@ -61,8 +61,17 @@ fn account_tab_shows_wallets_their_totals_and_the_margin_level() {
     assert!(totals.contains("· futures (USDT): net"), "{totals}");
     // The level with the account's bars, critical (at or below the call bar).
     let m = line_with(&lines, "(bars ");
-    assert!(m.contains("margin level 1.25"), "{m}");
+    assert!(m.starts_with("margin level 1.25"), "{m}");
     assert!(m.contains("(bars 1.5 / call 1.3 / liq 1.1)"), "{m}");
+    // No OKX-style "margin ratio —" with its 300%/150% lines: Binance has
+    // no such figure, and its own scales are what the pane shows.
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains("margin ratio") || l.contains("warn <300%")),
+        "{}",
+        lines.join("\n")
+    );
     let y = lines.iter().position(|l| l.contains("(bars ")).unwrap();
     let x = col(&lines[y], "1.25 (bars").unwrap();
     let theme = Theme::color();
