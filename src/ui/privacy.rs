@@ -34,10 +34,7 @@ pub fn text(s: &str, privacy: bool) -> Cow<'_, str> {
             j += 1;
         }
         let token: String = chars[i..j].iter().collect();
-        let before: String = chars[..i].iter().collect();
-        let keep = chars.get(j) == Some(&'%')
-            || token.contains(':')
-            || before.trim_end().to_lowercase().ends_with("level");
+        let keep = chars.get(j) == Some(&'%') || token.contains(':') || after_level(&chars[..i]);
         if keep {
             out.push_str(&token);
         } else {
@@ -50,6 +47,19 @@ pub fn text(s: &str, privacy: bool) -> Cow<'_, str> {
         i = j;
     }
     Cow::Owned(out)
+}
+
+/// The text before a number ends with the word "level" (a risk level).
+fn after_level(before: &[char]) -> bool {
+    let end = before
+        .iter()
+        .rposition(|c| !c.is_whitespace())
+        .map_or(0, |p| p + 1);
+    end >= 5
+        && before[end - 5..end]
+            .iter()
+            .zip("level".chars())
+            .all(|(a, b)| a.to_ascii_lowercase() == b)
 }
 
 #[cfg(test)]
