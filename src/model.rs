@@ -336,6 +336,56 @@ pub struct Risk {
     /// Binance Portfolio Margin `uniMMR` (a plain ratio; lower is riskier).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uni_mmr: Option<Decimal>,
+    /// The one figure comparable across venues: how far the account is from
+    /// its venue's liquidation line (see `Headroom`). Filled by the venue's
+    /// normalization from its own figure; None where the venue gives no line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headroom: Option<Headroom>,
+}
+
+/// Margin headroom: the share of the collateral (equity, margin balance,
+/// assets) that can be lost before the venue's liquidation line is reached,
+/// as a fraction (0.25 = 25%; 0 = at the line; negative = past it). Derived
+/// from the venue's own figure and line, which `basis` names; the figure
+/// itself stays under its own name in `Risk`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Headroom {
+    pub fraction: Decimal,
+    /// The venue figure and line it comes from, e.g. "accountMMRate (line 1)".
+    pub basis: String,
+}
+
+impl Headroom {
+    /// From a usage fraction whose line is 1 (maintenance over equity: Bybit
+    /// `accountMMRate`, Binance futures maint/margin balance): 1 − usage.
+    pub fn from_usage(usage: Decimal, basis: impl Into<String>) -> Option<Headroom> {
+        Some(Headroom {
+            fraction: Decimal::ONE.checked_sub(usage)?,
+            basis: basis.into(),
+        })
+    }
+
+    /// From a cover ratio (collateral over requirement: OKX `mgnRatio`,
+    /// Binance `marginLevel`, `uniMMR`) whose liquidation line is `line`:
+    /// 1 − line / ratio. None for a ratio ≤ 0 (no meaningful share).
+    pub fn from_cover(ratio: Decimal, line: Decimal, basis: impl Into<String>) -> Option<Headroom> {
+        if ratio <= Decimal::ZERO {
+            return None;
+        }
+        Some(Headroom {
+            fraction: Decimal::ONE.checked_sub(line.checked_div(ratio)?)?,
+            basis: basis.into(),
+        })
+    }
+
+    /// The smaller headroom of two (an account with several margin figures
+    /// is as close to liquidation as its closest one).
+    pub fn worst(a: Option<Headroom>, b: Option<Headroom>) -> Option<Headroom> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(if b.fraction < a.fraction { b } else { a }),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 /// A venue's own levels for a margin level (Binance `tradeCoeff`): at or
@@ -468,5 +518,47 @@ mod tests {
         ] {
             assert!(!row.is_all_zero(), "{row:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod headroom_tests {
+    use super::Headroom;
+    use rust_decimal::Decimal;
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn usage_and_cover_meet_at_the_line() {
+        // Bybit accountMMRate 0.8: 20% of the margin balance left.
+        assert_eq!(
+            Headroom::from_usage(dec("0.8"), "x").unwrap().fraction,
+            dec("0.2")
+        );
+        // OKX mgnRatio 4 (line 1): equity can fall 75%.
+        assert_eq!(
+            Headroom::from_cover(dec("4"), dec("1"), "x")
+                .unwrap()
+                .fraction,
+            dec("0.75")
+        );
+        // Binance marginLevel 1.1 at a liquidation bar of 1.1: at the line.
+        assert_eq!(
+            Headroom::from_cover(dec("1.1"), dec("1.1"), "x")
+                .unwrap()
+                .fraction,
+            dec("0")
+        );
+        // Past the line: negative, never clamped.
+        assert!(Headroom::from_usage(dec("1.2"), "x").unwrap().fraction < dec("0"));
+        assert_eq!(Headroom::from_cover(dec("0"), dec("1"), "x"), None);
+        let w = Headroom::worst(
+            Headroom::from_usage(dec("0.3"), "a"),
+            Headroom::from_usage(dec("0.6"), "b"),
+        )
+        .unwrap();
+        assert_eq!((w.fraction, w.basis.as_str()), (dec("0.4"), "b"));
     }
 }
