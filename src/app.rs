@@ -162,7 +162,7 @@ impl OverviewSort {
             OverviewSort::Name => "account",
             OverviewSort::Venue => "venue",
             OverviewSort::NetAssets => "net assets",
-            OverviewSort::Margin => "margin",
+            OverviewSort::Margin => "headroom",
             OverviewSort::Updated => "updated",
         }
     }
@@ -544,7 +544,13 @@ impl App {
             .collect();
         let sort = self.overview_sort;
         let net = |a: &Account| self.net_assets_value(a);
-        let ratio = |a: &Account| a.snapshot.as_ref().and_then(|s| s.risk.margin_ratio);
+        // Venue-neutral: the margin headroom (lowest, nearest liquidation, first).
+        let ratio = |a: &Account| {
+            a.snapshot
+                .as_ref()
+                .and_then(|s| s.risk.headroom.as_ref())
+                .map(|h| h.fraction)
+        };
         let at = |a: &Account| a.snapshot.as_ref().map(|s| s.fetched_at);
         order.sort_by(|a, b| {
             use std::cmp::Ordering;

@@ -1007,6 +1007,19 @@ fn summary(
             finding_for(acc, "uni_mmr"),
         ));
     }
+    // The venue-neutral figure last: the share of collateral that can be
+    // lost before the venue's liquidation line (`Headroom`).
+    if let Some(h) = &risk.headroom {
+        margin.push(label(if margin.is_empty() {
+            "headroom "
+        } else {
+            "  headroom "
+        }));
+        margin.push(value(
+            format::percent(Some(h.fraction), false),
+            super::margin_finding(acc),
+        ));
+    }
     // The gauge (a ratio, shown in privacy mode too) is left out of a line
     // too narrow for it.
     if let Some(r) = risk.margin_ratio

@@ -132,6 +132,46 @@ fn too_small(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
+/// The subjects of the findings on an account's margin figures, each under
+/// its venue's own name (health.rs); a per-currency one has a `CCY.` prefix.
+const MARGIN_SUBJECTS: [&str; 6] = [
+    "margin_ratio",
+    "maintenance_rate",
+    "initial_rate",
+    "margin_level",
+    "futures_maint_ratio",
+    "uni_mmr",
+];
+
+/// The worst finding on any of an account's margin figures (findings are
+/// worst first): what colors its margin headroom.
+pub fn margin_finding(acc: &Account) -> Option<&Finding> {
+    acc.findings.iter().find(|f| {
+        let s = f.subject.rsplit('.').next().unwrap_or(&f.subject);
+        MARGIN_SUBJECTS.contains(&s)
+    })
+}
+
+/// The account's own headline margin figure, short, under its venue's name:
+/// "412%" (margin ratio), "MMR 44.5%" (Bybit), "level 1.62" (Binance cross),
+/// "uniMMR 3.2", "fut MM 23%". Ratios are not amounts: shown in privacy mode.
+pub fn own_margin_figure(risk: &crate::model::Risk) -> Option<String> {
+    if let Some(r) = risk.margin_ratio {
+        return Some(format::percent(Some(r), false));
+    }
+    if let Some(r) = risk.maintenance_rate {
+        return Some(format!("MMR {}", format::percent(Some(r), false)));
+    }
+    if let Some(r) = risk.uni_mmr {
+        return Some(format!("uniMMR {}", r.round_dp(2).normalize()));
+    }
+    if let Some(r) = risk.margin_level {
+        return Some(format!("level {}", r.round_dp(2).normalize()));
+    }
+    risk.futures_maint_ratio
+        .map(|r| format!("fut MM {}", format::percent(Some(r), false)))
+}
+
 /// The finding that colors an account's margin ratio: the ratio's own
 /// (`margin_ratio`, or `<CCY>.margin_ratio` where the ratio is one currency's,
 /// OKX Futures mode), else for a per-currency ratio the worst margin-ratio

@@ -212,7 +212,9 @@ fn table(frame: &mut Frame, area: Rect, app: &App, order: &[usize], theme: &Them
         .sorts(OverviewSort::NetAssets);
     let mut status = Col::new("status", 3, 12);
     let mut risk = Col::new("risk level", 6, 15);
-    let mut margin = Col::new("margin", 4, 12)
+    let mut margin = Col::new("margin", 8, 12).number();
+    // The venue-neutral column: how far from the liquidation line.
+    let mut headroom = Col::new("headroom", 4, 9)
         .number()
         .sorts(OverviewSort::Margin);
     // Never dropped: numbers without their age are not to be trusted.
@@ -315,13 +317,26 @@ fn table(frame: &mut Frame, area: Rect, app: &App, order: &[usize], theme: &Them
         // A ratio that is one currency's (OKX Futures mode) names it and
         // takes that currency's finding. Ratios stay visible in privacy mode.
         let ratio_sev = super::margin_ratio_finding(acc).map(|f| f.severity);
-        let ratio = format::percent(snap.and_then(|s| s.risk.margin_ratio), false);
+        let margin_sev = super::margin_finding(acc).map(|f| f.severity);
+        let own = snap.and_then(|s| super::own_margin_figure(&s.risk));
         margin.cells.push((
-            match snap.and_then(|s| s.risk.margin_ratio_currency.as_deref()) {
-                Some(c) => format!("{c} {ratio}"),
-                None => ratio,
+            match (
+                own,
+                snap.and_then(|s| s.risk.margin_ratio_currency.as_deref()),
+            ) {
+                (Some(r), Some(c)) => format!("{c} {r}"),
+                (Some(r), None) => r,
+                (None, _) => format::ABSENT.to_string(),
             },
-            ratio_sev.map_or(data, |s| theme.severity(s)),
+            ratio_sev.or(margin_sev).map_or(data, |s| theme.severity(s)),
+        ));
+        headroom.cells.push((
+            format::percent(
+                snap.and_then(|s| s.risk.headroom.as_ref())
+                    .map(|h| h.fraction),
+                false,
+            ),
+            margin_sev.map_or(data, |s| theme.severity(s)),
         ));
         age.cells.push((
             match snap {
@@ -355,7 +370,7 @@ fn table(frame: &mut Frame, area: Rect, app: &App, order: &[usize], theme: &Them
     }
 
     let mut cols = [
-        sev, name, status, venue, mode, net, cash, risk, margin, age, msg,
+        sev, name, status, venue, mode, net, cash, risk, headroom, margin, age, msg,
     ];
     const VENUE: usize = 3;
     let headers: Vec<String> = cols.iter().map(|c| c.header_text(app)).collect();

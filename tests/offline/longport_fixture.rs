@@ -36,6 +36,11 @@ fn current_document_example_field_by_field() {
     assert_eq!(r.maintenance_margin, d("1540.09"));
     // 24145.90 / 1540.09 = 15.67823958..., derived by baltui and rounded to 4 places
     assert_eq!(r.margin_ratio, d("15.6782"));
+    // Headroom from the exact figures, not the rounded ratio:
+    // 1 − 1540.09 / 24145.90 = 0.936217...
+    let h = r.headroom.as_ref().unwrap();
+    assert_eq!(h.fraction.round_dp(6), d("0.936217").unwrap());
+    assert_eq!(h.basis, "maintenance_margin / net_assets (line 1)");
     assert_eq!(s.currencies.len(), 2);
     let hkd = &s.currencies[0];
     assert_eq!(hkd.currency, "HKD");

@@ -120,6 +120,10 @@ fn currencies_sorted_and_margin_fields_kept() {
                    {"ccy":"BTC","cashBal":"2","colRes":"2","colBorrAutoConversion":"4"}]}]}"#;
     let s = normalize(&parse(body).unwrap().data[0], chrono::Utc::now());
     assert_eq!(s.risk.margin_ratio, d("2.61"));
+    // Headroom: 1 − 1/2.61 of the equity before OKX's 100% line.
+    let h = s.risk.headroom.as_ref().unwrap();
+    assert_eq!(h.fraction.round_dp(6), d("0.616858").unwrap());
+    assert_eq!(h.basis, "mgnRatio (liquidation 100%)");
     assert_eq!(s.risk.initial_margin, d("1200.5"));
     assert_eq!(s.risk.maintenance_margin, d("980.1"));
     assert_eq!(s.risk.indicators[0].meaning, "transfer restricted");
@@ -181,6 +185,11 @@ fn futures_mode_takes_the_worst_currency_ratio_and_warns_per_currency() {
     // The account's ratio is the worst currency's, and says which.
     assert_eq!(s.risk.margin_ratio, d("1.25"));
     assert_eq!(s.risk.margin_ratio_currency.as_deref(), Some("USDT"));
+    let h = s.risk.headroom.as_ref().unwrap();
+    assert_eq!(
+        (h.fraction, h.basis.as_str()),
+        (d("0.2").unwrap(), "USDT mgnRatio (liquidation 100%)")
+    );
 
     let f = baltui::health::evaluate(&s, &Default::default());
     let usdt_f = f.iter().find(|f| f.subject == "USDT.margin_ratio").unwrap();

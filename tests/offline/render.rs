@@ -45,6 +45,10 @@ pub(crate) fn okx_snapshot(at: DateTime<Utc>, ratio: &str) -> Snapshot {
         },
         risk: Risk {
             margin_ratio: d(ratio),
+            // As OKX's normalization derives it.
+            headroom: d(ratio).and_then(|r| {
+                baltui::model::Headroom::from_cover(r, rust_decimal::Decimal::ONE, "mgnRatio")
+            }),
             initial_margin: d("977.123"),
             maintenance_margin: d("488.5615"),
             indicators: vec![Indicator::new("deltaNeutralStatus", "0", "normal")],
@@ -1471,6 +1475,9 @@ fn okx_futures_snapshot(at: DateTime<Utc>, usdt_ratio: &str) -> Snapshot {
     s.risk = Risk {
         margin_ratio: d(usdt_ratio),
         margin_ratio_currency: Some("USDT".into()),
+        headroom: d(usdt_ratio).and_then(|r| {
+            baltui::model::Headroom::from_cover(r, rust_decimal::Decimal::ONE, "USDT mgnRatio")
+        }),
         ..Risk::default()
     };
     let usdt = &mut s.currencies[0];
@@ -1627,7 +1634,8 @@ fn all_tab_marks_the_currency_of_a_futures_ratio() {
     let at = now() - Duration::seconds(3);
     poll(&mut app, 0, at, Ok(okx_futures_snapshot(at, "1.25")));
     poll(&mut app, 1, at, Ok(okx_snapshot(at, "5")));
-    let lines = draw(&app, 160, 20);
+    // Wide enough for the venue's account mode beside every other column.
+    let lines = draw(&app, 180, 20);
     let y = body_row(&lines, " okx-fut ");
     let row = &lines[y];
     assert!(row.contains("✖ CRITICAL"), "{row}");
@@ -1639,19 +1647,29 @@ fn all_tab_marks_the_currency_of_a_futures_ratio() {
         screen(&lines)
     );
     // The ratio names its currency and is colored by that currency's finding.
-    let buf = buffer(&app, 160, 20, &theme);
+    let buf = buffer(&app, 180, 20, &theme);
     assert!(row.contains("USDT 125%"), "{row}");
     assert_eq!(
         cell_under(&buf, &lines, y, "125%").fg,
         theme.critical.fg.unwrap()
     );
-    // Narrower: the mode gives way first, the ratio and its currency stay.
-    let lines = draw(&app, 100, 20);
+    // The venue-neutral headroom: 1 − 1/1.25 of the equity, in the same
+    // finding's color.
+    assert_eq!(
+        cell_under(&buf, &lines, y, "20%").fg,
+        theme.critical.fg.unwrap()
+    );
+    // Narrower: the mode gives way first, then the venue's own figure; the
+    // headroom stays.
+    let lines = draw(&app, 160, 20);
     let row = &lines[body_row(&lines, " okx-fut ")];
     assert!(
-        !row.contains("Futures mode") && row.contains("USDT 125%"),
+        !row.contains("Futures mode") && row.contains("USDT 125%") && row.contains(" 20%"),
         "{row}"
     );
+    let lines = draw(&app, 100, 20);
+    let row = &lines[body_row(&lines, " okx-fut ")];
+    assert!(!row.contains("USDT 125%") && row.contains(" 20%"), "{row}");
 }
 
 #[test]

@@ -122,7 +122,7 @@ fn header_columns(lines: &[String]) -> Vec<Option<usize>> {
         "status",
         "net assets",
         "risk level",
-        "margin",
+        "headroom",
         "updated",
     ]
     .iter()

@@ -1,7 +1,7 @@
 //! LongPort `list` items -> venue-neutral Snapshot.
 
 use super::wire::Item;
-use crate::model::{CurrencyBalance, Indicator, Risk, RiskLevel, Snapshot, Totals, View};
+use crate::model::{CurrencyBalance, Headroom, Indicator, Risk, RiskLevel, Snapshot, Totals, View};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
@@ -54,6 +54,16 @@ fn view(item: &Item) -> Result<View, (String, String)> {
             level,
             indicators,
             margin_ratio: margin_ratio(item.net_assets, item.maintenance_margin),
+            // Net assets below the maintenance margin is where LongPort
+            // closes positions (risk level 3, "danger").
+            headroom: match (item.net_assets, item.maintenance_margin) {
+                (Some(n), Some(m)) if n > Decimal::ZERO && m > Decimal::ZERO => {
+                    m.checked_div(n).and_then(|u| {
+                        Headroom::from_usage(u, "maintenance_margin / net_assets (line 1)")
+                    })
+                }
+                _ => None,
+            },
             margin_call: item.margin_call,
             initial_margin: item.init_margin,
             maintenance_margin: item.maintenance_margin,

@@ -5,8 +5,9 @@
 //! account-level `mgnRatio`/`imr`/`mmr` are `""` and the risk is per currency.
 
 use super::wire::{Balance, Detail};
-use crate::model::{CurrencyBalance, Indicator, Risk, Snapshot, Totals};
+use crate::model::{CurrencyBalance, Headroom, Indicator, Risk, Snapshot, Totals};
 use chrono::{DateTime, TimeZone, Utc};
+use rust_decimal::Decimal;
 
 /// `fetched_at` is when the reply arrived (local clock).
 pub fn normalize(b: &Balance, fetched_at: DateTime<Utc>) -> Snapshot {
@@ -31,6 +32,14 @@ pub fn normalize(b: &Balance, fetched_at: DateTime<Utc>) -> Snapshot {
             .min_by(|a, b| a.0.cmp(&b.0))
             .map_or((None, None), |(r, c)| (Some(r), Some(c))),
     };
+    // OKX liquidates at mgnRatio 100% (equity = maintenance).
+    let headroom = margin_ratio.and_then(|r| {
+        let basis = match &margin_ratio_currency {
+            Some(c) => format!("{c} mgnRatio (liquidation 100%)"),
+            None => "mgnRatio (liquidation 100%)".into(),
+        };
+        Headroom::from_cover(r, Decimal::ONE, basis)
+    });
     Snapshot {
         fetched_at,
         venue_time: b.u_time.as_deref().and_then(millis),
@@ -58,6 +67,7 @@ pub fn normalize(b: &Balance, fetched_at: DateTime<Utc>) -> Snapshot {
             maintenance_rate: None,
             initial_rate: None,
             indicators,
+            headroom,
             ..Risk::default()
         },
         currencies,
