@@ -21,7 +21,7 @@
 //!   sum absent, with a problem noted), it never panics.
 
 use crate::health::Thresholds;
-use crate::model::{CurrencyBalance, Snapshot, Totals, VenueKind, View};
+use crate::model::{CurrencyBalance, Snapshot, Totals, VenueKind, View, Wallet};
 use crate::monitor::{Account, PollState};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -50,6 +50,9 @@ pub struct Figures<'a> {
     pub totals: &'a Totals,
     pub other_views: &'a [View],
     pub currencies: &'a [CurrencyBalance],
+    /// Per-wallet totals (Binance), used when the account has no totals of
+    /// its own.
+    pub wallets: &'a [Wallet],
 }
 
 impl<'a> From<&'a Snapshot> for Figures<'a> {
@@ -59,6 +62,7 @@ impl<'a> From<&'a Snapshot> for Figures<'a> {
             totals: &s.totals,
             other_views: &s.other_views,
             currencies: &s.currencies,
+            wallets: &s.wallets,
         }
     }
 }
@@ -140,9 +144,29 @@ pub struct Included {
     pub net_assets: Option<Decimal>,
     pub cash: Option<Decimal>,
     /// None: the venue's own figures in the report currency. Some: converted
-    /// at this rate (shown with ≈).
+    /// at this rate (shown with ≈); for an account valued by its wallets, the
+    /// first of `wallet_rates`.
     pub rate: Option<Rate>,
+    /// An account valued by its wallets (no totals of its own): the parts
+    /// added, each in its own currency, and the rate it was converted at.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wallet_parts: Vec<WalletPart>,
     pub as_of: DateTime<Utc>,
+}
+
+/// One part of an account valued by its wallets: a wallet's net assets, or
+/// a wallet without totals (spot) valued coin by coin.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WalletPart {
+    /// The wallet ("margin", "futures", "spot").
+    pub wallet: String,
+    pub currency: String,
+    /// In `currency`, as the venue reports it.
+    pub amount: Decimal,
+    /// In the report currency.
+    pub value: Decimal,
+    /// None when `currency` is the report currency.
+    pub rate: Option<Rate>,
 }
 
 /// Why an account is not in the totals.
@@ -515,7 +539,10 @@ fn include(h: &Holding<'_>, currency: &str, rates: &[Rate]) -> Result<Included, 
         .filter(|t| t.net_assets.is_some() || t.total_cash.is_some())
         .collect();
     if views.is_empty() {
-        return Err(Reason::NoTotals);
+        return match f.wallets.is_empty() {
+            true => Err(Reason::NoTotals),
+            false => by_wallets(h, f, currency, rates),
+        };
     }
     let line = |ccy: &str, net, cash, rate| Included {
         account: h.name.to_string(),
@@ -524,6 +551,7 @@ fn include(h: &Holding<'_>, currency: &str, rates: &[Rate]) -> Result<Included, 
         net_assets: net,
         cash,
         rate,
+        wallet_parts: Vec::new(),
         as_of: f.fetched_at,
     };
     // The venue's own figures in the report currency.
@@ -555,6 +583,82 @@ fn include(h: &Holding<'_>, currency: &str, rates: &[Rate]) -> Result<Included, 
             currency: c.to_string(),
         },
         None => Reason::NoTotalsCurrency,
+    })
+}
+
+/// An account with totals per wallet only (Binance: margin in BTC, futures in
+/// USDT, spot none): its net assets are each wallet's net assets, plus each
+/// coin of a wallet without totals (spot, COIN-M) at its equity or cash, all
+/// converted into `currency`. Every part needs a rate: one without excludes
+/// the account, naming the currency (a partial sum would read as the whole).
+/// Total cash is not summed: wallets report different kinds of it.
+fn by_wallets(
+    h: &Holding<'_>,
+    f: Figures<'_>,
+    currency: &str,
+    rates: &[Rate],
+) -> Result<Included, Reason> {
+    let mut parts: Vec<WalletPart> = Vec::new();
+    let mut add = |wallet: &str, ccy: &str, amount: Decimal| -> Result<(), Reason> {
+        let rate = match ccy == currency {
+            true => None,
+            false => {
+                Some(
+                    find_rate(rates, ccy, currency).ok_or_else(|| Reason::NotConvertible {
+                        currency: ccy.to_string(),
+                    })?,
+                )
+            }
+        };
+        let value = match &rate {
+            None => amount,
+            Some(r) => convert(amount, r.rate).ok_or(Reason::Overflow)?,
+        };
+        parts.push(WalletPart {
+            wallet: wallet.to_string(),
+            currency: ccy.to_string(),
+            amount,
+            value,
+            rate,
+        });
+        Ok(())
+    };
+    let mut totalled: Vec<&str> = Vec::new();
+    for w in f.wallets {
+        let Some(net) = w.totals.net_assets else {
+            continue;
+        };
+        let ccy = w
+            .totals
+            .currency
+            .as_deref()
+            .ok_or(Reason::NoTotalsCurrency)?;
+        add(&w.name, ccy, net)?;
+        totalled.push(&w.name);
+    }
+    for c in f.currencies {
+        let wallet = c.wallet.as_deref().unwrap_or("");
+        if totalled.contains(&wallet) {
+            continue;
+        }
+        match c.equity.or(c.cash) {
+            Some(v) if !v.is_zero() => add(wallet, &c.currency, v)?,
+            _ => {}
+        }
+    }
+    let mut net = Decimal::ZERO;
+    for p in &parts {
+        net = net.checked_add(p.value).ok_or(Reason::Overflow)?;
+    }
+    Ok(Included {
+        account: h.name.to_string(),
+        venue: h.venue,
+        currency: "wallets".into(),
+        net_assets: Some(net),
+        cash: None,
+        rate: parts.iter().find_map(|p| p.rate.clone()),
+        wallet_parts: parts,
+        as_of: f.fetched_at,
     })
 }
 
@@ -775,6 +879,78 @@ mod tests {
         let inv = find_rate(&one_way, "USD", "BTC").unwrap();
         assert_eq!(inv.rate, Decimal::ONE / d("90000.25"));
         assert_eq!(inv.source, "1 / (okx-a BTC value_in_base/equity)");
+    }
+
+    /// Shaped like Binance classic: margin totals in BTC, futures in USDT,
+    /// spot rows without totals.
+    fn binance_snap(spot_coin: &str) -> Snapshot {
+        use crate::model::Wallet;
+        let wallet = |name: &str, ccy: &str, net: &str| Wallet {
+            name: name.into(),
+            totals: totals(Some(ccy), Some(net), None),
+        };
+        let mut spot = row(spot_coin, Some("3"), Some("3"), Some("0"));
+        spot.wallet = Some("spot".into());
+        let mut margin_row = row("BTC", Some("0.5"), None, None);
+        margin_row.wallet = Some("margin".into());
+        let mut s = snap(Totals::default(), vec![], vec![margin_row, spot], T0);
+        s.wallets = vec![
+            wallet("margin", "BTC", "0.1"),
+            wallet("futures", "USD", "1000.50"),
+        ];
+        s
+    }
+
+    #[test]
+    fn an_account_with_wallet_totals_only_is_valued_wallet_by_wallet() {
+        let o = okx_snap();
+        let bn = binance_snap("BTC");
+        let hs = [
+            holding("okx-a", okx::KIND, DataState::Fresh, Some(&o)),
+            holding(
+                "bn",
+                crate::venues::binance::KIND,
+                DataState::Fresh,
+                Some(&bn),
+            ),
+        ];
+        let p = Portfolio::build(&hs, "USD");
+        let i = &p.included[1];
+        assert_eq!(i.account, "bn");
+        let parts: Vec<(&str, &str, Decimal, Decimal)> = i
+            .wallet_parts
+            .iter()
+            .map(|w| (w.wallet.as_str(), w.currency.as_str(), w.amount, w.value))
+            .collect();
+        // OKX's BTC rate is 90000.25: margin 0.1 BTC, futures already USD,
+        // spot 3 BTC; the margin wallet's own row is in its total, not again.
+        assert_eq!(
+            parts,
+            [
+                ("margin", "BTC", d("0.1"), d("9000.02")),
+                ("futures", "USD", d("1000.50"), d("1000.50")),
+                ("spot", "BTC", d("3"), d("270000.75")),
+            ]
+        );
+        assert_eq!(i.net_assets, Some(d("280001.27")));
+        assert_eq!(i.cash, None, "wallets' cash is not one kind");
+        assert!(i.rate.is_some() && p.approximate);
+        assert_eq!(p.net_assets, Some(d("200000.25") + d("280001.27")));
+
+        // A coin without a rate excludes the account, naming it: a partial
+        // sum would read as the whole.
+        let bnb = binance_snap("BNB");
+        let hs = [
+            holding("okx-a", okx::KIND, DataState::Fresh, Some(&o)),
+            holding(
+                "bn",
+                crate::venues::binance::KIND,
+                DataState::Fresh,
+                Some(&bnb),
+            ),
+        ];
+        let p = Portfolio::build(&hs, "USD");
+        assert_eq!(p.excluded[0].reason.text(), "no BNB rate");
     }
 
     #[test]

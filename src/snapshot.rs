@@ -129,6 +129,7 @@ impl AccountReport {
                 totals,
                 other_views: &self.other_views,
                 currencies: &self.currencies,
+                wallets: &self.wallets,
             }),
             _ => None,
         };
@@ -410,7 +411,26 @@ impl Report {
                 let _ = writeln!(out, "  no {what} reported by: {}", names.join(", "));
             }
         }
-        for i in p.included.iter().filter(|i| i.rate.is_some()) {
+        for i in p.included.iter().filter(|i| !i.wallet_parts.is_empty()) {
+            for w in &i.wallet_parts {
+                let _ = writeln!(
+                    out,
+                    "  {} {}: {} {} {} = {} {}{}",
+                    if w.rate.is_some() { "≈" } else { "=" },
+                    i.account,
+                    w.wallet,
+                    w.amount,
+                    w.currency,
+                    w.value,
+                    p.currency,
+                    match &w.rate {
+                        Some(r) => format!(" at {} {}/{} ({})", r.rate, r.to, r.from, r.source),
+                        None => String::new(),
+                    }
+                );
+            }
+        }
+        for i in p.included.iter().filter(|i| i.wallet_parts.is_empty()) {
             if let Some(r) = &i.rate {
                 let _ = writeln!(
                     out,
