@@ -11,7 +11,7 @@ pub const VERSION: &str = env!("BALTUI_VERSION");
 #[command(
     name = "baltui",
     version = VERSION,
-    about = "Terminal monitor of cash and margin risk across brokers and exchanges (OKX, LongPort, Webull)",
+    about = "Terminal monitor of cash and margin risk across brokers and exchanges (OKX, LongPort, Webull, Bybit, Binance)",
     after_help = "With no config file, baltui opens its built-in demo on simulated venues.\n\
                   Config: ~/.config/baltui/config.toml (see config.example.toml).\n\
                   Log: ~/.local/state/baltui/baltui.<date>.log (never the terminal)."
@@ -42,7 +42,8 @@ pub enum Command {
         /// CSV only: one file shape per level, so a spreadsheet SUM never
         /// double-counts: `balances`, a row per account and currency (the
         /// default); `accounts`, a row per account with its totals, risk,
-        /// status and error.
+        /// status and error; `wallets`, a row per account and wallet with the
+        /// wallet's totals in its own currency (Binance).
         #[arg(long, value_enum, default_value_t = CsvTable::Balances, value_name = "LEVEL")]
         table: CsvTable,
         /// Write to FILE atomically (a temp file in the same directory, then a
@@ -105,6 +106,7 @@ pub enum Format {
 pub enum CsvTable {
     Balances,
     Accounts,
+    Wallets,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

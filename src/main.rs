@@ -184,6 +184,7 @@ async fn snapshot(
                 Format::Json => format!("{}\n", report.to_json()),
                 Format::Table => report.to_table(),
                 Format::Csv if table == baltui::cli::CsvTable::Accounts => report.to_csv_accounts(),
+                Format::Csv if table == baltui::cli::CsvTable::Wallets => report.to_csv_wallets(),
                 Format::Csv => report.to_csv(),
                 Format::Prometheus => report.to_prometheus(),
             };

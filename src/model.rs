@@ -360,7 +360,8 @@ impl Headroom {
     /// `accountMMRate`, Binance futures maint/margin balance): 1 − usage.
     pub fn from_usage(usage: Decimal, basis: impl Into<String>) -> Option<Headroom> {
         Some(Headroom {
-            fraction: Decimal::ONE.checked_sub(usage)?,
+            // A derived figure: 6 places (0.0001%) are plenty.
+            fraction: Decimal::ONE.checked_sub(usage)?.round_dp(6),
             basis: basis.into(),
         })
     }
@@ -373,7 +374,9 @@ impl Headroom {
             return None;
         }
         Some(Headroom {
-            fraction: Decimal::ONE.checked_sub(line.checked_div(ratio)?)?,
+            fraction: Decimal::ONE
+                .checked_sub(line.checked_div(ratio)?)?
+                .round_dp(6),
             basis: basis.into(),
         })
     }

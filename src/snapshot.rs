@@ -624,7 +624,7 @@ pub fn prom_label(s: &str) -> String {
 pub const CSV_HEADER: &str = "account,venue,status,currency,cash,available,frozen,settling,withdrawable,equity,net_assets,totals_currency,margin_ratio,risk_level,worst_severity,fetched_at,\
 liabilities,value_in_base,buying_power,market_value,interest,frozen_fees,in_transit,available_equity,unrealized_pnl,borrow_frozen,isolated_equity,strategy_equity,reward_balance,max_loan,initial_margin,maintenance_margin,currency_margin_ratio,notional_leverage,view,\
 account_mode,venue_time,totals_total_cash,totals_buying_power,totals_market_value,totals_max_finance,totals_remaining_finance,totals_available_equity,totals_notional_value,totals_unrealized_pnl,totals_borrow_frozen,totals_isolated_equity,totals_interest,risk_margin_ratio_currency,risk_margin_call,risk_initial_margin,risk_maintenance_margin,risk_adjusted_equity,risk_utilization,\
-wallet_balance,spot_borrow,wallet,totals_wallet_balance,totals_margin_balance,totals_available_balance,totals_perp_unrealized_pnl,risk_maintenance_rate,risk_initial_rate,risk_margin_level,risk_margin_level_normal_bar,risk_margin_level_call_bar,risk_margin_level_liquidation_bar,risk_futures_maint_ratio,risk_uni_mmr";
+wallet_balance,spot_borrow,wallet,totals_wallet_balance,totals_margin_balance,totals_available_balance,totals_perp_unrealized_pnl,risk_maintenance_rate,risk_initial_rate,risk_margin_level,risk_margin_level_normal_bar,risk_margin_level_call_bar,risk_margin_level_liquidation_bar,risk_futures_maint_ratio,risk_uni_mmr,risk_margin_headroom,risk_margin_headroom_basis";
 
 /// The Binance risk numbers (added after the first releases): JSON name in
 /// `risk` and value, in CSV and Prometheus order.
@@ -641,6 +641,23 @@ pub fn venue_risk(r: &Risk) -> [(&'static str, Option<Dec>); 6] {
 }
 
 type Dec = rust_decimal::Decimal;
+
+/// The margin headroom and what it was derived from, for the CSV tables.
+fn headroom_fields(r: &Risk) -> [String; 2] {
+    match &r.headroom {
+        Some(h) => [h.fraction.to_string(), h.basis.clone()],
+        None => [String::new(), String::new()],
+    }
+}
+
+/// A wallet's totals (Binance), in the wallet's currency: CSV `--table
+/// wallets` columns and Prometheus `baltui_wallet_amount{field}`.
+const WALLET_AMOUNTS: [(&str, fn(&Totals) -> Option<Dec>); 4] = [
+    ("net_assets", |t| t.net_assets),
+    ("total_cash", |t| t.total_cash),
+    ("available_equity", |t| t.available_equity),
+    ("unrealized_pnl", |t| t.unrealized_pnl),
+];
 
 /// Per-currency amounts added after the CSV's `risk_utilization` column
 /// (Bybit), at the end of each row; in Prometheus as `CURRENCY_AMOUNTS`.
@@ -958,6 +975,7 @@ impl Report {
                 .map(|(_, _, _, get)| opt(get(t, r)))
                 .chain(ACCOUNT_RATES.iter().map(|(_, _, _, get)| opt(get(r))))
                 .chain(venue_risk(r).iter().map(|(_, v)| opt(*v)))
+                .chain(headroom_fields(r))
                 .collect();
             let empty = CurrencyBalance::default();
             let rows: Vec<&CurrencyBalance> = if a.currencies.is_empty() {
@@ -1039,6 +1057,7 @@ impl Report {
                 .iter()
                 .map(|(n, _)| format!("risk_{n}")),
         );
+        header.extend(["risk_margin_headroom", "risk_margin_headroom_basis"].map(String::from));
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(&header)?;
         let (empty_totals, empty_risk) = (Totals::default(), Risk::default());
@@ -1068,7 +1087,48 @@ impl Report {
             );
             row.extend(ACCOUNT_RATES.iter().map(|(_, _, _, get)| opt(get(r))));
             row.extend(venue_risk(r).iter().map(|(_, v)| opt(*v)));
+            row.extend(headroom_fields(r));
             w.write_record(&row)?;
+        }
+        let bytes = w.into_inner().map_err(|e| e.into_error())?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// `--table wallets`: one row per account and wallet (Binance), each
+    /// wallet's totals in the wallet's own currency; accounts without
+    /// wallets have no row. Summing a column adds amounts of different
+    /// currencies: filter by `currency` first.
+    pub fn to_csv_wallets(&self) -> String {
+        self.write_csv_wallets()
+            .unwrap_or_else(|e| format!("error: writing CSV: {e}\n"))
+    }
+
+    fn write_csv_wallets(&self) -> Result<String, csv::Error> {
+        let opt = |v: Option<Dec>| v.map(|d| d.to_string()).unwrap_or_default();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header = vec![
+            "account",
+            "venue",
+            "status",
+            "fetched_at",
+            "wallet",
+            "currency",
+        ];
+        header.extend(WALLET_AMOUNTS.iter().map(|(n, _)| *n));
+        w.write_record(&header)?;
+        for a in &self.accounts {
+            for wl in &a.wallets {
+                let mut row = vec![
+                    a.name.clone(),
+                    a.venue.as_str().to_string(),
+                    a.status.as_str().to_string(),
+                    a.fetched_at.as_ref().map(timestamp).unwrap_or_default(),
+                    wl.name.clone(),
+                    wl.totals.currency.clone().unwrap_or_default(),
+                ];
+                row.extend(WALLET_AMOUNTS.iter().map(|(_, get)| opt(get(&wl.totals))));
+                w.write_record(&row)?;
+            }
         }
         let bytes = w.into_inner().map_err(|e| e.into_error())?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
@@ -1187,6 +1247,43 @@ impl Report {
             &per_view(&|a, view, _, r| {
                 Some((labels(a, &[("view", view)]), r.utilization?.to_string()))
             }),
+        );
+        family(
+            &mut out,
+            "baltui_margin_headroom_ratio",
+            "Margin headroom: the share of collateral that can be lost before the venue's liquidation line, as a plain ratio (0.25 = 25%; 0 at the line; negative past it). Derived by baltui from the venue's own figure (OKX mgnRatio, Bybit accountMMRate, Binance marginLevel / futures maint ratio / uniMMR, LongPort maintenance margin / net assets).",
+            &per_view(&|a, view, _, r| {
+                Some((
+                    labels(a, &[("view", view)]),
+                    r.headroom.as_ref()?.fraction.to_string(),
+                ))
+            }),
+        );
+        let mut wallets = Vec::new();
+        for a in &self.accounts {
+            for wl in &a.wallets {
+                for (field, get) in &WALLET_AMOUNTS {
+                    if let Some(v) = get(&wl.totals) {
+                        wallets.push((
+                            labels(
+                                a,
+                                &[
+                                    ("wallet", Some(&wl.name)),
+                                    ("currency", wl.totals.currency.as_deref()),
+                                    ("field", Some(field)),
+                                ],
+                            ),
+                            v.to_string(),
+                        ));
+                    }
+                }
+            }
+        }
+        family(
+            &mut out,
+            "baltui_wallet_amount",
+            "A wallet's totals (Binance: margin in BTC, futures in USDT or USD, PM in USD) per account, wallet and field (net_assets, total_cash, available_equity, unrealized_pnl), in the wallet's own currency; never added across wallets.",
+            &wallets,
         );
         for (i, (name, _)) in venue_risk(&Risk::default()).iter().enumerate() {
             let samples = per_view(&move |a, view, t, r| {
@@ -2092,6 +2189,69 @@ mod tests {
         assert_eq!(down["totals_net_assets"], "");
         // The balances table is unchanged by the new one.
         assert!(report.to_csv().starts_with(CSV_HEADER));
+    }
+
+    #[test]
+    fn csv_wallets_has_a_row_per_wallet_in_its_own_currency_and_headroom_columns() {
+        use crate::model::{Headroom, Wallet};
+        let mut report = full_report();
+        let a = &mut report.accounts[0];
+        a.wallets = vec![
+            Wallet {
+                name: "margin".into(),
+                totals: Totals {
+                    currency: Some("BTC".into()),
+                    net_assets: Some("0.66666667".parse().unwrap()),
+                    ..Totals::default()
+                },
+            },
+            Wallet {
+                name: "futures".into(),
+                totals: Totals {
+                    currency: Some("USDT".into()),
+                    net_assets: Some("7964".parse().unwrap()),
+                    total_cash: Some("8000".parse().unwrap()),
+                    ..Totals::default()
+                },
+            },
+        ];
+        if let Some(r) = a.risk.as_mut() {
+            r.headroom =
+                Headroom::from_usage("0.3".parse().unwrap(), "accountMMRate (liquidation 1)");
+        }
+        let name = a.name.clone();
+        let text = report.to_csv_wallets();
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next(),
+            Some(
+                "account,venue,status,fetched_at,wallet,currency,net_assets,total_cash,available_equity,unrealized_pnl"
+            )
+        );
+        let mut rd = csv::Reader::from_reader(text.as_bytes());
+        let rows: Vec<Vec<String>> = rd
+            .records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect();
+        assert_eq!(rows.len(), 2, "{text}");
+        assert_eq!(rows[0][0], name);
+        assert_eq!(rows[0][4..8], ["margin", "BTC", "0.66666667", ""]);
+        assert_eq!(rows[1][4..8], ["futures", "USDT", "7964", "8000"]);
+        // Both other tables end with the headroom and its basis.
+        for table in [report.to_csv(), report.to_csv_accounts()] {
+            let mut rd = csv::Reader::from_reader(table.as_bytes());
+            let h: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+            assert_eq!(
+                h[h.len() - 2..],
+                ["risk_margin_headroom", "risk_margin_headroom_basis"]
+            );
+            let first = rd.records().next().unwrap().unwrap();
+            assert_eq!(first.get(h.len() - 2), Some("0.7"));
+            assert_eq!(
+                first.get(h.len() - 1),
+                Some("accountMMRate (liquidation 1)")
+            );
+        }
     }
 
     #[test]

@@ -526,7 +526,7 @@ fn label<'a>(s: &'a Sample, key: &str) -> Option<&'a str> {
 }
 
 /// Every metric family `baltui snapshot --format prometheus` writes.
-const FAMILIES: [&str; 49] = [
+const FAMILIES: [&str; 51] = [
     "baltui_balance",
     "baltui_currency_margin_ratio",
     "baltui_currency_notional_leverage_ratio",
@@ -554,6 +554,8 @@ const FAMILIES: [&str; 49] = [
     "baltui_maintenance_rate_ratio",
     "baltui_initial_rate_ratio",
     "baltui_utilization_ratio",
+    "baltui_margin_headroom_ratio",
+    "baltui_wallet_amount",
     "baltui_margin_level",
     "baltui_margin_level_normal_bar",
     "baltui_margin_level_call_bar",
@@ -698,6 +700,12 @@ fn prometheus_samples_equal_the_json_of_the_same_seed() {
                         assert_eq!(got, json_text(v), "{name} risk.utilization");
                         got
                     }
+                    "headroom" => {
+                        let got = find("baltui_margin_headroom_ratio", name, &[("view", view)]);
+                        assert_eq!(got, json_text(&v["fraction"]), "{name} risk.headroom");
+                        assert!(v["basis"].as_str().is_some_and(|b| !b.is_empty()));
+                        got
+                    }
                     k @ ("maintenance_rate" | "initial_rate") => {
                         let got = find(&format!("baltui_{k}_ratio"), name, &[("view", view)]);
                         assert_eq!(got, json_text(v), "{name} risk.{k}");
@@ -713,6 +721,22 @@ fn prometheus_samples_equal_the_json_of_the_same_seed() {
                         got
                     }
                 };
+                account_level += usize::from(got.is_some());
+            }
+        }
+        // Each wallet's totals (Binance), in the wallet's own currency.
+        for w in a["wallets"].as_array().into_iter().flatten() {
+            let (wallet, ccy) = (w["name"].as_str(), w["totals"]["currency"].as_str());
+            for (k, v) in w["totals"].as_object().unwrap() {
+                if k == "currency" {
+                    continue;
+                }
+                let got = find(
+                    "baltui_wallet_amount",
+                    name,
+                    &[("wallet", wallet), ("currency", ccy), ("field", Some(k))],
+                );
+                assert_eq!(got, json_text(v), "{name} wallet {wallet:?} {k}");
                 account_level += usize::from(got.is_some());
             }
         }
