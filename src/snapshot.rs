@@ -652,7 +652,8 @@ fn headroom_fields(r: &Risk) -> [String; 2] {
 
 /// A wallet's totals (Binance), in the wallet's currency: CSV `--table
 /// wallets` columns and Prometheus `baltui_wallet_amount{field}`.
-const WALLET_AMOUNTS: [(&str, fn(&Totals) -> Option<Dec>); 4] = [
+type TotalsGet = fn(&Totals) -> Option<Dec>;
+const WALLET_AMOUNTS: [(&str, TotalsGet); 4] = [
     ("net_assets", |t| t.net_assets),
     ("total_cash", |t| t.total_cash),
     ("available_equity", |t| t.available_equity),
