@@ -79,6 +79,11 @@ pub enum Command {
         /// Seed for the balance drift (same seed, same numbers).
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Binance request weight per minute of every API family, published
+        /// in exchangeInfo and enforced, instead of Binance's own (a small one
+        /// shows baltui's budgets at work within seconds).
+        #[arg(long, value_name = "WEIGHT", value_parser = clap::value_parser!(u32).range(20..))]
+        binance_weight_limit: Option<u32>,
     },
     /// Print a shell completion script to stdout.
     ///

@@ -66,7 +66,11 @@ async fn dispatch(cli: Cli) -> ExitCode {
             accounts,
         }) => snapshot(cli.config, format, table, output, accounts).await,
         Some(Command::Check { online, accounts }) => check(cli.config, online, accounts).await,
-        Some(Command::Sim { port, seed }) => sim(port, seed).await,
+        Some(Command::Sim {
+            port,
+            seed,
+            binance_weight_limit,
+        }) => sim(port, seed, binance_weight_limit).await,
         Some(Command::Completions { .. } | Command::Man) => ExitCode::SUCCESS,
     }
 }
@@ -239,11 +243,12 @@ async fn check(path: Option<std::path::PathBuf>, online: bool, accounts: Vec<Str
     ExitCode::from(checked.exit_code() as u8)
 }
 
-async fn sim(port: u16, seed: u64) -> ExitCode {
+async fn sim(port: u16, seed: u64, binance_weight_limit: Option<u32>) -> ExitCode {
     use baltui::sim::{Sim, SimOptions, demo_accounts};
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let opts = SimOptions {
         seed,
+        binance_weight_limit,
         ..SimOptions::default()
     };
     let sim = match Sim::start(addr, opts, demo_accounts()).await {

@@ -25,6 +25,10 @@ pub struct SimOptions {
     pub seed: u64,
     /// HTTP status sent with OKX 50011: 429 (default) or 200; OKX uses both.
     pub rate_limit_status: u16,
+    /// Binance's per-minute request weight limit of every family, published
+    /// in exchangeInfo and enforced, instead of the venue's (a small one is
+    /// quick to reach in a test).
+    pub binance_weight_limit: Option<u32>,
 }
 
 impl Default for SimOptions {
@@ -32,6 +36,7 @@ impl Default for SimOptions {
         SimOptions {
             seed: 42,
             rate_limit_status: 429,
+            binance_weight_limit: None,
         }
     }
 }

@@ -23,6 +23,9 @@ pub struct SimState {
     config_requests: AtomicU64,
     /// Bybit: the simulated IP is banned (HTTP 403) until then.
     ip_banned_until: Mutex<Option<Instant>>,
+    /// Per weight window key (no minute): the weight of the last 60 s, and
+    /// the most it ever was (what a shared budget must keep under its share).
+    sliding: Mutex<HashMap<String, (VecDeque<(Instant, u32)>, u32)>>,
 }
 
 struct Slot {
@@ -95,6 +98,7 @@ impl SimState {
             shared_windows: Mutex::new(HashMap::new()),
             config_requests: AtomicU64::new(0),
             ip_banned_until: Mutex::new(None),
+            sliding: Mutex::new(HashMap::new()),
         }
     }
 
@@ -366,6 +370,7 @@ impl SimState {
     /// weight after this request) when within `limit`, else None (a
     /// violation is counted).
     pub(crate) fn weigh(&self, window_key: &str, weight: u32, limit: u32) -> Option<u32> {
+        self.slide(window_key, weight);
         let minute = self.now().timestamp().div_euclid(60);
         let mut map = self
             .shared_windows
@@ -384,6 +389,34 @@ impl SimState {
             w.push_back(now);
         }
         Some(used + weight)
+    }
+
+    /// Note `weight` spent on `window_key` now, for `peak_weight`.
+    fn slide(&self, window_key: &str, weight: u32) {
+        let now = Instant::now();
+        let mut map = self.sliding.lock().unwrap_or_else(|e| e.into_inner());
+        let (q, peak) = map.entry(window_key.to_string()).or_default();
+        while q
+            .front()
+            .is_some_and(|(t, _)| now.duration_since(*t) >= Duration::from_secs(60))
+        {
+            q.pop_front();
+        }
+        q.push_back((now, weight));
+        let sum = q.iter().map(|(_, w)| *w).sum::<u32>();
+        *peak = (*peak).max(sum);
+    }
+
+    /// The most weight spent within any 60 s on the windows whose key ends
+    /// with `suffix` (Binance: a family, "/api"), whatever the calendar
+    /// minute: what budgets shared by several processes must stay under.
+    pub fn peak_weight(&self, suffix: &str) -> u32 {
+        let map = self.sliding.lock().unwrap_or_else(|e| e.into_inner());
+        map.iter()
+            .filter(|(k, _)| k.ends_with(suffix))
+            .map(|(_, (_, p))| *p)
+            .max()
+            .unwrap_or(0)
     }
 
     /// The next injected fault of `api_key`, if any (for venues that count

@@ -9,4 +9,5 @@ mod cli;
 mod common;
 mod ops;
 mod promtool;
+mod shared_budget;
 mod tmux_e2e;

@@ -405,6 +405,7 @@ async fn raw_protocol_details() {
     let sim = start(SimOptions {
         seed: 1,
         rate_limit_status: 429,
+        ..SimOptions::default()
     })
     .await;
     let http = http_client(Duration::from_secs(5));

@@ -73,8 +73,34 @@ async fn time(State(st): St) -> Response {
     ok(json!({ "serverTime": st.now().timestamp_millis() }), None)
 }
 
-async fn info(uri: Uri) -> Response {
-    let limit = Family::of(uri.path()).default_limit();
+/// The weight limit the simulator publishes and enforces for `f`.
+fn limit_of(st: &SimState, f: Family) -> u32 {
+    st.opts.binance_weight_limit.unwrap_or(f.default_limit())
+}
+
+/// The simulated IP's weight window of family `f`.
+fn window_of(st: &Arc<SimState>, f: Family) -> String {
+    format!("{:p}|{}", Arc::as_ptr(st), f.label())
+        + &match f {
+            Family::Sapi(p) => p.to_string(),
+            _ => String::new(),
+        }
+}
+
+async fn info(State(st): St, uri: Uri) -> Response {
+    let f = Family::of(uri.path());
+    let limit = limit_of(&st, f);
+    // exchangeInfo costs weight like any other call (20 on /api, 1 on /fapi).
+    if st
+        .weigh(&window_of(&st, f), weight(uri.path()), limit)
+        .is_none()
+    {
+        return retry(
+            StatusCode::TOO_MANY_REQUESTS,
+            -1003,
+            "Too much request weight used; current limit is 6000 request weight per 1 MINUTE.",
+        );
+    }
     ok(
         json!({
             "timezone": "UTC",
@@ -116,11 +142,7 @@ async fn signed(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
     let f = Family::of(&path);
     let key = headers.get("X-MBX-APIKEY").and_then(|v| v.to_str().ok());
     let account = st.arrive(key);
-    let window = format!("{:p}|{}", Arc::as_ptr(&st), f.label())
-        + &match f {
-            Family::Sapi(p) => p.to_string(),
-            _ => String::new(),
-        };
+    let window = window_of(&st, f);
     let pause_key = window.clone();
     let now_ms = st.now().timestamp_millis();
     // Asking again during a 429 pause: the IP is banned (418), as Binance does.
@@ -140,7 +162,7 @@ async fn signed(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
         );
     }
     // Every request costs its weight, an error too.
-    let Some(used) = st.weigh(&window, weight(&path), f.default_limit()) else {
+    let Some(used) = st.weigh(&window, weight(&path), limit_of(&st, f)) else {
         if let Ok(mut p) = pauses().lock() {
             p.insert(
                 pause_key,
