@@ -8,6 +8,9 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
+/// The weights of the last 60 s (when, how much) and the most they summed to.
+type Sliding = (VecDeque<(Instant, u32)>, u32);
+
 pub struct SimState {
     pub(crate) opts: SimOptions,
     /// In the order given, for config output.
@@ -25,7 +28,7 @@ pub struct SimState {
     ip_banned_until: Mutex<Option<Instant>>,
     /// Per weight window key (no minute): the weight of the last 60 s, and
     /// the most it ever was (what a shared budget must keep under its share).
-    sliding: Mutex<HashMap<String, (VecDeque<(Instant, u32)>, u32)>>,
+    sliding: Mutex<HashMap<String, Sliding>>,
 }
 
 struct Slot {
