@@ -268,9 +268,46 @@ impl Report {
                 if let Some(i) = r.initial_rate {
                     extra.push(format!("initial margin rate: {}", health::percent(i)));
                 }
+                if let Some(l) = r.margin_level {
+                    let bars = r
+                        .margin_level_bars
+                        .map(|b| {
+                            format!(
+                                " (bars {} / call {} / liquidation {})",
+                                b.normal, b.margin_call, b.liquidation
+                            )
+                        })
+                        .unwrap_or_default();
+                    extra.push(format!("margin level: {l}{bars}"));
+                }
+                if let Some(f) = r.futures_maint_ratio {
+                    extra.push(format!("futures maint/margin: {}", health::percent(f)));
+                }
+                if let Some(u) = r.uni_mmr {
+                    extra.push(format!("uniMMR: {u}"));
+                }
+                if let Some(h) = &r.headroom {
+                    extra.push(format!(
+                        "margin headroom: {} (from {})",
+                        health::percent(h.fraction),
+                        h.basis
+                    ));
+                }
                 if !extra.is_empty() {
                     let _ = writeln!(out, "  {}", extra.join("   "));
                 }
+            }
+            // Each wallet's totals in its own currency (Binance), never summed.
+            for w in &a.wallets {
+                let t = &w.totals;
+                let ccy = t.currency.as_deref().unwrap_or("");
+                let mut parts = Vec::new();
+                for (name, get) in &WALLET_AMOUNTS {
+                    if let Some(v) = get(t) {
+                        parts.push(format!("{} {v} {ccy}", name.replace('_', " ")));
+                    }
+                }
+                let _ = writeln!(out, "  {} wallet: {}", w.name, parts.join("   "));
             }
             // The same account in its other account currencies (LongPort).
             for v in &a.other_views {
@@ -305,9 +342,10 @@ impl Report {
                     .iter()
                     .map(|c| {
                         [
-                            match &c.view {
-                                Some(v) => format!("{} ({v} view)", c.currency),
-                                None => c.currency.clone(),
+                            match (&c.view, &c.wallet) {
+                                (Some(v), _) => format!("{} ({v} view)", c.currency),
+                                (None, Some(w)) => format!("{} ({w})", c.currency),
+                                (None, None) => c.currency.clone(),
                             },
                             dash(&c.cash),
                             dash(&c.available),
@@ -352,11 +390,11 @@ impl Report {
                 {
                     continue;
                 }
-                let view = c
-                    .view
-                    .as_deref()
-                    .map(|v| format!(" ({v} view)"))
-                    .unwrap_or_default();
+                let view = match (&c.view, &c.wallet) {
+                    (Some(v), _) => format!(" ({v} view)"),
+                    (None, Some(w)) => format!(" ({w})"),
+                    (None, None) => String::new(),
+                };
                 let _ = writeln!(
                     out,
                     "  {}{view}: margin ratio {}   initial margin {}   maintenance margin {}   leverage {}",
