@@ -1,5 +1,6 @@
-//! The real `baltui` binary: the CLI, ops commands, tmux end to end, and
-//! the Prometheus output through promtool.
+//! The real `baltui` binary: the CLI, ops commands, tmux end to end, the
+//! Prometheus output through promtool, and the vendors' official SDKs
+//! against `baltui sim`.
 //!
 //! One test binary per group: linking dominates `cargo test` on a small
 //! machine, so the files are modules of one crate.
@@ -9,5 +10,6 @@ mod cli;
 mod common;
 mod ops;
 mod promtool;
+mod sdk;
 mod shared_budget;
 mod tmux_e2e;
