@@ -208,25 +208,35 @@ pub fn render_by_currency(
             .chain([Cell::from("ACCOUNTS")]),
     )
     .style(theme.title);
-    let rows = p.by_currency.iter().enumerate().map(|(r, c)| {
-        let style = match (r == selected, c.stale.is_empty()) {
-            (true, _) => theme.selected,
-            (false, true) => Style::new(),
-            (false, false) => theme.stale,
-        };
-        let mut cells = vec![Cell::from(c.currency.clone())];
-        for ((_, field, _), (texts, i, f, _)) in columns.iter().zip(&amounts) {
-            let text = texts.get(r).map_or(ABSENT, String::as_str);
-            cells.push(Cell::from(amount_cell(
-                text,
-                c.partial.contains(field),
-                *i,
-                *f,
-            )));
-        }
-        cells.push(Cell::from(format::clip(&c.holders(), fill_w)));
-        Row::new(cells).style(style)
-    });
+    // Keep the selected row in view: the first row shown follows from it.
+    let visible = usize::from(area.height).saturating_sub(1).max(1);
+    let last = p.by_currency.len().saturating_sub(1);
+    let first = (selected.min(last) + 1).saturating_sub(visible);
+    let rows = p
+        .by_currency
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(visible)
+        .map(|(r, c)| {
+            let style = match (r == selected, c.stale.is_empty()) {
+                (true, _) => theme.selected,
+                (false, true) => Style::new(),
+                (false, false) => theme.stale,
+            };
+            let mut cells = vec![Cell::from(c.currency.clone())];
+            for ((_, field, _), (texts, i, f, _)) in columns.iter().zip(&amounts) {
+                let text = texts.get(r).map_or(ABSENT, String::as_str);
+                cells.push(Cell::from(amount_cell(
+                    text,
+                    c.partial.contains(field),
+                    *i,
+                    *f,
+                )));
+            }
+            cells.push(Cell::from(format::clip(&c.holders(), fill_w)));
+            Row::new(cells).style(style)
+        });
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         area,

@@ -252,6 +252,33 @@ fn the_currency_table_lines_up_points_and_marks_stale_and_partial_sums() {
 }
 
 #[test]
+fn the_currency_table_scrolls_to_the_selected_row() {
+    let p = portfolio();
+    let draw_at = |row: usize| {
+        let mut term = Terminal::new(TestBackend::new(70, 2)).unwrap();
+        term.draw(|f| {
+            totals::render_by_currency(
+                f,
+                f.area(),
+                &p,
+                &format::Numbers::default(),
+                false,
+                row,
+                &Theme::color(),
+            )
+        })
+        .unwrap();
+        let buf = term.backend().buffer();
+        (0..70u16)
+            .map(|x| buf[(x, 1)].symbol().to_string())
+            .collect::<String>()
+    };
+    // One line under the header: the selected currency is the one shown.
+    assert!(draw_at(0).starts_with("HKD"), "{}", draw_at(0));
+    assert!(draw_at(1).starts_with("USD"), "{}", draw_at(1));
+}
+
+#[test]
 fn the_currency_table_masks_every_amount_in_privacy_mode() {
     let p = portfolio();
     let m = format::MASK;
