@@ -688,18 +688,23 @@ fn validate_account(
         }
     });
 
+    let (default_interval, min_interval) = venue_def.poll_intervals();
     let poll_interval = match &a.poll_interval {
-        None => DEFAULT_POLL_INTERVAL,
+        None => default_interval,
         Some(p) => match parse_duration(p.get_ref()) {
-            Some(d) if (MIN_POLL_INTERVAL..=MAX_POLL_INTERVAL).contains(&d) => d,
+            Some(d) if (min_interval..=MAX_POLL_INTERVAL).contains(&d) => d,
             Some(_) => {
                 cx.err(
                     p.span(),
                     n,
                     "poll_interval",
-                    "expected a duration from \"1s\" to \"1h\"",
+                    &format!(
+                        "expected a duration from \"{}\" to \"1h\" for {}",
+                        humantime::format_duration(min_interval),
+                        venue.label()
+                    ),
                 );
-                DEFAULT_POLL_INTERVAL
+                default_interval
             }
             None => {
                 cx.err(
@@ -708,7 +713,7 @@ fn validate_account(
                     "poll_interval",
                     "expected a duration such as \"5s\", \"500ms\" or \"1m\"",
                 );
-                DEFAULT_POLL_INTERVAL
+                default_interval
             }
         },
     };

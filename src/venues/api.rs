@@ -167,6 +167,15 @@ pub trait Venue: Protocol {
         &[]
     }
 
+    /// The poll interval when the account sets none, and the shortest one
+    /// it may set. Binance and Bybit ask for a politer default (§7).
+    fn poll_intervals(&self) -> (std::time::Duration, std::time::Duration) {
+        (
+            crate::config::DEFAULT_POLL_INTERVAL,
+            crate::config::MIN_POLL_INTERVAL,
+        )
+    }
+
     /// Read them (errors go into `keys`); None when the account cannot be
     /// set up (a required key is missing or unusable).
     fn parse_settings(
