@@ -8,7 +8,7 @@
 //! unified accounts: `withdrawable` stays absent.
 
 use super::wire::{Coin, Wallet};
-use crate::model::{CurrencyBalance, Indicator, Risk, Snapshot, Totals};
+use crate::model::{CurrencyBalance, Headroom, Indicator, Risk, Snapshot, Totals};
 use chrono::{DateTime, Utc};
 
 /// `fetched_at` is when the reply arrived (local clock); `venue_time` the
@@ -38,6 +38,9 @@ pub fn normalize(
             maintenance_margin: w.total_maintenance_margin,
             maintenance_rate: w.account_mm_rate,
             initial_rate: w.account_im_rate,
+            headroom: w
+                .account_mm_rate
+                .and_then(|r| Headroom::from_usage(r, HEADROOM_BASIS)),
             ..Risk::default()
         },
         currencies,
@@ -45,6 +48,15 @@ pub fn normalize(
         wallets: Vec::new(),
     }
 }
+
+/// Where the margin headroom comes from: liquidation when `accountMMRate`
+/// reaches 1, so the headroom is 1 − accountMMRate.
+pub const HEADROOM_BASIS: &str = "accountMMRate (liquidation 1)";
+
+/// The indicator key of Bybit's `coin[].colRes`. Not OKX's `colRes` key:
+/// PROTOCOLS.md §8 judges Bybit's (1 warn, 2 critical) more strictly than
+/// OKX's (1 notice, 2 warn), so the two must not share a rule.
+pub const COL_RES_KEY: &str = "collateralRestriction";
 
 /// What `currency` reads each field from, as the Bybit document names it.
 pub const FIELD_NAMES: &[(&str, &str)] = &[
@@ -61,16 +73,17 @@ pub const FIELD_NAMES: &[(&str, &str)] = &[
 fn currency(c: &Coin) -> CurrencyBalance {
     let mut indicators = Vec::new();
     if let Some(v) = &c.col_res {
+        let k = COL_RES_KEY;
         indicators.push(match v.as_str() {
-            "-1" => Indicator::new("colRes", v, "collateral restriction unknown"),
-            "0" => Indicator::new("colRes", v, "no collateral restriction"),
-            "1" => Indicator::new("colRes", v, "close to the platform collateral limit"),
+            "-1" => Indicator::new(k, v, "unknown (colRes -1)"),
+            "0" => Indicator::new(k, v, "none (colRes 0)"),
+            "1" => Indicator::new(k, v, "close to the platform collateral limit (colRes 1)"),
             "2" => Indicator::new(
-                "colRes",
+                k,
                 v,
-                "collateral restricted: adding collateral or switching mode is rejected",
+                "restricted: adding collateral or switching mode is rejected (colRes 2)",
             ),
-            _ => Indicator::unknown("colRes", v),
+            _ => Indicator::unknown(k, v),
         });
     }
     CurrencyBalance {
