@@ -49,6 +49,71 @@ pub fn normalize(
     }
 }
 
+/// One account's wallets (one wallet-balance reply per `accountType`, in
+/// the order read) as one snapshot. A single wallet stays as it is. Several
+/// (UTA 1.0: UNIFIED + CONTRACT; classic: CONTRACT + SPOT): each row names
+/// its wallet ("unified", "contract", "spot") and each wallet's totals are
+/// listed on their own; the account's totals and risk are the UNIFIED
+/// wallet's, since CONTRACT and SPOT have no account-wide figures ("") and
+/// their coins carry no USD value to add.
+pub fn combine(mut parts: Vec<(&str, Snapshot)>) -> Snapshot {
+    if parts.len() == 1
+        && let Some((_, s)) = parts.pop()
+    {
+        return s;
+    }
+    let mut base: Option<Snapshot> = None;
+    let mut rows = Vec::new();
+    let mut wallets = Vec::new();
+    let mut venue_time = None;
+    let mut fetched_at = None;
+    for (account_type, s) in parts {
+        let name = account_type.to_ascii_lowercase();
+        venue_time = venue_time.max(s.venue_time);
+        fetched_at = fetched_at.max(Some(s.fetched_at));
+        rows.extend(s.currencies.iter().cloned().map(|mut c| {
+            c.wallet = Some(name.clone());
+            c
+        }));
+        let mut totals = s.totals.clone();
+        let t = &totals;
+        if [
+            t.net_assets,
+            t.wallet_balance,
+            t.margin_balance,
+            t.available_balance,
+        ]
+        .iter()
+        .all(Option::is_none)
+        {
+            // Nothing in USD: do not claim a currency.
+            totals.currency = None;
+        }
+        wallets.push(crate::model::Wallet { name, totals });
+        if account_type == "UNIFIED" {
+            base = Some(s);
+        }
+    }
+    let mut out = base.unwrap_or_else(|| Snapshot {
+        fetched_at: fetched_at.unwrap_or_default(),
+        venue_time: None,
+        account_mode: None,
+        totals: Totals::default(),
+        risk: Risk::default(),
+        currencies: Vec::new(),
+        other_views: Vec::new(),
+        wallets: Vec::new(),
+    });
+    rows.sort_by(|a, b| (&a.currency, &a.wallet).cmp(&(&b.currency, &b.wallet)));
+    out.currencies = rows;
+    out.wallets = wallets;
+    out.venue_time = venue_time;
+    if let Some(at) = fetched_at {
+        out.fetched_at = at;
+    }
+    out
+}
+
 /// Where the margin headroom comes from: liquidation when `accountMMRate`
 /// reaches 1, so the headroom is 1 − accountMMRate.
 pub const HEADROOM_BASIS: &str = "accountMMRate (liquidation 1)";
