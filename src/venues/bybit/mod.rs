@@ -808,9 +808,13 @@ pub fn parse_wallet_of(
             V,
             ErrorKind::Decode {
                 path: "result.list".into(),
-                detail: format!(
-                    "expected one wallet (accountType {account_type}), got an empty list"
-                ),
+                detail: if list.is_empty() {
+                    format!("expected one wallet (accountType {account_type}), got an empty list")
+                } else {
+                    format!(
+                        "expected one wallet (accountType {account_type}), got only other account types"
+                    )
+                },
                 excerpt: crate::decimal::excerpt(&String::from_utf8_lossy(body)),
             },
         ));
@@ -994,6 +998,31 @@ mod tests {
             Some("undocumented unifiedMarginStatus 9")
         );
         assert_eq!(i(None, None), None);
+    }
+
+    #[test]
+    fn the_mode_picks_the_wallets_and_a_reply_is_read_for_its_own_type() {
+        let types = |s: Option<&str>| {
+            AccountInfo {
+                unified_status: s.map(String::from),
+                margin_mode: None,
+            }
+            .account_types()
+        };
+        assert_eq!(types(Some("3")), ["UNIFIED", "CONTRACT"]);
+        assert_eq!(types(Some("4")), ["UNIFIED", "CONTRACT"]);
+        assert_eq!(types(Some("1")), ["CONTRACT", "SPOT"]);
+        assert_eq!(types(Some("5")), ["UNIFIED"]);
+        assert_eq!(types(Some("9")), ["UNIFIED"]);
+        assert_eq!(types(None), ["UNIFIED"]);
+        assert_eq!(wallet_query("CONTRACT"), "accountType=CONTRACT");
+        // A UNIFIED entry is never read as the CONTRACT wallet.
+        let body = br#"{"retCode":0,"retMsg":"OK","result":{"list":[{"accountType":"UNIFIED","coin":[]}]},"time":1}"#;
+        let e = parse_wallet_of("CONTRACT", S::OK, body, Utc::now()).unwrap_err();
+        assert!(
+            matches!(e.kind, ErrorKind::Decode { ref detail, .. } if detail.contains("accountType CONTRACT")),
+            "{e}"
+        );
     }
 
     #[test]
