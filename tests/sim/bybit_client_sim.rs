@@ -374,7 +374,9 @@ async fn a_uta1_account_also_reads_its_inverse_derivatives_wallet() {
 /// simulator: query-api tells each key's user id, the two keys get one
 /// wallet-balance budget, and hammered together they never exceed the
 /// user's 50 per second. `shared` false is the control: the same two keys
-/// polled with no budget of the user's (each on its own) overrun it.
+/// polled without the scheduler's wallet-balance budget (only the
+/// process-wide IP budget, about 60 a second) overrun the user's limit, and
+/// the simulator counts it: the zero-violation assertion can fail.
 async fn two_keys_of_one_user(shared: bool) -> (u64, usize, usize) {
     let p = Profile {
         uid: Some("520000001".into()),
