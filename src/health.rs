@@ -501,7 +501,7 @@ pub fn evaluate(s: &Snapshot, t: &Thresholds) -> Vec<Finding> {
                 }
                 ("colRes", Some(2)) => Some(Severity::Warn),
                 ("colRes", Some(1)) => Some(Severity::Notice),
-                // The stricter scale of PROTOCOLS.md §8 (Bybit `coin[].colRes`).
+                // PROTOCOLS.md §8: a collateral restriction warns at 1, is critical at 2.
                 ("collateralRestriction", Some(2)) => Some(Severity::Critical),
                 ("collateralRestriction", Some(1)) => Some(Severity::Warn),
                 // Binance PM balance: a negative balance being carried.
