@@ -501,6 +501,9 @@ pub fn evaluate(s: &Snapshot, t: &Thresholds) -> Vec<Finding> {
                 }
                 ("colRes", Some(2)) => Some(Severity::Warn),
                 ("colRes", Some(1)) => Some(Severity::Notice),
+                // PROTOCOLS.md §8: a collateral restriction warns at 1, is critical at 2.
+                ("collateralRestriction", Some(2)) => Some(Severity::Critical),
+                ("collateralRestriction", Some(1)) => Some(Severity::Warn),
                 // Binance PM balance: a negative balance being carried.
                 ("negativeBalance", _) => Some(Severity::Warn),
                 _ => None,

@@ -48,6 +48,10 @@ fn vendor_example_normalizes_field_by_field() {
     );
     assert_eq!(r.level, None);
     assert_eq!(r.adjusted_equity, None);
+    // accountMMRate "0": the whole margin balance before the line.
+    let h = r.headroom.as_ref().unwrap();
+    assert_eq!(h.fraction, Decimal::ONE);
+    assert_eq!(h.basis, "accountMMRate (liquidation 1)");
 
     assert_eq!(s.currencies.len(), 1);
     let c = &s.currencies[0];
@@ -74,6 +78,7 @@ fn vendor_example_normalizes_field_by_field() {
 fn isolated_margin_blanks_are_absent_not_zero() {
     let s = parse_wallet(StatusCode::OK, ISOLATED.as_bytes(), chrono::Utc::now()).unwrap();
     assert_eq!(s.risk.maintenance_rate, None);
+    assert_eq!(s.risk.headroom, None, "no accountMMRate, no headroom");
     assert_eq!(s.risk.initial_rate, None);
     assert_eq!(s.risk.maintenance_margin, None);
     assert_eq!(s.risk.initial_margin, None);
@@ -97,6 +102,8 @@ fn a_unified_account_near_its_maintenance_line_is_critical() {
         "equity":"1000","colRes":"2"},{"coin":"ETH","colRes":"7"}]}]},"retExtInfo":{},"time":1}"#;
     let s = parse_wallet(StatusCode::OK, body.as_bytes(), chrono::Utc::now()).unwrap();
     assert_eq!(s.risk.maintenance_rate, d("0.8312"));
+    // 1 − 0.8312: 16.88% of the margin balance left before liquidation.
+    assert_eq!(s.risk.headroom.as_ref().map(|h| h.fraction), d("0.1688"));
     let f = baltui::health::evaluate(&s, &Default::default());
     let by = |subj: &str| f.iter().find(|f| f.subject == subj);
     let mm = by("maintenance_rate").unwrap();
@@ -109,10 +116,21 @@ fn a_unified_account_near_its_maintenance_line_is_critical() {
         by("initial_rate").unwrap().severity,
         baltui::health::Severity::Warn
     );
-    assert!(by("USDT.colRes").is_some());
+    let col = by("USDT.collateralRestriction").unwrap();
     assert_eq!(
-        by("ETH.colRes").unwrap().message,
-        "ETH unknown colRes 7",
+        col.severity,
+        baltui::health::Severity::Critical,
+        "§8: 2 is critical"
+    );
+    assert_eq!(
+        col.message,
+        "USDT collateralRestriction: restricted: adding collateral or switching mode is rejected (colRes 2)"
+    );
+    let eth = by("ETH.collateralRestriction").unwrap();
+    assert_eq!(eth.message, "ETH unknown collateralRestriction 7");
+    assert_eq!(
+        eth.severity,
+        baltui::health::Severity::Warn,
         "an undocumented value is a warning, not a guess"
     );
     assert!(!f.iter().any(|f| f.subject == "margin_ratio"));
@@ -166,4 +184,41 @@ fn errors_are_classified_and_bad_values_name_their_path() {
     );
     // retCode must be there: a body without it is not a success.
     assert!(v.parse_balance(br#"{"result":{"list":[]}}"#).is_err());
+}
+
+/// PROTOCOLS.md §8: Bybit's colRes 1 is a warning and 2 critical; OKX's
+/// colRes keeps its own rule (1 notice, 2 warn). Both read from each venue's
+/// body through its own normalization.
+#[test]
+fn col_res_follows_each_venues_own_scale() {
+    use baltui::health::Severity::{Critical, Notice, Warn};
+    let bybit = r#"{"retCode":0,"retMsg":"OK","result":{"list":[{"accountType":"UNIFIED",
+        "accountMMRate":"0.1","coin":[{"coin":"BTC","equity":"1","colRes":"1"},
+        {"coin":"ETH","equity":"1","colRes":"2"},{"coin":"SOL","equity":"1","colRes":"0"},
+        {"coin":"XRP","equity":"1","colRes":"-1"}]}]},"retExtInfo":{},"time":1}"#;
+    let okx = r#"{"code":"0","msg":"","data":[{"details":[
+        {"ccy":"BTC","cashBal":"1","colRes":"1"},{"ccy":"ETH","cashBal":"1","colRes":"2"},
+        {"ccy":"SOL","cashBal":"1","colRes":"0"}]}]}"#;
+    let judge = |v: &dyn Venue, body: &str| {
+        let s = v.parse_balance(body.as_bytes()).unwrap();
+        let f = baltui::health::evaluate(&s, &Default::default());
+        let mut out: Vec<(String, baltui::health::Severity)> =
+            f.into_iter().map(|f| (f.subject, f.severity)).collect();
+        out.sort();
+        out
+    };
+    assert_eq!(
+        judge(&baltui::venues::bybit::BYBIT, bybit),
+        [
+            ("BTC.collateralRestriction".to_string(), Warn),
+            ("ETH.collateralRestriction".to_string(), Critical),
+        ]
+    );
+    assert_eq!(
+        judge(&baltui::venues::okx::OKX, okx),
+        [
+            ("BTC.colRes".to_string(), Notice),
+            ("ETH.colRes".to_string(), Warn)
+        ]
+    );
 }

@@ -215,3 +215,79 @@ fn the_account_tab_shows_the_maintenance_rate_critical_with_its_own_lines() {
         ]
     );
 }
+
+/// A UTA 1.0 account: the UNIFIED wallet's rows and the inverse derivatives
+/// (CONTRACT) wallet's rows each say their wallet, each wallet's totals are
+/// shown on their own (CONTRACT has no USD figure), and a collateral
+/// restriction (colRes 2) is critical (PROTOCOLS.md §8).
+#[test]
+fn a_uta1_account_shows_each_wallet_and_its_collateral_restriction() {
+    use baltui::model::{Indicator, Wallet};
+    let mut s = snapshot();
+    s.account_mode = Some("UTA 1.0, cross margin".into());
+    for c in &mut s.currencies {
+        c.wallet = Some("unified".into());
+    }
+    s.currencies[1].indicators = vec![Indicator::new(
+        "collateralRestriction",
+        "2",
+        "restricted: adding collateral or switching mode is rejected (colRes 2)",
+    )];
+    s.currencies.push(CurrencyBalance {
+        currency: "BTC".into(),
+        wallet_balance: d("0.25"),
+        equity: d("0.2512"),
+        unrealized_pnl: d("0.0012"),
+        wallet: Some("contract".into()),
+        ..CurrencyBalance::default()
+    });
+    s.wallets = vec![
+        Wallet {
+            name: "unified".into(),
+            totals: s.totals.clone(),
+        },
+        Wallet {
+            name: "contract".into(),
+            totals: Totals::default(),
+        },
+    ];
+    let spec = AccountSpec::new(
+        "bybit-uta1",
+        baltui::venues::bybit::KIND,
+        false,
+        std::time::Duration::from_secs(5),
+    );
+    let mut app = App::new(vec![spec], Thresholds::default(), now());
+    app.update(Msg::Poll(Event::Polled {
+        account: 0,
+        generation: app.generation(),
+        at: now(),
+        result: Ok(s),
+        next_poll_at: Some(now() + Duration::seconds(2)),
+    }));
+    // Wide enough for both wallets' totals on the totals line.
+    let l = lines(&buffer(&app, 240, 40));
+    row(&l, "bybit-uta1 · Bybit · UTA 1.0, cross margin · LIVE");
+    let (_, contract) = row(&l, "BTC · contract");
+    assert!(contract.contains("0.25000000"), "{contract}");
+    assert!(contract.contains("0.25120000"), "{contract}");
+    let (_, unified) = row(&l, "BTC · unified");
+    assert!(unified.contains("1.80000000"), "{unified}");
+    assert!(
+        unified.starts_with("✖") || unified.contains("✖ BTC"),
+        "{unified}"
+    );
+    let (_, totals) = row(&l, "· unified (USD): net ");
+    assert!(
+        totals.contains("· unified (USD): net 86,120.50 USD"),
+        "{totals}"
+    );
+    assert!(
+        totals.contains("· contract (currency unknown): net —"),
+        "{totals}"
+    );
+    row(
+        &l,
+        "BTC collateralRestriction: restricted: adding collateral or switching mode is rejected (colRes 2)",
+    );
+}

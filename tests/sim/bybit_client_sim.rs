@@ -4,9 +4,9 @@
 use baltui::secrets::Secret;
 use baltui::sim::scenario::book;
 use baltui::sim::{Fault, Scenario, Sim, SimOptions};
-use baltui::venues::bybit::sim::{account, demo_accounts};
+use baltui::venues::bybit::sim::{CONTRACT_COINS, Profile, account, account_with, demo_accounts};
 use baltui::venues::bybit::{BybitClient, BybitSettings, Signer};
-use baltui::venues::{Account, ErrorClass, ErrorKind, RateBudget, http_client};
+use baltui::venues::{Account, ErrorClass, ErrorKind, RateBudget, VenueClient, http_client};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::time::Duration;
 
@@ -265,4 +265,171 @@ async fn a_clock_fault_that_persists_is_a_clock_error_after_one_retry() {
         "one retry, no loop"
     );
     sim.shutdown().await;
+}
+
+fn d(s: &str) -> Option<Decimal> {
+    Some(s.parse().unwrap())
+}
+
+/// Hammer `clients` from `tasks` concurrent loops each for `secs`: how many
+/// polls succeeded and how many failed.
+async fn hammer(clients: &[VenueClient], tasks: usize, secs: u64) -> (usize, usize) {
+    let until = tokio::time::Instant::now() + Duration::from_secs(secs);
+    let loops = clients.iter().flat_map(|c| {
+        (0..tasks).map(move |_| {
+            let c = c.clone();
+            async move {
+                let (mut ok, mut failed) = (0, 0);
+                while tokio::time::Instant::now() < until {
+                    match c.fetch().await {
+                        Ok(_) => ok += 1,
+                        Err(_) => failed += 1,
+                    }
+                }
+                (ok, failed)
+            }
+        })
+    });
+    futures::future::join_all(loops)
+        .await
+        .into_iter()
+        .fold((0, 0), |(a, b), (c, d)| (a + c, b + d))
+}
+
+#[tokio::test]
+async fn a_uta1_account_also_reads_its_inverse_derivatives_wallet() {
+    let uta1 = Profile {
+        uid: None,
+        status: 3,
+    };
+    let sim = Sim::start(
+        "127.0.0.1:0".parse().unwrap(),
+        SimOptions::default(),
+        vec![account_with("bybit-uta1", Scenario::MarginSwing, &uta1)],
+    )
+    .await
+    .unwrap();
+    let key = "sim-bybit-uta1-key";
+    let c = client(&sim, "bybit-uta1");
+    let s = c.fetch().await.unwrap();
+    assert_eq!(s.account_mode.as_deref(), Some("UTA 1.0, cross margin"));
+    // The account's totals and risk are the UNIFIED wallet's (USD).
+    let b = book(
+        SimOptions::default().seed,
+        "bybit-uta1",
+        Scenario::MarginSwing,
+        0,
+    );
+    let m = b.margin.clone().unwrap();
+    assert_eq!(s.totals.currency.as_deref(), Some("USD"));
+    assert_eq!(s.totals.net_assets, Some(b.total_eq()));
+    assert_eq!(s.risk.maintenance_margin, Some(m.mmr));
+    // Each wallet's totals on their own: CONTRACT has no USD figures.
+    let names: Vec<&str> = s.wallets.iter().map(|w| w.name.as_str()).collect();
+    assert_eq!(names, ["unified", "contract"]);
+    assert_eq!(s.wallets[0].totals.net_assets, Some(b.total_eq()));
+    assert_eq!(s.wallets[1].totals.currency, None);
+    assert_eq!(s.wallets[1].totals.net_assets, None);
+    // Every row says its wallet; the CONTRACT coins as the simulator sent them.
+    assert!(s.currencies.iter().all(|c| c.wallet.is_some()));
+    for (coin, wb, eq, upl) in CONTRACT_COINS {
+        let r = s
+            .currencies
+            .iter()
+            .find(|c| c.currency == *coin && c.wallet.as_deref() == Some("contract"))
+            .unwrap();
+        assert_eq!(r.wallet_balance, d(wb), "{coin} walletBalance");
+        assert_eq!(r.equity, d(eq), "{coin} equity");
+        assert_eq!(r.unrealized_pnl, d(upl), "{coin} unrealisedPnl");
+        assert_eq!(r.value_in_base, None, "{coin} usdValue \"\"");
+        assert_eq!(r.liabilities, None, "{coin} borrowAmount \"\"");
+    }
+    let usdt = s.currencies.iter().find(|c| c.currency == "USDT").unwrap();
+    assert_eq!(usdt.wallet.as_deref(), Some("unified"));
+    assert_eq!(usdt.liabilities, Some(Decimal::from(25000)));
+    let btc: Vec<&str> = s
+        .currencies
+        .iter()
+        .filter(|c| c.currency == "BTC")
+        .filter_map(|c| c.wallet.as_deref())
+        .collect();
+    assert_eq!(btc, ["contract", "unified"], "sorted by coin, then wallet");
+    // Two wallet calls a poll, the info call once.
+    assert_eq!(sim.state.requests_for(key), 2);
+    c.fetch().await.unwrap();
+    assert_eq!(sim.state.requests_for(key), 4);
+    assert_eq!(sim.state.config_requests(), 1);
+    // Hammered through its planned budget, both calls of every poll stay
+    // within the user's wallet-balance limit.
+    let mut clients = vec![VenueClient::from(c)];
+    baltui::poll::plan_with(&mut clients, &[Duration::ZERO], 0.8);
+    let (ok, failed) = hammer(&clients, 4, 2).await;
+    assert_eq!(failed, 0);
+    assert!(ok >= 10, "{ok} polls");
+    assert_eq!(sim.state.violations(), 0);
+    sim.shutdown().await;
+}
+
+/// Two accounts with two keys of one user (and a third user) in the
+/// simulator: query-api tells each key's user id, the two keys get one
+/// wallet-balance budget, and hammered together they never exceed the
+/// user's 50 per second. `shared` false is the control: the same two keys
+/// polled without the scheduler's wallet-balance budget (only the
+/// process-wide IP budget, about 60 a second) overrun the user's limit, and
+/// the simulator counts it: the zero-violation assertion can fail.
+async fn two_keys_of_one_user(shared: bool) -> (u64, usize, usize) {
+    let p = Profile {
+        uid: Some("520000001".into()),
+        status: 5,
+    };
+    let sim = Sim::start(
+        "127.0.0.1:0".parse().unwrap(),
+        SimOptions::default(),
+        vec![
+            account_with("bybit-a", Scenario::Calm, &p),
+            account_with("bybit-b", Scenario::Calm, &p),
+            account("bybit-c", Scenario::Calm),
+        ],
+    )
+    .await
+    .unwrap();
+    let mut clients: Vec<VenueClient> = ["bybit-a", "bybit-b", "bybit-c"]
+        .iter()
+        .map(|n| VenueClient::from(client(&sim, n)))
+        .collect();
+    let before: Vec<String> = clients.iter().map(|c| c.limit().key).collect();
+    assert_ne!(
+        before[0], before[1],
+        "keyed by API key until the uid is known"
+    );
+    if shared {
+        baltui::venues::identify_all(&mut clients, Duration::from_secs(5)).await;
+        assert_eq!(sim.state.config_requests(), 3, "one query-api call per key");
+        let keys: Vec<String> = clients.iter().map(|c| c.limit().key).collect();
+        assert_eq!(keys[0], keys[1], "one user id, one budget");
+        assert_ne!(keys[0], keys[2]);
+        assert!(!keys[0].contains("520000001"), "a digest");
+        assert_eq!(
+            clients[0].budget_basis().as_deref(),
+            Some("user id 520000001 (from /v5/user/query-api)")
+        );
+        baltui::poll::plan_with(&mut clients[..2], &[Duration::ZERO; 2], 0.8);
+    }
+    let (ok, failed) = hammer(&clients[..2], 6, 3).await;
+    let v = sim.state.violations();
+    sim.shutdown().await;
+    (v, ok, failed)
+}
+
+#[tokio::test]
+async fn two_keys_of_one_user_share_one_budget_and_never_exceed_its_limit() {
+    let (violations, ok, failed) = two_keys_of_one_user(true).await;
+    assert_eq!((violations, failed), (0, 0), "{ok} polls");
+    assert!(ok >= 40, "the budget was used: {ok} polls");
+}
+
+#[tokio::test]
+async fn control_two_keys_of_one_user_without_the_users_budget_overrun_it() {
+    let (violations, ok, failed) = two_keys_of_one_user(false).await;
+    assert!(violations > 0, "{ok} polls, {failed} failed");
 }

@@ -1,10 +1,13 @@
 //! Bybit v5, unified trading account (PROTOCOLS.md §6): every poll
-//! GET /v5/account/wallet-balance?accountType=UNIFIED; GET /v5/account/info
-//! (unified status, margin mode) at start and every few minutes; the clock
-//! offset learned from /v5/market/time when the server refuses our
-//! timestamp (10002).
+//! GET /v5/account/wallet-balance?accountType=UNIFIED (UTA 1.0 also
+//! CONTRACT, the inverse derivatives wallet; a classic account CONTRACT and
+//! SPOT); GET /v5/account/info (unified status, margin mode) at start and
+//! every few minutes; GET /v5/user/query-api once at start (the key's user
+//! id); the clock offset learned from /v5/market/time when the server
+//! refuses our timestamp (10002).
 //!
-//! Limits: per UID per endpoint per second (the `Limit` budget, plus the
+//! Limits: per UID per endpoint per second (one budget per user id and
+//! endpoint, shared by every key of that user, plus the
 //! `X-Bapi-Limit-Status` headers: low -> slow down; 10006 -> wait for
 //! `X-Bapi-Limit-Reset-Timestamp`), and 600 per 5 s per IP, shared by every
 //! Bybit account of this process (and of other baltui processes through the
@@ -30,6 +33,10 @@ pub const WALLET_PATH: &str = "/v5/account/wallet-balance";
 /// The wallet-balance query as sent and signed (one parameter: sorted).
 pub const WALLET_QUERY: &str = "accountType=UNIFIED";
 pub const INFO_PATH: &str = "/v5/account/info";
+/// Get API Key Information: the key's `userID` (any permission may call it).
+pub const USER_PATH: &str = "/v5/user/query-api";
+/// Published: 10 requests per second per UID (rate-limit table, "User").
+pub const USER_LIMIT: u32 = 10;
 pub const TIME_PATH: &str = "/v5/market/time";
 pub const DEFAULT_BASE_URL: &str = "https://api.bybit.com";
 /// Published: 50 requests per second per UID, per endpoint (wallet-balance
@@ -179,6 +186,17 @@ pub struct AccountInfo {
 }
 
 impl AccountInfo {
+    /// The wallets (`accountType` values) to read in this mode (§6.1): UTA
+    /// 1.0 keeps inverse derivatives in CONTRACT, a classic account has
+    /// CONTRACT and SPOT; UTA 2.0, an undocumented status or none: UNIFIED.
+    pub fn account_types(&self) -> &'static [&'static str] {
+        match self.unified_status.as_deref() {
+            Some("3" | "4") => &["UNIFIED", "CONTRACT"],
+            Some("1") => &["CONTRACT", "SPOT"],
+            _ => &["UNIFIED"],
+        }
+    }
+
     /// The account mode in the document's words, for the title.
     pub fn label(&self) -> Option<String> {
         let status = self.unified_status.as_deref().map(|s| match s {
@@ -206,6 +224,11 @@ impl AccountInfo {
 struct InfoState {
     info: Option<AccountInfo>,
     last_try: Option<tokio::time::Instant>,
+    /// The key's user id (`/v5/user/query-api` `userID`): what the per-UID
+    /// budgets are keyed on once known.
+    uid: Option<String>,
+    /// The user id the budget was planned with (None: the API key).
+    planned_uid: Option<String>,
 }
 
 /// The IP-wide state of one Bybit "IP": its request budget and its ban.
@@ -276,27 +299,40 @@ pub fn ip_scope(base_url: &str) -> Arc<IpScope> {
         .clone()
 }
 
-/// One account-info budget per API key for the whole process.
-fn info_budget(api_key: &Secret) -> Arc<RateBudget> {
+/// One budget per `key` (a digest) for the whole process, `requests` per
+/// second: the endpoints the scheduler does not plan (account info, user).
+fn endpoint_budget(key: String, requests: u32) -> Arc<RateBudget> {
     static BUDGETS: std::sync::OnceLock<Mutex<std::collections::HashMap<String, Arc<RateBudget>>>> =
         std::sync::OnceLock::new();
-    let key = format!(
-        "bybit-info:{}",
-        super::digest(&format!("bybit-info|{}", api_key.expose()))
-    );
     let map = BUDGETS.get_or_init(Default::default);
     let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
     map.entry(key.clone())
         .or_insert_with(|| {
             let limit = Limit {
                 key,
-                requests: UID_LIMIT,
+                requests,
                 window: UID_WINDOW,
                 min_gap: Duration::ZERO,
             };
             RateBudget::for_limit(&limit, INFO_MARGIN, crate::ledger::global())
         })
         .clone()
+}
+
+/// The query-api budget: the user id is what that call tells, so its
+/// budget cannot be keyed on it; one budget for every key of one IP scope
+/// is never more than any one user's 10 per second.
+fn user_budget(base_url: &str) -> Arc<RateBudget> {
+    let scope = if super::settings::is_loopback_url(base_url) {
+        base_url.trim_end_matches('/')
+    } else {
+        "public"
+    };
+    let key = format!(
+        "bybit-user:{}",
+        super::digest(&format!("bybit-user|{scope}"))
+    );
+    endpoint_budget(key, USER_LIMIT)
 }
 
 #[derive(Clone)]
@@ -307,7 +343,6 @@ pub struct BybitClient {
     clock_offset_ms: Arc<AtomicI64>,
     /// Every wallet-balance request waits for a grant from this budget.
     budget: Option<Arc<RateBudget>>,
-    info_budget: Arc<RateBudget>,
     info: Arc<Mutex<InfoState>>,
     ip: Arc<IpScope>,
 }
@@ -315,7 +350,6 @@ pub struct BybitClient {
 impl BybitClient {
     pub fn new(http: reqwest::Client, s: BybitSettings) -> Self {
         BybitClient {
-            info_budget: info_budget(&s.api_key),
             ip: ip_scope(&s.base_url),
             http,
             s,
@@ -336,6 +370,61 @@ impl BybitClient {
 
     pub fn clock_offset_ms(&self) -> i64 {
         self.clock_offset_ms.load(Ordering::Relaxed)
+    }
+
+    /// The key's user id, once /v5/user/query-api has told it.
+    pub fn uid(&self) -> Option<String> {
+        self.info_state().uid.clone()
+    }
+
+    /// What the per-UID budgets are keyed on (a digest of it, never
+    /// printed): the user id when known (Bybit counts per UID, so every key
+    /// of one user shares it), else the API key.
+    fn budget_identity(&self) -> String {
+        match self.uid() {
+            Some(uid) => format!("uid|{uid}"),
+            None => format!("key|{}", self.s.api_key.expose()),
+        }
+    }
+
+    /// The account-info budget of this key's user (50 per second per UID).
+    fn info_budget(&self) -> Arc<RateBudget> {
+        let id = self.budget_identity();
+        let key = format!("bybit-info:{}", super::digest(&format!("bybit-info|{id}")));
+        endpoint_budget(key, UID_LIMIT)
+    }
+
+    /// GET /v5/user/query-api: the key's user id (`userID`), remembered so
+    /// the budgets are keyed on it when planned.
+    pub async fn fetch_uid(&self) -> Result<String, VenueError> {
+        let budget = user_budget(&self.s.base_url);
+        let reply = self.request(USER_PATH, "", Some(&budget), true).await?;
+        let env: wire::Envelope<wire::ApiKeyInfo> = decode(V, &reply.body)?;
+        let uid = env
+            .result
+            .user_id
+            .filter(|u| !u.is_empty() && u != "0")
+            .ok_or_else(|| {
+                VenueError::new(
+                    V,
+                    ErrorKind::Decode {
+                        path: "result.userID".into(),
+                        detail: "expected the user id (a number)".into(),
+                        excerpt: crate::decimal::excerpt(&String::from_utf8_lossy(&reply.body)),
+                    },
+                )
+            })?;
+        let planned = {
+            let mut st = self.info_state();
+            st.uid = Some(uid.clone());
+            st.planned_uid.clone()
+        };
+        if planned.is_some_and(|p| p != uid) {
+            tracing::warn!(
+                "bybit user id changed since the budget was planned; it follows on reload"
+            );
+        }
+        Ok(uid)
     }
 
     /// The IP ban in force for this client's host, if any.
@@ -469,18 +558,18 @@ impl BybitClient {
     /// GET /v5/account/info through its own budget; remembers the answer.
     pub async fn fetch_info(&self) -> Result<AccountInfo, VenueError> {
         self.info_state().last_try = Some(tokio::time::Instant::now());
-        let reply = self
-            .request(INFO_PATH, "", Some(&self.info_budget), true)
-            .await?;
+        let budget = self.info_budget();
+        let reply = self.request(INFO_PATH, "", Some(&budget), true).await?;
         let env: wire::Envelope<wire::AccountInfo> = decode(V, &reply.body)?;
         let info = AccountInfo {
             unified_status: env.result.unified_margin_status,
             margin_mode: env.result.margin_mode,
         };
         if matches!(info.unified_status.as_deref(), Some("1" | "3" | "4")) {
-            tracing::warn!(
+            tracing::info!(
                 status = ?info.unified_status,
-                "bybit account is not UTA 2.0: only its UNIFIED wallet is read"
+                wallets = ?info.account_types(),
+                "bybit account is not UTA 2.0: its other wallets are read too"
             );
         }
         self.info_state().info = Some(info.clone());
@@ -513,7 +602,16 @@ impl BybitClient {
             return Err(Self::ban_error(until));
         }
         self.info_if_due().await;
-        let reply = match self.wallet_once().await {
+        let types = self
+            .account_info()
+            .map_or(&["UNIFIED"][..], |i| i.account_types());
+        let Some((first, rest)) = types.split_first() else {
+            return Err(VenueError::new(
+                V,
+                ErrorKind::Config("no Bybit wallet to read".into()),
+            ));
+        };
+        let reply = match self.wallet_once(first).await {
             Err(VenueError {
                 kind: ErrorKind::Clock { .. },
                 ..
@@ -526,18 +624,41 @@ impl BybitClient {
                 {
                     tracing::warn!(error = %e, "bybit account info call failed");
                 }
-                self.wallet_once().await?
+                self.wallet_once(first).await?
             }
             other => other?,
         };
-        let mut snap = parse_wallet(reply.status, &reply.body, reply.received_at)?;
+        let mut parts = vec![(
+            *first,
+            parse_wallet_of(first, reply.status, &reply.body, reply.received_at)?,
+        )];
+        for t in rest {
+            let reply = self.wallet_once(t).await.inspect_err(|e| {
+                // 10001 & co.: the mode changed (§6.7): ask it again next poll.
+                if matches!(e.kind, ErrorKind::Api { .. }) {
+                    self.info_state().last_try = None;
+                }
+            })?;
+            parts.push((
+                *t,
+                parse_wallet_of(t, reply.status, &reply.body, reply.received_at)?,
+            ));
+        }
+        let mut snap = normalize::combine(parts);
         snap.account_mode = self.account_info().and_then(|i| i.label());
         Ok(snap)
     }
 
-    async fn wallet_once(&self) -> Result<Reply, VenueError> {
-        self.request(WALLET_PATH, WALLET_QUERY, self.budget.as_deref(), true)
-            .await
+    /// One wallet-balance call for `account_type`, through the user's
+    /// wallet-balance budget (every account type counts on it).
+    async fn wallet_once(&self, account_type: &str) -> Result<Reply, VenueError> {
+        self.request(
+            WALLET_PATH,
+            &wallet_query(account_type),
+            self.budget.as_deref(),
+            true,
+        )
+        .await
     }
 
     /// GET /v5/market/time (unsigned) and store server minus local time.
@@ -593,14 +714,14 @@ impl Account for BybitClient {
     fn fetch(&self) -> BoxFuture<'_, Result<Snapshot, VenueError>> {
         Box::pin(BybitClient::fetch(self))
     }
-    /// Bybit counts per UID per endpoint; the UID is not known from the
-    /// calls baltui makes, so the budget is keyed on the API key (one key
-    /// belongs to one UID).
+    /// Bybit counts per UID per endpoint: the wallet-balance budget is keyed
+    /// on the user id once `identify` has learned it (two keys of one user
+    /// share it), else on the API key.
     fn limit(&self) -> Limit {
         Limit {
             key: format!(
                 "bybit:{}",
-                super::digest(&format!("bybit|key|{}", self.s.api_key.expose()))
+                super::digest(&format!("bybit|{}", self.budget_identity()))
             ),
             requests: UID_LIMIT,
             window: UID_WINDOW,
@@ -614,12 +735,47 @@ impl Account for BybitClient {
         self.budget = Some(budget);
     }
     fn budget_basis(&self) -> Option<String> {
-        Some("the API key (Bybit counts per UID per endpoint; one key is one UID)".into())
+        Some(match self.uid() {
+            Some(uid) => format!("user id {uid} (from /v5/user/query-api)"),
+            None => "the API key (the user id is not known yet)".into(),
+        })
+    }
+    /// Accounts of one API key (and host) ask who it belongs to once.
+    fn identity_group(&self) -> Option<String> {
+        Some(format!(
+            "bybit-key:{}",
+            super::digest(&format!(
+                "bybit-key|{}|{}",
+                self.s.base_url,
+                self.s.api_key.expose()
+            ))
+        ))
+    }
+    fn identify(&self) -> BoxFuture<'_, Result<(), VenueError>> {
+        Box::pin(async move { self.fetch_uid().await.map(|_| ()) })
+    }
+    fn adopt_identity(&self, from: &dyn Account) {
+        if let Some(uid) = from
+            .as_any()
+            .downcast_ref::<BybitClient>()
+            .and_then(BybitClient::uid)
+        {
+            self.info_state().uid = Some(uid);
+        }
+    }
+    fn mark_planned(&self) {
+        let mut st = self.info_state();
+        st.planned_uid = st.uid.clone();
     }
     fn clock_note(&self) -> Option<String> {
         let ms = self.clock_offset_ms();
         (ms != 0).then(|| format!("clock offset {ms:+} ms (synced from the server's time)"))
     }
+}
+
+/// The wallet-balance query for one account type, as sent and signed.
+pub fn wallet_query(account_type: &str) -> String {
+    format!("accountType={account_type}")
 }
 
 /// A wallet-balance reply as the client reads it: the error rule at any
@@ -629,19 +785,36 @@ pub fn parse_wallet(
     body: &[u8],
     fetched_at: DateTime<Utc>,
 ) -> Result<Snapshot, VenueError> {
+    parse_wallet_of("UNIFIED", status, body, fetched_at)
+}
+
+/// As `parse_wallet`, for the `account_type` entry of `result.list` (else
+/// an entry that names no type; never another type's).
+pub fn parse_wallet_of(
+    account_type: &str,
+    status: reqwest::StatusCode,
+    body: &[u8],
+    fetched_at: DateTime<Utc>,
+) -> Result<Snapshot, VenueError> {
     check_reply(&BYBIT, status, body)?;
     let env: wire::Envelope<wire::WalletResult> = decode(V, body)?;
     let list = env.result.list;
     let at = list
         .iter()
-        .position(|w| w.account_type.as_deref() == Some("UNIFIED"))
-        .or(if list.is_empty() { None } else { Some(0) });
+        .position(|w| w.account_type.as_deref() == Some(account_type))
+        .or_else(|| list.iter().position(|w| w.account_type.is_none()));
     let Some(wallet) = at.and_then(|i| list.get(i)) else {
         return Err(VenueError::new(
             V,
             ErrorKind::Decode {
                 path: "result.list".into(),
-                detail: "expected one wallet (accountType UNIFIED), got an empty list".into(),
+                detail: if list.is_empty() {
+                    format!("expected one wallet (accountType {account_type}), got an empty list")
+                } else {
+                    format!(
+                        "expected one wallet (accountType {account_type}), got only other account types"
+                    )
+                },
                 excerpt: crate::decimal::excerpt(&String::from_utf8_lossy(body)),
             },
         ));
@@ -825,6 +998,31 @@ mod tests {
             Some("undocumented unifiedMarginStatus 9")
         );
         assert_eq!(i(None, None), None);
+    }
+
+    #[test]
+    fn the_mode_picks_the_wallets_and_a_reply_is_read_for_its_own_type() {
+        let types = |s: Option<&str>| {
+            AccountInfo {
+                unified_status: s.map(String::from),
+                margin_mode: None,
+            }
+            .account_types()
+        };
+        assert_eq!(types(Some("3")), ["UNIFIED", "CONTRACT"]);
+        assert_eq!(types(Some("4")), ["UNIFIED", "CONTRACT"]);
+        assert_eq!(types(Some("1")), ["CONTRACT", "SPOT"]);
+        assert_eq!(types(Some("5")), ["UNIFIED"]);
+        assert_eq!(types(Some("9")), ["UNIFIED"]);
+        assert_eq!(types(None), ["UNIFIED"]);
+        assert_eq!(wallet_query("CONTRACT"), "accountType=CONTRACT");
+        // A UNIFIED entry is never read as the CONTRACT wallet.
+        let body = br#"{"retCode":0,"retMsg":"OK","result":{"list":[{"accountType":"UNIFIED","coin":[]}]},"time":1}"#;
+        let e = parse_wallet_of("CONTRACT", S::OK, body, Utc::now()).unwrap_err();
+        assert!(
+            matches!(e.kind, ErrorKind::Decode { ref detail, .. } if detail.contains("accountType CONTRACT")),
+            "{e}"
+        );
     }
 
     #[test]

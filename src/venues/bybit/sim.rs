@@ -6,12 +6,18 @@
 //! `{retCode, retMsg, result, retExtInfo, time}` sent with HTTP 200.
 //! A simulated key is an HMAC key, or an RSA key when its `secret_key` is a
 //! PEM private key (checked with its public half).
+//!
+//! A Bybit key has no passphrase: the simulator reads a Bybit account's
+//! `passphrase` as its [`Profile`] (the user id it belongs to, so that keys
+//! of one user share the per-UID limits, and its `unifiedMarginStatus`).
+//! /v5/user/query-api tells the user id.
 
 use crate::sim::scenario::book;
 use crate::sim::state::{Admission, SimState};
 use crate::sim::{Fault, Scenario, SimAccount};
 use crate::venues::bybit::{
-    BAN_FIRST, INFO_PATH, IP_LIMIT, IP_WINDOW, TIME_PATH, UID_LIMIT, UID_WINDOW, WALLET_PATH, sign,
+    BAN_FIRST, INFO_PATH, IP_LIMIT, IP_WINDOW, TIME_PATH, UID_LIMIT, UID_WINDOW, USER_LIMIT,
+    USER_PATH, WALLET_PATH, sign,
 };
 use axum::Router;
 use axum::extract::State;
@@ -31,6 +37,68 @@ pub(crate) fn routes() -> Router<Arc<SimState>> {
         .route(TIME_PATH, get(time))
         .route(WALLET_PATH, get(wallet))
         .route(INFO_PATH, get(info))
+        .route(USER_PATH, get(user))
+}
+
+/// What a simulated Bybit account is besides its key, kept in its
+/// `passphrase` as `uid=<id>;status=<n>` (either part may be left out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    /// The user id; None: a user of its own (derived from the key).
+    pub uid: Option<String>,
+    /// `unifiedMarginStatus`: 5 UTA 2.0 (default), 3/4 UTA 1.0, 1 classic.
+    pub status: u8,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile {
+            uid: None,
+            status: 5,
+        }
+    }
+}
+
+impl Profile {
+    pub fn encode(&self) -> String {
+        let mut parts = vec![format!("status={}", self.status)];
+        if let Some(u) = &self.uid {
+            parts.push(format!("uid={u}"));
+        }
+        parts.join(";")
+    }
+
+    /// The account's profile; an unreadable part keeps its default.
+    pub fn of(a: &SimAccount) -> Profile {
+        let mut p = Profile::default();
+        for (k, v) in a.passphrase.split(';').filter_map(|kv| kv.split_once('=')) {
+            match k.trim() {
+                "uid" => p.uid = Some(v.trim().to_string()),
+                "status" => p.status = v.trim().parse().unwrap_or(p.status),
+                _ => {}
+            }
+        }
+        p
+    }
+
+    /// The wallets (`accountType`) this account answers for.
+    fn account_types(&self) -> &'static [&'static str] {
+        match self.status {
+            3 | 4 => &["UNIFIED", "CONTRACT"],
+            1 => &["CONTRACT", "SPOT"],
+            _ => &["UNIFIED"],
+        }
+    }
+}
+
+/// The user id of a simulated key: its profile's, else a stable number
+/// derived from the key (a user of its own).
+pub fn uid_of(a: &SimAccount) -> String {
+    Profile::of(a).uid.unwrap_or_else(|| {
+        let d = crate::venues::digest(&format!("bybit-sim-uid|{}", a.api_key));
+        let n = u64::from_str_radix(d.get(..8).unwrap_or("1"), 16).unwrap_or(1);
+        (100_000_000 + n % 900_000_000).to_string()
+    })
 }
 
 fn now_ms(st: &SimState) -> i64 {
@@ -122,6 +190,7 @@ async fn time(State(st): St) -> Response {
 enum Call {
     Wallet,
     Info,
+    User,
 }
 
 /// The header checks, in Bybit's order; counts the request. Err: the reply.
@@ -140,7 +209,7 @@ fn authenticate(
     let key = get("X-BAPI-API-KEY");
     let account = match call {
         Call::Wallet => st.arrive(key),
-        Call::Info => st.arrive_config(key),
+        Call::Info | Call::User => st.arrive_config(key),
     };
     let Some(account) = account.filter(|a| a.venue == crate::venues::bybit::KIND) else {
         return Err((10003, "API key is invalid.".into()));
@@ -194,31 +263,74 @@ fn clock_error(st: &SimState, ts: &str, server: i64, recv: &str) -> Response {
     error(st, 10002, &clock_message(ts, server, recv))
 }
 
-/// The per-UID, per-endpoint window (one simulated key = one UID).
+/// The per-UID, per-endpoint window: every key of one user counts on it.
 fn uid_window(account: &SimAccount, call: Call) -> String {
     let ep = match call {
         Call::Wallet => "wallet",
         Call::Info => "info",
+        Call::User => "user",
     };
-    format!("bybit-uid|{}|{ep}", account.api_key)
+    format!("bybit-uid|{}|{ep}", uid_of(account))
 }
 
 /// What the limit headers say after an accepted request.
-fn limit_headers(st: &SimState, window_key: &str) -> (u32, i64, i64) {
+fn limit_headers(st: &SimState, window_key: &str, limit: u32) -> (u32, i64, i64) {
     let used = st.shared_count(window_key, UID_WINDOW);
-    let left = i64::from(UID_LIMIT).saturating_sub(used as i64).max(0);
-    (UID_LIMIT, left, now_ms(st))
+    let left = i64::from(limit).saturating_sub(used as i64).max(0);
+    (limit, left, now_ms(st))
 }
 
-fn too_many(st: &SimState) -> Response {
+fn too_many(st: &SimState, limit: u32) -> Response {
     let reset = now_ms(st) + UID_WINDOW.as_millis() as i64;
     reply(
         st,
         10006,
         "Too many visits!",
         json!({}),
-        Some((UID_LIMIT, 0, reset)),
+        Some((limit, 0, reset)),
     )
+}
+
+/// Get API Key Information: the key's user id (10 per second per UID).
+async fn user(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
+    if let Some(r) = ip_gate(&st) {
+        return r;
+    }
+    let account = match authenticate(&st, &uri, &headers, Call::User) {
+        Ok(a) => a,
+        Err((code, msg)) => return error(&st, code, &msg),
+    };
+    let wk = uid_window(&account, Call::User);
+    if !st.within_shared(&wk, USER_LIMIT as usize, UID_WINDOW) {
+        return too_many(&st, USER_LIMIT);
+    }
+    let uid: Value = uid_of(&account)
+        .parse::<u64>()
+        .map_or_else(|_| s(&uid_of(&account)), Value::from);
+    let status = Profile::of(&account).status;
+    let result = json!({
+        "id": "16651472",
+        "note": "baltui simulator",
+        "apiKey": account.api_key,
+        "readOnly": 1,
+        "secret": "",
+        "permissions": {"ContractTrade": [], "Spot": [], "Wallet": [], "Options": [],
+            "Derivatives": [], "CopyTrading": [], "BlockTrade": [], "Exchange": [], "NFT": []},
+        "ips": ["*"],
+        "type": 1,
+        "deadlineDay": 88,
+        "expiredAt": "2027-05-15T03:13:24Z",
+        "createdAt": "2026-02-15T03:13:24Z",
+        "unified": 0,
+        "uta": i32::from(status != 1),
+        "userID": uid,
+        "inviterID": 0,
+        "vipLevel": "No VIP",
+        "mktMakerLevel": "0",
+        "affiliateID": 0,
+    });
+    let limit = limit_headers(&st, &wk, USER_LIMIT);
+    reply(&st, 0, "OK", result, Some(limit))
 }
 
 async fn info(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
@@ -231,19 +343,19 @@ async fn info(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
     };
     let wk = uid_window(&account, Call::Info);
     if !st.within_shared(&wk, UID_LIMIT as usize, UID_WINDOW) {
-        return too_many(&st);
+        return too_many(&st, UID_LIMIT);
     }
     let result = json!({
         "marginMode": "REGULAR_MARGIN",
         "updatedTime": "1748312640000",
-        "unifiedMarginStatus": 5,
+        "unifiedMarginStatus": Profile::of(&account).status,
         "dcpStatus": "OFF",
         "timeWindow": 0,
         "smpGroup": 0,
         "isMasterTrader": false,
         "spotHedgingStatus": "OFF",
     });
-    let limit = limit_headers(&st, &wk);
+    let limit = limit_headers(&st, &wk, UID_LIMIT);
     reply(&st, 0, "OK", result, Some(limit))
 }
 
@@ -257,26 +369,44 @@ async fn wallet(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
     };
     let key = account.api_key.as_str();
     let wk = uid_window(&account, Call::Wallet);
-    let fault = match st.admit_shared(key, &wk, UID_LIMIT as usize, UID_WINDOW) {
-        Admission::Ok => None,
-        Admission::Limited => return too_many(&st),
-        Admission::Fault(f) => Some(f),
-    };
-    let unified = uri
+    let account_type = uri
         .query()
         .unwrap_or("")
         .split('&')
-        .any(|kv| kv == "accountType=UNIFIED");
-    if !unified {
-        return error(&st, 10001, "accountType only support UNIFIED.");
+        .find_map(|kv| kv.strip_prefix("accountType="))
+        .unwrap_or("")
+        .to_string();
+    if account_type != "UNIFIED" {
+        // Every account type counts on the user's one wallet-balance window
+        // (stricter than Bybit may be); the other wallets take no faults
+        // and do not advance the drift.
+        if !st.within_shared(&wk, UID_LIMIT as usize, UID_WINDOW) {
+            return too_many(&st, UID_LIMIT);
+        }
+        if !Profile::of(&account)
+            .account_types()
+            .contains(&account_type.as_str())
+        {
+            return error(&st, 10001, "accountType only support UNIFIED.");
+        }
+        let limit = limit_headers(&st, &wk, UID_LIMIT);
+        return reply(&st, 0, "OK", other_wallet(&account_type), Some(limit));
     }
-    let limit = limit_headers(&st, &wk);
+    let fault = match st.admit_shared(key, &wk, UID_LIMIT as usize, UID_WINDOW) {
+        Admission::Ok => None,
+        Admission::Limited => return too_many(&st, UID_LIMIT),
+        Admission::Fault(f) => Some(f),
+    };
+    if !Profile::of(&account).account_types().contains(&"UNIFIED") {
+        return error(&st, 10001, "accountType only support CONTRACT, SPOT.");
+    }
+    let limit = limit_headers(&st, &wk, UID_LIMIT);
     let ok = |v: Value| reply(&st, 0, "OK", v, Some(limit));
     match fault {
         None | Some(Fault::ErrorBodyOk | Fault::UnknownRiskLevel) => {
             ok(render(&st, &account, st.claim_step(key)))
         }
-        Some(Fault::RateLimited) => too_many(&st),
+        Some(Fault::RateLimited) => too_many(&st, UID_LIMIT),
         Some(Fault::IpBan) => {
             st.ban_ip(BAN_FIRST);
             forbidden()
@@ -319,6 +449,59 @@ async fn wallet(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
             crate::sim::truncated(body.to_string())
         }
     }
+}
+
+/// The inverse derivatives (CONTRACT) wallet of a UTA 1.0 or classic
+/// account: (coin, walletBalance, equity, unrealisedPnl). Fixed values.
+pub const CONTRACT_COINS: &[(&str, &str, &str, &str)] = &[
+    ("BTC", "0.25", "0.2512", "0.0012"),
+    ("ETH", "3", "2.98", "-0.02"),
+];
+
+/// The spot wallet of a classic account: (coin, walletBalance, locked).
+pub const SPOT_COINS: &[(&str, &str, &str)] = &[("USDT", "1250.5", "50")];
+
+/// `result` of a CONTRACT or SPOT wallet-balance call, shaped as the live
+/// sample of ccxt/ccxt#20845: every account-wide field "", no USD value.
+fn other_wallet(account_type: &str) -> Value {
+    let coins: Vec<Value> = if account_type == "CONTRACT" {
+        CONTRACT_COINS
+            .iter()
+            .map(|(c, wb, eq, upl)| {
+                json!({"coin": c, "equity": eq, "usdValue": "", "walletBalance": wb,
+                    "availableToWithdraw": wb, "borrowAmount": "", "accruedInterest": "",
+                    "totalOrderIM": "0", "totalPositionIM": "0", "totalPositionMM": "",
+                    "unrealisedPnl": upl, "cumRealisedPnl": "0", "locked": "0", "free": ""})
+            })
+            .collect()
+    } else {
+        SPOT_COINS
+            .iter()
+            .map(|(c, wb, locked)| {
+                json!({"coin": c, "equity": "", "usdValue": "", "walletBalance": wb,
+                    "free": wb, "locked": locked, "borrowAmount": "", "accruedInterest": "",
+                    "availableToWithdraw": "", "unrealisedPnl": "", "cumRealisedPnl": ""})
+            })
+            .collect()
+    };
+    let mut a = Map::new();
+    for k in [
+        "totalEquity",
+        "accountIMRate",
+        "totalMarginBalance",
+        "totalInitialMargin",
+        "totalAvailableBalance",
+        "accountMMRate",
+        "totalPerpUPL",
+        "totalWalletBalance",
+        "accountLTV",
+        "totalMaintenanceMargin",
+    ] {
+        a.insert(k.into(), s(""));
+    }
+    a.insert("accountType".into(), s(account_type));
+    a.insert("coin".into(), Value::Array(coins));
+    json!({ "list": [Value::Object(a)] })
 }
 
 /// Amount as Bybit prints it: a string, no trailing zeros, "0" for zero.
@@ -459,7 +642,16 @@ pub fn demo_accounts() -> Vec<SimAccount> {
     vec![account("bybit-unified", Scenario::MarginSwing)]
 }
 
-/// A simulated Bybit account (HMAC key) named `name`.
+/// A simulated Bybit account (HMAC key) named `name`, with `profile`.
+pub fn account_with(name: &str, scenario: Scenario, profile: &Profile) -> SimAccount {
+    SimAccount {
+        passphrase: profile.encode(),
+        ..account(name, scenario)
+    }
+}
+
+/// A simulated Bybit account (HMAC key) named `name`: UTA 2.0, a user of
+/// its own.
 pub fn account(name: &str, scenario: Scenario) -> SimAccount {
     SimAccount {
         name: name.into(),

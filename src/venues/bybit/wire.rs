@@ -111,6 +111,14 @@ pub struct AccountInfo {
     pub updated_time: Option<String>,
 }
 
+/// `result` of /v5/user/query-api (only what baltui reads).
+#[derive(Debug, Default, Deserialize)]
+pub struct ApiKeyInfo {
+    /// The user id (an integer) the per-UID limits count on.
+    #[serde(rename = "userID", default, deserialize_with = "opt_str")]
+    pub user_id: Option<String>,
+}
+
 /// `result` of /v5/market/time.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
