@@ -14,9 +14,10 @@ use std::time::Duration;
 use toml::Spanned;
 use toml::de::DeValue;
 
-pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
-/// Faster than this risks byte-identical signed requests in one second (LongPort 403202).
-pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// Most venues' default and shortest poll interval (a venue may ask for
+/// others: `Venue::poll_intervals`). Faster than 1 s risks byte-identical
+/// signed requests in one second (LongPort 403202).
+pub use crate::venues::api::{DEFAULT_POLL_INTERVAL, MIN_POLL_INTERVAL};
 pub const MAX_POLL_INTERVAL: Duration = Duration::from_secs(3600);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The currency totals across accounts are given in when none is configured.

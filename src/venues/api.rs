@@ -150,6 +150,12 @@ fn not_offered(venue: VenueKind, what: &str) -> VenueError {
 
 /// A venue as the registry lists it: its wire rules, and the `[[account]]`
 /// keys it reads.
+/// The poll interval of an account that sets none (most venues).
+pub const DEFAULT_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+/// The shortest poll interval an account may set (most venues): faster
+/// risks byte-identical signed requests in one second (LongPort 403202).
+pub const MIN_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub trait Venue: Protocol {
     /// The keys this venue reads besides name, venue, base_url and poll_interval.
     fn keys(&self) -> &'static [&'static str];
@@ -170,10 +176,7 @@ pub trait Venue: Protocol {
     /// The poll interval when the account sets none, and the shortest one
     /// it may set. Binance and Bybit ask for a politer default (§7).
     fn poll_intervals(&self) -> (std::time::Duration, std::time::Duration) {
-        (
-            crate::config::DEFAULT_POLL_INTERVAL,
-            crate::config::MIN_POLL_INTERVAL,
-        )
+        (DEFAULT_POLL_INTERVAL, MIN_POLL_INTERVAL)
     }
 
     /// Read them (errors go into `keys`); None when the account cannot be

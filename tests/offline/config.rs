@@ -180,6 +180,34 @@ fn plain_http_only_for_loopback() {
 }
 
 #[test]
+fn bybit_and_binance_poll_politely_by_default() {
+    let text = |venue: &str, extra: &str| {
+        format!(
+            "[[account]]\nname = \"x\"\nvenue = \"{venue}\"\napi_key = \"k\"\nsecret_key = \"s\"\n{extra}"
+        )
+    };
+    for venue in ["bybit", "binance"] {
+        let cfg = Config::parse(&text(venue, ""), "cfg.toml").unwrap();
+        assert_eq!(
+            cfg.accounts[0].poll_interval,
+            Duration::from_secs(15),
+            "{venue}"
+        );
+        let e = err(&text(venue, "poll_interval = \"2s\"\n"));
+        assert!(e.contains("from \"5s\" to \"1h\""), "{venue}: {e}");
+        let cfg = Config::parse(&text(venue, "poll_interval = \"5s\"\n"), "cfg.toml").unwrap();
+        assert_eq!(
+            cfg.accounts[0].poll_interval,
+            Duration::from_secs(5),
+            "{venue}"
+        );
+    }
+    // Others keep 5 s.
+    let cfg = Config::parse(OK, "cfg.toml").unwrap();
+    assert_eq!(cfg.accounts[0].poll_interval, Duration::from_secs(5));
+}
+
+#[test]
 fn bad_poll_interval_and_currencies() {
     let e = err(&format!("{OK}poll_interval = \"fast\"\n"));
     assert_eq!(

@@ -293,6 +293,11 @@ pub struct Binance;
 pub static BINANCE: Binance = Binance;
 
 impl crate::venues::api::Venue for Binance {
+    /// PROTOCOLS.md §7: 15 s by default, never below 5 s.
+    fn poll_intervals(&self) -> (Duration, Duration) {
+        (Duration::from_secs(15), Duration::from_secs(5))
+    }
+
     fn keys(&self) -> &'static [&'static str] {
         config::KEYS
     }

@@ -82,6 +82,14 @@ impl crate::venues::api::Venue for Bybit {
         config::KEYS
     }
 
+    /// PROTOCOLS.md §7: 15 s by default, never below 5 s.
+    fn poll_intervals(&self) -> (std::time::Duration, std::time::Duration) {
+        (
+            std::time::Duration::from_secs(15),
+            std::time::Duration::from_secs(5),
+        )
+    }
+
     fn field_names(&self) -> &'static [(&'static str, &'static str)] {
         normalize::FIELD_NAMES
     }
