@@ -699,7 +699,7 @@ fn validate_account(
                     p.span(),
                     n,
                     "poll_interval",
-                    &format!(
+                    format!(
                         "expected a duration from \"{}\" to \"1h\" for {}",
                         humantime::format_duration(min_interval),
                         venue.label()
