@@ -246,3 +246,86 @@ fn error_bodies_classify_by_code() {
     );
     assert!(BINANCE.parse_balance(br#"{"something":1}"#).is_err());
 }
+
+/// Margin headroom: each Binance figure against its own liquidation line,
+/// the account's value being the closest one.
+#[test]
+fn headroom_per_figure_and_the_worst_wins() {
+    let k = baltui::venues::binance::KIND;
+    let mut m: wire::MarginAccount = decode(k, MARGIN.as_bytes()).unwrap();
+    m.margin_level = d("2.2");
+    // No tradeCoeff read: the documented liquidation bar 1.1.
+    let mut s = normalize::empty(chrono::Utc::now());
+    normalize::add_margin(&mut s, &m, None);
+    let h = s.risk.headroom.clone().unwrap();
+    assert_eq!(
+        (h.fraction, h.basis.as_str()),
+        (d("0.5").unwrap(), "marginLevel (liquidation 1.1)")
+    );
+    // The account's own bar wins: 2.4 against 1.2 is also half.
+    m.margin_level = d("2.4");
+    let coeff = wire::TradeCoeff {
+        normal_bar: d("1.5"),
+        margin_call_bar: d("1.3"),
+        force_liquidation_bar: d("1.2"),
+    };
+    let mut s = normalize::empty(chrono::Utc::now());
+    normalize::add_margin(&mut s, &m, Some(&coeff));
+    let h = s.risk.headroom.clone().unwrap();
+    assert_eq!(
+        (h.fraction, h.basis.as_str()),
+        (d("0.5").unwrap(), "marginLevel (liquidation 1.2)")
+    );
+
+    // Futures 30 of 100 maintenance: 70 % left; worse than margin's 50 %? No:
+    // the margin figure stays the account's value.
+    let futures = FUTURES
+        .replace(
+            "\"totalMaintMargin\": \"0.00000000\"",
+            "\"totalMaintMargin\": \"30\"",
+        )
+        .replace(
+            "\"totalMarginBalance\": \"103.12345678\"",
+            "\"totalMarginBalance\": \"100\"",
+        );
+    let f: wire::FuturesAccount = decode(k, futures.as_bytes()).unwrap();
+    normalize::add_futures(&mut s, &f, Some(false), normalize::FUTURES);
+    assert_eq!(s.risk.futures_maint_ratio, d("0.3"));
+    let h = s.risk.headroom.clone().unwrap();
+    assert_eq!(
+        (h.fraction, h.basis.as_str()),
+        (d("0.5").unwrap(), "marginLevel (liquidation 1.2)")
+    );
+    // Futures at 90 % maintenance: 10 % left, now the worst.
+    let futures = futures.replace(
+        "\"totalMaintMargin\": \"30\"",
+        "\"totalMaintMargin\": \"90\"",
+    );
+    let f: wire::FuturesAccount = decode(k, futures.as_bytes()).unwrap();
+    normalize::add_futures(&mut s, &f, Some(false), normalize::FUTURES);
+    let h = s.risk.headroom.clone().unwrap();
+    assert_eq!(
+        (h.fraction, h.basis.as_str()),
+        (
+            d("0.1").unwrap(),
+            "futures totalMaintMargin/totalMarginBalance (liquidation 1)"
+        )
+    );
+
+    // The documented futures example: no maintenance at all, 100 % left.
+    let s = BINANCE.parse_balance(FUTURES.as_bytes()).unwrap();
+    assert_eq!(s.risk.headroom.unwrap().fraction, d("1").unwrap());
+
+    // PM uniMMR 2.1 against liquidation 1.05: half.
+    let s = BINANCE
+        .parse_balance(PM_ACCOUNT.replace("5167.92171923", "2.1").as_bytes())
+        .unwrap();
+    let h = s.risk.headroom.unwrap();
+    assert_eq!(
+        (h.fraction, h.basis.as_str()),
+        (d("0.5").unwrap(), "uniMMR (liquidation 1.05)")
+    );
+    // Spot alone: no line, no headroom.
+    let s = BINANCE.parse_balance(SPOT.as_bytes()).unwrap();
+    assert_eq!(s.risk.headroom, None);
+}

@@ -7,7 +7,9 @@
 //! one number for the whole account without a price source.
 
 use super::wire::{FuturesAccount, MarginAccount, PmAccount, PmBalance, SpotAccount, TradeCoeff};
-use crate::model::{CurrencyBalance, Indicator, MarginLevelBars, Risk, Snapshot, Totals, Wallet};
+use crate::model::{
+    CurrencyBalance, Headroom, Indicator, MarginLevelBars, Risk, Snapshot, Totals, Wallet,
+};
 use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 
@@ -17,6 +19,17 @@ pub const MARGIN: &str = "margin";
 pub const FUTURES: &str = "futures";
 pub const COINM: &str = "coinm";
 pub const PM: &str = "pm";
+
+/// Cross margin liquidates at this `marginLevel` unless tradeCoeff says
+/// otherwise (`forceLiquidationBar`, §8).
+pub const MARGIN_LIQUIDATION_DEFAULT: Decimal = Decimal::from_parts(11, 0, 0, false, 1);
+/// Portfolio Margin liquidates at this `uniMMR` (§8, PM FAQ).
+pub const UNI_MMR_LIQUIDATION: Decimal = Decimal::from_parts(105, 0, 0, false, 2);
+
+/// Keep the account's headroom at its closest figure to liquidation.
+fn headroom(s: &mut Snapshot, h: Option<Headroom>) {
+    s.risk.headroom = Headroom::worst(s.risk.headroom.take(), h);
+}
 
 /// What `CurrencyBalance` fields are read from. Rows of several wallets fill
 /// the same fields: each pair names the wire field of the wallet that fills
@@ -114,6 +127,15 @@ pub fn add_margin(s: &mut Snapshot, m: &MarginAccount, bars: Option<&TradeCoeff>
             liquidation: b.force_liquidation_bar?,
         })
     });
+    let line = bars
+        .and_then(|b| b.force_liquidation_bar)
+        .unwrap_or(MARGIN_LIQUIDATION_DEFAULT);
+    if let Some(ml) = m.margin_level {
+        headroom(
+            s,
+            Headroom::from_cover(ml, line, format!("marginLevel (liquidation {line})")),
+        );
+    }
     if let Some(t) = &m.account_type {
         let meaning = match t.as_str() {
             "MARGIN_1" => Some("Cross Margin Classic"),
@@ -165,6 +187,15 @@ pub fn add_futures(s: &mut Snapshot, f: &FuturesAccount, multi_assets: Option<bo
         (Some(mm), Some(mb)) if mb > Decimal::ZERO => mm.checked_div(mb).map(|r| r.round_dp(6)),
         _ => None,
     };
+    if let Some(r) = s.risk.futures_maint_ratio {
+        headroom(
+            s,
+            Headroom::from_usage(
+                r,
+                "futures totalMaintMargin/totalMarginBalance (liquidation 1)",
+            ),
+        );
+    }
     if s.risk.maintenance_margin.is_none() {
         s.risk.maintenance_margin = f.total_maint_margin;
         s.risk.initial_margin = f.total_initial_margin;
@@ -199,6 +230,16 @@ pub fn add_pm_account(s: &mut Snapshot, a: &PmAccount) {
         },
     });
     s.risk.uni_mmr = a.uni_mmr;
+    if let Some(u) = a.uni_mmr {
+        headroom(
+            s,
+            Headroom::from_cover(
+                u,
+                UNI_MMR_LIQUIDATION,
+                format!("uniMMR (liquidation {UNI_MMR_LIQUIDATION})"),
+            ),
+        );
+    }
     s.risk.initial_margin = a.account_initial_margin;
     s.risk.maintenance_margin = a.account_maint_margin;
     if let Some(st) = &a.account_status {
