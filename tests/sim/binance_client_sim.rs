@@ -221,3 +221,43 @@ async fn a_clock_refusal_syncs_with_the_server_time_once() {
     assert_eq!(sim.state.violations(), 0);
     sim.shutdown().await;
 }
+
+/// §7.5: a 403 is Binance's web application firewall, not the key: every
+/// Binance request stops for 5 minutes, then the next poll tries once.
+#[tokio::test]
+async fn a_403_is_a_waf_block_of_five_minutes_not_an_auth_failure() {
+    let sim = start(SimOptions::default()).await;
+    let main = client(&sim, "bn-main", None);
+    let pm = client(&sim, "bn-pm", None);
+    sim.state.inject("sim-bn-main-key", Fault::IpBan, 1);
+    let before = chrono::Utc::now();
+    let e = main.fetch().await.unwrap_err();
+    assert_eq!(e.class(), ErrorClass::RateLimited, "not auth: {e}");
+    let text = e.to_string();
+    assert!(
+        text.contains("IP blocked by Binance's web application firewall until")
+            && text.contains("UTC (HTTP 403)"),
+        "{text}"
+    );
+    // The end shown is five minutes after the reply.
+    let after = chrono::Utc::now();
+    let ends: Vec<String> = (0..=(after - before).num_seconds() + 1)
+        .map(|s| {
+            (before + chrono::Duration::seconds(300 + s))
+                .format("%H:%M:%S")
+                .to_string()
+        })
+        .collect();
+    assert!(ends.iter().any(|t| text.contains(t)), "{text} vs {ends:?}");
+    let sent = sim.state.requests();
+    for c in [&main, &pm] {
+        let e = c.fetch().await.unwrap_err();
+        assert!(e.to_string().contains("HTTP 403"), "{e}");
+    }
+    assert_eq!(sim.state.requests(), sent, "nothing sent during the block");
+    // The five minutes passed: the next poll asks once and succeeds.
+    main.lift_ban_for_tests();
+    main.fetch().await.unwrap();
+    assert!(sim.state.requests() > sent);
+    sim.shutdown().await;
+}

@@ -6,8 +6,8 @@
 use baltui::clients::client_for;
 use baltui::config::Config;
 use baltui::ledger::Ledger;
-use baltui::sim::{Sim, SimOptions, demo_accounts};
-use baltui::venues::{RateBudget, VenueClient, http_client};
+use baltui::sim::{Fault, Sim, SimOptions, demo_accounts};
+use baltui::venues::{ErrorClass, RateBudget, VenueClient, http_client};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -162,5 +162,47 @@ async fn a_rate_limit_pause_reaches_the_other_engine() {
         "{:?}",
         t.elapsed()
     );
+    sim.shutdown().await;
+}
+
+/// A Binance 418 seen by one engine stops the other engine on the same
+/// ledger too, and the other engine says why: the ban, the venue, its end
+/// and the status, on every Binance account; nothing is sent meanwhile.
+#[tokio::test]
+async fn a_binance_ban_reaches_and_shows_in_every_engine() {
+    let sim = Sim::start(
+        ([127, 0, 0, 1], 0).into(),
+        SimOptions {
+            rate_limit_status: 418,
+            ..SimOptions::default()
+        },
+        demo_accounts(),
+    )
+    .await
+    .unwrap();
+    let d = dir("bn-ban");
+    let a = engine(&sim, "bn-main", 1, Some(Ledger::open_as(d.clone(), 1)));
+    let lb = Ledger::open_as(d.clone(), 2);
+    let b_main = engine(&sim, "bn-main", 1, Some(lb.clone()));
+    let b_pm = engine(&sim, "bn-pm", 1, Some(lb));
+    sim.state.inject("sim-bn-main-key", Fault::RateLimited, 1);
+    let e = a[0].fetch().await.unwrap_err();
+    assert!(e.to_string().contains("HTTP 418"), "{e}");
+    let sent = sim.state.requests();
+    for c in b_main.iter().chain(&b_pm) {
+        let e = c.fetch().await.unwrap_err();
+        assert_eq!(e.class(), ErrorClass::RateLimited);
+        let text = e.to_string();
+        assert!(
+            text.contains("IP banned by Binance until") && text.contains("UTC (HTTP 418)"),
+            "the other engine shows the ban: {text}"
+        );
+    }
+    assert_eq!(sim.state.requests(), sent, "nothing sent during the ban");
+    // The control: an engine on another ledger directory knows nothing of
+    // it and asks (so the assertions above can fail).
+    let c = engine(&sim, "bn-pm", 1, Some(Ledger::open_as(dir("bn-other"), 3)));
+    let _ = c[0].fetch().await;
+    assert!(sim.state.requests() > sent);
     sim.shutdown().await;
 }

@@ -59,6 +59,9 @@ pub const SLOW_AT: f64 = 0.5;
 pub const UNIT: u32 = 5;
 /// Retry-After when a 429/418 names none.
 pub const DEFAULT_PAUSE: Duration = Duration::from_secs(60);
+/// An HTTP 403 is Binance's web application firewall (§7.5): stop every
+/// request to the host this long, then the next poll tries once.
+pub const WAF_PAUSE: Duration = Duration::from_secs(300);
 
 /// This venue: its config id and its name for people.
 pub const KIND: VenueKind = VenueKind::new(&crate::model::VenueName {
@@ -165,21 +168,60 @@ struct FamilyState {
 #[derive(Default)]
 pub struct HostState {
     families: Mutex<HashMap<Family, FamilyState>>,
-    /// An HTTP 418 ban: no Binance request to this host until then (unix ms).
+    /// An HTTP 418 ban or 403 block: no Binance request to this host until
+    /// then (unix ms).
     banned_until_ms: AtomicI64,
+    /// The status that began the ban (418 or 403).
+    ban_status: std::sync::atomic::AtomicU16,
     /// When exchangeInfo was last read, per family.
     info_read: Mutex<HashMap<Family, tokio::time::Instant>>,
+    /// The machine-wide ledger the budgets and the ban are shared through.
+    ledger: Option<Arc<crate::ledger::Ledger>>,
 }
 
-/// The host state of `host` (one per process; the ledger shares budgets and
-/// pauses with the other processes).
-pub fn host(host: &str) -> Arc<HostState> {
+/// The host state of `host` for the process using `ledger` (one per
+/// process; the ledger shares budgets and bans with the other processes).
+/// Keyed by the ledger handle too, so two engines in one test process are
+/// as separate as two processes.
+pub fn host_with(host: &str, ledger: Option<Arc<crate::ledger::Ledger>>) -> Arc<HostState> {
     static HOSTS: OnceLock<Mutex<HashMap<String, Arc<HostState>>>> = OnceLock::new();
+    let id = ledger.as_ref().map_or(String::new(), |l| {
+        format!("{}|{}", l.dir().display(), l.owner())
+    });
     let mut map = HOSTS
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    map.entry(host.to_string()).or_default().clone()
+    map.entry(format!("{host}|{id}"))
+        .or_insert_with(|| {
+            Arc::new(HostState {
+                ledger,
+                ..HostState::default()
+            })
+        })
+        .clone()
+}
+
+/// The host state of `host` for this process's own ledger.
+pub fn host(host: &str) -> Arc<HostState> {
+    host_with(host, crate::ledger::global())
+}
+
+/// The ledger key of a host's ban (one per host: a ban stops every family).
+fn ban_key(host: &str) -> String {
+    format!(
+        "binance-ban:{}",
+        super::digest(&format!("binance-ban|{host}"))
+    )
+}
+
+/// The venue's words for a ban begun by `status`.
+fn ban_words(status: u16) -> &'static str {
+    if status == 403 {
+        "IP blocked by Binance's web application firewall"
+    } else {
+        "IP banned by Binance"
+    }
 }
 
 fn budget_key(host: &str, f: Family) -> String {
@@ -199,7 +241,7 @@ impl HostState {
         let st = map.entry(f).or_insert_with(|| {
             let limit = f.default_limit();
             FamilyState {
-                budget: family_budget(host, f, limit),
+                budget: family_budget(host, f, limit, self.ledger.clone()),
                 limit,
                 used: None,
             }
@@ -217,7 +259,7 @@ impl HostState {
                     "binance request weight limit read from exchangeInfo"
                 );
                 st.limit = limit;
-                st.budget = family_budget(host, f, limit);
+                st.budget = family_budget(host, f, limit, self.ledger.clone());
             }
         })
     }
@@ -228,6 +270,45 @@ impl HostState {
         (ms > Utc::now().timestamp_millis())
             .then(|| chrono::DateTime::from_timestamp_millis(ms))
             .flatten()
+    }
+
+    /// Note a ban until `until_ms` begun by `status` in this process.
+    fn note_ban(&self, until_ms: i64, status: u16) {
+        if self.banned_until_ms.fetch_max(until_ms, Ordering::Relaxed) < until_ms {
+            self.ban_status.store(status, Ordering::Relaxed);
+        }
+    }
+
+    /// The ban in force on `host`, seen here or by another process (through
+    /// the ledger): the error every request then answers.
+    async fn ban_in_force(&self, host: &str) -> Option<VenueError> {
+        if let Some(until) = self.banned_until() {
+            return Some(ban_error(until, self.ban_status.load(Ordering::Relaxed)));
+        }
+        let p = self.ledger.as_ref()?.paused(&ban_key(host)).await?;
+        let status = p.note.as_ref().map_or(418, |n| n.status);
+        // Adopted here, so the other families need not read the file.
+        self.note_ban(p.until_ms, status);
+        let until = chrono::DateTime::from_timestamp_millis(p.until_ms)?;
+        Some(ban_error(until, status))
+    }
+
+    /// A ban begun by `status` for `pause`: every family of this host here,
+    /// and every process through the ledger, stops until it ends.
+    async fn ban(&self, host: &str, pause: Duration, status: u16) -> VenueError {
+        let until = Utc::now() + chrono::Duration::from_std(pause).unwrap_or_default();
+        self.note_ban(until.timestamp_millis(), status);
+        // Every request checks the ban before its budget and again after
+        // its grant, so the budgets need no pause of their own.
+        if let Some(l) = &self.ledger {
+            let note = crate::ledger::PauseNote {
+                kind: crate::ledger::PauseKind::Ban,
+                status,
+                words: ban_words(status).into(),
+            };
+            l.pause_noted(&ban_key(host), pause, Some(note)).await;
+        }
+        ban_error(until, status)
     }
 
     /// Families whose last usage header was over SLOW_AT of the limit.
@@ -247,14 +328,35 @@ impl HostState {
 
 /// The weight budget of one family on one host: SHARE of the limit, in
 /// grants of UNIT weight, shared through the ledger.
-fn family_budget(host: &str, f: Family, limit: u32) -> Arc<RateBudget> {
+fn family_budget(
+    host: &str,
+    f: Family,
+    limit: u32,
+    ledger: Option<Arc<crate::ledger::Ledger>>,
+) -> Arc<RateBudget> {
     let l = Limit {
         key: budget_key(host, f),
         requests: (limit / UNIT).max(2),
         window: Duration::from_secs(60),
         min_gap: Duration::ZERO,
     };
-    RateBudget::for_limit(&l, SHARE, crate::ledger::global())
+    RateBudget::for_limit(&l, SHARE, ledger)
+}
+
+/// The error every Binance request answers while a ban is on: the venue's
+/// words, the end (UTC) and the status that began it.
+fn ban_error(until: chrono::DateTime<Utc>, status: u16) -> VenueError {
+    VenueError::new(
+        V,
+        ErrorKind::RateLimited {
+            code: status.to_string(),
+            message: format!(
+                "{} until {} UTC (HTTP {status}); every Binance request is stopped until then",
+                ban_words(status),
+                until.format("%H:%M:%S")
+            ),
+        },
+    )
 }
 
 #[derive(Clone)]
@@ -434,6 +536,36 @@ impl BinanceClient {
         self.clock_offset_ms.load(Ordering::Relaxed)
     }
 
+    /// The ledger this client shares budgets and bans through: its poll
+    /// budget's (the engine's), else the process's.
+    fn ledger(&self) -> Option<Arc<crate::ledger::Ledger>> {
+        self.budget
+            .as_ref()
+            .and_then(|b| b.ledger())
+            .map(|(l, _)| l.clone())
+            .or_else(crate::ledger::global)
+    }
+
+    fn host_state(&self, host_url: &str) -> Arc<HostState> {
+        host_with(host_url, self.ledger())
+    }
+
+    /// The ban in force for this client's hosts, if any (here or, through
+    /// the ledger, in another process).
+    pub async fn ban_in_force(&self) -> Option<VenueError> {
+        let h = self.host_of(Family::Api);
+        self.host_state(&h).ban_in_force(&h).await
+    }
+
+    /// Tests only: end this process's record of the ban (not the ledger's),
+    /// as if its time had passed.
+    pub fn lift_ban_for_tests(&self) {
+        let h = self.host_of(Family::Api);
+        self.host_state(&h)
+            .banned_until_ms
+            .store(0, Ordering::Relaxed);
+    }
+
     /// The signed query for `params` at local time `now` (plus the offset).
     pub fn signed_query(&self, params: &[(&str, &str)], now: chrono::DateTime<Utc>) -> String {
         let ts = now
@@ -441,20 +573,6 @@ impl BinanceClient {
             .saturating_add(self.clock_offset_ms());
         let q = sign::query(params, Some(self.s.recv_window), ts);
         self.s.signer.signed_query(&q)
-    }
-
-    /// The error every Binance request answers while a 418 ban is on.
-    fn ban_error(until: chrono::DateTime<Utc>) -> VenueError {
-        VenueError::new(
-            V,
-            ErrorKind::RateLimited {
-                code: "418".into(),
-                message: format!(
-                    "this IP is banned by Binance until {} UTC (HTTP 418); every Binance request is stopped until then",
-                    until.format("%Y-%m-%d %H:%M:%S")
-                ),
-            },
-        )
     }
 
     /// One request through its family's weight budget, with the usage
@@ -467,17 +585,17 @@ impl BinanceClient {
     ) -> Result<Reply, VenueError> {
         let f = Family::of(path);
         let host_url = self.host_of(f);
-        let hs = host(&host_url);
-        if let Some(until) = hs.banned_until() {
-            return Err(Self::ban_error(until));
+        let hs = self.host_state(&host_url);
+        if let Some(e) = hs.ban_in_force(&host_url).await {
+            return Err(e);
         }
         let budget = hs.family(&host_url, f, |st| st.budget.clone());
         for _ in 1..weight(path).div_ceil(UNIT) {
             budget.acquire().await;
         }
         // A ban that began while waiting.
-        if let Some(until) = hs.banned_until() {
-            return Err(Self::ban_error(until));
+        if let Some(e) = hs.ban_in_force(&host_url).await {
+            return Err(e);
         }
         let seen: Arc<Mutex<Observed>> = Arc::default();
         let seen2 = seen.clone();
@@ -536,24 +654,20 @@ impl BinanceClient {
             }
             match status {
                 418 => {
-                    let until = Utc::now() + chrono::Duration::from_std(pause).unwrap_or_default();
-                    hs.banned_until_ms
-                        .fetch_max(until.timestamp_millis(), Ordering::Relaxed);
                     tracing::error!(
                         retry_after_s = pause.as_secs(),
                         "binance IP ban (HTTP 418): every Binance request stopped until it ends"
                     );
-                    let fams: Vec<Arc<RateBudget>> = hs
-                        .families
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .values()
-                        .map(|st| st.budget.clone())
-                        .collect();
-                    for b in fams {
-                        b.pause_for(pause);
-                    }
-                    return Err(Self::ban_error(until));
+                    return Err(hs.ban(&host_url, pause, 418).await);
+                }
+                403 => {
+                    // Not the key (that is -2015 with 401): the WAF refused
+                    // this IP. Wait, then the next poll tries once.
+                    tracing::error!(
+                        pause_s = WAF_PAUSE.as_secs(),
+                        "binance HTTP 403 (web application firewall): every Binance request stopped"
+                    );
+                    return Err(hs.ban(&host_url, WAF_PAUSE, 403).await);
                 }
                 429 => {
                     budget.pause_for(pause);
@@ -655,7 +769,7 @@ impl BinanceClient {
         }
         for (f, path) in families {
             let host_url = self.host_of(f);
-            let hs = host(&host_url);
+            let hs = self.host_state(&host_url);
             let due = {
                 let mut t = hs.info_read.lock().unwrap_or_else(|e| e.into_inner());
                 let due = t.get(&f).is_none_or(|t| t.elapsed() >= INFO_EVERY);
@@ -785,7 +899,7 @@ impl BinanceClient {
             .collect();
         hosts.dedup();
         for h in hosts {
-            for (f, used, limit) in host(&h).busy() {
+            for (f, used, limit) in self.host_state(&h).busy() {
                 s.risk.indicators.push(Indicator::new(
                     "requestWeight",
                     &format!("{} {used}/{limit}", f.label()),

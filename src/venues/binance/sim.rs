@@ -214,6 +214,16 @@ async fn signed(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
                 "Too much request weight used; current limit is 6000 request weight per 1 MINUTE.",
             );
         }
+        Some(Fault::IpBan) => {
+            // Binance's web application firewall: 403 with an HTML page, no
+            // `{"code","msg"}` body (§5.6).
+            return (
+                StatusCode::FORBIDDEN,
+                [(header::CONTENT_TYPE, "text/html")],
+                "<html><head><title>403 Forbidden</title></head><body><h1>403 Forbidden</h1></body></html>",
+            )
+                .into_response();
+        }
         Some(Fault::TokenExpired) => {
             return error(
                 StatusCode::UNAUTHORIZED,
