@@ -329,3 +329,71 @@ fn headroom_per_figure_and_the_worst_wins() {
     let s = BINANCE.parse_balance(SPOT.as_bytes()).unwrap();
     assert_eq!(s.risk.headroom, None);
 }
+
+/// COIN-M: each coin's `maintMargin / marginBalance` under the coin's name,
+/// judged with the futures thresholds (configurable); the worst coin is the
+/// headroom and is named.
+#[test]
+fn coinm_per_coin_maintenance_ratio() {
+    use baltui::health::{Severity, Thresholds, evaluate};
+    // The vendor example, BTC at 90 % and a second coin, ETH, at 30 %.
+    let btc = COINM
+        .replace(
+            "\"marginBalance\": \"0.00241969\"",
+            "\"marginBalance\": \"0.001\"",
+        )
+        .replace(
+            "\"maintMargin\": \"0.00000000\"",
+            "\"maintMargin\": \"0.0009\"",
+        );
+    let body = btc.replacen(
+        "\"assets\": [",
+        r#""assets": [{"asset": "ETH", "walletBalance": "2", "marginBalance": "2", "maintMargin": "0.6", "initialMargin": "1", "updateTime": 1625474304765},"#,
+        1,
+    );
+    let s = BINANCE.parse_balance(body.as_bytes()).unwrap();
+    let ratio = |c: &str| {
+        s.currencies
+            .iter()
+            .find(|r| r.currency == c)
+            .and_then(|r| r.indicators.iter().find(|i| i.key == "coinmMaintRatio"))
+            .map(|i| i.value.clone())
+    };
+    assert_eq!(ratio("BTC").as_deref(), Some("0.9"));
+    assert_eq!(ratio("ETH").as_deref(), Some("0.3"));
+    let h = s.risk.headroom.clone().unwrap();
+    assert_eq!(
+        (h.fraction, h.basis.as_str()),
+        (
+            d("0.1").unwrap(),
+            "COIN-M BTC maintMargin/marginBalance (liquidation 1)"
+        )
+    );
+    let f = evaluate(&s, &Thresholds::default());
+    let by = |subj: &str| f.iter().find(|f| f.subject == subj);
+    let b = by("BTC.coinmMaintRatio").unwrap();
+    assert_eq!(b.severity, Severity::Critical);
+    assert_eq!(
+        b.message,
+        "BTC COIN-M maintenance margin 90% of margin balance, at or above 80% (liquidation at 100%)"
+    );
+    assert!(by("ETH.coinmMaintRatio").is_none(), "30% is fine");
+    // The futures thresholds are the configurable ones.
+    let t = Thresholds {
+        futures_maint_ratio_warn: d("0.25").unwrap(),
+        futures_maint_ratio_critical: d("0.95").unwrap(),
+        ..Thresholds::default()
+    };
+    let f = evaluate(&s, &t);
+    let sev = |subj: &str| f.iter().find(|f| f.subject == subj).map(|f| f.severity);
+    assert_eq!(sev("BTC.coinmMaintRatio"), Some(Severity::Warn));
+    assert_eq!(sev("ETH.coinmMaintRatio"), Some(Severity::Warn));
+    // The vendor example as it is: no maintenance, ratio 0, nothing found.
+    let s = BINANCE.parse_balance(COINM.as_bytes()).unwrap();
+    assert!(
+        evaluate(&s, &Thresholds::default())
+            .iter()
+            .all(|f| !f.subject.ends_with("coinmMaintRatio"))
+    );
+    assert_eq!(s.risk.headroom.unwrap().fraction, d("1").unwrap());
+}

@@ -170,12 +170,14 @@ pub fn add_futures(s: &mut Snapshot, f: &FuturesAccount, multi_assets: Option<bo
     }
     if wallet != FUTURES {
         // COIN-M: amounts per coin only; no totals across coins.
+        add_coinm_ratios(s);
         return;
     }
+    let currency = multi_assets.map(|m| if m { "USD" } else { "USDT" }.to_string());
     s.wallets.push(Wallet {
         name: FUTURES.into(),
         totals: Totals {
-            currency: multi_assets.map(|m| if m { "USD" } else { "USDT" }.to_string()),
+            currency: currency.clone(),
             net_assets: f.total_margin_balance,
             total_cash: f.total_wallet_balance,
             available_equity: f.available_balance,
@@ -199,8 +201,51 @@ pub fn add_futures(s: &mut Snapshot, f: &FuturesAccount, multi_assets: Option<bo
     if s.risk.maintenance_margin.is_none() {
         s.risk.maintenance_margin = f.total_maint_margin;
         s.risk.initial_margin = f.total_initial_margin;
+        s.risk.margin_currency = currency;
     }
     later(s, f.update_time);
+}
+
+/// The indicator key of a COIN-M coin's maintenance ratio.
+pub const COINM_RATIO: &str = "coinmMaintRatio";
+
+/// COIN-M margin is per coin (each coin is its own collateral): per coin
+/// `maintMargin / marginBalance`, as an indicator on the coin's row (judged
+/// with the futures thresholds by `health`); the worst coin is the headroom
+/// candidate, named in its basis.
+fn add_coinm_ratios(s: &mut Snapshot) {
+    let mut worst: Option<Headroom> = None;
+    for c in s
+        .currencies
+        .iter_mut()
+        .filter(|c| c.wallet.as_deref() == Some(COINM))
+    {
+        let (Some(mm), Some(mb)) = (c.maintenance_margin, c.equity) else {
+            continue;
+        };
+        if mb <= Decimal::ZERO {
+            continue;
+        }
+        let Some(r) = mm.checked_div(mb).map(|r| r.round_dp(6)) else {
+            continue;
+        };
+        c.indicators.push(Indicator::new(
+            COINM_RATIO,
+            &r.normalize().to_string(),
+            "COIN-M maintMargin/marginBalance, liquidation at 1",
+        ));
+        worst = Headroom::worst(
+            worst,
+            Headroom::from_usage(
+                r,
+                format!(
+                    "COIN-M {} maintMargin/marginBalance (liquidation 1)",
+                    c.currency
+                ),
+            ),
+        );
+    }
+    headroom(s, worst);
 }
 
 /// Documented `accountStatus` values of /papi/v1/account.
@@ -242,6 +287,7 @@ pub fn add_pm_account(s: &mut Snapshot, a: &PmAccount) {
     }
     s.risk.initial_margin = a.account_initial_margin;
     s.risk.maintenance_margin = a.account_maint_margin;
+    s.risk.margin_currency = Some("USD".into());
     if let Some(st) = &a.account_status {
         s.risk.indicators.push(account_status(st));
     }
