@@ -261,3 +261,116 @@ async fn a_403_is_a_waf_block_of_five_minutes_not_an_auth_failure() {
     assert!(sim.state.requests() > sent);
     sim.shutdown().await;
 }
+
+/// COIN-M's limit comes from `/dapi/v1/exchangeInfo` (the simulator
+/// publishes 6000, the vendor's REST example, where baltui assumes 2400
+/// until read); an account without COIN-M never asks it.
+#[tokio::test]
+async fn dapi_limit_is_read_from_its_exchange_info_when_coinm_is_polled() {
+    let sim = start(SimOptions::default()).await;
+    use baltui::venues::binance::Family;
+    let plain = client(&sim, "bn-main", None);
+    plain.fetch().await.unwrap();
+    assert_eq!(plain.weight_limit(Family::Dapi), 2400, "not read: default");
+    let a = demo_accounts()
+        .into_iter()
+        .find(|a| a.name == "bn-main")
+        .unwrap();
+    let coinm = BinanceClient::new(
+        http_client(Duration::from_secs(5)),
+        BinanceSettings {
+            base_url: Some(sim.base_url()),
+            api_key: Secret::new(a.api_key.clone()),
+            signer: Signer::Hmac(Secret::new(&a.secret_key)),
+            mode: Mode::Classic,
+            wallets: vec!["coinm".into()],
+            recv_window: 5000,
+        },
+    );
+    let s = coinm.fetch().await.unwrap();
+    assert!(
+        s.currencies
+            .iter()
+            .any(|c| c.wallet.as_deref() == Some("coinm"))
+    );
+    assert_eq!(coinm.weight_limit(Family::Dapi), 6000);
+    // /papi has no exchangeInfo: the documented number stays.
+    assert_eq!(coinm.weight_limit(Family::Papi), 6000);
+    sim.shutdown().await;
+}
+
+/// Measurement (PROTOCOLS §7): the request weight baltui spends per family
+/// in one minute for ONE and for TEN classic accounts (spot, margin,
+/// futures) behind one IP at the default poll interval, as the scheduler
+/// plans it. Counted by the client per family while polling the simulator:
+/// each account's first poll (with its start-up reads: exchangeInfo,
+/// tradeCoeff, accountConfig) plus steady polls for the rest of the minute.
+#[tokio::test]
+async fn weight_per_family_per_minute_for_one_and_ten_accounts() {
+    use baltui::clients::client_for;
+    use baltui::config::Config;
+    use baltui::venues::binance::weight_spent;
+    let mut measured = Vec::new();
+    for n in [1usize, 10] {
+        let sim = start(SimOptions::default()).await;
+        let cfg = Config::parse(&sim.config_toml(), "sim.toml").unwrap();
+        let acc = cfg.accounts.iter().find(|a| a.name == "bn-main").unwrap();
+        let mut clients: Vec<_> = (0..n)
+            .map(|_| client_for(acc, http_client(Duration::from_secs(5))).unwrap())
+            .collect();
+        let plans = baltui::poll::plan(&mut clients, &vec![acc.poll_interval; n]);
+        let polls_per_minute = 60_000 * n as u64 / plans[0].interval.as_millis() as u64;
+        let host = sim.base_url();
+        for c in &clients {
+            c.fetch().await.unwrap();
+        }
+        let first = weight_spent(&host);
+        clients[0].fetch().await.unwrap();
+        let after = weight_spent(&host);
+        let per_poll = |f: &str| {
+            let w = |v: &[(&str, u64)]| v.iter().find(|(l, _)| *l == f).map_or(0, |x| x.1);
+            (w(&first), w(&after) - w(&first))
+        };
+        let minute: Vec<(&str, u64)> = ["/api", "/sapi", "/fapi", "/dapi", "/papi"]
+            .iter()
+            .map(|f| {
+                let (start, poll) = per_poll(f);
+                (*f, start + poll * (polls_per_minute - n as u64))
+            })
+            .collect();
+        println!(
+            "{n} account(s): interval {:?}, {polls_per_minute} polls/min, weight/min {minute:?}",
+            plans[0].interval
+        );
+        measured.push((n, plans[0].interval, minute));
+        sim.shutdown().await;
+    }
+    // One account at the default 5 s: 12 polls, each /api 20 (spot),
+    // /sapi 10 (margin), /fapi 5 (futures); the first minute adds
+    // exchangeInfo (/api 20, /fapi 1), tradeCoeff (/sapi 10), accountConfig (/fapi 5).
+    assert_eq!(measured[0].1, Duration::from_secs(5));
+    assert_eq!(
+        measured[0].2,
+        vec![
+            ("/api", 20 + 12 * 20),
+            ("/sapi", 10 + 12 * 10),
+            ("/fapi", 6 + 12 * 5),
+            ("/dapi", 0),
+            ("/papi", 0)
+        ]
+    );
+    // Ten accounts: the per-IP poll budget (60/min at the 0.8 margin: 48)
+    // lengthens the interval to 13 s (12.5 s, rounded up by the scheduler):
+    // 46 whole polls a minute in all, ten of them first polls.
+    assert_eq!(measured[1].1, Duration::from_secs(13));
+    assert_eq!(
+        measured[1].2,
+        vec![
+            ("/api", 20 + 46 * 20),
+            ("/sapi", 10 * 10 + 46 * 10),
+            ("/fapi", 1 + 10 * 5 + 46 * 5),
+            ("/dapi", 0),
+            ("/papi", 0)
+        ]
+    );
+}

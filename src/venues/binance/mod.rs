@@ -39,6 +39,10 @@ pub const PM_BALANCE_PATH: &str = "/papi/v1/balance";
 pub const TIME_PATH: &str = "/api/v3/time";
 pub const API_INFO_PATH: &str = "/api/v3/exchangeInfo";
 pub const FAPI_INFO_PATH: &str = "/fapi/v1/exchangeInfo";
+/// COIN-M's own rateLimits (read when COIN-M is polled). Portfolio Margin
+/// (`/papi`) publishes no exchangeInfo: its documented 6000 per minute per IP
+/// (PM general-info, "Portfolio Margin IP Limit is 6000/min") stays.
+pub const DAPI_INFO_PATH: &str = "/dapi/v1/exchangeInfo";
 
 /// Default recvWindow (Binance advises ≤ 5000).
 pub const RECV_WINDOW_MS: u32 = 5000;
@@ -177,6 +181,18 @@ pub struct HostState {
     info_read: Mutex<HashMap<Family, tokio::time::Instant>>,
     /// The machine-wide ledger the budgets and the ban are shared through.
     ledger: Option<Arc<crate::ledger::Ledger>>,
+    /// Request weight sent by this process, per family label (measurement).
+    spent: Mutex<HashMap<&'static str, u64>>,
+}
+
+/// The request weight this process has sent to `host` per family label
+/// ("/api", "/sapi", ...), sorted by label: what baltui itself spends.
+pub fn weight_spent(host_url: &str) -> Vec<(&'static str, u64)> {
+    let hs = host(host_url);
+    let map = hs.spent.lock().unwrap_or_else(|e| e.into_inner());
+    let mut v: Vec<_> = map.iter().map(|(k, n)| (*k, *n)).collect();
+    v.sort();
+    v
 }
 
 /// The host state of `host` for the process using `ledger` (one per
@@ -557,6 +573,13 @@ impl BinanceClient {
         self.host_state(&h).ban_in_force(&h).await
     }
 
+    /// The request weight per minute this client budgets `f` against: the
+    /// published default until exchangeInfo was read.
+    pub fn weight_limit(&self, f: Family) -> u32 {
+        let h = self.host_of(f);
+        self.host_state(&h).family(&h, f, |st| st.limit)
+    }
+
     /// Tests only: end this process's record of the ban (not the ledger's),
     /// as if its time had passed.
     pub fn lift_ban_for_tests(&self) {
@@ -597,6 +620,11 @@ impl BinanceClient {
         if let Some(e) = hs.ban_in_force(&host_url).await {
             return Err(e);
         }
+        *hs.spent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(f.label())
+            .or_default() += u64::from(weight(path));
         let seen: Arc<Mutex<Observed>> = Arc::default();
         let seen2 = seen.clone();
         let result = exchange_observed(
@@ -761,11 +789,15 @@ impl BinanceClient {
     }
 
     /// exchangeInfo `rateLimits` at start and every INFO_EVERY (per host
-    /// and family; `/api` for spot and PM, `/fapi` for classic futures).
+    /// and family; `/api` for spot and PM, `/fapi` for classic futures,
+    /// `/dapi` for COIN-M; `/papi` has none: see DAPI_INFO_PATH).
     async fn read_limits_if_due(&self) {
         let mut families = vec![(Family::Api, API_INFO_PATH)];
         if self.wants("futures") {
             families.push((Family::Fapi, FAPI_INFO_PATH));
+        }
+        if self.wants("coinm") {
+            families.push((Family::Dapi, DAPI_INFO_PATH));
         }
         for (f, path) in families {
             let host_url = self.host_of(f);

@@ -6,8 +6,9 @@
 //! `rate_limit_status` is 418), and clock skew.
 
 use super::{
-    API_INFO_PATH, COEFF_PATH, COINM_PATH, FAPI_INFO_PATH, FUTURES_CONFIG_PATH, FUTURES_PATH,
-    Family, MARGIN_PATH, PM_ACCOUNT_PATH, PM_BALANCE_PATH, SPOT_PATH, TIME_PATH, sign, weight,
+    API_INFO_PATH, COEFF_PATH, COINM_PATH, DAPI_INFO_PATH, FAPI_INFO_PATH, FUTURES_CONFIG_PATH,
+    FUTURES_PATH, Family, MARGIN_PATH, PM_ACCOUNT_PATH, PM_BALANCE_PATH, SPOT_PATH, TIME_PATH,
+    sign, weight,
 };
 use crate::sim::state::SimState;
 use crate::sim::{Fault, Scenario, SimAccount};
@@ -29,7 +30,8 @@ pub(crate) fn routes() -> Router<Arc<SimState>> {
     let mut r = Router::new()
         .route(TIME_PATH, get(time))
         .route(API_INFO_PATH, get(info))
-        .route(FAPI_INFO_PATH, get(info));
+        .route(FAPI_INFO_PATH, get(info))
+        .route(DAPI_INFO_PATH, get(info));
     for p in [
         SPOT_PATH,
         MARGIN_PATH,
@@ -73,8 +75,18 @@ async fn time(State(st): St) -> Response {
     ok(json!({ "serverTime": st.now().timestamp_millis() }), None)
 }
 
+/// The weight per minute the simulated Binance publishes and enforces per
+/// family: the documented defaults, except COIN-M, whose REST exchangeInfo
+/// example says 6000 where baltui assumes 2400 until it reads it.
+pub fn published_limit(f: Family) -> u32 {
+    match f {
+        Family::Dapi => 6000,
+        f => f.default_limit(),
+    }
+}
+
 async fn info(uri: Uri) -> Response {
-    let limit = Family::of(uri.path()).default_limit();
+    let limit = published_limit(Family::of(uri.path()));
     ok(
         json!({
             "timezone": "UTC",
@@ -140,7 +152,7 @@ async fn signed(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
         );
     }
     // Every request costs its weight, an error too.
-    let Some(used) = st.weigh(&window, weight(&path), f.default_limit()) else {
+    let Some(used) = st.weigh(&window, weight(&path), published_limit(f)) else {
         if let Ok(mut p) = pauses().lock() {
             p.insert(
                 pause_key,
