@@ -437,6 +437,20 @@ pub fn evaluate(s: &Snapshot, t: &Thresholds) -> Vec<Finding> {
                     format!("account status {}: {}", ind.value, ind.meaning),
                 );
             }
+        } else if ind.key.ends_with(" marginLevelStatus") {
+            // Binance isolated margin pair (§8).
+            let sev = match ind.value.as_str() {
+                "MARGIN_CALL" => Some(Severity::Warn),
+                "PRE_LIQUIDATION" | "FORCE_LIQUIDATION" => Some(Severity::Critical),
+                _ => None,
+            };
+            if let Some(sev) = sev {
+                push(
+                    sev,
+                    ind.key.clone(),
+                    format!("isolated {}: {}", ind.key, ind.meaning),
+                );
+            }
         } else if ind.key == "deltaNeutralStatus" {
             let sev = match ind.value.as_str() {
                 "1" => Some(Severity::Warn),

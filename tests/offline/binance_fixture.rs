@@ -397,3 +397,39 @@ fn coinm_per_coin_maintenance_ratio() {
     );
     assert_eq!(s.risk.headroom.unwrap().fraction, d("1").unwrap());
 }
+
+/// Isolated pairs (§8): PRE_LIQUIDATION and FORCE_LIQUIDATION critical,
+/// MARGIN_CALL a warning, an undocumented status a warning as unknown; a pair
+/// never created adds nothing.
+#[test]
+fn isolated_pair_status_findings() {
+    use baltui::health::{Severity, Thresholds, evaluate};
+    let pair = |sym: &str, status: &str, created: bool| {
+        format!(
+            r#"{{"symbol":"{sym}","isolatedCreated":{created},"marginLevel":"1.1","marginLevelStatus":"{status}","baseAsset":{{"asset":"BTC","free":"1"}},"quoteAsset":{{"asset":"USDT","borrowed":"5"}}}}"#
+        )
+    };
+    let body = format!(
+        r#"{{"assets":[{},{},{},{}]}}"#,
+        pair("BTCUSDT", "PRE_LIQUIDATION", true),
+        pair("ETHUSDT", "FORCE_LIQUIDATION", true),
+        pair("BNBUSDT", "SOMETHING_NEW", true),
+        pair("SOLUSDT", "MARGIN_CALL", false)
+    );
+    let a: wire::IsolatedAccount = decode(baltui::venues::binance::KIND, body.as_bytes()).unwrap();
+    let mut s = normalize::empty(chrono::Utc::now());
+    normalize::add_isolated(&mut s, &a);
+    assert_eq!(s.currencies.len(), 6, "SOLUSDT never created: no rows");
+    let f = evaluate(&s, &Thresholds::default());
+    let by = |subj: &str| f.iter().find(|f| f.subject == subj).map(|f| f.severity);
+    assert_eq!(by("BTCUSDT marginLevelStatus"), Some(Severity::Critical));
+    assert_eq!(by("ETHUSDT marginLevelStatus"), Some(Severity::Critical));
+    assert_eq!(by("BNBUSDT marginLevelStatus"), Some(Severity::Warn));
+    assert_eq!(by("SOLUSDT marginLevelStatus"), None);
+    let q = s
+        .currencies
+        .iter()
+        .find(|r| r.wallet.as_deref() == Some("isolated BTCUSDT") && r.currency == "USDT")
+        .unwrap();
+    assert_eq!((q.liabilities, q.available), (d("5"), None));
+}

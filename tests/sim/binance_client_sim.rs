@@ -35,6 +35,7 @@ fn client(sim: &Sim, name: &str, secret: Option<&str>) -> BinanceClient {
             mode,
             wallets: vec!["spot".into(), "margin".into(), "futures".into()],
             recv_window: 5000,
+            isolated_pairs: Vec::new(),
         },
     )
 }
@@ -285,6 +286,7 @@ async fn dapi_limit_is_read_from_its_exchange_info_when_coinm_is_polled() {
             mode: Mode::Classic,
             wallets: vec!["coinm".into()],
             recv_window: 5000,
+            isolated_pairs: Vec::new(),
         },
     );
     let s = coinm.fetch().await.unwrap();
@@ -373,4 +375,76 @@ async fn weight_per_family_per_minute_for_one_and_ten_accounts() {
             ("/papi", 0)
         ]
     );
+}
+
+/// Isolated margin: only the configured pairs, at most 5 per call (6 pairs:
+/// two calls of weight 10), each pair's rows, level and status; a pair at
+/// MARGIN_CALL is a warning (§8).
+#[tokio::test]
+async fn isolated_pairs_are_read_five_per_call_with_their_status() {
+    let sim = start(SimOptions::default()).await;
+    let a = demo_accounts()
+        .into_iter()
+        .find(|a| a.name == "bn-main")
+        .unwrap();
+    let pairs = [
+        "BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "ADAUSDT",
+    ];
+    let c = BinanceClient::new(
+        http_client(Duration::from_secs(5)),
+        BinanceSettings {
+            base_url: Some(sim.base_url()),
+            api_key: Secret::new(a.api_key.clone()),
+            signer: Signer::Hmac(Secret::new(&a.secret_key)),
+            mode: Mode::Classic,
+            wallets: vec!["spot".into()],
+            recv_window: 5000,
+            isolated_pairs: pairs.iter().map(|p| p.to_string()).collect(),
+        },
+    );
+    let s = c.fetch().await.unwrap();
+    let sapi = baltui::venues::binance::weight_spent(&sim.base_url())
+        .into_iter()
+        .find(|(f, _)| *f == "/sapi")
+        .map(|(_, w)| w);
+    assert_eq!(sapi, Some(20), "two isolated calls of weight 10");
+    assert_eq!(sim.state.violations(), 0, "never more than 5 per call");
+    for p in pairs {
+        let w = format!("isolated {p}");
+        assert_eq!(
+            s.currencies
+                .iter()
+                .filter(|r| r.wallet.as_deref() == Some(w.as_str()))
+                .count(),
+            2,
+            "{p}: base and quote rows"
+        );
+    }
+    let usdt = s
+        .currencies
+        .iter()
+        .find(|r| r.wallet.as_deref() == Some("isolated ETHUSDT") && r.currency == "USDT")
+        .unwrap();
+    assert_eq!(usdt.liabilities, d("100"));
+    let ind = |k: &str| {
+        s.risk
+            .indicators
+            .iter()
+            .find(|i| i.key == k)
+            .map(|i| i.value.clone())
+    };
+    assert_eq!(ind("BTCUSDT marginLevel").as_deref(), Some("1.25"));
+    assert_eq!(
+        ind("BTCUSDT marginLevelStatus").as_deref(),
+        Some("MARGIN_CALL")
+    );
+    assert_eq!(ind("ADAUSDT marginLevelStatus").as_deref(), Some("NORMAL"));
+    let f = baltui::health::evaluate(&s, &baltui::health::Thresholds::default());
+    let by = |subj: &str| f.iter().find(|f| f.subject == subj).map(|f| f.severity);
+    assert_eq!(
+        by("BTCUSDT marginLevelStatus"),
+        Some(baltui::health::Severity::Warn)
+    );
+    assert_eq!(by("ETHUSDT marginLevelStatus"), None);
+    sim.shutdown().await;
 }

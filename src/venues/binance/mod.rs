@@ -31,6 +31,9 @@ pub const PAPI_HOST: &str = "https://papi.binance.com";
 pub const SPOT_PATH: &str = "/api/v3/account";
 pub const MARGIN_PATH: &str = "/sapi/v1/margin/account";
 pub const COEFF_PATH: &str = "/sapi/v1/margin/tradeCoeff";
+pub const ISOLATED_PATH: &str = "/sapi/v1/margin/isolated/account";
+/// Pairs one isolated margin call may name (`symbols`, documented maximum).
+pub const ISOLATED_PER_CALL: usize = 5;
 pub const FUTURES_PATH: &str = "/fapi/v3/account";
 pub const FUTURES_CONFIG_PATH: &str = "/fapi/v1/accountConfig";
 pub const COINM_PATH: &str = "/dapi/v1/account";
@@ -99,6 +102,7 @@ impl Family {
             match path {
                 MARGIN_PATH => Family::Sapi(MARGIN_PATH),
                 COEFF_PATH => Family::Sapi(COEFF_PATH),
+                ISOLATED_PATH => Family::Sapi(ISOLATED_PATH),
                 _ => Family::Sapi("/sapi/other"),
             }
         } else if path.starts_with("/fapi/") {
@@ -154,7 +158,7 @@ impl Family {
 pub fn weight(path: &str) -> u32 {
     match path {
         SPOT_PATH | PM_ACCOUNT_PATH | PM_BALANCE_PATH | API_INFO_PATH => 20,
-        MARGIN_PATH | COEFF_PATH => 10,
+        MARGIN_PATH | COEFF_PATH | ISOLATED_PATH => 10,
         FUTURES_PATH | FUTURES_CONFIG_PATH | COINM_PATH => 5,
         _ => 1,
     }
@@ -384,6 +388,8 @@ pub struct BinanceSettings {
     pub mode: Mode,
     pub wallets: Vec<String>,
     pub recv_window: u32,
+    /// Isolated margin pairs to read (classic only; empty: none).
+    pub isolated_pairs: Vec<String>,
 }
 
 /// What an account learned, shared by clones.
@@ -910,6 +916,13 @@ impl BinanceClient {
                         }
                         .to_string()
                     });
+                }
+                // Only the pairs the config names, at most 5 per call.
+                for pairs in self.s.isolated_pairs.chunks(ISOLATED_PER_CALL) {
+                    let symbols = pairs.join(",");
+                    let i: wire::IsolatedAccount =
+                        self.get(ISOLATED_PATH, &[("symbols", &symbols)]).await?;
+                    normalize::add_isolated(&mut s, &i);
                 }
                 if self.wants("coinm") {
                     let c: wire::FuturesAccount = self.get(COINM_PATH, &[]).await?;

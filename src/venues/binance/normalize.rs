@@ -6,7 +6,9 @@
 //! added together. The account-level `Totals` stay empty: Binance gives no
 //! one number for the whole account without a price source.
 
-use super::wire::{FuturesAccount, MarginAccount, PmAccount, PmBalance, SpotAccount, TradeCoeff};
+use super::wire::{
+    FuturesAccount, IsolatedAccount, MarginAccount, PmAccount, PmBalance, SpotAccount, TradeCoeff,
+};
 use crate::model::{
     CurrencyBalance, Headroom, Indicator, MarginLevelBars, Risk, Snapshot, Totals, Wallet,
 };
@@ -19,6 +21,8 @@ pub const MARGIN: &str = "margin";
 pub const FUTURES: &str = "futures";
 pub const COINM: &str = "coinm";
 pub const PM: &str = "pm";
+/// Isolated margin rows name their pair: "isolated BTCUSDT".
+pub const ISOLATED: &str = "isolated";
 
 /// Cross margin liquidates at this `marginLevel` unless tradeCoeff says
 /// otherwise (`forceLiquidationBar`, §8).
@@ -246,6 +250,55 @@ fn add_coinm_ratios(s: &mut Snapshot) {
         );
     }
     headroom(s, worst);
+}
+
+/// Documented `marginLevelStatus` values of an isolated pair.
+fn level_status(pair: &str, v: &str) -> Indicator {
+    let key = format!("{pair} marginLevelStatus");
+    let meaning = match v {
+        "EXCESSIVE" => "excessive (no debt)",
+        "NORMAL" => "normal",
+        "MARGIN_CALL" => "margin call",
+        "PRE_LIQUIDATION" => "pre-liquidation",
+        "FORCE_LIQUIDATION" => "force liquidation",
+        _ => return Indicator::unknown(&key, v),
+    };
+    Indicator::new(&key, v, meaning)
+}
+
+/// Isolated margin: per pair, its base and quote rows (wallet
+/// "isolated <pair>"), its `marginLevel` and `marginLevelStatus` as
+/// indicators (judged by `health`, §8). Pairs never created add nothing.
+pub fn add_isolated(s: &mut Snapshot, a: &IsolatedAccount) {
+    for p in &a.assets {
+        if p.isolated_created == Some(false) {
+            continue;
+        }
+        let wallet = format!("{ISOLATED} {}", p.symbol);
+        for b in [&p.base_asset, &p.quote_asset] {
+            s.currencies.push(CurrencyBalance {
+                currency: b.asset.clone(),
+                cash: add(b.free, b.locked),
+                available: b.free,
+                frozen: b.locked,
+                liabilities: b.borrowed,
+                interest: b.interest,
+                equity: b.net_asset,
+                wallet: Some(wallet.clone()),
+                ..CurrencyBalance::default()
+            });
+        }
+        if let Some(ml) = p.margin_level {
+            s.risk.indicators.push(Indicator::new(
+                &format!("{} marginLevel", p.symbol),
+                &ml.normalize().to_string(),
+                "isolated pair margin level (assets over liabilities)",
+            ));
+        }
+        if let Some(st) = &p.margin_level_status {
+            s.risk.indicators.push(level_status(&p.symbol, st));
+        }
+    }
 }
 
 /// Documented `accountStatus` values of /papi/v1/account.
