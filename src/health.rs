@@ -437,6 +437,20 @@ pub fn evaluate(s: &Snapshot, t: &Thresholds) -> Vec<Finding> {
                     format!("account status {}: {}", ind.value, ind.meaning),
                 );
             }
+        } else if ind.key.ends_with(" marginLevelStatus") {
+            // Binance isolated margin pair (§8).
+            let sev = match ind.value.as_str() {
+                "MARGIN_CALL" => Some(Severity::Warn),
+                "PRE_LIQUIDATION" | "FORCE_LIQUIDATION" => Some(Severity::Critical),
+                _ => None,
+            };
+            if let Some(sev) = sev {
+                push(
+                    sev,
+                    ind.key.clone(),
+                    format!("isolated {}: {}", ind.key, ind.meaning),
+                );
+            }
         } else if ind.key == "deltaNeutralStatus" {
             let sev = match ind.value.as_str() {
                 "1" => Some(Severity::Warn),
@@ -469,6 +483,31 @@ pub fn evaluate(s: &Snapshot, t: &Thresholds) -> Vec<Finding> {
                 format!("{}.cash", c.currency),
                 format!("{} cash {cash}: borrowing", c.currency),
             );
+        }
+        // Binance COIN-M: each coin is its own collateral; its maintenance
+        // ratio is judged like the USDⓈ-M one (§8).
+        if let Some(ind) = c.indicators.iter().find(|i| i.key == "coinmMaintRatio")
+            && let Ok(r) = ind.value.parse::<Decimal>()
+        {
+            let line = if r >= t.futures_maint_ratio_critical {
+                Some((Severity::Critical, t.futures_maint_ratio_critical))
+            } else if r >= t.futures_maint_ratio_warn {
+                Some((Severity::Warn, t.futures_maint_ratio_warn))
+            } else {
+                None
+            };
+            if let Some((sev, line)) = line {
+                push(
+                    sev,
+                    format!("{}.coinmMaintRatio", c.currency),
+                    format!(
+                        "{} COIN-M maintenance margin {} of margin balance, at or above {} (liquidation at 100%)",
+                        c.currency,
+                        percent(r),
+                        percent(line)
+                    ),
+                );
+            }
         }
         if let Some(ratio) = c.margin_ratio
             && let Some((sev, message)) = ratio_finding(ratio, t)

@@ -17,6 +17,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const HEADER: &str = "baltui-ledger 1";
+/// Written when a pause carries a note (`pause <ms> <kind> <status> <words>`);
+/// version 1 files (`pause <ms>`) still parse.
+const HEADER_2: &str = "baltui-ledger 2";
 /// Longest single wait before the ledger is read again (another process may
 /// have been paused or stopped meanwhile).
 const MAX_WAIT: Duration = Duration::from_secs(5);
@@ -55,9 +58,46 @@ pub struct Usage {
     pub paused_until_ms: Option<i64>,
 }
 
+/// Why a key is paused, so that every process can show it, not only the one
+/// that got the reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PauseNote {
+    pub kind: PauseKind,
+    /// The HTTP status that caused it (418, 403, 429).
+    pub status: u16,
+    /// The venue's words for people, e.g. "IP banned by Binance".
+    pub words: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PauseKind {
+    /// The venue refuses every request from this IP until the pause ends.
+    Ban,
+    /// Too many requests: this key waits.
+    RateLimit,
+}
+
+impl PauseKind {
+    fn word(self) -> &'static str {
+        match self {
+            PauseKind::Ban => "ban",
+            PauseKind::RateLimit => "limit",
+        }
+    }
+}
+
+/// A pause in force: until when (unix ms) and why, if said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pause {
+    pub until_ms: i64,
+    pub note: Option<PauseNote>,
+}
+
 #[derive(Debug, Default, PartialEq)]
 struct Entries {
     pause_ms: Option<i64>,
+    /// Why the pause (None: a version 1 pause, or none said).
+    pause_note: Option<PauseNote>,
     grants: Vec<(i64, u64)>,
     /// Owners waiting for a grant: (owner, waiting since, last seen), so the
     /// longest waiter goes first and no process starves another.
@@ -110,6 +150,11 @@ impl Ledger {
         &self.dir
     }
 
+    /// Whose grants this handle records (the process id; tests: any).
+    pub fn owner(&self) -> u64 {
+        self.owner
+    }
+
     fn path(&self, key: &str) -> PathBuf {
         // Keys are `venue:hexdigest`; anything else is replaced, never a path.
         let name: String = key
@@ -140,13 +185,37 @@ impl Ledger {
 
     /// Record that a rate-limit reply paused `key` for `d`: every process waits.
     pub async fn pause(&self, key: &str, d: Duration) {
+        self.pause_noted(key, d, None).await;
+    }
+
+    /// Record a pause of `key` for `d` and why: every process waits, and can
+    /// say why. The later end wins; a note replaces an older one.
+    pub async fn pause_noted(&self, key: &str, d: Duration, note: Option<PauseNote>) {
         let until = now_ms().saturating_add(ms(d));
         let _ = self
             .with_file(key, |e| {
                 e.pause_ms = Some(e.pause_ms.map_or(until, |p| p.max(until)));
+                if note.is_some() {
+                    e.pause_note = note;
+                }
                 true
             })
             .await;
+    }
+
+    /// The pause of `key` still in force, if any, with its note.
+    pub async fn paused(&self, key: &str) -> Option<Pause> {
+        let now = now_ms();
+        let mut p = None;
+        self.with_file(key, |e| {
+            p = e.pause_ms.filter(|t| *t > now).map(|until_ms| Pause {
+                until_ms,
+                note: e.pause_note.clone(),
+            });
+            false
+        })
+        .await?;
+        p
     }
 
     /// How the last `window` of `key` was used.
@@ -251,7 +320,7 @@ impl Ledger {
                 Entries::default()
             }
         };
-        if f(&mut entries) || !text.starts_with(HEADER) {
+        if f(&mut entries) || !(text.starts_with(HEADER) || text.starts_with(HEADER_2)) {
             let out = render(&entries);
             let written = file
                 .set_len(0)
@@ -277,6 +346,7 @@ fn next_allowed(e: &mut Entries, rule: &Rule, now: i64) -> Option<i64> {
     e.grants.sort_unstable();
     if e.pause_ms.is_some_and(|p| p <= now) {
         e.pause_ms = None;
+        e.pause_note = None;
     }
     let mut at = e.pause_ms.unwrap_or(i64::MIN);
     if let Some((last, _)) = e.grants.last() {
@@ -316,7 +386,7 @@ fn parse(text: &str) -> Result<Entries, String> {
     let mut lines = text.lines();
     match lines.next() {
         None => return Ok(Entries::default()),
-        Some(h) if h == HEADER => {}
+        Some(h) if h == HEADER || h == HEADER_2 => {}
         Some(h) => {
             return Err(format!(
                 "unexpected first line {:?}",
@@ -331,6 +401,20 @@ fn parse(text: &str) -> Result<Entries, String> {
         match (parts.next(), parts.next(), parts.next(), parts.next()) {
             (Some("pause"), Some(t), None, None) => {
                 e.pause_ms = Some(t.parse().map_err(|_| bad())?);
+            }
+            (Some("pause"), Some(t), Some(kind), Some(status)) => {
+                e.pause_ms = Some(t.parse().map_err(|_| bad())?);
+                let kind = match kind {
+                    "ban" => PauseKind::Ban,
+                    "limit" => PauseKind::RateLimit,
+                    _ => return Err(bad()),
+                };
+                e.pause_note = Some(PauseNote {
+                    kind,
+                    status: status.parse().map_err(|_| bad())?,
+                    // The rest of the line, spaces and all.
+                    words: parts.collect::<Vec<_>>().join(" "),
+                });
             }
             (Some("g"), Some(t), Some(o), None) => {
                 e.grants
@@ -352,9 +436,28 @@ fn parse(text: &str) -> Result<Entries, String> {
 
 fn render(e: &Entries) -> String {
     use std::fmt::Write as _;
-    let mut out = format!("{HEADER}\n");
-    if let Some(p) = e.pause_ms {
-        let _ = writeln!(out, "pause {p}");
+    // Version 2 only when needed: a file without notes stays readable by
+    // older baltui processes.
+    let header = if e.pause_note.is_some() && e.pause_ms.is_some() {
+        HEADER_2
+    } else {
+        HEADER
+    };
+    let mut out = format!("{header}\n");
+    match (e.pause_ms, &e.pause_note) {
+        (Some(p), Some(n)) => {
+            // One line: no line breaks in the words.
+            let words: String = n
+                .words
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            let _ = writeln!(out, "pause {p} {} {} {words}", n.kind.word(), n.status);
+        }
+        (Some(p), None) => {
+            let _ = writeln!(out, "pause {p}");
+        }
+        _ => {}
     }
     for (t, o) in &e.grants {
         let _ = writeln!(out, "g {t} {o}");
@@ -450,10 +553,32 @@ mod tests {
     fn parse_round_trip_and_corruption() {
         let e = Entries {
             pause_ms: Some(7),
+            pause_note: None,
             grants: vec![(1, 2), (3, 4)],
             wants: vec![(5, 6, 7)],
         };
         assert_eq!(parse(&render(&e)), Ok(e));
+        let e = Entries {
+            pause_ms: Some(7),
+            pause_note: Some(PauseNote {
+                kind: PauseKind::Ban,
+                status: 418,
+                words: "IP banned by Binance".into(),
+            }),
+            ..Entries::default()
+        };
+        let text = render(&e);
+        assert_eq!(
+            text,
+            "baltui-ledger 2\npause 7 ban 418 IP banned by Binance\n"
+        );
+        assert_eq!(parse(&text), Ok(e));
+        // A version 1 file, as older processes write it, still parses.
+        assert_eq!(
+            parse("baltui-ledger 1\npause 9\ng 1 2\n").map(|e| (e.pause_ms, e.pause_note)),
+            Ok((Some(9), None))
+        );
+        assert!(parse("baltui-ledger 2\npause 9 nap 418 x\n").is_err());
         assert_eq!(parse(""), Ok(Entries::default()));
         assert!(parse("garbage\n").is_err());
         assert!(parse("baltui-ledger 1\ng 12x 3\n").is_err());

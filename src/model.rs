@@ -306,6 +306,10 @@ pub struct Risk {
     pub margin_call: Option<Decimal>,
     pub initial_margin: Option<Decimal>,
     pub maintenance_margin: Option<Decimal>,
+    /// The currency of the two margins above where the account has no one
+    /// totals currency (Binance: the futures or PM wallet's); else None.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin_currency: Option<String>,
     pub adjusted_equity: Option<Decimal>,
     /// Margin utilization as a plain ratio (0.2 = 20%; Webull sends percent).
     pub utilization: Option<Decimal>,

@@ -226,7 +226,8 @@ pub enum Fault {
     UnknownRiskLevel,
     /// Bybit: HTTP 403 "access too frequent", the IP rate-limit ban; the
     /// simulated IP stays banned for `bybit::BAN_FIRST` (a request during
-    /// the ban is a violation). Other venues answer normally.
+    /// the ban is a violation). Binance: HTTP 403 from its web application
+    /// firewall (an HTML page). Other venues answer normally.
     IpBan,
 }
 

@@ -1062,10 +1062,17 @@ fn summary(
         risk_line.push(label("  margin call "));
         risk_line.push(money(risk.margin_call, finding_for(acc, "margin_call")));
     }
+    // Initial and maintenance margin: in their own currency where the
+    // venue says it (Binance: the futures or PM wallet's), at its places.
+    let margin_ccy = risk.margin_currency.as_deref().or(ccy);
+    let margin_money = |v: Option<Decimal>| {
+        let style = amount_style(None, format::is_negative(v), p, base, theme);
+        Span::styled(numbers.amount_ccy(v, margin_ccy, p), style)
+    };
     risk_line.push(label("  initial "));
-    risk_line.push(money(risk.initial_margin, None));
+    risk_line.push(margin_money(risk.initial_margin));
     risk_line.push(label("  maint "));
-    risk_line.push(money(risk.maintenance_margin, None));
+    risk_line.push(margin_money(risk.maintenance_margin));
     let mut indicators = 0;
     let account_level = risk.indicators.iter().map(|i| (None, i));
     let per_ccy = snap.currencies.iter().flat_map(|c| {

@@ -246,3 +246,190 @@ fn error_bodies_classify_by_code() {
     );
     assert!(BINANCE.parse_balance(br#"{"something":1}"#).is_err());
 }
+
+/// Margin headroom: each Binance figure against its own liquidation line,
+/// the account's value being the closest one.
+#[test]
+fn headroom_per_figure_and_the_worst_wins() {
+    let k = baltui::venues::binance::KIND;
+    let mut m: wire::MarginAccount = decode(k, MARGIN.as_bytes()).unwrap();
+    m.margin_level = d("2.2");
+    // No tradeCoeff read: the documented liquidation bar 1.1.
+    let mut s = normalize::empty(chrono::Utc::now());
+    normalize::add_margin(&mut s, &m, None);
+    let h = s.risk.headroom.clone().unwrap();
+    assert_eq!(
+        (h.fraction, h.basis.as_str()),
+        (d("0.5").unwrap(), "marginLevel (liquidation 1.1)")
+    );
+    // The account's own bar wins: 2.4 against 1.2 is also half.
+    m.margin_level = d("2.4");
+    let coeff = wire::TradeCoeff {
+        normal_bar: d("1.5"),
+        margin_call_bar: d("1.3"),
+        force_liquidation_bar: d("1.2"),
+    };
+    let mut s = normalize::empty(chrono::Utc::now());
+    normalize::add_margin(&mut s, &m, Some(&coeff));
+    let h = s.risk.headroom.clone().unwrap();
+    assert_eq!(
+        (h.fraction, h.basis.as_str()),
+        (d("0.5").unwrap(), "marginLevel (liquidation 1.2)")
+    );
+
+    // Futures 30 of 100 maintenance: 70 % left; worse than margin's 50 %? No:
+    // the margin figure stays the account's value.
+    let futures = FUTURES
+        .replace(
+            "\"totalMaintMargin\": \"0.00000000\"",
+            "\"totalMaintMargin\": \"30\"",
+        )
+        .replace(
+            "\"totalMarginBalance\": \"103.12345678\"",
+            "\"totalMarginBalance\": \"100\"",
+        );
+    let f: wire::FuturesAccount = decode(k, futures.as_bytes()).unwrap();
+    normalize::add_futures(&mut s, &f, Some(false), normalize::FUTURES);
+    assert_eq!(s.risk.futures_maint_ratio, d("0.3"));
+    let h = s.risk.headroom.clone().unwrap();
+    assert_eq!(
+        (h.fraction, h.basis.as_str()),
+        (d("0.5").unwrap(), "marginLevel (liquidation 1.2)")
+    );
+    // Futures at 90 % maintenance: 10 % left, now the worst.
+    let futures = futures.replace(
+        "\"totalMaintMargin\": \"30\"",
+        "\"totalMaintMargin\": \"90\"",
+    );
+    let f: wire::FuturesAccount = decode(k, futures.as_bytes()).unwrap();
+    normalize::add_futures(&mut s, &f, Some(false), normalize::FUTURES);
+    let h = s.risk.headroom.clone().unwrap();
+    assert_eq!(
+        (h.fraction, h.basis.as_str()),
+        (
+            d("0.1").unwrap(),
+            "futures totalMaintMargin/totalMarginBalance (liquidation 1)"
+        )
+    );
+
+    // The documented futures example: no maintenance at all, 100 % left.
+    let s = BINANCE.parse_balance(FUTURES.as_bytes()).unwrap();
+    assert_eq!(s.risk.headroom.unwrap().fraction, d("1").unwrap());
+
+    // PM uniMMR 2.1 against liquidation 1.05: half.
+    let s = BINANCE
+        .parse_balance(PM_ACCOUNT.replace("5167.92171923", "2.1").as_bytes())
+        .unwrap();
+    let h = s.risk.headroom.unwrap();
+    assert_eq!(
+        (h.fraction, h.basis.as_str()),
+        (d("0.5").unwrap(), "uniMMR (liquidation 1.05)")
+    );
+    // Spot alone: no line, no headroom.
+    let s = BINANCE.parse_balance(SPOT.as_bytes()).unwrap();
+    assert_eq!(s.risk.headroom, None);
+}
+
+/// COIN-M: each coin's `maintMargin / marginBalance` under the coin's name,
+/// judged with the futures thresholds (configurable); the worst coin is the
+/// headroom and is named.
+#[test]
+fn coinm_per_coin_maintenance_ratio() {
+    use baltui::health::{Severity, Thresholds, evaluate};
+    // The vendor example, BTC at 90 % and a second coin, ETH, at 30 %.
+    let btc = COINM
+        .replace(
+            "\"marginBalance\": \"0.00241969\"",
+            "\"marginBalance\": \"0.001\"",
+        )
+        .replace(
+            "\"maintMargin\": \"0.00000000\"",
+            "\"maintMargin\": \"0.0009\"",
+        );
+    let body = btc.replacen(
+        "\"assets\": [",
+        r#""assets": [{"asset": "ETH", "walletBalance": "2", "marginBalance": "2", "maintMargin": "0.6", "initialMargin": "1", "updateTime": 1625474304765},"#,
+        1,
+    );
+    let s = BINANCE.parse_balance(body.as_bytes()).unwrap();
+    let ratio = |c: &str| {
+        s.currencies
+            .iter()
+            .find(|r| r.currency == c)
+            .and_then(|r| r.indicators.iter().find(|i| i.key == "coinmMaintRatio"))
+            .map(|i| i.value.clone())
+    };
+    assert_eq!(ratio("BTC").as_deref(), Some("0.9"));
+    assert_eq!(ratio("ETH").as_deref(), Some("0.3"));
+    let h = s.risk.headroom.clone().unwrap();
+    assert_eq!(
+        (h.fraction, h.basis.as_str()),
+        (
+            d("0.1").unwrap(),
+            "COIN-M BTC maintMargin/marginBalance (liquidation 1)"
+        )
+    );
+    let f = evaluate(&s, &Thresholds::default());
+    let by = |subj: &str| f.iter().find(|f| f.subject == subj);
+    let b = by("BTC.coinmMaintRatio").unwrap();
+    assert_eq!(b.severity, Severity::Critical);
+    assert_eq!(
+        b.message,
+        "BTC COIN-M maintenance margin 90% of margin balance, at or above 80% (liquidation at 100%)"
+    );
+    assert!(by("ETH.coinmMaintRatio").is_none(), "30% is fine");
+    // The futures thresholds are the configurable ones.
+    let t = Thresholds {
+        futures_maint_ratio_warn: d("0.25").unwrap(),
+        futures_maint_ratio_critical: d("0.95").unwrap(),
+        ..Thresholds::default()
+    };
+    let f = evaluate(&s, &t);
+    let sev = |subj: &str| f.iter().find(|f| f.subject == subj).map(|f| f.severity);
+    assert_eq!(sev("BTC.coinmMaintRatio"), Some(Severity::Warn));
+    assert_eq!(sev("ETH.coinmMaintRatio"), Some(Severity::Warn));
+    // The vendor example as it is: no maintenance, ratio 0, nothing found.
+    let s = BINANCE.parse_balance(COINM.as_bytes()).unwrap();
+    assert!(
+        evaluate(&s, &Thresholds::default())
+            .iter()
+            .all(|f| !f.subject.ends_with("coinmMaintRatio"))
+    );
+    assert_eq!(s.risk.headroom.unwrap().fraction, d("1").unwrap());
+}
+
+/// Isolated pairs (§8): PRE_LIQUIDATION and FORCE_LIQUIDATION critical,
+/// MARGIN_CALL a warning, an undocumented status a warning as unknown; a pair
+/// never created adds nothing.
+#[test]
+fn isolated_pair_status_findings() {
+    use baltui::health::{Severity, Thresholds, evaluate};
+    let pair = |sym: &str, status: &str, created: bool| {
+        format!(
+            r#"{{"symbol":"{sym}","isolatedCreated":{created},"marginLevel":"1.1","marginLevelStatus":"{status}","baseAsset":{{"asset":"BTC","free":"1"}},"quoteAsset":{{"asset":"USDT","borrowed":"5"}}}}"#
+        )
+    };
+    let body = format!(
+        r#"{{"assets":[{},{},{},{}]}}"#,
+        pair("BTCUSDT", "PRE_LIQUIDATION", true),
+        pair("ETHUSDT", "FORCE_LIQUIDATION", true),
+        pair("BNBUSDT", "SOMETHING_NEW", true),
+        pair("SOLUSDT", "MARGIN_CALL", false)
+    );
+    let a: wire::IsolatedAccount = decode(baltui::venues::binance::KIND, body.as_bytes()).unwrap();
+    let mut s = normalize::empty(chrono::Utc::now());
+    normalize::add_isolated(&mut s, &a);
+    assert_eq!(s.currencies.len(), 6, "SOLUSDT never created: no rows");
+    let f = evaluate(&s, &Thresholds::default());
+    let by = |subj: &str| f.iter().find(|f| f.subject == subj).map(|f| f.severity);
+    assert_eq!(by("BTCUSDT marginLevelStatus"), Some(Severity::Critical));
+    assert_eq!(by("ETHUSDT marginLevelStatus"), Some(Severity::Critical));
+    assert_eq!(by("BNBUSDT marginLevelStatus"), Some(Severity::Warn));
+    assert_eq!(by("SOLUSDT marginLevelStatus"), None);
+    let q = s
+        .currencies
+        .iter()
+        .find(|r| r.wallet.as_deref() == Some("isolated BTCUSDT") && r.currency == "USDT")
+        .unwrap();
+    assert_eq!((q.liabilities, q.available), (d("5"), None));
+}

@@ -107,3 +107,57 @@ fn a_safe_level_has_no_finding() {
         screen(&lines)
     );
 }
+
+/// The margin pane: initial and maintenance margin in their wallet's
+/// currency at its places (not 8 bare places); a COIN-M coin's maintenance
+/// ratio under its own name, with the critical badge when at 90 %.
+#[test]
+fn margins_carry_their_currency_and_coinm_coins_their_ratio() {
+    let mut s = snapshot("11.64405625");
+    s.risk.initial_margin = d("12.3456789");
+    s.risk.maintenance_margin = d("1.5");
+    let coinm: wire::FuturesAccount = serde_json::from_str(
+        r#"{"assets":[{"asset":"BTC","walletBalance":"0.001","marginBalance":"0.001","maintMargin":"0.0009","initialMargin":"0.0005"}]}"#,
+    )
+    .unwrap();
+    normalize::add_futures(&mut s, &coinm, None, normalize::COINM);
+    normalize::finish(&mut s);
+    let mut app = app_with(vec![spec("bn-main", KIND, false)]);
+    poll(&mut app, 0, now(), Ok(s));
+    go_tab(&mut app, 1);
+    let lines = draw(&app, 220, 40);
+    let risk = line_with(&lines, "  initial ");
+    assert!(
+        risk.contains("initial 12.35 USDT  maint 1.50 USDT"),
+        "{risk}"
+    );
+    assert!(!risk.contains("12.3456789"), "{risk}");
+    let x = col(
+        &lines[lines.iter().position(|l| l.contains("  initial ")).unwrap()],
+        "BTC coinmMaintRatio=0.9",
+    );
+    assert!(x.is_some(), "{risk}");
+    let y = lines.iter().position(|l| l.contains("  initial ")).unwrap();
+    let theme = Theme::color();
+    let buf = buffer(&app, 220, 40, &theme);
+    let badge = theme.badge(baltui::health::Severity::Critical);
+    let cell = cell_at(&buf, x.unwrap(), y);
+    assert_eq!((Some(cell.fg), Some(cell.bg)), (badge.fg, badge.bg));
+
+    // Portfolio Margin: USD.
+    let pm: wire::PmAccount = serde_json::from_str(include_str!(
+        "../../assets/fixtures/binance/pm-account-verbatim.json"
+    ))
+    .unwrap();
+    let mut s = normalize::empty(now());
+    normalize::add_pm_account(&mut s, &pm);
+    let mut app = app_with(vec![spec("bn-pm", KIND, false)]);
+    poll(&mut app, 0, now(), Ok(s));
+    go_tab(&mut app, 1);
+    let lines = draw(&app, 220, 40);
+    let risk = line_with(&lines, "  initial ");
+    assert!(
+        risk.contains("initial 23.72 USD  maint 23.72 USD"),
+        "{risk}"
+    );
+}

@@ -35,6 +35,7 @@ fn client(sim: &Sim, name: &str, secret: Option<&str>) -> BinanceClient {
             mode,
             wallets: vec!["spot".into(), "margin".into(), "futures".into()],
             recv_window: 5000,
+            isolated_pairs: Vec::new(),
         },
     )
 }
@@ -219,5 +220,231 @@ async fn a_clock_refusal_syncs_with_the_server_time_once() {
     );
     c.fetch().await.unwrap();
     assert_eq!(sim.state.violations(), 0);
+    sim.shutdown().await;
+}
+
+/// §7.5: a 403 is Binance's web application firewall, not the key: every
+/// Binance request stops for 5 minutes, then the next poll tries once.
+#[tokio::test]
+async fn a_403_is_a_waf_block_of_five_minutes_not_an_auth_failure() {
+    let sim = start(SimOptions::default()).await;
+    let main = client(&sim, "bn-main", None);
+    let pm = client(&sim, "bn-pm", None);
+    sim.state.inject("sim-bn-main-key", Fault::IpBan, 1);
+    let before = chrono::Utc::now();
+    let e = main.fetch().await.unwrap_err();
+    assert_eq!(e.class(), ErrorClass::RateLimited, "not auth: {e}");
+    let text = e.to_string();
+    assert!(
+        text.contains("IP blocked by Binance's web application firewall until")
+            && text.contains("UTC (HTTP 403)"),
+        "{text}"
+    );
+    // The end shown is five minutes after the reply.
+    let after = chrono::Utc::now();
+    let ends: Vec<String> = (0..=(after - before).num_seconds() + 1)
+        .map(|s| {
+            (before + chrono::Duration::seconds(300 + s))
+                .format("%H:%M:%S")
+                .to_string()
+        })
+        .collect();
+    assert!(ends.iter().any(|t| text.contains(t)), "{text} vs {ends:?}");
+    let sent = sim.state.requests();
+    for c in [&main, &pm] {
+        let e = c.fetch().await.unwrap_err();
+        assert!(e.to_string().contains("HTTP 403"), "{e}");
+    }
+    assert_eq!(sim.state.requests(), sent, "nothing sent during the block");
+    // The five minutes passed: the next poll asks once and succeeds.
+    main.lift_ban_for_tests();
+    main.fetch().await.unwrap();
+    assert!(sim.state.requests() > sent);
+    sim.shutdown().await;
+}
+
+/// COIN-M's limit comes from `/dapi/v1/exchangeInfo` (the simulator
+/// publishes 6000, the vendor's REST example, where baltui assumes 2400
+/// until read); an account without COIN-M never asks it.
+#[tokio::test]
+async fn dapi_limit_is_read_from_its_exchange_info_when_coinm_is_polled() {
+    let sim = start(SimOptions::default()).await;
+    use baltui::venues::binance::Family;
+    let plain = client(&sim, "bn-main", None);
+    plain.fetch().await.unwrap();
+    assert_eq!(plain.weight_limit(Family::Dapi), 2400, "not read: default");
+    let a = demo_accounts()
+        .into_iter()
+        .find(|a| a.name == "bn-main")
+        .unwrap();
+    let coinm = BinanceClient::new(
+        http_client(Duration::from_secs(5)),
+        BinanceSettings {
+            base_url: Some(sim.base_url()),
+            api_key: Secret::new(a.api_key.clone()),
+            signer: Signer::Hmac(Secret::new(&a.secret_key)),
+            mode: Mode::Classic,
+            wallets: vec!["coinm".into()],
+            recv_window: 5000,
+            isolated_pairs: Vec::new(),
+        },
+    );
+    let s = coinm.fetch().await.unwrap();
+    assert!(
+        s.currencies
+            .iter()
+            .any(|c| c.wallet.as_deref() == Some("coinm"))
+    );
+    assert_eq!(coinm.weight_limit(Family::Dapi), 6000);
+    // /papi has no exchangeInfo: the documented number stays.
+    assert_eq!(coinm.weight_limit(Family::Papi), 6000);
+    sim.shutdown().await;
+}
+
+/// Measurement (PROTOCOLS §7): the request weight baltui spends per family
+/// in one minute for ONE and for TEN classic accounts (spot, margin,
+/// futures) behind one IP at the default poll interval, as the scheduler
+/// plans it. Counted by the client per family while polling the simulator:
+/// each account's first poll (with its start-up reads: exchangeInfo,
+/// tradeCoeff, accountConfig) plus steady polls for the rest of the minute.
+#[tokio::test]
+async fn weight_per_family_per_minute_for_one_and_ten_accounts() {
+    use baltui::clients::client_for;
+    use baltui::config::Config;
+    use baltui::venues::binance::weight_spent;
+    let mut measured = Vec::new();
+    for n in [1usize, 10] {
+        let sim = start(SimOptions::default()).await;
+        let cfg = Config::parse(&sim.config_toml(), "sim.toml").unwrap();
+        let acc = cfg.accounts.iter().find(|a| a.name == "bn-main").unwrap();
+        let mut clients: Vec<_> = (0..n)
+            .map(|_| client_for(acc, http_client(Duration::from_secs(5))).unwrap())
+            .collect();
+        let plans = baltui::poll::plan(&mut clients, &vec![acc.poll_interval; n]);
+        let polls_per_minute = 60_000 * n as u64 / plans[0].interval.as_millis() as u64;
+        let host = sim.base_url();
+        for c in &clients {
+            c.fetch().await.unwrap();
+        }
+        let first = weight_spent(&host);
+        clients[0].fetch().await.unwrap();
+        let after = weight_spent(&host);
+        let per_poll = |f: &str| {
+            let w = |v: &[(&str, u64)]| v.iter().find(|(l, _)| *l == f).map_or(0, |x| x.1);
+            (w(&first), w(&after) - w(&first))
+        };
+        let minute: Vec<(&str, u64)> = ["/api", "/sapi", "/fapi", "/dapi", "/papi"]
+            .iter()
+            .map(|f| {
+                let (start, poll) = per_poll(f);
+                (*f, start + poll * (polls_per_minute - n as u64))
+            })
+            .collect();
+        println!(
+            "{n} account(s): interval {:?}, {polls_per_minute} polls/min, weight/min {minute:?}",
+            plans[0].interval
+        );
+        measured.push((n, plans[0].interval, minute));
+        sim.shutdown().await;
+    }
+    // One account at the default 5 s: 12 polls, each /api 20 (spot),
+    // /sapi 10 (margin), /fapi 5 (futures); the first minute adds
+    // exchangeInfo (/api 20, /fapi 1), tradeCoeff (/sapi 10), accountConfig (/fapi 5).
+    assert_eq!(measured[0].1, Duration::from_secs(5));
+    assert_eq!(
+        measured[0].2,
+        vec![
+            ("/api", 20 + 12 * 20),
+            ("/sapi", 10 + 12 * 10),
+            ("/fapi", 6 + 12 * 5),
+            ("/dapi", 0),
+            ("/papi", 0)
+        ]
+    );
+    // Ten accounts: the per-IP poll budget (60/min at the 0.8 margin: 48)
+    // lengthens the interval to 13 s (12.5 s, rounded up by the scheduler):
+    // 46 whole polls a minute in all, ten of them first polls.
+    assert_eq!(measured[1].1, Duration::from_secs(13));
+    assert_eq!(
+        measured[1].2,
+        vec![
+            ("/api", 20 + 46 * 20),
+            ("/sapi", 10 * 10 + 46 * 10),
+            ("/fapi", 1 + 10 * 5 + 46 * 5),
+            ("/dapi", 0),
+            ("/papi", 0)
+        ]
+    );
+}
+
+/// Isolated margin: only the configured pairs, at most 5 per call (6 pairs:
+/// two calls of weight 10), each pair's rows, level and status; a pair at
+/// MARGIN_CALL is a warning (§8).
+#[tokio::test]
+async fn isolated_pairs_are_read_five_per_call_with_their_status() {
+    let sim = start(SimOptions::default()).await;
+    let a = demo_accounts()
+        .into_iter()
+        .find(|a| a.name == "bn-main")
+        .unwrap();
+    let pairs = [
+        "BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "ADAUSDT",
+    ];
+    let c = BinanceClient::new(
+        http_client(Duration::from_secs(5)),
+        BinanceSettings {
+            base_url: Some(sim.base_url()),
+            api_key: Secret::new(a.api_key.clone()),
+            signer: Signer::Hmac(Secret::new(&a.secret_key)),
+            mode: Mode::Classic,
+            wallets: vec!["spot".into()],
+            recv_window: 5000,
+            isolated_pairs: pairs.iter().map(|p| p.to_string()).collect(),
+        },
+    );
+    let s = c.fetch().await.unwrap();
+    let sapi = baltui::venues::binance::weight_spent(&sim.base_url())
+        .into_iter()
+        .find(|(f, _)| *f == "/sapi")
+        .map(|(_, w)| w);
+    assert_eq!(sapi, Some(20), "two isolated calls of weight 10");
+    assert_eq!(sim.state.violations(), 0, "never more than 5 per call");
+    for p in pairs {
+        let w = format!("isolated {p}");
+        assert_eq!(
+            s.currencies
+                .iter()
+                .filter(|r| r.wallet.as_deref() == Some(w.as_str()))
+                .count(),
+            2,
+            "{p}: base and quote rows"
+        );
+    }
+    let usdt = s
+        .currencies
+        .iter()
+        .find(|r| r.wallet.as_deref() == Some("isolated ETHUSDT") && r.currency == "USDT")
+        .unwrap();
+    assert_eq!(usdt.liabilities, d("100"));
+    let ind = |k: &str| {
+        s.risk
+            .indicators
+            .iter()
+            .find(|i| i.key == k)
+            .map(|i| i.value.clone())
+    };
+    assert_eq!(ind("BTCUSDT marginLevel").as_deref(), Some("1.25"));
+    assert_eq!(
+        ind("BTCUSDT marginLevelStatus").as_deref(),
+        Some("MARGIN_CALL")
+    );
+    assert_eq!(ind("ADAUSDT marginLevelStatus").as_deref(), Some("NORMAL"));
+    let f = baltui::health::evaluate(&s, &baltui::health::Thresholds::default());
+    let by = |subj: &str| f.iter().find(|f| f.subject == subj).map(|f| f.severity);
+    assert_eq!(
+        by("BTCUSDT marginLevelStatus"),
+        Some(baltui::health::Severity::Warn)
+    );
+    assert_eq!(by("ETHUSDT marginLevelStatus"), None);
     sim.shutdown().await;
 }

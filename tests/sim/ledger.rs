@@ -6,8 +6,10 @@
 use baltui::clients::client_for;
 use baltui::config::Config;
 use baltui::ledger::Ledger;
-use baltui::sim::{Sim, SimOptions, demo_accounts};
-use baltui::venues::{RateBudget, VenueClient, http_client};
+use baltui::secrets::Secret;
+use baltui::sim::{Fault, Sim, SimOptions, demo_accounts};
+use baltui::venues::bybit::{BybitClient, BybitSettings, Signer};
+use baltui::venues::{ErrorClass, RateBudget, VenueClient, http_client};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -162,5 +164,103 @@ async fn a_rate_limit_pause_reaches_the_other_engine() {
         "{:?}",
         t.elapsed()
     );
+    sim.shutdown().await;
+}
+
+/// A Binance 418 seen by one engine stops the other engine on the same
+/// ledger too, and the other engine says why: the ban, the venue, its end
+/// and the status, on every Binance account; nothing is sent meanwhile.
+#[tokio::test]
+async fn a_binance_ban_reaches_and_shows_in_every_engine() {
+    let sim = Sim::start(
+        ([127, 0, 0, 1], 0).into(),
+        SimOptions {
+            rate_limit_status: 418,
+            ..SimOptions::default()
+        },
+        demo_accounts(),
+    )
+    .await
+    .unwrap();
+    let d = dir("bn-ban");
+    let a = engine(&sim, "bn-main", 1, Some(Ledger::open_as(d.clone(), 1)));
+    let lb = Ledger::open_as(d.clone(), 2);
+    let b_main = engine(&sim, "bn-main", 1, Some(lb.clone()));
+    let b_pm = engine(&sim, "bn-pm", 1, Some(lb));
+    sim.state.inject("sim-bn-main-key", Fault::RateLimited, 1);
+    let e = a[0].fetch().await.unwrap_err();
+    assert!(e.to_string().contains("HTTP 418"), "{e}");
+    let sent = sim.state.requests();
+    for c in b_main.iter().chain(&b_pm) {
+        let e = c.fetch().await.unwrap_err();
+        assert_eq!(e.class(), ErrorClass::RateLimited);
+        let text = e.to_string();
+        assert!(
+            text.contains("IP banned by Binance until") && text.contains("UTC (HTTP 418)"),
+            "the other engine shows the ban: {text}"
+        );
+    }
+    assert_eq!(sim.state.requests(), sent, "nothing sent during the ban");
+    // The control: an engine on another ledger directory knows nothing of
+    // it and asks (so the assertions above can fail).
+    let c = engine(&sim, "bn-pm", 1, Some(Ledger::open_as(dir("bn-other"), 3)));
+    let _ = c[0].fetch().await;
+    assert!(sim.state.requests() > sent);
+    sim.shutdown().await;
+}
+
+/// A Bybit 403 (IP ban) recorded by one engine stops and shows in another
+/// engine on the same ledger. Both engines live in one test process, so the
+/// in-process ban is lifted first: what remains is the ledger's. (No
+/// control on another directory: the in-process IP budget stays paused.)
+#[tokio::test]
+async fn a_bybit_ban_reaches_and_shows_in_every_engine() {
+    let sim = sim().await;
+    let d = dir("by-ban");
+    let a = engine(
+        &sim,
+        "bybit-unified",
+        1,
+        Some(Ledger::open_as(d.clone(), 1)),
+    );
+    let b = engine(
+        &sim,
+        "bybit-unified",
+        1,
+        Some(Ledger::open_as(d.clone(), 2)),
+    );
+    a[0].fetch().await.unwrap();
+    sim.state.inject("sim-bybit-unified-key", Fault::IpBan, 1);
+    let e = a[0].fetch().await.unwrap_err();
+    assert!(e.to_string().contains("IP banned by Bybit"), "{e}");
+    // Any client of the simulator's IP scope lifts the in-process ban.
+    let lifter = || {
+        BybitClient::new(
+            http_client(Duration::from_secs(5)),
+            BybitSettings {
+                base_url: sim.base_url(),
+                api_key: Secret::new("lifter"),
+                signer: Signer::Hmac(Secret::new("lifter")),
+                recv_window: 5000,
+            },
+        )
+    };
+    lifter().lift_ip_ban_for_tests();
+    assert_eq!(lifter().banned_until(), None);
+    let sent = sim.state.requests();
+    // Without the ledger's ban the poll would wait for the IP budget's
+    // in-process pause (10 minutes): the guard makes that a failure.
+    let e = tokio::time::timeout(Duration::from_secs(30), b[0].fetch())
+        .await
+        .expect("the ledger's ban answers at once")
+        .unwrap_err();
+    assert_eq!(e.class(), ErrorClass::RateLimited);
+    assert!(
+        e.to_string().contains("IP banned by Bybit (HTTP 403")
+            && e.to_string().contains("every Bybit request stopped until"),
+        "the other engine shows the ban: {e}"
+    );
+    assert_eq!(sim.state.requests(), sent, "nothing sent during the ban");
+    lifter().lift_ip_ban_for_tests();
     sim.shutdown().await;
 }

@@ -13,6 +13,7 @@ pub const KEYS: &[&str] = &[
     "private_key",
     "wallets",
     "recv_window",
+    "isolated_pairs",
 ];
 
 /// Wallets a classic account may list.
@@ -28,6 +29,8 @@ pub struct BinanceConfig {
     pub private_key: Option<SecretSource>,
     pub wallets: Vec<String>,
     pub recv_window: u32,
+    /// Isolated margin pairs to read ("BTCUSDT"); empty: none read.
+    pub isolated_pairs: Vec<String>,
     /// `base_url` set: one host for every API family.
     pub one_host: bool,
 }
@@ -99,6 +102,33 @@ pub fn parse(k: &mut AccountKeys<'_>) -> Option<Arc<dyn AccountSettings>> {
             }
         },
     };
+    let isolated_pairs = match k.get::<Vec<String>>("isolated_pairs") {
+        None => Vec::new(),
+        Some(p) => {
+            let list: Vec<String> = p
+                .get_ref()
+                .iter()
+                .map(|s| s.trim().to_uppercase())
+                .collect();
+            if mode == Some(Mode::PortfolioMargin) {
+                k.err(
+                    p.span(),
+                    "isolated_pairs",
+                    "classic mode only: isolated margin is a classic account's wallet",
+                );
+            } else if let Some(bad) = list
+                .iter()
+                .find(|s| s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric()))
+            {
+                k.err(
+                    p.span(),
+                    "isolated_pairs",
+                    format!("expected trading pairs such as \"BTCUSDT\", got {bad:?}"),
+                );
+            }
+            list
+        }
+    };
     let api_key = k.required_secret(
         "api_key",
         "missing: Binance needs api_key and secret_key (HMAC) or private_key (Ed25519/RSA PEM)",
@@ -127,6 +157,7 @@ pub fn parse(k: &mut AccountKeys<'_>) -> Option<Arc<dyn AccountSettings>> {
         private_key,
         wallets,
         recv_window,
+        isolated_pairs,
         one_host,
     }))
 }
@@ -174,6 +205,7 @@ impl AccountSettings for BinanceConfig {
                 mode: self.mode,
                 wallets: self.wallets.clone(),
                 recv_window: self.recv_window,
+                isolated_pairs: self.isolated_pairs.clone(),
             },
         )))
     }

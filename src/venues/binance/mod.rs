@@ -31,6 +31,9 @@ pub const PAPI_HOST: &str = "https://papi.binance.com";
 pub const SPOT_PATH: &str = "/api/v3/account";
 pub const MARGIN_PATH: &str = "/sapi/v1/margin/account";
 pub const COEFF_PATH: &str = "/sapi/v1/margin/tradeCoeff";
+pub const ISOLATED_PATH: &str = "/sapi/v1/margin/isolated/account";
+/// Pairs one isolated margin call may name (`symbols`, documented maximum).
+pub const ISOLATED_PER_CALL: usize = 5;
 pub const FUTURES_PATH: &str = "/fapi/v3/account";
 pub const FUTURES_CONFIG_PATH: &str = "/fapi/v1/accountConfig";
 pub const COINM_PATH: &str = "/dapi/v1/account";
@@ -39,6 +42,10 @@ pub const PM_BALANCE_PATH: &str = "/papi/v1/balance";
 pub const TIME_PATH: &str = "/api/v3/time";
 pub const API_INFO_PATH: &str = "/api/v3/exchangeInfo";
 pub const FAPI_INFO_PATH: &str = "/fapi/v1/exchangeInfo";
+/// COIN-M's own rateLimits (read when COIN-M is polled). Portfolio Margin
+/// (`/papi`) publishes no exchangeInfo: its documented 6000 per minute per IP
+/// (PM general-info, "Portfolio Margin IP Limit is 6000/min") stays.
+pub const DAPI_INFO_PATH: &str = "/dapi/v1/exchangeInfo";
 
 /// Default recvWindow (Binance advises ≤ 5000).
 pub const RECV_WINDOW_MS: u32 = 5000;
@@ -59,6 +66,9 @@ pub const SLOW_AT: f64 = 0.5;
 pub const UNIT: u32 = 5;
 /// Retry-After when a 429/418 names none.
 pub const DEFAULT_PAUSE: Duration = Duration::from_secs(60);
+/// An HTTP 403 is Binance's web application firewall (§7.5): stop every
+/// request to the host this long, then the next poll tries once.
+pub const WAF_PAUSE: Duration = Duration::from_secs(300);
 
 /// This venue: its config id and its name for people.
 pub const KIND: VenueKind = VenueKind::new(&crate::model::VenueName {
@@ -92,6 +102,7 @@ impl Family {
             match path {
                 MARGIN_PATH => Family::Sapi(MARGIN_PATH),
                 COEFF_PATH => Family::Sapi(COEFF_PATH),
+                ISOLATED_PATH => Family::Sapi(ISOLATED_PATH),
                 _ => Family::Sapi("/sapi/other"),
             }
         } else if path.starts_with("/fapi/") {
@@ -147,7 +158,7 @@ impl Family {
 pub fn weight(path: &str) -> u32 {
     match path {
         SPOT_PATH | PM_ACCOUNT_PATH | PM_BALANCE_PATH | API_INFO_PATH => 20,
-        MARGIN_PATH | COEFF_PATH => 10,
+        MARGIN_PATH | COEFF_PATH | ISOLATED_PATH => 10,
         FUTURES_PATH | FUTURES_CONFIG_PATH | COINM_PATH => 5,
         _ => 1,
     }
@@ -165,21 +176,72 @@ struct FamilyState {
 #[derive(Default)]
 pub struct HostState {
     families: Mutex<HashMap<Family, FamilyState>>,
-    /// An HTTP 418 ban: no Binance request to this host until then (unix ms).
+    /// An HTTP 418 ban or 403 block: no Binance request to this host until
+    /// then (unix ms).
     banned_until_ms: AtomicI64,
+    /// The status that began the ban (418 or 403).
+    ban_status: std::sync::atomic::AtomicU16,
     /// When exchangeInfo was last read, per family.
     info_read: Mutex<HashMap<Family, tokio::time::Instant>>,
+    /// The machine-wide ledger the budgets and the ban are shared through.
+    ledger: Option<Arc<crate::ledger::Ledger>>,
+    /// Request weight sent by this process, per family label (measurement).
+    spent: Mutex<HashMap<&'static str, u64>>,
 }
 
-/// The host state of `host` (one per process; the ledger shares budgets and
-/// pauses with the other processes).
-pub fn host(host: &str) -> Arc<HostState> {
+/// The request weight this process has sent to `host` per family label
+/// ("/api", "/sapi", ...), sorted by label: what baltui itself spends.
+pub fn weight_spent(host_url: &str) -> Vec<(&'static str, u64)> {
+    let hs = host(host_url);
+    let map = hs.spent.lock().unwrap_or_else(|e| e.into_inner());
+    let mut v: Vec<_> = map.iter().map(|(k, n)| (*k, *n)).collect();
+    v.sort();
+    v
+}
+
+/// The host state of `host` for the process using `ledger` (one per
+/// process; the ledger shares budgets and bans with the other processes).
+/// Keyed by the ledger handle too, so two engines in one test process are
+/// as separate as two processes.
+pub fn host_with(host: &str, ledger: Option<Arc<crate::ledger::Ledger>>) -> Arc<HostState> {
     static HOSTS: OnceLock<Mutex<HashMap<String, Arc<HostState>>>> = OnceLock::new();
+    let id = ledger.as_ref().map_or(String::new(), |l| {
+        format!("{}|{}", l.dir().display(), l.owner())
+    });
     let mut map = HOSTS
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    map.entry(host.to_string()).or_default().clone()
+    map.entry(format!("{host}|{id}"))
+        .or_insert_with(|| {
+            Arc::new(HostState {
+                ledger,
+                ..HostState::default()
+            })
+        })
+        .clone()
+}
+
+/// The host state of `host` for this process's own ledger.
+pub fn host(host: &str) -> Arc<HostState> {
+    host_with(host, crate::ledger::global())
+}
+
+/// The ledger key of a host's ban (one per host: a ban stops every family).
+fn ban_key(host: &str) -> String {
+    format!(
+        "binance-ban:{}",
+        super::digest(&format!("binance-ban|{host}"))
+    )
+}
+
+/// The venue's words for a ban begun by `status`.
+fn ban_words(status: u16) -> &'static str {
+    if status == 403 {
+        "IP blocked by Binance's web application firewall"
+    } else {
+        "IP banned by Binance"
+    }
 }
 
 fn budget_key(host: &str, f: Family) -> String {
@@ -199,7 +261,7 @@ impl HostState {
         let st = map.entry(f).or_insert_with(|| {
             let limit = f.default_limit();
             FamilyState {
-                budget: family_budget(host, f, limit),
+                budget: family_budget(host, f, limit, self.ledger.clone()),
                 limit,
                 used: None,
             }
@@ -217,7 +279,7 @@ impl HostState {
                     "binance request weight limit read from exchangeInfo"
                 );
                 st.limit = limit;
-                st.budget = family_budget(host, f, limit);
+                st.budget = family_budget(host, f, limit, self.ledger.clone());
             }
         })
     }
@@ -228,6 +290,45 @@ impl HostState {
         (ms > Utc::now().timestamp_millis())
             .then(|| chrono::DateTime::from_timestamp_millis(ms))
             .flatten()
+    }
+
+    /// Note a ban until `until_ms` begun by `status` in this process.
+    fn note_ban(&self, until_ms: i64, status: u16) {
+        if self.banned_until_ms.fetch_max(until_ms, Ordering::Relaxed) < until_ms {
+            self.ban_status.store(status, Ordering::Relaxed);
+        }
+    }
+
+    /// The ban in force on `host`, seen here or by another process (through
+    /// the ledger): the error every request then answers.
+    async fn ban_in_force(&self, host: &str) -> Option<VenueError> {
+        if let Some(until) = self.banned_until() {
+            return Some(ban_error(until, self.ban_status.load(Ordering::Relaxed)));
+        }
+        let p = self.ledger.as_ref()?.paused(&ban_key(host)).await?;
+        let status = p.note.as_ref().map_or(418, |n| n.status);
+        // Adopted here, so the other families need not read the file.
+        self.note_ban(p.until_ms, status);
+        let until = chrono::DateTime::from_timestamp_millis(p.until_ms)?;
+        Some(ban_error(until, status))
+    }
+
+    /// A ban begun by `status` for `pause`: every family of this host here,
+    /// and every process through the ledger, stops until it ends.
+    async fn ban(&self, host: &str, pause: Duration, status: u16) -> VenueError {
+        let until = Utc::now() + chrono::Duration::from_std(pause).unwrap_or_default();
+        self.note_ban(until.timestamp_millis(), status);
+        // Every request checks the ban before its budget and again after
+        // its grant, so the budgets need no pause of their own.
+        if let Some(l) = &self.ledger {
+            let note = crate::ledger::PauseNote {
+                kind: crate::ledger::PauseKind::Ban,
+                status,
+                words: ban_words(status).into(),
+            };
+            l.pause_noted(&ban_key(host), pause, Some(note)).await;
+        }
+        ban_error(until, status)
     }
 
     /// Families whose last usage header was over SLOW_AT of the limit.
@@ -247,14 +348,35 @@ impl HostState {
 
 /// The weight budget of one family on one host: SHARE of the limit, in
 /// grants of UNIT weight, shared through the ledger.
-fn family_budget(host: &str, f: Family, limit: u32) -> Arc<RateBudget> {
+fn family_budget(
+    host: &str,
+    f: Family,
+    limit: u32,
+    ledger: Option<Arc<crate::ledger::Ledger>>,
+) -> Arc<RateBudget> {
     let l = Limit {
         key: budget_key(host, f),
         requests: (limit / UNIT).max(2),
         window: Duration::from_secs(60),
         min_gap: Duration::ZERO,
     };
-    RateBudget::for_limit(&l, SHARE, crate::ledger::global())
+    RateBudget::for_limit(&l, SHARE, ledger)
+}
+
+/// The error every Binance request answers while a ban is on: the venue's
+/// words, the end (UTC) and the status that began it.
+fn ban_error(until: chrono::DateTime<Utc>, status: u16) -> VenueError {
+    VenueError::new(
+        V,
+        ErrorKind::RateLimited {
+            code: status.to_string(),
+            message: format!(
+                "{} until {} UTC (HTTP {status}); every Binance request is stopped until then",
+                ban_words(status),
+                until.format("%H:%M:%S")
+            ),
+        },
+    )
 }
 
 #[derive(Clone)]
@@ -266,6 +388,8 @@ pub struct BinanceSettings {
     pub mode: Mode,
     pub wallets: Vec<String>,
     pub recv_window: u32,
+    /// Isolated margin pairs to read (classic only; empty: none).
+    pub isolated_pairs: Vec<String>,
 }
 
 /// What an account learned, shared by clones.
@@ -439,6 +563,43 @@ impl BinanceClient {
         self.clock_offset_ms.load(Ordering::Relaxed)
     }
 
+    /// The ledger this client shares budgets and bans through: its poll
+    /// budget's (the engine's), else the process's.
+    fn ledger(&self) -> Option<Arc<crate::ledger::Ledger>> {
+        self.budget
+            .as_ref()
+            .and_then(|b| b.ledger())
+            .map(|(l, _)| l.clone())
+            .or_else(crate::ledger::global)
+    }
+
+    fn host_state(&self, host_url: &str) -> Arc<HostState> {
+        host_with(host_url, self.ledger())
+    }
+
+    /// The ban in force for this client's hosts, if any (here or, through
+    /// the ledger, in another process).
+    pub async fn ban_in_force(&self) -> Option<VenueError> {
+        let h = self.host_of(Family::Api);
+        self.host_state(&h).ban_in_force(&h).await
+    }
+
+    /// The request weight per minute this client budgets `f` against: the
+    /// published default until exchangeInfo was read.
+    pub fn weight_limit(&self, f: Family) -> u32 {
+        let h = self.host_of(f);
+        self.host_state(&h).family(&h, f, |st| st.limit)
+    }
+
+    /// Tests only: end this process's record of the ban (not the ledger's),
+    /// as if its time had passed.
+    pub fn lift_ban_for_tests(&self) {
+        let h = self.host_of(Family::Api);
+        self.host_state(&h)
+            .banned_until_ms
+            .store(0, Ordering::Relaxed);
+    }
+
     /// The signed query for `params` at local time `now` (plus the offset).
     pub fn signed_query(&self, params: &[(&str, &str)], now: chrono::DateTime<Utc>) -> String {
         let ts = now
@@ -446,20 +607,6 @@ impl BinanceClient {
             .saturating_add(self.clock_offset_ms());
         let q = sign::query(params, Some(self.s.recv_window), ts);
         self.s.signer.signed_query(&q)
-    }
-
-    /// The error every Binance request answers while a 418 ban is on.
-    fn ban_error(until: chrono::DateTime<Utc>) -> VenueError {
-        VenueError::new(
-            V,
-            ErrorKind::RateLimited {
-                code: "418".into(),
-                message: format!(
-                    "this IP is banned by Binance until {} UTC (HTTP 418); every Binance request is stopped until then",
-                    until.format("%Y-%m-%d %H:%M:%S")
-                ),
-            },
-        )
     }
 
     /// One request through its family's weight budget, with the usage
@@ -472,18 +619,23 @@ impl BinanceClient {
     ) -> Result<Reply, VenueError> {
         let f = Family::of(path);
         let host_url = self.host_of(f);
-        let hs = host(&host_url);
-        if let Some(until) = hs.banned_until() {
-            return Err(Self::ban_error(until));
+        let hs = self.host_state(&host_url);
+        if let Some(e) = hs.ban_in_force(&host_url).await {
+            return Err(e);
         }
         let budget = hs.family(&host_url, f, |st| st.budget.clone());
         for _ in 1..weight(path).div_ceil(UNIT) {
             budget.acquire().await;
         }
         // A ban that began while waiting.
-        if let Some(until) = hs.banned_until() {
-            return Err(Self::ban_error(until));
+        if let Some(e) = hs.ban_in_force(&host_url).await {
+            return Err(e);
         }
+        *hs.spent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(f.label())
+            .or_default() += u64::from(weight(path));
         let seen: Arc<Mutex<Observed>> = Arc::default();
         let seen2 = seen.clone();
         let result = exchange_observed(
@@ -541,24 +693,20 @@ impl BinanceClient {
             }
             match status {
                 418 => {
-                    let until = Utc::now() + chrono::Duration::from_std(pause).unwrap_or_default();
-                    hs.banned_until_ms
-                        .fetch_max(until.timestamp_millis(), Ordering::Relaxed);
                     tracing::error!(
                         retry_after_s = pause.as_secs(),
                         "binance IP ban (HTTP 418): every Binance request stopped until it ends"
                     );
-                    let fams: Vec<Arc<RateBudget>> = hs
-                        .families
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .values()
-                        .map(|st| st.budget.clone())
-                        .collect();
-                    for b in fams {
-                        b.pause_for(pause);
-                    }
-                    return Err(Self::ban_error(until));
+                    return Err(hs.ban(&host_url, pause, 418).await);
+                }
+                403 => {
+                    // Not the key (that is -2015 with 401): the WAF refused
+                    // this IP. Wait, then the next poll tries once.
+                    tracing::error!(
+                        pause_s = WAF_PAUSE.as_secs(),
+                        "binance HTTP 403 (web application firewall): every Binance request stopped"
+                    );
+                    return Err(hs.ban(&host_url, WAF_PAUSE, 403).await);
                 }
                 429 => {
                     budget.pause_for(pause);
@@ -652,15 +800,19 @@ impl BinanceClient {
     }
 
     /// exchangeInfo `rateLimits` at start and every INFO_EVERY (per host
-    /// and family; `/api` for spot and PM, `/fapi` for classic futures).
+    /// and family; `/api` for spot and PM, `/fapi` for classic futures,
+    /// `/dapi` for COIN-M; `/papi` has none: see DAPI_INFO_PATH).
     async fn read_limits_if_due(&self) {
         let mut families = vec![(Family::Api, API_INFO_PATH)];
         if self.wants("futures") {
             families.push((Family::Fapi, FAPI_INFO_PATH));
         }
+        if self.wants("coinm") {
+            families.push((Family::Dapi, DAPI_INFO_PATH));
+        }
         for (f, path) in families {
             let host_url = self.host_of(f);
-            let hs = host(&host_url);
+            let hs = self.host_state(&host_url);
             let due = {
                 let mut t = hs.info_read.lock().unwrap_or_else(|e| e.into_inner());
                 let due = t.get(&f).is_none_or(|t| t.elapsed() >= INFO_EVERY);
@@ -770,6 +922,13 @@ impl BinanceClient {
                         .to_string()
                     });
                 }
+                // Only the pairs the config names, at most 5 per call.
+                for pairs in self.s.isolated_pairs.chunks(ISOLATED_PER_CALL) {
+                    let symbols = pairs.join(",");
+                    let i: wire::IsolatedAccount =
+                        self.get(ISOLATED_PATH, &[("symbols", &symbols)]).await?;
+                    normalize::add_isolated(&mut s, &i);
+                }
                 if self.wants("coinm") {
                     let c: wire::FuturesAccount = self.get(COINM_PATH, &[]).await?;
                     normalize::add_futures(&mut s, &c, None, normalize::COINM);
@@ -790,7 +949,7 @@ impl BinanceClient {
             .collect();
         hosts.dedup();
         for h in hosts {
-            for (f, used, limit) in host(&h).busy() {
+            for (f, used, limit) in self.host_state(&h).busy() {
                 s.risk.indicators.push(Indicator::new(
                     "requestWeight",
                     &format!("{} {used}/{limit}", f.label()),

@@ -6,8 +6,12 @@
 //! added together. The account-level `Totals` stay empty: Binance gives no
 //! one number for the whole account without a price source.
 
-use super::wire::{FuturesAccount, MarginAccount, PmAccount, PmBalance, SpotAccount, TradeCoeff};
-use crate::model::{CurrencyBalance, Indicator, MarginLevelBars, Risk, Snapshot, Totals, Wallet};
+use super::wire::{
+    FuturesAccount, IsolatedAccount, MarginAccount, PmAccount, PmBalance, SpotAccount, TradeCoeff,
+};
+use crate::model::{
+    CurrencyBalance, Headroom, Indicator, MarginLevelBars, Risk, Snapshot, Totals, Wallet,
+};
 use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 
@@ -17,6 +21,19 @@ pub const MARGIN: &str = "margin";
 pub const FUTURES: &str = "futures";
 pub const COINM: &str = "coinm";
 pub const PM: &str = "pm";
+/// Isolated margin rows name their pair: "isolated BTCUSDT".
+pub const ISOLATED: &str = "isolated";
+
+/// Cross margin liquidates at this `marginLevel` unless tradeCoeff says
+/// otherwise (`forceLiquidationBar`, §8).
+pub const MARGIN_LIQUIDATION_DEFAULT: Decimal = Decimal::from_parts(11, 0, 0, false, 1);
+/// Portfolio Margin liquidates at this `uniMMR` (§8, PM FAQ).
+pub const UNI_MMR_LIQUIDATION: Decimal = Decimal::from_parts(105, 0, 0, false, 2);
+
+/// Keep the account's headroom at its closest figure to liquidation.
+fn headroom(s: &mut Snapshot, h: Option<Headroom>) {
+    s.risk.headroom = Headroom::worst(s.risk.headroom.take(), h);
+}
 
 /// What `CurrencyBalance` fields are read from. Rows of several wallets fill
 /// the same fields: each pair names the wire field of the wallet that fills
@@ -114,6 +131,15 @@ pub fn add_margin(s: &mut Snapshot, m: &MarginAccount, bars: Option<&TradeCoeff>
             liquidation: b.force_liquidation_bar?,
         })
     });
+    let line = bars
+        .and_then(|b| b.force_liquidation_bar)
+        .unwrap_or(MARGIN_LIQUIDATION_DEFAULT);
+    if let Some(ml) = m.margin_level {
+        headroom(
+            s,
+            Headroom::from_cover(ml, line, format!("marginLevel (liquidation {line})")),
+        );
+    }
     if let Some(t) = &m.account_type {
         let meaning = match t.as_str() {
             "MARGIN_1" => Some("Cross Margin Classic"),
@@ -148,12 +174,14 @@ pub fn add_futures(s: &mut Snapshot, f: &FuturesAccount, multi_assets: Option<bo
     }
     if wallet != FUTURES {
         // COIN-M: amounts per coin only; no totals across coins.
+        add_coinm_ratios(s);
         return;
     }
+    let currency = multi_assets.map(|m| if m { "USD" } else { "USDT" }.to_string());
     s.wallets.push(Wallet {
         name: FUTURES.into(),
         totals: Totals {
-            currency: multi_assets.map(|m| if m { "USD" } else { "USDT" }.to_string()),
+            currency: currency.clone(),
             net_assets: f.total_margin_balance,
             total_cash: f.total_wallet_balance,
             available_equity: f.available_balance,
@@ -165,11 +193,112 @@ pub fn add_futures(s: &mut Snapshot, f: &FuturesAccount, multi_assets: Option<bo
         (Some(mm), Some(mb)) if mb > Decimal::ZERO => mm.checked_div(mb).map(|r| r.round_dp(6)),
         _ => None,
     };
+    if let Some(r) = s.risk.futures_maint_ratio {
+        headroom(
+            s,
+            Headroom::from_usage(
+                r,
+                "futures totalMaintMargin/totalMarginBalance (liquidation 1)",
+            ),
+        );
+    }
     if s.risk.maintenance_margin.is_none() {
         s.risk.maintenance_margin = f.total_maint_margin;
         s.risk.initial_margin = f.total_initial_margin;
+        s.risk.margin_currency = currency;
     }
     later(s, f.update_time);
+}
+
+/// The indicator key of a COIN-M coin's maintenance ratio.
+pub const COINM_RATIO: &str = "coinmMaintRatio";
+
+/// COIN-M margin is per coin (each coin is its own collateral): per coin
+/// `maintMargin / marginBalance`, as an indicator on the coin's row (judged
+/// with the futures thresholds by `health`); the worst coin is the headroom
+/// candidate, named in its basis.
+fn add_coinm_ratios(s: &mut Snapshot) {
+    let mut worst: Option<Headroom> = None;
+    for c in s
+        .currencies
+        .iter_mut()
+        .filter(|c| c.wallet.as_deref() == Some(COINM))
+    {
+        let (Some(mm), Some(mb)) = (c.maintenance_margin, c.equity) else {
+            continue;
+        };
+        if mb <= Decimal::ZERO {
+            continue;
+        }
+        let Some(r) = mm.checked_div(mb).map(|r| r.round_dp(6)) else {
+            continue;
+        };
+        c.indicators.push(Indicator::new(
+            COINM_RATIO,
+            &r.normalize().to_string(),
+            "COIN-M maintMargin/marginBalance, liquidation at 1",
+        ));
+        worst = Headroom::worst(
+            worst,
+            Headroom::from_usage(
+                r,
+                format!(
+                    "COIN-M {} maintMargin/marginBalance (liquidation 1)",
+                    c.currency
+                ),
+            ),
+        );
+    }
+    headroom(s, worst);
+}
+
+/// Documented `marginLevelStatus` values of an isolated pair.
+fn level_status(pair: &str, v: &str) -> Indicator {
+    let key = format!("{pair} marginLevelStatus");
+    let meaning = match v {
+        "EXCESSIVE" => "excessive (no debt)",
+        "NORMAL" => "normal",
+        "MARGIN_CALL" => "margin call",
+        "PRE_LIQUIDATION" => "pre-liquidation",
+        "FORCE_LIQUIDATION" => "force liquidation",
+        _ => return Indicator::unknown(&key, v),
+    };
+    Indicator::new(&key, v, meaning)
+}
+
+/// Isolated margin: per pair, its base and quote rows (wallet
+/// "isolated <pair>"), its `marginLevel` and `marginLevelStatus` as
+/// indicators (judged by `health`, §8). Pairs never created add nothing.
+pub fn add_isolated(s: &mut Snapshot, a: &IsolatedAccount) {
+    for p in &a.assets {
+        if p.isolated_created == Some(false) {
+            continue;
+        }
+        let wallet = format!("{ISOLATED} {}", p.symbol);
+        for b in [&p.base_asset, &p.quote_asset] {
+            s.currencies.push(CurrencyBalance {
+                currency: b.asset.clone(),
+                cash: add(b.free, b.locked),
+                available: b.free,
+                frozen: b.locked,
+                liabilities: b.borrowed,
+                interest: b.interest,
+                equity: b.net_asset,
+                wallet: Some(wallet.clone()),
+                ..CurrencyBalance::default()
+            });
+        }
+        if let Some(ml) = p.margin_level {
+            s.risk.indicators.push(Indicator::new(
+                &format!("{} marginLevel", p.symbol),
+                &ml.normalize().to_string(),
+                "isolated pair margin level (assets over liabilities)",
+            ));
+        }
+        if let Some(st) = &p.margin_level_status {
+            s.risk.indicators.push(level_status(&p.symbol, st));
+        }
+    }
 }
 
 /// Documented `accountStatus` values of /papi/v1/account.
@@ -199,8 +328,19 @@ pub fn add_pm_account(s: &mut Snapshot, a: &PmAccount) {
         },
     });
     s.risk.uni_mmr = a.uni_mmr;
+    if let Some(u) = a.uni_mmr {
+        headroom(
+            s,
+            Headroom::from_cover(
+                u,
+                UNI_MMR_LIQUIDATION,
+                format!("uniMMR (liquidation {UNI_MMR_LIQUIDATION})"),
+            ),
+        );
+    }
     s.risk.initial_margin = a.account_initial_margin;
     s.risk.maintenance_margin = a.account_maint_margin;
+    s.risk.margin_currency = Some("USD".into());
     if let Some(st) = &a.account_status {
         s.risk.indicators.push(account_status(st));
     }

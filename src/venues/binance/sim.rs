@@ -6,8 +6,9 @@
 //! `rate_limit_status` is 418), and clock skew.
 
 use super::{
-    API_INFO_PATH, COEFF_PATH, COINM_PATH, FAPI_INFO_PATH, FUTURES_CONFIG_PATH, FUTURES_PATH,
-    Family, MARGIN_PATH, PM_ACCOUNT_PATH, PM_BALANCE_PATH, SPOT_PATH, TIME_PATH, sign, weight,
+    API_INFO_PATH, COEFF_PATH, COINM_PATH, DAPI_INFO_PATH, FAPI_INFO_PATH, FUTURES_CONFIG_PATH,
+    FUTURES_PATH, Family, ISOLATED_PATH, MARGIN_PATH, PM_ACCOUNT_PATH, PM_BALANCE_PATH, SPOT_PATH,
+    TIME_PATH, sign, weight,
 };
 use crate::sim::state::SimState;
 use crate::sim::{Fault, Scenario, SimAccount};
@@ -29,11 +30,13 @@ pub(crate) fn routes() -> Router<Arc<SimState>> {
     let mut r = Router::new()
         .route(TIME_PATH, get(time))
         .route(API_INFO_PATH, get(info))
-        .route(FAPI_INFO_PATH, get(info));
+        .route(FAPI_INFO_PATH, get(info))
+        .route(DAPI_INFO_PATH, get(info));
     for p in [
         SPOT_PATH,
         MARGIN_PATH,
         COEFF_PATH,
+        ISOLATED_PATH,
         FUTURES_PATH,
         FUTURES_CONFIG_PATH,
         COINM_PATH,
@@ -73,9 +76,19 @@ async fn time(State(st): St) -> Response {
     ok(json!({ "serverTime": st.now().timestamp_millis() }), None)
 }
 
-/// The weight limit the simulator publishes and enforces for `f`.
+/// The weight per minute the simulated Binance publishes and enforces per
+/// family: the documented defaults, except COIN-M, whose REST exchangeInfo
+/// example says 6000 where baltui assumes 2400 until it reads it.
+pub fn published_limit(f: Family) -> u32 {
+    match f {
+        Family::Dapi => 6000,
+        f => f.default_limit(),
+    }
+}
+
+/// The limit of `f` in this simulator: `--binance-weight-limit` if set.
 fn limit_of(st: &SimState, f: Family) -> u32 {
-    st.opts.binance_weight_limit.unwrap_or(f.default_limit())
+    st.opts.binance_weight_limit.unwrap_or(published_limit(f))
 }
 
 /// The simulated IP's weight window of family `f`.
@@ -236,6 +249,16 @@ async fn signed(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
                 "Too much request weight used; current limit is 6000 request weight per 1 MINUTE.",
             );
         }
+        Some(Fault::IpBan) => {
+            // Binance's web application firewall: 403 with an HTML page, no
+            // `{"code","msg"}` body (§5.6).
+            return (
+                StatusCode::FORBIDDEN,
+                [(header::CONTENT_TYPE, "text/html")],
+                "<html><head><title>403 Forbidden</title></head><body><h1>403 Forbidden</h1></body></html>",
+            )
+                .into_response();
+        }
         Some(Fault::TokenExpired) => {
             return error(
                 StatusCode::UNAUTHORIZED,
@@ -264,6 +287,20 @@ async fn signed(State(st): St, uri: Uri, headers: HeaderMap) -> Response {
         Some(Fault::Timeout(d)) => tokio::time::sleep(d).await,
         _ => {}
     }
+    if path == ISOLATED_PATH {
+        let symbols: Vec<&str> = param(payload, "symbols")
+            .map(|v| v.split("%2C").filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default();
+        if symbols.len() > super::ISOLATED_PER_CALL {
+            st.violation();
+            return error(
+                StatusCode::BAD_REQUEST,
+                -1102,
+                "Param 'symbols' allows at most 5 symbols.",
+            );
+        }
+        return ok(isolated(&symbols), usage);
+    }
     let mut v = body(&st, &account, &path, true);
     if fault == Some(Fault::Malformed) {
         for p in [
@@ -290,6 +327,33 @@ pub fn margin_level(step: u64) -> Decimal {
     let half = period / 2;
     let dist = Decimal::from((step % period).abs_diff(half)) / Decimal::from(half);
     (Decimal::new(115, 2) + Decimal::new(185, 2) * dist).round_dp(4)
+}
+
+/// Isolated pairs: BTCUSDT is at a margin call (level 1.25), the others
+/// normal (level 3.5); base asset = the pair less its USDT quote.
+fn isolated(symbols: &[&str]) -> Value {
+    let asset = |a: &str, borrowed: &str| {
+        json!({"asset": a, "borrowEnabled": true, "borrowed": borrowed, "free": "1", "interest": "0",
+               "locked": "0", "netAsset": "1", "netAssetOfBtc": "0", "repayEnabled": true, "totalAsset": "1"})
+    };
+    let pairs: Vec<Value> = symbols
+        .iter()
+        .map(|sym| {
+            let (level, status) = if *sym == "BTCUSDT" {
+                ("1.25", "MARGIN_CALL")
+            } else {
+                ("3.5", "NORMAL")
+            };
+            let base = sym.strip_suffix("USDT").unwrap_or(sym);
+            json!({
+                "symbol": sym, "isolatedCreated": true, "enabled": true,
+                "marginLevel": level, "marginLevelStatus": status, "marginRatio": "5",
+                "indexPrice": "60000", "liquidatePrice": "0", "liquidateRate": "0", "tradeEnabled": true,
+                "baseAsset": asset(base, "0"), "quoteAsset": asset("USDT", "100")
+            })
+        })
+        .collect();
+    json!({ "assets": pairs })
 }
 
 fn body(st: &SimState, a: &SimAccount, path: &str, claim: bool) -> Value {

@@ -77,6 +77,28 @@ pub struct MarginAsset {
     pub net_asset: Option<Decimal>,
 }
 
+/// GET /sapi/v1/margin/isolated/account (with `symbols`).
+#[derive(Debug, Deserialize)]
+pub struct IsolatedAccount {
+    pub assets: Vec<IsolatedPair>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IsolatedPair {
+    pub symbol: String,
+    #[serde(default)]
+    pub isolated_created: Option<bool>,
+    #[serde(default, deserialize_with = "opt")]
+    pub margin_level: Option<Decimal>,
+    #[serde(default, deserialize_with = "opt_str")]
+    pub margin_level_status: Option<String>,
+    #[serde(default, deserialize_with = "opt")]
+    pub liquidate_price: Option<Decimal>,
+    pub base_asset: MarginAsset,
+    pub quote_asset: MarginAsset,
+}
+
 /// GET /sapi/v1/margin/tradeCoeff: the user's own bars for `marginLevel`.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -475,6 +475,27 @@ impl BybitClient {
             .header("Accept", "application/json")
     }
 
+    /// The ledger shared with other processes: the poll budget's, else the
+    /// process's.
+    fn ledger(&self) -> Option<Arc<crate::ledger::Ledger>> {
+        self.budget
+            .as_ref()
+            .and_then(|b| b.ledger())
+            .map(|(l, _)| l.clone())
+            .or_else(crate::ledger::global)
+    }
+
+    /// The ledger key of this IP's ban (next to the IP budget's own).
+    fn ban_key(&self) -> String {
+        format!("{}-ban", self.ip.budget.key_label)
+    }
+
+    /// The end of a ban recorded in the ledger (by any process), if on.
+    async fn ledger_ban(&self) -> Option<DateTime<Utc>> {
+        let p = self.ledger()?.paused(&self.ban_key()).await?;
+        DateTime::from_timestamp_millis(p.until_ms)
+    }
+
     /// The error while the IP is banned (nothing is sent).
     fn ban_error(until: DateTime<Utc>) -> VenueError {
         VenueError::new(
@@ -501,6 +522,10 @@ impl BybitClient {
         if let Some(until) = self.ip.banned_until() {
             return Err(Self::ban_error(until));
         }
+        // A ban another baltui process got (through the ledger).
+        if let Some(until) = self.ledger_ban().await {
+            return Err(Self::ban_error(until));
+        }
         self.ip.budget.acquire().await;
         // A ban noted while this request waited for its grant.
         if let Some(until) = self.ip.banned_until() {
@@ -516,6 +541,16 @@ impl BybitClient {
         .await?;
         if reply.status == reqwest::StatusCode::FORBIDDEN {
             let until = self.ip.ban();
+            // Every baltui process sharing the ledger stops and says why.
+            if let Some(l) = self.ledger() {
+                let d = (until - Utc::now()).to_std().unwrap_or_default();
+                let note = crate::ledger::PauseNote {
+                    kind: crate::ledger::PauseKind::Ban,
+                    status: 403,
+                    words: "IP banned by Bybit".into(),
+                };
+                l.pause_noted(&self.ban_key(), d, Some(note)).await;
+            }
             tracing::error!(
                 until = %until,
                 "bybit HTTP 403: IP rate limit ban; every Bybit request stops until it is over"
