@@ -22,6 +22,7 @@ mod okx_fixture;
 mod render;
 mod render_binance;
 mod render_bybit;
+mod render_headroom;
 mod render_nav;
 mod render_numbers;
 mod render_totals;
