@@ -347,30 +347,31 @@ async fn weight_per_family_per_minute_for_one_and_ten_accounts() {
         measured.push((n, plans[0].interval, minute));
         sim.shutdown().await;
     }
-    // One account at the default 5 s: 12 polls, each /api 20 (spot),
-    // /sapi 10 (margin), /fapi 5 (futures); the first minute adds
-    // exchangeInfo (/api 20, /fapi 1), tradeCoeff (/sapi 10), accountConfig (/fapi 5).
-    assert_eq!(measured[0].1, Duration::from_secs(5));
+    // One account at the default 15 s (PROTOCOLS.md §7): 4 polls, each
+    // /api 20 (spot), /sapi 10 (margin), /fapi 5 (futures); the first minute
+    // adds exchangeInfo (/api 20, /fapi 1), tradeCoeff (/sapi 10),
+    // accountConfig (/fapi 5).
+    assert_eq!(measured[0].1, Duration::from_secs(15));
     assert_eq!(
         measured[0].2,
         vec![
-            ("/api", 20 + 12 * 20),
-            ("/sapi", 10 + 12 * 10),
-            ("/fapi", 6 + 12 * 5),
+            ("/api", 20 + 4 * 20),
+            ("/sapi", 10 + 4 * 10),
+            ("/fapi", 6 + 4 * 5),
             ("/dapi", 0),
             ("/papi", 0)
         ]
     );
-    // Ten accounts: the per-IP poll budget (60/min at the 0.8 margin: 48)
-    // lengthens the interval to 13 s (12.5 s, rounded up by the scheduler):
-    // 46 whole polls a minute in all, ten of them first polls.
-    assert_eq!(measured[1].1, Duration::from_secs(13));
+    // Ten accounts: 40 polls a minute, within the per-IP poll budget (60/min
+    // at the 0.8 margin: 48), so the interval stays 15 s; exchangeInfo once
+    // per host, each account's own slow reads once.
+    assert_eq!(measured[1].1, Duration::from_secs(15));
     assert_eq!(
         measured[1].2,
         vec![
-            ("/api", 20 + 46 * 20),
-            ("/sapi", 10 * 10 + 46 * 10),
-            ("/fapi", 1 + 10 * 5 + 46 * 5),
+            ("/api", 20 + 40 * 20),
+            ("/sapi", 10 * 10 + 40 * 10),
+            ("/fapi", 1 + 10 * 5 + 40 * 5),
             ("/dapi", 0),
             ("/papi", 0)
         ]
