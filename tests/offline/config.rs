@@ -208,6 +208,30 @@ fn bybit_and_binance_poll_politely_by_default() {
 }
 
 #[test]
+fn binance_isolated_pairs_are_classic_only_and_look_like_pairs() {
+    use baltui::venues::binance::config::BinanceConfig;
+    let text = |mode: &str, pairs: &str| {
+        format!(
+            "[[account]]\nname = \"b\"\nvenue = \"binance\"\nmode = \"{mode}\"\napi_key = \"k\"\nsecret_key = \"s\"\nisolated_pairs = {pairs}\n"
+        )
+    };
+    let cfg = Config::parse(&text("classic", r#"["BTCUSDT", "ETHUSDT"]"#), "cfg.toml").unwrap();
+    let b: &BinanceConfig = cfg.accounts[0].settings_as().unwrap();
+    assert_eq!(b.isolated_pairs, ["BTCUSDT", "ETHUSDT"]);
+    let e = err(&text("portfolio_margin", r#"["BTCUSDT"]"#));
+    assert!(
+        e.starts_with("cfg.toml:7: account \"b\": key `isolated_pairs`"),
+        "{e}"
+    );
+    assert!(e.contains("classic mode only"), "{e}");
+    let e = err(&text("classic", r#"["BTC/USDT"]"#));
+    assert!(
+        e.contains("expected trading pairs such as \"BTCUSDT\", got \"BTC/USDT\""),
+        "{e}"
+    );
+}
+
+#[test]
 fn bad_poll_interval_and_currencies() {
     let e = err(&format!("{OK}poll_interval = \"fast\"\n"));
     assert_eq!(
