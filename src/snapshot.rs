@@ -662,7 +662,7 @@ pub fn prom_label(s: &str) -> String {
 pub const CSV_HEADER: &str = "account,venue,status,currency,cash,available,frozen,settling,withdrawable,equity,net_assets,totals_currency,margin_ratio,risk_level,worst_severity,fetched_at,\
 liabilities,value_in_base,buying_power,market_value,interest,frozen_fees,in_transit,available_equity,unrealized_pnl,borrow_frozen,isolated_equity,strategy_equity,reward_balance,max_loan,initial_margin,maintenance_margin,currency_margin_ratio,notional_leverage,view,\
 account_mode,venue_time,totals_total_cash,totals_buying_power,totals_market_value,totals_max_finance,totals_remaining_finance,totals_available_equity,totals_notional_value,totals_unrealized_pnl,totals_borrow_frozen,totals_isolated_equity,totals_interest,risk_margin_ratio_currency,risk_margin_call,risk_initial_margin,risk_maintenance_margin,risk_adjusted_equity,risk_utilization,\
-wallet_balance,spot_borrow,wallet,totals_wallet_balance,totals_margin_balance,totals_available_balance,totals_perp_unrealized_pnl,risk_maintenance_rate,risk_initial_rate,risk_margin_level,risk_margin_level_normal_bar,risk_margin_level_call_bar,risk_margin_level_liquidation_bar,risk_futures_maint_ratio,risk_uni_mmr,risk_margin_headroom,risk_margin_headroom_basis";
+wallet_balance,spot_borrow,wallet,totals_wallet_balance,totals_margin_balance,totals_available_balance,totals_perp_unrealized_pnl,risk_maintenance_rate,risk_initial_rate,risk_margin_level,risk_margin_level_normal_bar,risk_margin_level_call_bar,risk_margin_level_liquidation_bar,risk_futures_maint_ratio,risk_uni_mmr,risk_margin_headroom,risk_margin_headroom_basis,risk_margin_currency";
 
 /// The Binance risk numbers (added after the first releases): JSON name in
 /// `risk` and value, in CSV and Prometheus order.
@@ -680,12 +680,19 @@ pub fn venue_risk(r: &Risk) -> [(&'static str, Option<Dec>); 6] {
 
 type Dec = rust_decimal::Decimal;
 
-/// The margin headroom and what it was derived from, for the CSV tables.
-fn headroom_fields(r: &Risk) -> [String; 2] {
-    match &r.headroom {
-        Some(h) => [h.fraction.to_string(), h.basis.clone()],
-        None => [String::new(), String::new()],
-    }
+/// The margin headroom and what it was derived from, then the currency of
+/// the margins where it is not the totals currency (Binance): the CSV
+/// tables' last columns.
+fn headroom_fields(r: &Risk) -> [String; 3] {
+    let (fraction, basis) = match &r.headroom {
+        Some(h) => (h.fraction.to_string(), h.basis.clone()),
+        None => (String::new(), String::new()),
+    };
+    [
+        fraction,
+        basis,
+        r.margin_currency.clone().unwrap_or_default(),
+    ]
 }
 
 /// A wallet's totals (Binance), in the wallet's currency: CSV `--table
@@ -868,13 +875,13 @@ const ACCOUNT_AMOUNTS: [(&str, &str, &str, AccountGet); 16] = [
     (
         "risk",
         "initial_margin",
-        "Initial margin requirement (OKX imr, LongPort init_margin), in the totals currency (label currency).",
+        "Initial margin requirement (OKX imr, LongPort init_margin, Binance totalInitialMargin / accountInitialMargin), in the totals currency or the margins' own (label currency).",
         |_, r| r.initial_margin,
     ),
     (
         "risk",
         "maintenance_margin",
-        "Maintenance margin requirement (OKX mmr, LongPort maintenance_margin), in the totals currency (label currency).",
+        "Maintenance margin requirement (OKX mmr, LongPort maintenance_margin, Binance totalMaintMargin / accountMaintMargin), in the totals currency or the margins' own (label currency).",
         |_, r| r.maintenance_margin,
     ),
     (
@@ -1096,7 +1103,14 @@ impl Report {
                 .iter()
                 .map(|(n, _)| format!("risk_{n}")),
         );
-        header.extend(["risk_margin_headroom", "risk_margin_headroom_basis"].map(String::from));
+        header.extend(
+            [
+                "risk_margin_headroom",
+                "risk_margin_headroom_basis",
+                "risk_margin_currency",
+            ]
+            .map(String::from),
+        );
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(&header)?;
         let (empty_totals, empty_risk) = (Totals::default(), Risk::default());
@@ -1245,10 +1259,12 @@ impl Report {
             }
             v
         };
-        for (_, name, help, get) in ACCOUNT_AMOUNTS.iter().chain(&ACCOUNT_AMOUNTS_LATER) {
+        for (object, name, help, get) in ACCOUNT_AMOUNTS.iter().chain(&ACCOUNT_AMOUNTS_LATER) {
             let samples = per_view(&|a, view, t, r| {
-                // No totals currency (Binance: wallets are not summed): no label.
-                let ccy = t.currency.as_deref();
+                // No totals currency (Binance: wallets are not summed): no
+                // label, except on the margins, which name their own.
+                let own = (*object == "risk").then_some(r.margin_currency.as_deref());
+                let ccy = own.flatten().or(t.currency.as_deref());
                 Some((
                     labels(a, &[("currency", ccy), ("view", view)]),
                     get(t, r)?.to_string(),
@@ -2281,13 +2297,17 @@ mod tests {
             let mut rd = csv::Reader::from_reader(table.as_bytes());
             let h: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
             assert_eq!(
-                h[h.len() - 2..],
-                ["risk_margin_headroom", "risk_margin_headroom_basis"]
+                h[h.len() - 3..],
+                [
+                    "risk_margin_headroom",
+                    "risk_margin_headroom_basis",
+                    "risk_margin_currency"
+                ]
             );
             let first = rd.records().next().unwrap().unwrap();
-            assert_eq!(first.get(h.len() - 2), Some("0.7"));
+            assert_eq!(first.get(h.len() - 3), Some("0.7"));
             assert_eq!(
-                first.get(h.len() - 1),
+                first.get(h.len() - 2),
                 Some("accountMMRate (liquidation 1)")
             );
         }

@@ -73,8 +73,16 @@ fn check_on_the_sim_config_is_clean_and_prints_no_secret() {
         let b = block(&out, &a);
         assert!(b.contains("inline in the config file"), "{b}");
         assert!(b.contains("base URL     http://127.0.0.1:"), "{b}");
+        // Binance and Bybit default to 15 s (PROTOCOLS.md §7), the others 5 s.
+        let every = if a.starts_with("bybit") || a.starts_with("bn-") {
+            "15s"
+        } else {
+            "5s"
+        };
         assert!(
-            b.contains("interval     5s configured, 5s effective"),
+            b.contains(&format!(
+                "interval     {every} configured, {every} effective"
+            )),
             "{b}"
         );
         assert!(b.contains("budget       "), "{b}");
@@ -397,6 +405,14 @@ fn csv_rows_equal_the_json_of_the_same_seed() {
             // Every account-level figure of the JSON, on every row of the account.
             for object in ["totals", "risk"] {
                 for (k, v) in a[object].as_object().unwrap() {
+                    if object == "risk" && k == "headroom" {
+                        let f = text_or_empty(&v["fraction"]);
+                        assert_eq!(r[col("risk_margin_headroom")], f);
+                        let b = text_or_empty(&v["basis"]);
+                        assert_eq!(r[col("risk_margin_headroom_basis")], b);
+                        compared += 1;
+                        continue;
+                    }
                     if let Some(name) = csv_column(object, k) {
                         assert_eq!(r[col(&name)], text_or_empty(v), "{object}.{k} of {r:?}");
                         compared += 1;
@@ -698,6 +714,18 @@ fn prometheus_samples_equal_the_json_of_the_same_seed() {
                     "utilization" => {
                         let got = find("baltui_utilization_ratio", name, &[("view", view)]);
                         assert_eq!(got, json_text(v), "{name} risk.utilization");
+                        got
+                    }
+                    // The margins' currency label (Binance), checked below.
+                    "margin_currency" => continue,
+                    k @ ("initial_margin" | "maintenance_margin") => {
+                        let ccy = risk["margin_currency"].as_str().or(ccy);
+                        let got = find(
+                            &format!("baltui_{k}"),
+                            name,
+                            &[("currency", ccy), ("view", view)],
+                        );
+                        assert_eq!(got, json_text(v), "{name} risk.{k} in {ccy:?}");
                         got
                     }
                     "headroom" => {
