@@ -222,6 +222,11 @@ fn describe_error(e: &VenueError, base_url: &str) -> String {
         ErrorKind::RateLimited { .. } => {
             format!("{e}: another program may be using the same key; wait a minute and check again")
         }
+        ErrorKind::Banned { .. } => {
+            format!(
+                "{e}: another program on this IP spent the venue's limit; nothing is sent until the ban ends"
+            )
+        }
         _ => e.to_string(),
     }
 }

@@ -30,6 +30,8 @@ pub enum PollState {
     Loading,
     Ok,
     RateLimited,
+    /// The venue banned this IP: nothing is sent until the ban ends.
+    Banned,
     AuthFailed,
     Error,
     /// The account's own config or secrets are unusable: not polled.
@@ -45,6 +47,7 @@ pub enum Status {
     Ok,
     Stale,
     RateLimited,
+    Banned,
     AuthFailed,
     Error,
     ConfigError,
@@ -57,6 +60,7 @@ impl Status {
             Status::Ok => "ok",
             Status::Stale => "stale",
             Status::RateLimited => "rate_limited",
+            Status::Banned => "banned",
             Status::AuthFailed => "auth_failed",
             Status::Error => "error",
             Status::ConfigError => "config_error",
@@ -68,6 +72,7 @@ impl Status {
             Status::Ok => "OK",
             Status::Stale => "STALE",
             Status::RateLimited => "RATE LIMITED",
+            Status::Banned => "IP BANNED",
             Status::AuthFailed => "AUTH FAILED",
             Status::Error => "ERROR",
             Status::ConfigError => "CONFIG ERROR",
@@ -79,7 +84,7 @@ impl Status {
             Status::Loading | Status::Ok => Severity::Ok,
             Status::Stale | Status::RateLimited | Status::Error => Severity::Warn,
             // Not watched at all: as loud as a refused key.
-            Status::AuthFailed | Status::ConfigError => Severity::Critical,
+            Status::Banned | Status::AuthFailed | Status::ConfigError => Severity::Critical,
         }
     }
 }
@@ -287,6 +292,7 @@ impl Account {
         match self.poll {
             PollState::Loading => Status::Loading,
             PollState::RateLimited => Status::RateLimited,
+            PollState::Banned => Status::Banned,
             PollState::AuthFailed => Status::AuthFailed,
             PollState::ConfigError => Status::ConfigError,
             PollState::Error => Status::Error,
@@ -651,13 +657,14 @@ impl Monitor {
             Err(e) => {
                 let state = match e.class() {
                     ErrorClass::RateLimited => PollState::RateLimited,
+                    ErrorClass::Banned => PollState::Banned,
                     ErrorClass::Auth => PollState::AuthFailed,
                     ErrorClass::Config => PollState::ConfigError,
                     ErrorClass::Transient => PollState::Error,
                 };
                 let text = e.to_string();
                 if state != before_poll || acc.last_error.as_deref() != Some(text.as_str()) {
-                    let sev = if state == PollState::AuthFailed {
+                    let sev = if matches!(state, PollState::AuthFailed | PollState::Banned) {
                         Severity::Critical
                     } else {
                         Severity::Warn
@@ -707,7 +714,9 @@ impl Monitor {
             }
         }
         let status_sev = |p: PollState| match p {
-            PollState::AuthFailed | PollState::ConfigError => Severity::Critical,
+            PollState::AuthFailed | PollState::ConfigError | PollState::Banned => {
+                Severity::Critical
+            }
             PollState::RateLimited | PollState::Error => Severity::Warn,
             PollState::Ok | PollState::Loading => Severity::Ok,
         };

@@ -72,7 +72,9 @@ impl Backoff {
             // Retrying bad credentials locks keys; a config error cannot
             // succeed until the config is reloaded.
             Err(ErrorClass::Auth | ErrorClass::Config) => Next::Stop,
-            Err(ErrorClass::RateLimited) => {
+            // A ban ends when the venue says; the client refuses to send
+            // until then, so the poller waits like for a rate limit.
+            Err(ErrorClass::RateLimited | ErrorClass::Banned) => {
                 self.rate_limits = self.rate_limits.saturating_add(1);
                 let base = window.max(interval);
                 Next::Pause(exp(base, self.rate_limits - 1))

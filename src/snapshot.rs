@@ -92,6 +92,7 @@ impl AccountReport {
                     ErrorClass::Auth => (Status::AuthFailed, Severity::Critical),
                     ErrorClass::Config => (Status::ConfigError, Severity::Critical),
                     ErrorClass::RateLimited => (Status::RateLimited, Severity::Warn),
+                    ErrorClass::Banned => (Status::Banned, Severity::Critical),
                     ErrorClass::Transient => (Status::Error, Severity::Warn),
                 };
                 let msg = format!("account \"{name}\": {e}");
@@ -139,7 +140,9 @@ impl AccountReport {
             Status::Stale => DataState::Stale,
             Status::Loading => DataState::Loading,
             Status::ConfigError => DataState::ConfigError,
-            Status::RateLimited | Status::AuthFailed | Status::Error => DataState::Failed,
+            Status::RateLimited | Status::Banned | Status::AuthFailed | Status::Error => {
+                DataState::Failed
+            }
         };
         Holding {
             name: &self.name,

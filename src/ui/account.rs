@@ -420,7 +420,11 @@ fn reason_line(app: &App, acc: &Account, status: Status, theme: &Theme) -> Optio
                 format::duration(i64::try_from(acc.spec.poll_interval.as_secs()).unwrap_or(0))
             ),
         ),
-        Status::RateLimited | Status::AuthFailed | Status::Error | Status::ConfigError => {
+        Status::RateLimited
+        | Status::Banned
+        | Status::AuthFailed
+        | Status::Error
+        | Status::ConfigError => {
             let mut text = acc
                 .last_error
                 .clone()

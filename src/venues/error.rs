@@ -23,6 +23,9 @@ pub enum ErrorKind {
     Http { status: u16, excerpt: String },
     /// The venue said "too many requests".
     RateLimited { code: String, message: String },
+    /// The venue banned this IP (Binance 418, its firewall's 403; Bybit 403):
+    /// every request to it stops until the ban ends, in every process.
+    Banned { code: String, message: String },
     /// Credentials, signature, IP allow-list, permissions: polling stops until asked.
     Auth { code: String, message: String },
     /// The venue refused our timestamp even after syncing the clock.
@@ -59,6 +62,7 @@ impl VenueError {
     pub fn class(&self) -> ErrorClass {
         match self.kind {
             ErrorKind::RateLimited { .. } => ErrorClass::RateLimited,
+            ErrorKind::Banned { .. } => ErrorClass::Banned,
             ErrorKind::Auth { .. } => ErrorClass::Auth,
             ErrorKind::Config(_) => ErrorClass::Config,
             _ => ErrorClass::Transient,
@@ -70,6 +74,8 @@ impl VenueError {
 pub enum ErrorClass {
     Transient,
     RateLimited,
+    /// An IP ban: waits like a rate limit, shown as loud as a refused key.
+    Banned,
     Auth,
     /// The account's config is unusable: no request until a reload.
     Config,
@@ -102,6 +108,8 @@ impl VenueError {
             ErrorKind::RateLimited { code, message } => {
                 write!(f, "{v}: rate limited (code {code}: {message})")
             }
+            // The message names the ban, its end and the HTTP status.
+            ErrorKind::Banned { message, .. } => write!(f, "{v}: {message}"),
             ErrorKind::Auth { code, message } => {
                 write!(f, "{v}: authentication failed (code {code}: {message})")
             }

@@ -161,3 +161,52 @@ fn margins_carry_their_currency_and_coinm_coins_their_ratio() {
         "{risk}"
     );
 }
+
+/// A ban (HTTP 418) is as loud as a refused key: "IP BANNED" in the critical
+/// color on the All tab and the account tab, the venue's words and the end of
+/// the ban beside it, the last numbers kept and marked with their age.
+#[test]
+fn an_ip_ban_reads_red_everywhere() {
+    use baltui::venues::{ErrorKind, VenueError};
+    let mut app = app_with(vec![spec("bn-main", KIND, false)]);
+    let at = now() - chrono::Duration::seconds(30);
+    poll(&mut app, 0, at, Ok(snapshot("2.5")));
+    let ban = VenueError::new(
+        KIND,
+        ErrorKind::Banned {
+            code: "418".into(),
+            message: "IP banned by Binance until 12:40:00 UTC (HTTP 418); every Binance request is stopped until then".into(),
+        },
+    );
+    poll(&mut app, 0, now(), Err(ban));
+    go_tab(&mut app, 0);
+    let theme = Theme::color();
+    let lines = draw(&app, 160, 20);
+    let buf = buffer(&app, 160, 20, &theme);
+    let y = lines
+        .iter()
+        .position(|l| l.contains("IP BANNED"))
+        .unwrap_or_else(|| panic!("{}", screen(&lines)));
+    assert!(lines[y].contains(" bn-main "), "{}", lines[y]);
+    let x = col(&lines[y], "IP BANNED").unwrap();
+    assert_eq!(cell_at(&buf, x, y).fg, theme.critical.fg.unwrap());
+    assert!(lines[y].contains("Binance: IP banned by"), "{}", lines[y]);
+    go_tab(&mut app, 1);
+    let lines = draw(&app, 120, 30);
+    let buf = buffer(&app, 120, 30, &theme);
+    let l = line_with(&lines, "IP banned by Binance until 12:40:00 UTC (HTTP 418)");
+    let y = lines.iter().position(|x| x == l).unwrap();
+    let x = col(l, "IP banned").unwrap();
+    assert_eq!(
+        cell_at(&buf, x, y).fg,
+        theme.critical.fg.unwrap(),
+        "{}",
+        screen(&lines)
+    );
+    // The numbers from before the ban stay, with their age.
+    assert!(
+        screen(&lines).contains("BTC · margin"),
+        "{}",
+        screen(&lines)
+    );
+}

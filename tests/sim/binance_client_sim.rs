@@ -194,7 +194,7 @@ async fn a_418_stops_every_binance_account_on_the_host() {
     let pm = client(&sim, "bn-pm", None);
     sim.state.inject("sim-bn-main-key", Fault::RateLimited, 1);
     let e = main.fetch().await.unwrap_err();
-    assert_eq!(e.class(), ErrorClass::RateLimited);
+    assert_eq!(e.class(), ErrorClass::Banned);
     assert!(e.to_string().contains("banned"), "{e}");
     let sent = sim.state.requests();
     let e = pm.fetch().await.unwrap_err();
@@ -233,7 +233,7 @@ async fn a_403_is_a_waf_block_of_five_minutes_not_an_auth_failure() {
     sim.state.inject("sim-bn-main-key", Fault::IpBan, 1);
     let before = chrono::Utc::now();
     let e = main.fetch().await.unwrap_err();
-    assert_eq!(e.class(), ErrorClass::RateLimited, "not auth: {e}");
+    assert_eq!(e.class(), ErrorClass::Banned, "not auth: {e}");
     let text = e.to_string();
     assert!(
         text.contains("IP blocked by Binance's web application firewall until")

@@ -199,7 +199,7 @@ async fn an_ip_ban_stops_every_bybit_request_and_says_until_when() {
     c.fetch().await.unwrap();
     sim.state.inject(UNIFIED_KEY, Fault::IpBan, 1);
     let e = c.fetch().await.unwrap_err();
-    assert_eq!(e.class(), ErrorClass::RateLimited, "{e}");
+    assert_eq!(e.class(), ErrorClass::Banned, "{e}");
     assert!(
         e.to_string().contains("IP banned by Bybit (HTTP 403"),
         "{e}"

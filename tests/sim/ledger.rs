@@ -193,7 +193,7 @@ async fn a_binance_ban_reaches_and_shows_in_every_engine() {
     let sent = sim.state.requests();
     for c in b_main.iter().chain(&b_pm) {
         let e = c.fetch().await.unwrap_err();
-        assert_eq!(e.class(), ErrorClass::RateLimited);
+        assert_eq!(e.class(), ErrorClass::Banned);
         let text = e.to_string();
         assert!(
             text.contains("IP banned by Binance until") && text.contains("UTC (HTTP 418)"),
@@ -254,7 +254,7 @@ async fn a_bybit_ban_reaches_and_shows_in_every_engine() {
         .await
         .expect("the ledger's ban answers at once")
         .unwrap_err();
-    assert_eq!(e.class(), ErrorClass::RateLimited);
+    assert_eq!(e.class(), ErrorClass::Banned);
     assert!(
         e.to_string().contains("IP banned by Bybit (HTTP 403")
             && e.to_string().contains("every Bybit request stopped until"),

@@ -368,7 +368,7 @@ fn family_budget(
 fn ban_error(until: chrono::DateTime<Utc>, status: u16) -> VenueError {
     VenueError::new(
         V,
-        ErrorKind::RateLimited {
+        ErrorKind::Banned {
             code: status.to_string(),
             message: format!(
                 "{} until {} UTC (HTTP {status}); every Binance request is stopped until then",

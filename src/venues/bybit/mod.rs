@@ -500,7 +500,7 @@ impl BybitClient {
     fn ban_error(until: DateTime<Utc>) -> VenueError {
         VenueError::new(
             V,
-            ErrorKind::RateLimited {
+            ErrorKind::Banned {
                 code: "403".into(),
                 message: format!(
                     "IP banned by Bybit (HTTP 403, access too frequent): every Bybit request stopped until {} UTC",
