@@ -904,17 +904,20 @@ mod tests {
     #[test]
     fn an_account_with_wallet_totals_only_is_valued_wallet_by_wallet() {
         let o = okx_snap();
-        let bn = binance_snap("BTC");
-        let hs = [
-            holding("okx-a", okx::KIND, DataState::Fresh, Some(&o)),
-            holding(
-                "bn",
-                crate::venues::binance::KIND,
-                DataState::Fresh,
-                Some(&bn),
-            ),
-        ];
-        let p = Portfolio::build(&hs, "USD");
+        // OKX beside a Binance account whose spot wallet holds `coin`.
+        let with_okx = |bn: &Snapshot| {
+            let hs = [
+                holding("okx-a", okx::KIND, DataState::Fresh, Some(&o)),
+                holding(
+                    "bn",
+                    crate::venues::binance::KIND,
+                    DataState::Fresh,
+                    Some(bn),
+                ),
+            ];
+            Portfolio::build(&hs, "USD")
+        };
+        let p = with_okx(&binance_snap("BTC"));
         let i = &p.included[1];
         assert_eq!(i.account, "bn");
         let parts: Vec<(&str, &str, Decimal, Decimal)> = i
@@ -939,17 +942,7 @@ mod tests {
 
         // A coin without a rate excludes the account, naming it: a partial
         // sum would read as the whole.
-        let bnb = binance_snap("BNB");
-        let hs = [
-            holding("okx-a", okx::KIND, DataState::Fresh, Some(&o)),
-            holding(
-                "bn",
-                crate::venues::binance::KIND,
-                DataState::Fresh,
-                Some(&bnb),
-            ),
-        ];
-        let p = Portfolio::build(&hs, "USD");
+        let p = with_okx(&binance_snap("BNB"));
         assert_eq!(p.excluded[0].reason.text(), "no BNB rate");
     }
 

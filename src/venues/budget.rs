@@ -24,6 +24,15 @@ pub struct RateBudget {
     ledger: Option<(Arc<crate::ledger::Ledger>, crate::ledger::Rule)>,
 }
 
+/// The ledger a client shares budgets and bans through: its budget's (the
+/// engine's), else the process's.
+pub fn ledger_of(budget: Option<&RateBudget>) -> Option<Arc<crate::ledger::Ledger>> {
+    budget
+        .and_then(|b| b.ledger())
+        .map(|(l, _)| l.clone())
+        .or_else(crate::ledger::global)
+}
+
 /// Grants per window for a published `limit` and a `margin` share of it.
 /// Evenly spaced grants put at most n + 1 in a sliding window (one at each
 /// end), so n stays below the limit whatever the margin: with

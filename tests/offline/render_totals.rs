@@ -191,7 +191,14 @@ fn privacy_masks_every_amount_in_the_line() {
     );
 }
 
-fn draw(p: &Portfolio, privacy: bool, w: u16, h: u16) -> Vec<String> {
+/// The per-currency table in a `w` x `h` TestBackend, `selected` its row.
+fn render(
+    p: &Portfolio,
+    privacy: bool,
+    selected: usize,
+    (w, h): (u16, u16),
+    theme: &Theme,
+) -> ratatui::buffer::Buffer {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| {
         totals::render_by_currency(
@@ -200,21 +207,29 @@ fn draw(p: &Portfolio, privacy: bool, w: u16, h: u16) -> Vec<String> {
             p,
             &format::Numbers::default(),
             privacy,
-            usize::MAX,
-            &Theme::color(),
+            selected,
+            theme,
         )
     })
     .unwrap();
-    let buf = term.backend().buffer();
-    (0..h)
+    term.backend().buffer().clone()
+}
+
+fn text_lines(buf: &ratatui::buffer::Buffer) -> Vec<String> {
+    let area = buf.area;
+    (0..area.height)
         .map(|y| {
-            (0..w)
+            (0..area.width)
                 .map(|x| buf[(x, y)].symbol().to_string())
                 .collect::<String>()
                 .trim_end()
                 .to_string()
         })
         .collect()
+}
+
+fn draw(p: &Portfolio, privacy: bool, w: u16, h: u16) -> Vec<String> {
+    text_lines(&render(p, privacy, usize::MAX, (w, h), &Theme::color()))
 }
 
 #[test]
@@ -232,21 +247,8 @@ fn the_currency_table_lines_up_points_and_marks_stale_and_partial_sums() {
         ]
     );
     // A row with a stale holder is dimmed.
-    let mut term = Terminal::new(TestBackend::new(70, 4)).unwrap();
     let theme = Theme::color();
-    term.draw(|f| {
-        totals::render_by_currency(
-            f,
-            f.area(),
-            &p,
-            &format::Numbers::default(),
-            false,
-            usize::MAX,
-            &theme,
-        )
-    })
-    .unwrap();
-    let buf = term.backend().buffer();
+    let buf = render(&p, false, usize::MAX, (70, 4), &theme);
     assert_eq!(buf[(0, 2)].fg, theme.stale.fg.unwrap());
     assert_ne!(buf[(0, 1)].fg, theme.stale.fg.unwrap());
 }
@@ -254,25 +256,8 @@ fn the_currency_table_lines_up_points_and_marks_stale_and_partial_sums() {
 #[test]
 fn the_currency_table_scrolls_to_the_selected_row() {
     let p = portfolio();
-    let draw_at = |row: usize| {
-        let mut term = Terminal::new(TestBackend::new(70, 2)).unwrap();
-        term.draw(|f| {
-            totals::render_by_currency(
-                f,
-                f.area(),
-                &p,
-                &format::Numbers::default(),
-                false,
-                row,
-                &Theme::color(),
-            )
-        })
-        .unwrap();
-        let buf = term.backend().buffer();
-        (0..70u16)
-            .map(|x| buf[(x, 1)].symbol().to_string())
-            .collect::<String>()
-    };
+    let draw_at =
+        |row: usize| text_lines(&render(&p, false, row, (70, 2), &Theme::color()))[1].clone();
     // One line under the header: the selected currency is the one shown.
     assert!(draw_at(0).starts_with("HKD"), "{}", draw_at(0));
     assert!(draw_at(1).starts_with("USD"), "{}", draw_at(1));

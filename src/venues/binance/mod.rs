@@ -566,11 +566,7 @@ impl BinanceClient {
     /// The ledger this client shares budgets and bans through: its poll
     /// budget's (the engine's), else the process's.
     fn ledger(&self) -> Option<Arc<crate::ledger::Ledger>> {
-        self.budget
-            .as_ref()
-            .and_then(|b| b.ledger())
-            .map(|(l, _)| l.clone())
-            .or_else(crate::ledger::global)
+        crate::venues::budget::ledger_of(self.budget.as_deref())
     }
 
     fn host_state(&self, host_url: &str) -> Arc<HostState> {

@@ -478,11 +478,7 @@ impl BybitClient {
     /// The ledger shared with other processes: the poll budget's, else the
     /// process's.
     fn ledger(&self) -> Option<Arc<crate::ledger::Ledger>> {
-        self.budget
-            .as_ref()
-            .and_then(|b| b.ledger())
-            .map(|(l, _)| l.clone())
-            .or_else(crate::ledger::global)
+        crate::venues::budget::ledger_of(self.budget.as_deref())
     }
 
     /// The ledger key of this IP's ban (next to the IP budget's own).
