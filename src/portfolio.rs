@@ -143,15 +143,22 @@ pub struct Included {
     /// In the report currency; None where the venue reports no such figure.
     pub net_assets: Option<Decimal>,
     pub cash: Option<Decimal>,
-    /// None: the venue's own figures in the report currency. Some: converted
-    /// at this rate (shown with ≈); for an account valued by its wallets, the
-    /// first of `wallet_rates`.
+    /// None: the venue's own figures in the report currency (or, for an
+    /// account valued by its wallets, each part's own rate in
+    /// `wallet_parts`). Some: converted at this rate (shown with ≈).
     pub rate: Option<Rate>,
     /// An account valued by its wallets (no totals of its own): the parts
     /// added, each in its own currency, and the rate it was converted at.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub wallet_parts: Vec<WalletPart>,
     pub as_of: DateTime<Utc>,
+}
+
+impl Included {
+    /// Some figure was converted at a rate (≈): its own, or a wallet part's.
+    pub fn converted(&self) -> bool {
+        self.rate.is_some() || self.wallet_parts.iter().any(|w| w.rate.is_some())
+    }
 }
 
 /// One part of an account valued by its wallets: a wallet's net assets, or
@@ -337,7 +344,7 @@ impl Portfolio {
             }
         }
         p.rates = rates;
-        p.approximate = p.included.iter().any(|i| i.rate.is_some());
+        p.approximate = p.included.iter().any(Included::converted);
         let (net, net_missing, net_over) =
             sum(p.included.iter().map(|i| (&i.account, i.net_assets)));
         let (cash, cash_missing, cash_over) = sum(p.included.iter().map(|i| (&i.account, i.cash)));
@@ -656,7 +663,7 @@ fn by_wallets(
         currency: "wallets".into(),
         net_assets: Some(net),
         cash: None,
-        rate: parts.iter().find_map(|p| p.rate.clone()),
+        rate: None,
         wallet_parts: parts,
         as_of: f.fetched_at,
     })
@@ -937,7 +944,8 @@ mod tests {
         );
         assert_eq!(i.net_assets, Some(d("280001.27")));
         assert_eq!(i.cash, None, "wallets' cash is not one kind");
-        assert!(i.rate.is_some() && p.approximate);
+        // Each part names its own rate; the account has no single one.
+        assert!(i.rate.is_none() && i.converted() && p.approximate);
         assert_eq!(p.net_assets, Some(d("200000.25") + d("280001.27")));
 
         // A coin without a rate excludes the account, naming it: a partial

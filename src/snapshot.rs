@@ -1262,12 +1262,18 @@ impl Report {
             }
             v
         };
-        for (object, name, help, get) in ACCOUNT_AMOUNTS.iter().chain(&ACCOUNT_AMOUNTS_LATER) {
-            let samples = per_view(&|a, view, t, r| {
+        for (_, name, help, get) in ACCOUNT_AMOUNTS.iter().chain(&ACCOUNT_AMOUNTS_LATER) {
+            // `margin_currency` is the unit of these two only.
+            let margins = matches!(*name, "initial_margin" | "maintenance_margin");
+            let samples = per_view(&move |a, view, t, r| {
                 // No totals currency (Binance: wallets are not summed): no
                 // label, except on the margins, which name their own.
-                let own = (*object == "risk").then_some(r.margin_currency.as_deref());
-                let ccy = own.flatten().or(t.currency.as_deref());
+                let own = if margins {
+                    r.margin_currency.as_deref()
+                } else {
+                    None
+                };
+                let ccy = own.or(t.currency.as_deref());
                 Some((
                     labels(a, &[("currency", ccy), ("view", view)]),
                     get(t, r)?.to_string(),
@@ -1513,7 +1519,7 @@ impl Report {
             "1 when some amount in the totals was converted at a rate from the venues' own figures, else 0.",
             &[(ccy.clone(), u8::from(p.approximate).to_string())],
         );
-        let converted = p.included.iter().filter(|i| i.rate.is_some()).count();
+        let converted = p.included.iter().filter(|i| i.converted()).count();
         family(
             out,
             "baltui_portfolio_accounts",

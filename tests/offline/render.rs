@@ -151,18 +151,40 @@ fn okx_app(ratio: &str) -> App {
 }
 
 fn draw_with(app: &App, w: u16, h: u16, theme: &Theme) -> Vec<String> {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| ui::render(f, app, theme)).unwrap();
-    let buf = term.backend().buffer();
-    let mut lines = Vec::new();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        for x in 0..buf.area.width {
-            line.push_str(buf[(x, y)].symbol());
-        }
-        lines.push(line);
-    }
+    text_rows(&buffer(app, w, h, theme))
+}
+
+/// Every row of a buffer as text.
+pub(crate) fn text_rows(buf: &ratatui::buffer::Buffer) -> Vec<String> {
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect()
+}
+
+/// The first row holding `needle`, with its index; panics showing the screen.
+pub(crate) fn row<'a>(lines: &'a [String], needle: &str) -> (usize, &'a str) {
     lines
+        .iter()
+        .enumerate()
+        .find(|(_, l)| l.contains(needle))
+        .map(|(y, l)| (y, l.as_str()))
+        .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{}", lines.join("\n")))
+}
+
+/// Column (in cells) where `needle` starts in `line`; panics naming the line.
+pub(crate) fn col_in(line: &str, needle: &str) -> usize {
+    col(line, needle).unwrap_or_else(|| panic!("{needle:?} not in {line}"))
+}
+
+/// An app with one account, polled once at `now()` with `snap`.
+pub(crate) fn one_account(name: &str, venue: VenueKind, snap: Snapshot) -> App {
+    let mut app = app_with(vec![spec(name, venue, false)]);
+    poll(&mut app, 0, now(), Ok(snap));
+    app
 }
 
 pub(crate) fn draw(app: &App, w: u16, h: u16) -> Vec<String> {
@@ -194,10 +216,7 @@ pub(crate) fn col(line: &str, needle: &str) -> Option<usize> {
 }
 
 fn row_of(lines: &[String], needle: &str) -> usize {
-    lines
-        .iter()
-        .position(|l| l.contains(needle))
-        .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{}", screen(lines)))
+    row(lines, needle).0
 }
 
 /// Like `row_of`, below the tabs row (which names every account too).

@@ -3,28 +3,12 @@
 //! maintenance margin rate with its own lines (higher is worse) and its
 //! critical style, Bybit's own columns, absent figures as "—".
 
-use baltui::app::{App, Msg};
-use baltui::health::{Severity, Thresholds};
+use crate::render::{col_in, d, now, one_account, row, text_rows};
+use baltui::app::App;
+use baltui::health::Severity;
 use baltui::model::{CurrencyBalance, Risk, Snapshot, Totals};
-use baltui::monitor::AccountSpec;
-use baltui::poll::Event;
 use baltui::theme::Theme;
-use baltui::ui;
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use rust_decimal::Decimal;
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2025, 3, 4, 12, 30, 45)
-        .single()
-        .unwrap()
-}
-
-fn d(s: &str) -> Option<Decimal> {
-    Some(s.parse().unwrap())
-}
 
 fn snapshot() -> Snapshot {
     Snapshot {
@@ -72,61 +56,18 @@ fn snapshot() -> Snapshot {
 }
 
 fn app() -> App {
-    let spec = AccountSpec::new(
-        "bybit-unified",
-        baltui::venues::bybit::KIND,
-        false,
-        std::time::Duration::from_secs(5),
-    );
-    let mut app = App::new(vec![spec], Thresholds::default(), now());
-    app.update(Msg::Poll(Event::Polled {
-        account: 0,
-        generation: app.generation(),
-        at: now(),
-        result: Ok(snapshot()),
-        next_poll_at: Some(now() + Duration::seconds(2)),
-    }));
-    app
+    one_account("bybit-unified", baltui::venues::bybit::KIND, snapshot())
 }
 
 fn buffer(app: &App, w: u16, h: u16) -> Buffer {
-    let theme = Theme::color();
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| ui::render(f, app, &theme)).unwrap();
-    term.backend().buffer().clone()
-}
-
-fn lines(buf: &Buffer) -> Vec<String> {
-    (0..buf.area.height)
-        .map(|y| {
-            (0..buf.area.width)
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-        })
-        .collect()
-}
-
-fn row<'a>(lines: &'a [String], needle: &str) -> (usize, &'a str) {
-    lines
-        .iter()
-        .enumerate()
-        .find(|(_, l)| l.contains(needle))
-        .map(|(y, l)| (y, l.as_str()))
-        .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{}", lines.join("\n")))
-}
-
-fn col(line: &str, needle: &str) -> usize {
-    let b = line
-        .find(needle)
-        .unwrap_or_else(|| panic!("{needle:?} not in {line}"));
-    line[..b].chars().count()
+    crate::render::buffer(app, w, h, &Theme::color())
 }
 
 #[test]
 fn the_account_tab_shows_the_maintenance_rate_critical_with_its_own_lines() {
     let app = app();
     let buf = buffer(&app, 160, 40);
-    let l = lines(&buf);
+    let l = text_rows(&buf);
     // The account mode on the tab's title and the risk pane's.
     row(&l, "bybit-unified · Bybit · UTA 2.0, cross margin · LIVE");
     row(&l, " margin · risk · UTA 2.0, cross margin ");
@@ -149,7 +90,7 @@ fn the_account_tab_shows_the_maintenance_rate_critical_with_its_own_lines() {
         l.join("\n")
     );
     // The rate's cells carry the critical style.
-    let x = col(margin, "83.1%") as u16;
+    let x = col_in(margin, "83.1%") as u16;
     let theme = Theme::color();
     assert_eq!(
         buf[(x, y as u16)].style().fg,
@@ -251,22 +192,9 @@ fn a_uta1_account_shows_each_wallet_and_its_collateral_restriction() {
             totals: Totals::default(),
         },
     ];
-    let spec = AccountSpec::new(
-        "bybit-uta1",
-        baltui::venues::bybit::KIND,
-        false,
-        std::time::Duration::from_secs(5),
-    );
-    let mut app = App::new(vec![spec], Thresholds::default(), now());
-    app.update(Msg::Poll(Event::Polled {
-        account: 0,
-        generation: app.generation(),
-        at: now(),
-        result: Ok(s),
-        next_poll_at: Some(now() + Duration::seconds(2)),
-    }));
+    let app = one_account("bybit-uta1", baltui::venues::bybit::KIND, s);
     // Wide enough for both wallets' totals on the totals line.
-    let l = lines(&buffer(&app, 240, 40));
+    let l = text_rows(&buffer(&app, 240, 40));
     row(&l, "bybit-uta1 · Bybit · UTA 1.0, cross margin · LIVE");
     let (_, contract) = row(&l, "BTC · contract");
     assert!(contract.contains("0.25000000"), "{contract}");

@@ -2,29 +2,15 @@
 //! per currency, the same text for "1.50" and "1.5", negative amounts, points
 //! aligned, and the exact detail of one currency. Cells of a TestBackend.
 
+use crate::render::{col_in, d, now, one_account, row, text_rows};
 use baltui::app::{App, Msg};
-use baltui::health::Thresholds;
 use baltui::model::{CurrencyBalance, Indicator, Snapshot, Totals};
-use baltui::monitor::AccountSpec;
-use baltui::poll::Event;
 use baltui::theme::Theme;
 use baltui::ui;
 use baltui::ui::format::{MASK, Numbers};
-use chrono::{DateTime, Duration, TimeZone, Utc};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use rust_decimal::Decimal;
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2025, 3, 4, 12, 30, 45)
-        .single()
-        .unwrap()
-}
-
-fn d(s: &str) -> Option<Decimal> {
-    Some(s.parse().unwrap())
-}
 
 /// An OKX-shaped account: USD totals, a USDT row, a BTC row, an ETH row with
 /// a negative equity (no finding is about equity, so only the style marks it).
@@ -74,21 +60,7 @@ fn snapshot(usdt_frozen: &str) -> Snapshot {
 }
 
 fn app_with(snap: Snapshot, numbers: Numbers) -> App {
-    let spec = AccountSpec::new(
-        "main",
-        baltui::venues::okx::KIND,
-        false,
-        std::time::Duration::from_secs(5),
-    );
-    let mut app = App::new(vec![spec], Thresholds::default(), now()).with_numbers(numbers);
-    app.update(Msg::Poll(Event::Polled {
-        account: 0,
-        generation: app.generation(),
-        at: now(),
-        result: Ok(snap),
-        next_poll_at: Some(now() + Duration::seconds(2)),
-    }));
-    app
+    one_account("main", baltui::venues::okx::KIND, snap).with_numbers(numbers)
 }
 
 fn buffer(app: &App, w: u16, h: u16, detail: Option<&str>) -> Buffer {
@@ -104,37 +76,10 @@ fn buffer(app: &App, w: u16, h: u16, detail: Option<&str>) -> Buffer {
     term.backend().buffer().clone()
 }
 
-fn lines(buf: &Buffer) -> Vec<String> {
-    (0..buf.area.height)
-        .map(|y| {
-            (0..buf.area.width)
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-        })
-        .collect()
-}
-
-fn row<'a>(lines: &'a [String], needle: &str) -> (usize, &'a str) {
-    lines
-        .iter()
-        .enumerate()
-        .find(|(_, l)| l.contains(needle))
-        .map(|(y, l)| (y, l.as_str()))
-        .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{}", lines.join("\n")))
-}
-
-/// Column (in cells) where `needle` starts in `line`.
-fn col(line: &str, needle: &str) -> usize {
-    let b = line
-        .find(needle)
-        .unwrap_or_else(|| panic!("{needle:?} not in {line}"));
-    line[..b].chars().count()
-}
-
 #[test]
 fn groups_and_places_per_currency() {
     let app = app_with(snapshot("1.50"), Numbers::default());
-    let l = lines(&buffer(&app, 160, 30, None));
+    let l = text_rows(&buffer(&app, 160, 30, None));
     let (_, usdt) = row(&l, "  USDT ");
     let cells: Vec<&str> = usdt.split_whitespace().collect();
     // cash, available (dust: never a plain zero), frozen, settling,
@@ -183,11 +128,11 @@ fn groups_and_places_per_currency() {
         snapshot("1.50"),
         Numbers::new(Some('\'')).with_places("BTC", 2),
     );
-    let l = lines(&buffer(&app, 160, 30, None));
+    let l = text_rows(&buffer(&app, 160, 30, None));
     assert!(row(&l, "  USDT ").1.contains(" 1'254'415.06 "));
     assert!(row(&l, "  BTC ").1.contains(" 12.35 "));
     let app = app_with(snapshot("1.50"), Numbers::new(None));
-    let l = lines(&buffer(&app, 160, 30, None));
+    let l = text_rows(&buffer(&app, 160, 30, None));
     assert!(row(&l, "  USDT ").1.contains(" 1254415.06 "));
 }
 
@@ -195,13 +140,13 @@ fn groups_and_places_per_currency() {
 /// cells, so nothing on screen moves.
 #[test]
 fn trailing_zeros_do_not_change_the_text() {
-    let a = lines(&buffer(
+    let a = text_rows(&buffer(
         &app_with(snapshot("1.50"), Numbers::default()),
         160,
         30,
         None,
     ));
-    let b = lines(&buffer(
+    let b = text_rows(&buffer(
         &app_with(snapshot("1.5"), Numbers::default()),
         160,
         30,
@@ -217,23 +162,23 @@ fn trailing_zeros_do_not_change_the_text() {
 #[test]
 fn points_line_up_across_currencies() {
     let app = app_with(snapshot("1.5"), Numbers::default());
-    let l = lines(&buffer(&app, 160, 30, None));
+    let l = text_rows(&buffer(&app, 160, 30, None));
     let (_, header) = row(&l, "currency ▲");
     let (_, usdt) = row(&l, "  USDT ");
     let (_, btc) = row(&l, "  BTC ");
     let (_, eth) = row(&l, "  ETH ");
     // Cash column: USDT's, BTC's and ETH's points in one cell (the first
     // "0.00000000" on ETH's row is its cash).
-    let p = col(usdt, "1,254,415.06") + 9;
-    assert_eq!(col(btc, "12.34567890") + 2, p, "\n{usdt}\n{btc}");
-    assert_eq!(col(eth, "0.00000000") + 1, p, "\n{usdt}\n{eth}");
+    let p = col_in(usdt, "1,254,415.06") + 9;
+    assert_eq!(col_in(btc, "12.34567890") + 2, p, "\n{usdt}\n{btc}");
+    assert_eq!(col_in(eth, "0.00000000") + 1, p, "\n{usdt}\n{eth}");
     // The column ends where its widest value (BTC's 8 places) ends, under
     // its right-aligned header.
-    assert_eq!(col(header, "cash") + 4, col(btc, "12.34567890") + 11);
+    assert_eq!(col_in(header, "cash") + 4, col_in(btc, "12.34567890") + 11);
     // "<0.01" sits on the point like any number.
     assert_eq!(
-        col(usdt, "<0.01") + 2,
-        col(btc, "1.50000000") + 1,
+        col_in(usdt, "<0.01") + 2,
+        col_in(btc, "1.50000000") + 1,
         "\n{usdt}\n{btc}"
     );
 }
@@ -244,11 +189,11 @@ fn negative_amounts_stand_out() {
     let red = theme.negative.fg.unwrap();
     let app = app_with(snapshot("1.5"), Numbers::default());
     let buf = buffer(&app, 160, 30, None);
-    let l = lines(&buf);
+    let l = text_rows(&buf);
     let at = |x: usize, y: usize| &buf[(u16::try_from(x).unwrap(), u16::try_from(y).unwrap())];
     let (y, eth) = row(&l, "  ETH ");
     // ETH's equity: the minus sign and the negative style on every cell.
-    let x = col(eth, "-2.75000000");
+    let x = col_in(eth, "-2.75000000");
     for dx in 0..11 {
         assert_eq!(at(x + dx, y).fg, red, "{eth}");
     }
@@ -259,14 +204,14 @@ fn negative_amounts_stand_out() {
     assert_ne!(at(liab_x, y).fg, red);
     // The totals line: a negative P&L too.
     let (ty, totals) = row(&l, "unrealized P&L ");
-    assert_eq!(at(col(totals, "-1,234.50"), ty).fg, red);
-    assert_ne!(at(col(totals, "1,254,415.06"), ty).fg, red);
+    assert_eq!(at(col_in(totals, "-1,234.50"), ty).fg, red);
+    assert_ne!(at(col_in(totals, "1,254,415.06"), ty).fg, red);
 
     // In privacy mode the color would tell the sign: no negative style.
     let mut app = app;
     app.update(Msg::Action(baltui::keymap::Action::TogglePrivacy));
     let buf = buffer(&app, 160, 30, None);
-    let l = lines(&buf);
+    let l = text_rows(&buf);
     let (y, eth) = row(&l, "  ETH ");
     assert!(!eth.contains("2.75"), "{eth}");
     for (b, _) in eth.match_indices(MASK) {
@@ -281,7 +226,7 @@ fn negative_amounts_stand_out() {
 #[test]
 fn detail_shows_every_field_exact_with_its_venue_name() {
     let app = app_with(snapshot("1.50"), Numbers::default());
-    let l = lines(&buffer(&app, 120, 40, Some("USDT")));
+    let l = text_rows(&buffer(&app, 120, 40, Some("USDT")));
     let (ty, title) = row(&l, " USDT · main · exact ");
     assert!(title.contains('┌'), "{title}");
     let line = |field: &str| {
@@ -326,14 +271,14 @@ fn detail_shows_every_field_exact_with_its_venue_name() {
     }
     assert_eq!(words("settling"), ["settling", "—", "USDT"]);
     // Points aligned in the value column.
-    let point = |s: &str, v: &str| col(s, v) + v.find('.').unwrap();
+    let point = |s: &str, v: &str| col_in(s, v) + v.find('.').unwrap();
     assert_eq!(
         point(&line("cash"), "1,254,415.0551"),
         point(&line("frozen"), "1.50")
     );
 
     // BTC's indicator is listed too.
-    let l = lines(&buffer(&app, 120, 40, Some("BTC")));
+    let l = text_rows(&buffer(&app, 120, 40, Some("BTC")));
     assert!(
         l.iter()
             .any(|s| s.contains("indicator twap=0 (forced-repayment risk 0 of 5)")),
@@ -344,7 +289,7 @@ fn detail_shows_every_field_exact_with_its_venue_name() {
     // Privacy masks every amount; names and units stay.
     let mut app = app;
     app.update(Msg::Action(baltui::keymap::Action::TogglePrivacy));
-    let l = lines(&buffer(&app, 120, 40, Some("USDT")));
+    let l = text_rows(&buffer(&app, 120, 40, Some("USDT")));
     let (ty, _) = row(&l, " USDT · main · exact ");
     let body = l[ty..].join("\n");
     assert!(!body.contains("1,254") && !body.contains("0.004"), "{body}");
@@ -353,7 +298,7 @@ fn detail_shows_every_field_exact_with_its_venue_name() {
     assert_eq!(words, ["cash", MASK, "USDT", "details[].cashBal"]);
 
     // A currency no longer reported says so; never a panic, even tiny.
-    let l = lines(&buffer(&app, 120, 40, Some("XRP")));
+    let l = text_rows(&buffer(&app, 120, 40, Some("XRP")));
     assert!(
         l.iter()
             .any(|s| s.contains("XRP: not in the latest balances"))

@@ -16,7 +16,9 @@ async fn start(opts: SimOptions) -> Sim {
         .unwrap()
 }
 
-fn client(sim: &Sim, name: &str, secret: Option<&str>) -> BinanceClient {
+/// The sim account `name`'s settings (the default wallets), its secret or
+/// `secret` instead.
+fn settings(sim: &Sim, name: &str, secret: Option<&str>) -> BinanceSettings {
     let a = demo_accounts()
         .into_iter()
         .find(|a| a.name == name)
@@ -26,17 +28,21 @@ fn client(sim: &Sim, name: &str, secret: Option<&str>) -> BinanceClient {
     } else {
         Mode::Classic
     };
+    BinanceSettings {
+        base_url: Some(sim.base_url()),
+        api_key: Secret::new(a.api_key.clone()),
+        signer: Signer::Hmac(Secret::new(secret.unwrap_or(&a.secret_key))),
+        mode,
+        wallets: vec!["spot".into(), "margin".into(), "futures".into()],
+        recv_window: 5000,
+        isolated_pairs: Vec::new(),
+    }
+}
+
+fn client(sim: &Sim, name: &str, secret: Option<&str>) -> BinanceClient {
     BinanceClient::new(
         http_client(Duration::from_secs(5)),
-        BinanceSettings {
-            base_url: Some(sim.base_url()),
-            api_key: Secret::new(a.api_key.clone()),
-            signer: Signer::Hmac(Secret::new(secret.unwrap_or(&a.secret_key))),
-            mode,
-            wallets: vec!["spot".into(), "margin".into(), "futures".into()],
-            recv_window: 5000,
-            isolated_pairs: Vec::new(),
-        },
+        settings(sim, name, secret),
     )
 }
 
@@ -273,20 +279,11 @@ async fn dapi_limit_is_read_from_its_exchange_info_when_coinm_is_polled() {
     let plain = client(&sim, "bn-main", None);
     plain.fetch().await.unwrap();
     assert_eq!(plain.weight_limit(Family::Dapi), 2400, "not read: default");
-    let a = demo_accounts()
-        .into_iter()
-        .find(|a| a.name == "bn-main")
-        .unwrap();
     let coinm = BinanceClient::new(
         http_client(Duration::from_secs(5)),
         BinanceSettings {
-            base_url: Some(sim.base_url()),
-            api_key: Secret::new(a.api_key.clone()),
-            signer: Signer::Hmac(Secret::new(&a.secret_key)),
-            mode: Mode::Classic,
             wallets: vec!["coinm".into()],
-            recv_window: 5000,
-            isolated_pairs: Vec::new(),
+            ..settings(&sim, "bn-main", None)
         },
     );
     let s = coinm.fetch().await.unwrap();
@@ -384,23 +381,15 @@ async fn weight_per_family_per_minute_for_one_and_ten_accounts() {
 #[tokio::test]
 async fn isolated_pairs_are_read_five_per_call_with_their_status() {
     let sim = start(SimOptions::default()).await;
-    let a = demo_accounts()
-        .into_iter()
-        .find(|a| a.name == "bn-main")
-        .unwrap();
     let pairs = [
         "BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "ADAUSDT",
     ];
     let c = BinanceClient::new(
         http_client(Duration::from_secs(5)),
         BinanceSettings {
-            base_url: Some(sim.base_url()),
-            api_key: Secret::new(a.api_key.clone()),
-            signer: Signer::Hmac(Secret::new(&a.secret_key)),
-            mode: Mode::Classic,
             wallets: vec!["spot".into()],
-            recv_window: 5000,
             isolated_pairs: pairs.iter().map(|p| p.to_string()).collect(),
+            ..settings(&sim, "bn-main", None)
         },
     );
     let s = c.fetch().await.unwrap();
