@@ -193,12 +193,12 @@ impl Ledger {
     pub async fn pause_noted(&self, key: &str, d: Duration, note: Option<PauseNote>) {
         let until = now_ms().saturating_add(ms(d));
         let _ = self
-            .with_file(key, |e| {
+            .with_file(key, move |e| {
                 e.pause_ms = Some(e.pause_ms.map_or(until, |p| p.max(until)));
                 if note.is_some() {
                     e.pause_note = note;
                 }
-                true
+                (true, ())
             })
             .await;
     }
@@ -206,93 +206,105 @@ impl Ledger {
     /// The pause of `key` still in force, if any, with its note.
     pub async fn paused(&self, key: &str) -> Option<Pause> {
         let now = now_ms();
-        let mut p = None;
-        self.with_file(key, |e| {
-            p = e.pause_ms.filter(|t| *t > now).map(|until_ms| Pause {
+        self.with_file(key, move |e| {
+            let p = e.pause_ms.filter(|t| *t > now).map(|until_ms| Pause {
                 until_ms,
                 note: e.pause_note.clone(),
             });
-            false
+            (false, p)
         })
-        .await?;
-        p
+        .await?
     }
 
     /// How the last `window` of `key` was used.
     pub async fn usage(&self, key: &str, window: Duration) -> Usage {
         let now = now_ms();
         let owner = self.owner;
-        let mut u = Usage::default();
-        let _ = self
-            .with_file(key, |e| {
-                for (t, o) in &e.grants {
-                    if *t > now - ms(window) {
-                        if *o == owner {
-                            u.mine += 1;
-                        } else {
-                            u.others += 1;
-                            if !u.other_owners.contains(o) {
-                                u.other_owners.push(*o);
-                            }
+        self.with_file(key, move |e| {
+            let mut u = Usage::default();
+            for (t, o) in &e.grants {
+                if *t > now - ms(window) {
+                    if *o == owner {
+                        u.mine += 1;
+                    } else {
+                        u.others += 1;
+                        if !u.other_owners.contains(o) {
+                            u.other_owners.push(*o);
                         }
                     }
                 }
-                u.paused_until_ms = e.pause_ms.filter(|p| *p > now);
-                false
-            })
-            .await;
-        u
+            }
+            u.paused_until_ms = e.pause_ms.filter(|p| *p > now);
+            (false, u)
+        })
+        .await
+        .unwrap_or_default()
     }
 
     /// One grant if the rule allows it at `now`; else how long to wait.
     async fn try_grant(&self, key: &str, rule: &Rule, now: i64) -> Result<(), Duration> {
         let owner = self.owner;
-        let mut wait = Duration::ZERO;
+        let rule = *rule;
         let done = self
-            .with_file(key, |e| {
-                match next_allowed(e, rule, now).or_else(|| turn_of_other(e, owner, rule, now)) {
+            .with_file(key, move |e| {
+                let wait = match next_allowed(e, &rule, now)
+                    .or_else(|| turn_of_other(e, owner, &rule, now))
+                {
                     Some(at) if at > now => {
-                        wait = Duration::from_millis(u64::try_from(at - now).unwrap_or(0));
                         want(e, owner, now);
+                        Duration::from_millis(u64::try_from(at - now).unwrap_or(0))
                     }
                     _ => {
                         e.wants.retain(|w| w.0 != owner);
                         e.grants.push((now, owner));
+                        Duration::ZERO
                     }
-                }
-                true
+                };
+                (true, wait)
             })
             .await;
         match done {
             // The file could not be used: the in-process budget still holds.
             None => Ok(()),
-            Some(()) if wait.is_zero() => Ok(()),
-            Some(()) => Err(wait),
+            Some(wait) if wait.is_zero() => Ok(()),
+            Some(wait) => Err(wait),
         }
     }
 
-    /// Open, lock, read, let `f` change the entries (returns whether to
-    /// write), write, unlock. None when the ledger cannot be used at all.
-    async fn with_file(&self, key: &str, f: impl FnOnce(&mut Entries) -> bool) -> Option<()> {
-        if let Err(e) = std::fs::create_dir_all(&self.dir) {
-            self.warn_once(key, "cannot create the ledger directory", &e);
-            return None;
-        }
-        let path = self.path(key);
-        let mut file = match std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-        {
-            Ok(f) => f,
+    /// Open, lock, read, let `f` change the entries (it says whether to
+    /// write, and what to return), write, unlock. None when the ledger cannot
+    /// be used at all. The file work runs on tokio's blocking pool, never on
+    /// an async worker; waiting for another process's lock is an async sleep.
+    async fn with_file<R: Send + 'static>(
+        &self,
+        key: &str,
+        f: impl FnOnce(&mut Entries) -> (bool, R) + Send + 'static,
+    ) -> Option<R> {
+        let (dir, path) = (self.dir.clone(), self.path(key));
+        let opened = tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&dir).map_err(|e| ("cannot create the ledger directory", e))?;
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(|e| ("cannot open the ledger file", e))
+        })
+        .await;
+        let file = match opened {
+            Ok(Ok(file)) => file,
+            Ok(Err((what, e))) => {
+                self.warn_once(key, what, &e);
+                return None;
+            }
             Err(e) => {
-                self.warn_once(key, "cannot open the ledger file", &e);
+                self.warn_once(key, "the ledger task failed", &e);
                 return None;
             }
         };
         loop {
+            // try_lock does not block: safe on an async worker.
             match file.try_lock() {
                 Ok(()) => break,
                 Err(std::fs::TryLockError::WouldBlock) => tokio::time::sleep(LOCK_RETRY).await,
@@ -302,37 +314,65 @@ impl Ledger {
                 }
             }
         }
-        // Locked: the closure below runs with no await, so no other task of
-        // this process waits on an OS lock it holds.
-        let mut text = String::new();
-        let mut entries = match file.read_to_string(&mut text) {
-            Ok(_) => match parse(&text) {
-                Ok(e) => e,
-                Err(why) => {
-                    tracing::warn!(budget = %key, file = %path.display(), %why,
-                        "rate ledger was corrupt; rebuilt empty");
-                    Entries::default()
-                }
-            },
-            Err(e) => {
-                tracing::warn!(budget = %key, file = %path.display(), error = %e,
-                    "rate ledger unreadable; rebuilt empty");
-                Entries::default()
-            }
-        };
-        if f(&mut entries) || !(text.starts_with(HEADER) || text.starts_with(HEADER_2)) {
-            let out = render(&entries);
-            let written = file
-                .set_len(0)
-                .and_then(|()| file.rewind())
-                .and_then(|()| file.write_all(out.as_bytes()));
-            if let Err(e) = written {
+        let (key_owned, path) = (key.to_string(), self.path(key));
+        let done = tokio::task::spawn_blocking(move || {
+            let mut file = file;
+            let r = read_change_write(&mut file, &key_owned, &path, f);
+            let _ = file.unlock();
+            r
+        })
+        .await;
+        match done {
+            Ok((r, None)) => Some(r),
+            Ok((r, Some(e))) => {
                 self.warn_once(key, "cannot write the ledger file", &e);
+                Some(r)
+            }
+            Err(e) => {
+                self.warn_once(key, "the ledger task failed", &e);
+                None
             }
         }
-        let _ = file.unlock();
-        Some(())
     }
+}
+
+/// Under the lock: read the entries (a corrupt or unreadable file is rebuilt
+/// empty), let `f` change them, write them back when `f` says so or the file
+/// lacks a header. The value of `f`, and the write error if any.
+fn read_change_write<R>(
+    file: &mut std::fs::File,
+    key: &str,
+    path: &Path,
+    f: impl FnOnce(&mut Entries) -> (bool, R),
+) -> (R, Option<std::io::Error>) {
+    let mut text = String::new();
+    let mut entries = match file.read_to_string(&mut text) {
+        Ok(_) => match parse(&text) {
+            Ok(e) => e,
+            Err(why) => {
+                tracing::warn!(budget = %key, file = %path.display(), %why,
+                    "rate ledger was corrupt; rebuilt empty");
+                Entries::default()
+            }
+        },
+        Err(e) => {
+            tracing::warn!(budget = %key, file = %path.display(), error = %e,
+                "rate ledger unreadable; rebuilt empty");
+            Entries::default()
+        }
+    };
+    let (write, r) = f(&mut entries);
+    if write || !(text.starts_with(HEADER) || text.starts_with(HEADER_2)) {
+        let out = render(&entries);
+        let written = file
+            .set_len(0)
+            .and_then(|()| file.rewind())
+            .and_then(|()| file.write_all(out.as_bytes()));
+        if let Err(e) = written {
+            return (r, Some(e));
+        }
+    }
+    (r, None)
 }
 
 /// When the next grant may be given, or None if at once.
