@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which venue an account is at: its config id ("okx") and its name for
 /// people ("OKX"). Each venue defines its own (`venues::okx::KIND`), and the
@@ -52,7 +52,7 @@ impl Serialize for VenueKind {
 }
 
 /// One currency's balances in one account.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CurrencyBalance {
     pub currency: String,
     pub cash: Option<Decimal>,
@@ -130,7 +130,7 @@ pub struct CurrencyBalance {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wallet: Option<String>,
     /// Venue risk indicators for this currency (OKX twap, colRes, auto-conversion).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub indicators: Vec<Indicator>,
 }
 
@@ -204,7 +204,7 @@ impl CurrencyBalance {
 }
 
 /// Account-wide totals, in `currency` where the venue says which.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Totals {
     pub currency: Option<String>,
     pub net_assets: Option<Decimal>,
@@ -250,7 +250,7 @@ pub struct Totals {
 }
 
 /// The venue's own four-step risk scale (LongPort); None where the venue has none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RiskLevel {
     Safe = 0,
@@ -260,7 +260,7 @@ pub enum RiskLevel {
 }
 
 /// A venue-specific risk signal, kept by name so the risk pane can show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Indicator {
     /// Stable key, e.g. `twap`, `colRes`, `colBorrAutoConversion`, `deltaNeutralStatus`.
     pub key: String,
@@ -294,7 +294,7 @@ impl Indicator {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Risk {
     pub level: Option<RiskLevel>,
     /// Equity / maintenance requirement as a plain ratio: 1 = liquidation line.
@@ -323,6 +323,7 @@ pub struct Risk {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initial_rate: Option<Decimal>,
     /// Account-level venue indicators (OKX deltaNeutralStatus).
+    #[serde(default)]
     pub indicators: Vec<Indicator>,
     /// Binance cross margin `marginLevel`: total assets / (liabilities +
     /// interest), a plain ratio; lower is riskier (Binance's own scale, not
@@ -352,7 +353,7 @@ pub struct Risk {
 /// as a fraction (0.25 = 25%; 0 = at the line; negative = past it). Derived
 /// from the venue's own figure and line, which `basis` names; the figure
 /// itself stays under its own name in `Risk`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Headroom {
     pub fraction: Decimal,
     /// The venue figure and line it comes from, e.g. "accountMMRate (line 1)".
@@ -398,7 +399,7 @@ impl Headroom {
 /// A venue's own levels for a margin level (Binance `tradeCoeff`): at or
 /// below `normal` a warning, at or below `margin_call` a margin call, at or
 /// below `liquidation` forced liquidation.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MarginLevelBars {
     #[serde(rename = "margin_level_normal_bar")]
     pub normal: Decimal,
@@ -410,7 +411,7 @@ pub struct MarginLevelBars {
 
 /// One wallet's totals in the wallet's own currency (Binance: margin in BTC,
 /// futures in USDT or USD); never added to another wallet's without a rate.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Wallet {
     /// "spot", "margin", "futures", "coinm", "pm".
     pub name: String,
@@ -418,7 +419,7 @@ pub struct Wallet {
 }
 
 /// One successful read of one account.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     pub fetched_at: DateTime<Utc>,
     /// When the venue says it computed the numbers (OKX uTime).
@@ -432,20 +433,44 @@ pub struct Snapshot {
     pub currencies: Vec<CurrencyBalance>,
     /// The same account seen in its other account currencies (LongPort returns
     /// one `list` item per currency); `totals`/`risk` above are the primary view.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub other_views: Vec<View>,
     /// Per-wallet totals, each in its own currency, where the account has
     /// several wallets (Binance). Not views of one account: no rate is taken
     /// from them.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub wallets: Vec<Wallet>,
 }
 
 /// Totals and risk of an account in one of its account currencies.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct View {
     pub totals: Totals,
     pub risk: Risk,
+}
+
+/// One account's stored figures over a time range, for a chart (from the
+/// history store). Points are in time order; the first carries the values in
+/// force at `from` where the store knows them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub account: String,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub points: Vec<SeriesPoint>,
+}
+
+/// The account's figures from `at` until the next point. `ok == false`
+/// starts a gap (a failed poll, or no data: the recorder was not running),
+/// drawn as a break in the line until the next ok point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesPoint {
+    pub at: DateTime<Utc>,
+    pub ok: bool,
+    pub margin_ratio: Option<Decimal>,
+    pub net_assets: Option<Decimal>,
+    /// The currency of `net_assets`.
+    pub currency: Option<String>,
 }
 
 #[cfg(test)]

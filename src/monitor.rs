@@ -25,7 +25,8 @@ pub const EVENTS_LEN: usize = 1000;
 pub const MARKS_LEN: usize = 8;
 
 /// Outcome of the latest poll of an account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PollState {
     Loading,
     Ok,
@@ -40,7 +41,7 @@ pub enum PollState {
 
 /// What a user sees as an account's status: the poll state, plus Stale when the
 /// last good data is older than `stale_after_intervals` poll intervals.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Loading,
@@ -179,7 +180,7 @@ struct Episode {
 
 /// A warning or critical that cleared before anyone acknowledged it: shown as
 /// "was CRITICAL 03:12-03:13 (margin ratio 132% below 150%)" until acknowledged.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Mark {
     pub severity: Severity,
     pub subject: String,
@@ -307,12 +308,25 @@ impl Account {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventLine {
     pub at: DateTime<Utc>,
     pub account: String,
     pub severity: Severity,
     pub text: String,
+}
+
+/// One account as a running service reports it (`Monitor::mirror`).
+#[derive(Debug, Clone)]
+pub struct Mirror {
+    pub spec: AccountSpec,
+    pub poll: PollState,
+    pub last_error: Option<String>,
+    pub snapshot: Option<Snapshot>,
+    pub findings: Vec<Finding>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub next_poll_at: Option<DateTime<Utc>>,
+    pub marks: Vec<Mark>,
 }
 
 /// What a change in the monitor asks of whoever drives it.
@@ -578,6 +592,70 @@ impl Monitor {
             format!("config reloaded: {kept} kept, {added} added, {removed} removed"),
             now,
         );
+    }
+
+    /// Show `snapshot` (the last one recorded, from the history store) on
+    /// account `name` until its first poll answers: it keeps its own
+    /// `fetched_at`, so every screen shows its age. Nothing is alerted or
+    /// logged for it; an account that already has data keeps its own.
+    /// Returns whether an account took it.
+    pub fn restore(&mut self, name: &str, snapshot: Snapshot) -> bool {
+        let Some(acc) = self
+            .accounts
+            .iter_mut()
+            .find(|a| a.spec.name == name && a.snapshot.is_none())
+        else {
+            return false;
+        };
+        if let Some(r) = snapshot.risk.margin_ratio {
+            acc.margin_history.push_back(r);
+        }
+        acc.snapshot = Some(snapshot);
+        true
+    }
+
+    /// Take the accounts as a service reports them (a monitor attached with
+    /// `--connect` polls nothing): each account's state is replaced by the
+    /// service's; findings, marks and errors are the service's own. The
+    /// margin history grows when a newer snapshot arrives. Announces like
+    /// `apply` (the bell and title of an attached screen still work).
+    pub fn mirror(&mut self, accounts: Vec<Mirror>, now: DateTime<Utc>) -> Vec<Outcome> {
+        let mut old: Vec<Account> = std::mem::take(&mut self.accounts);
+        self.accounts = accounts
+            .into_iter()
+            .map(|m| {
+                let mut acc = match old.iter().position(|a| a.spec.name == m.spec.name) {
+                    Some(k) => old.remove(k),
+                    None => Account::new(m.spec.clone()),
+                };
+                let newer = match (&m.snapshot, &acc.snapshot) {
+                    (Some(n), Some(o)) => n.fetched_at > o.fetched_at,
+                    (Some(_), None) => true,
+                    _ => false,
+                };
+                if newer && let Some(r) = m.snapshot.as_ref().and_then(|s| s.risk.margin_ratio) {
+                    if acc.margin_history.len() == HISTORY_LEN {
+                        acc.margin_history.pop_front();
+                    }
+                    acc.margin_history.push_back(r);
+                }
+                acc.spec = m.spec;
+                acc.poll = m.poll;
+                acc.last_error = m.last_error;
+                acc.snapshot = m.snapshot;
+                acc.findings = m.findings;
+                acc.last_attempt_at = m.last_attempt_at;
+                acc.next_poll_at = m.next_poll_at;
+                if acc.marks.len() < m.marks.len() {
+                    acc.new_mark = true;
+                }
+                acc.marks = m.marks;
+                acc
+            })
+            .collect();
+        (0..self.accounts.len())
+            .flat_map(|i| self.announce(i, now))
+            .collect()
     }
 
     /// Announce a change in account `i`'s worst severity or a new mark.

@@ -18,6 +18,7 @@ mod fake;
 mod fuzz_parsers;
 mod keys;
 mod longport_fixture;
+mod mirror;
 mod okx_fixture;
 mod render;
 mod render_binance;
