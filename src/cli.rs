@@ -1,5 +1,5 @@
-//! Command line: `baltui [--demo] [--config PATH]`, `snapshot`, `check`, `sim`,
-//! `completions`, `man`.
+//! Command line: `baltui [--demo] [--config PATH] [--connect URL]`, `snapshot`,
+//! `check`, `serve`, `history`, `sim`, `completions`, `man`.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -24,6 +24,11 @@ pub struct Cli {
     /// Run on the built-in simulated venues (no keys, no network).
     #[arg(long)]
     pub demo: bool,
+
+    /// Attach to a running `baltui serve` (e.g. http://127.0.0.1:9477) and
+    /// show its accounts; poll nothing here. Default: `[serve] connect`.
+    #[arg(long, value_name = "URL", conflicts_with = "demo")]
+    pub connect: Option<String>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -68,6 +73,30 @@ pub enum Command {
         #[arg(long = "account", short = 'a', value_name = "NAME")]
         accounts: Vec<String>,
     },
+    /// Run headless: poll, evaluate, alert and record like the monitor, and
+    /// serve /metrics (Prometheus), /healthz and /api/v1/{state,events,refresh}.
+    ///
+    /// Listens on `[serve] listen` (default 127.0.0.1:9477); anything but
+    /// loopback requires `[serve] token`. SIGTERM stops it, SIGUSR1 re-reads
+    /// the config.
+    Serve {
+        /// Listen here instead of `[serve] listen`.
+        #[arg(long, value_name = "ADDR:PORT")]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Export the history store: one row per stored poll and currency.
+    History {
+        /// Only this account (all when left out).
+        account: Option<String>,
+        /// How far back, e.g. 24h, 7d.
+        #[arg(long, default_value = "24h", value_parser = humantime::parse_duration)]
+        since: std::time::Duration,
+        /// Only this currency.
+        #[arg(long, value_name = "CCY")]
+        currency: Option<String>,
+        #[arg(long, short, value_enum, default_value_t = HistoryFormat::Csv)]
+        format: HistoryFormat,
+    },
     /// Run the simulated venues on 127.0.0.1 until interrupted.
     ///
     /// Prints a ready-to-use baltui config (TOML) to stdout first:
@@ -104,6 +133,13 @@ pub enum Format {
     Csv,
     /// node_exporter textfile format.
     Prometheus,
+}
+
+/// `baltui history --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    Csv,
+    Json,
 }
 
 /// The level of a CSV file's rows.

@@ -46,8 +46,88 @@ pub struct Config {
     /// The currency of the totals across accounts (`report_currency`,
     /// default USD): uppercase ASCII letters.
     pub report_currency: String,
+    /// `[serve]`: where `baltui serve` listens, its token, and the service a
+    /// monitor attaches to.
+    pub serve: ServeSettings,
+    /// `[history]`: the history store.
+    pub history: HistorySettings,
     /// Problems worth telling the user before the screen opens.
     pub warnings: Vec<String>,
+}
+
+/// Where `baltui serve` listens by default (loopback: no token needed).
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9477";
+/// How long the history store keeps rows by default.
+pub const DEFAULT_KEEP: Duration = Duration::from_secs(90 * 86_400);
+/// Longest a quiet account goes without a stored row (so a chart can tell a
+/// steady account from a recorder that was not running).
+pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(300);
+
+/// Config `[serve]`, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServeSettings {
+    /// `listen = "127.0.0.1:9477"`.
+    pub listen: std::net::SocketAddr,
+    /// `token = { env = "..." }` (any secret source): the bearer token the
+    /// service requires, and a monitor that attaches sends.
+    pub token: Option<SecretSource>,
+    /// `connect = "http://127.0.0.1:9477"`: plain `baltui` attaches to this
+    /// service instead of polling. http only to loopback.
+    pub connect: Option<String>,
+}
+
+impl Default for ServeSettings {
+    fn default() -> Self {
+        ServeSettings {
+            listen: DEFAULT_LISTEN
+                .parse()
+                .unwrap_or(std::net::SocketAddr::from(([127, 0, 0, 1], 9477))),
+            token: None,
+            connect: None,
+        }
+    }
+}
+
+/// Config `[history]`, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistorySettings {
+    /// `enabled = false` keeps no history (default true).
+    pub enabled: bool,
+    /// `path = "..."`: the SQLite file (default `history.sqlite3` in the
+    /// platform data dir, or `$BALTUI_DATA_DIR`).
+    pub path: Option<PathBuf>,
+    /// `keep = "90d"`: rows older than this are pruned.
+    pub keep: Duration,
+    /// `heartbeat = "5m"`: a quiet account still gets a row this often.
+    pub heartbeat: Duration,
+}
+
+impl Default for HistorySettings {
+    fn default() -> Self {
+        HistorySettings {
+            enabled: true,
+            path: None,
+            keep: DEFAULT_KEEP,
+            heartbeat: DEFAULT_HEARTBEAT,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServe {
+    listen: Option<String>,
+    token: Option<SecretSource>,
+    connect: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHistory {
+    enabled: Option<bool>,
+    path: Option<PathBuf>,
+    keep: Option<String>,
+    heartbeat: Option<String>,
 }
 
 /// Config `[display]`, checked: the digit-group separator (None: no grouping)
@@ -162,6 +242,8 @@ struct RawConfig {
     rate_margin: Option<Spanned<f64>>,
     display: Option<RawDisplay>,
     report_currency: Option<Spanned<String>>,
+    serve: Option<Spanned<RawServe>>,
+    history: Option<Spanned<RawHistory>>,
 }
 
 /// The keys every account has; the venue reads the rest.
@@ -441,10 +523,14 @@ impl Config {
                 )),
             }
         }
+        let serve = serve_settings(&mut cx, raw.serve.as_ref());
+        let history = history_settings(&mut cx, raw.history.as_ref());
         if !cx.errors.is_empty() {
             return Err(cx.errors.join("\n"));
         }
         Ok(Config {
+            serve,
+            history,
             path: None,
             accounts,
             thresholds: raw.thresholds,
@@ -460,6 +546,78 @@ impl Config {
             warnings: Vec::new(),
         })
     }
+}
+
+/// `[serve]` checked; a bad value is reported.
+fn serve_settings(cx: &mut Ctx<'_>, raw: Option<&Spanned<RawServe>>) -> ServeSettings {
+    let mut out = ServeSettings::default();
+    let Some(raw) = raw else {
+        return out;
+    };
+    let (file, line) = (cx.file, line_of(cx.text, raw.span().start));
+    let r = raw.get_ref();
+    if let Some(l) = &r.listen {
+        match l.trim().parse::<std::net::SocketAddr>() {
+            Ok(a) => out.listen = a,
+            Err(_) => cx.errors.push(format!(
+                "{file}:{line}: [serve]: key `listen`: expected an address and port such as \"127.0.0.1:9477\", got {l:?}"
+            )),
+        }
+    }
+    out.token = r.token.clone();
+    if let Some(c) = &r.connect {
+        let c = c.trim().trim_end_matches('/');
+        match check_url(c) {
+            Ok(()) => out.connect = Some(c.to_string()),
+            Err(e) => cx
+                .errors
+                .push(format!("{file}:{line}: [serve]: key `connect`: {e}")),
+        }
+    }
+    out
+}
+
+/// `[history]` checked; a bad value is reported.
+fn history_settings(cx: &mut Ctx<'_>, raw: Option<&Spanned<RawHistory>>) -> HistorySettings {
+    let mut out = HistorySettings::default();
+    let Some(raw) = raw else {
+        return out;
+    };
+    let (file, line) = (cx.file, line_of(cx.text, raw.span().start));
+    let r = raw.get_ref();
+    out.enabled = r.enabled.unwrap_or(true);
+    out.path = r.path.clone();
+    let mut duration = |key: &str, v: &Option<String>, min: Duration, max: Duration, hint: &str| {
+        let v = v.as_ref()?;
+        match parse_duration(v) {
+            Some(d) if d >= min && d <= max => Some(d),
+            _ => {
+                cx.errors.push(format!(
+                    "{file}:{line}: [history]: key `{key}`: expected a duration {hint}, got {v:?}"
+                ));
+                None
+            }
+        }
+    };
+    if let Some(d) = duration(
+        "keep",
+        &r.keep,
+        Duration::from_secs(3600),
+        Duration::from_secs(3650 * 86_400),
+        "from \"1h\" to \"3650d\", e.g. \"90d\"",
+    ) {
+        out.keep = d;
+    }
+    if let Some(d) = duration(
+        "heartbeat",
+        &r.heartbeat,
+        Duration::from_secs(10),
+        Duration::from_secs(3600),
+        "from \"10s\" to \"1h\"",
+    ) {
+        out.heartbeat = d;
+    }
+    out
 }
 
 /// `[display]` checked; a bad value is reported and its default kept.

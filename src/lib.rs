@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod app;
+pub mod attach;
 pub mod check;
 pub mod cli;
 pub mod clients;
@@ -17,6 +18,7 @@ pub mod model;
 pub mod monitor;
 pub mod poll;
 pub mod portfolio;
+pub mod record;
 pub mod secrets;
 pub mod sim;
 pub mod snapshot;

@@ -71,6 +71,11 @@ async fn dispatch(cli: Cli) -> ExitCode {
             seed,
             binance_weight_limit,
         }) => sim(port, seed, binance_weight_limit).await,
+        // Built by issue 16's work in progress; each is replaced by its runner.
+        Some(Command::Serve { .. } | Command::History { .. }) => {
+            eprintln!("baltui: not built yet");
+            ExitCode::FAILURE
+        }
         Some(Command::Completions { .. } | Command::Man) => ExitCode::SUCCESS,
     }
 }

@@ -30,13 +30,17 @@ const LAYERS: [(&str, &[&str]); 4] = [
             "portfolio",
             "alerts",
             "logging",
+            "record",
+            "history",
+            "service",
+            "attach",
         ],
     ),
     // What a user runs: the TUI and its state, snapshot, check, the CLI.
     (
         "front ends",
         &[
-            "app", "ui", "tui", "keymap", "theme", "snapshot", "check", "cli", "demo",
+            "app", "ui", "tui", "keymap", "theme", "snapshot", "check", "cli", "demo", "serve",
         ],
     ),
 ];
