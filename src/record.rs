@@ -17,3 +17,18 @@ pub trait Recorder: Send {
     /// A line of the events log.
     fn event(&mut self, e: &EventLine);
 }
+
+/// Reads the history store. Calls block on the disk: callers run them off
+/// the async workers (`spawn_blocking`) and never on a render path.
+pub trait HistoryReader: Send + Sync {
+    /// Each account's last good snapshot, by account name.
+    fn last_known(&self) -> Result<Vec<(String, crate::model::Snapshot)>, String>;
+    /// Account `account`'s margin ratio and net assets from `from` to `to`
+    /// (see `model::Series` for the gap rule).
+    fn series(
+        &self,
+        account: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<crate::model::Series, String>;
+}
