@@ -11,6 +11,7 @@ pub mod decimal;
 pub mod demo;
 pub mod discovery;
 pub mod health;
+pub mod history;
 pub mod keymap;
 pub mod ledger;
 pub mod logging;

@@ -71,8 +71,14 @@ async fn dispatch(cli: Cli) -> ExitCode {
             seed,
             binance_weight_limit,
         }) => sim(port, seed, binance_weight_limit).await,
+        Some(Command::History {
+            account,
+            since,
+            currency,
+            format,
+        }) => history(cli.config, account, since, currency, format),
         // Built by issue 16's work in progress; each is replaced by its runner.
-        Some(Command::Serve { .. } | Command::History { .. }) => {
+        Some(Command::Serve { .. }) => {
             eprintln!("baltui: not built yet");
             ExitCode::FAILURE
         }
@@ -211,6 +217,71 @@ async fn snapshot(
         Err(e) => {
             eprintln!("baltui: {e}");
             ExitCode::from(EXIT_CONFIG)
+        }
+    }
+}
+
+/// `baltui history`: the store named by the config (or the default path,
+/// with no config), read-only, exported as CSV or JSON.
+fn history(
+    path: Option<std::path::PathBuf>,
+    account: Option<String>,
+    since: std::time::Duration,
+    currency: Option<String>,
+    format: baltui::cli::HistoryFormat,
+) -> ExitCode {
+    let settings = match load(path) {
+        Ok(c) => c.map(|c| c.history).unwrap_or_default(),
+        Err(e) => {
+            eprintln!("baltui: config error:\n{e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let Some(store) = baltui::history::default_path(&settings) else {
+        eprintln!(
+            "baltui: no data directory for the history store; set [history] path or BALTUI_DATA_DIR"
+        );
+        return ExitCode::from(EXIT_CONFIG);
+    };
+    if !store.exists() {
+        eprintln!(
+            "baltui: no history store at {} (from [history] path, else $BALTUI_DATA_DIR, else the data dir); it is created by a running baltui with [history] on",
+            store.display()
+        );
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    let reader = match baltui::history::Reader::open(&store, settings.heartbeat) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("baltui: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    // A span longer than chrono's range means "everything".
+    let now = chrono::Utc::now();
+    let since = chrono::Duration::from_std(since)
+        .ok()
+        .and_then(|d| now.checked_sub_signed(d))
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+    let rows = match reader.export(account.as_deref(), since, currency.as_deref()) {
+        Ok(rows) => rows,
+        Err(e) => {
+            eprintln!("baltui: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let text = match format {
+        baltui::cli::HistoryFormat::Csv => baltui::history::to_csv(&rows),
+        baltui::cli::HistoryFormat::Json => baltui::history::to_json(&rows),
+    };
+    match text {
+        Ok(t) => {
+            print!("{t}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("baltui: {e}");
+            ExitCode::FAILURE
         }
     }
 }
