@@ -310,12 +310,13 @@ impl Thread {
                 Err(RecvTimeoutError::Disconnected) => false,
             };
             self.ensure_open();
-            if !batch.is_empty() {
-                self.write(&mut batch);
-            }
+            // Before the batch: a flush right after the start sees the store pruned.
             if self.store.is_some() && Instant::now() >= self.next_prune {
                 self.prune();
                 self.next_prune = Instant::now() + PRUNE_EVERY;
+            }
+            if !batch.is_empty() {
+                self.write(&mut batch);
             }
             if !open {
                 break;

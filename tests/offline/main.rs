@@ -16,6 +16,7 @@ mod conformance;
 #[path = "../common/fake.rs"]
 mod fake;
 mod fuzz_parsers;
+mod history;
 mod keys;
 mod longport_fixture;
 mod mirror;
