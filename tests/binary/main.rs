@@ -8,6 +8,7 @@
 mod cli;
 #[path = "../common/mod.rs"]
 mod common;
+mod history_cli;
 mod ops;
 mod promtool;
 mod sdk;
