@@ -499,3 +499,79 @@ fn export_completes_change_only_rows_and_names_unknown_accounts() {
         "no account \"zz\" in the history store; it knows: a"
     );
 }
+
+/// Through the engine's seam: the monitor's account after a poll, and its
+/// transitions and events.
+#[test]
+fn the_recorder_takes_the_monitors_accounts() {
+    use baltui::monitor::{AccountSpec, Monitor};
+    use baltui::poll::Event;
+    use baltui::record::Recorder;
+    use baltui::venues::{ErrorKind, VenueError};
+    let (_dir, path) = store_path("hist-recorder");
+    let (mut w, _) = writer(&path, KEEP);
+    let spec = AccountSpec::new("okx-main", baltui::venues::okx::KIND, false, HEARTBEAT);
+    let mut m = Monitor::new(vec![spec], baltui::health::Thresholds::default());
+    let t = t0();
+    let generation = m.generation();
+    let polled = |at, result| Event::Polled {
+        account: 0,
+        generation,
+        at,
+        result,
+        next_poll_at: None,
+    };
+    let ev = polled(t, Ok(snap(t, "1.05", "100")));
+    let mut transitions = 0;
+    for o in m.apply(ev, t) {
+        if let baltui::monitor::Outcome::LogTransition(tr) = o {
+            w.transition(&tr, t);
+            transitions += 1;
+        }
+    }
+    assert!(transitions > 0, "a margin ratio of 1.05 is a finding");
+    w.polled(m.account(0).unwrap(), t);
+    let at = t + secs(5);
+    let ev = polled(
+        at,
+        Err(VenueError::new(
+            baltui::venues::okx::KIND,
+            ErrorKind::Timeout,
+        )),
+    );
+    m.apply(ev, at);
+    w.polled(m.account(0).unwrap(), at);
+    for e in m.events() {
+        w.event(e);
+    }
+    w.close();
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let polls: Vec<(String, Option<String>, Option<String>)> = c
+        .prepare("SELECT status, error, margin_ratio FROM polls ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(polls.len(), 2);
+    assert_eq!(polls[0], ("ok".into(), None, Some("1.05".into())));
+    assert_eq!(polls[1].0, "error");
+    assert!(polls[1].1.as_deref().is_some_and(|e| !e.is_empty()));
+    assert_eq!(polls[1].2, None, "a failed poll has no figures");
+    assert_eq!(
+        count(&path, "SELECT count(*) FROM events"),
+        m.events().len() as i64
+    );
+    assert_eq!(
+        count(
+            &path,
+            "SELECT count(*) FROM transitions WHERE account = 'okx-main' AND venue = 'okx'"
+        ),
+        transitions
+    );
+    assert_eq!(
+        count(&path, "SELECT count(*) FROM latest"),
+        1,
+        "the last good snapshot"
+    );
+}
