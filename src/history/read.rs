@@ -331,33 +331,32 @@ impl HistoryReader for Reader {
             to: Some(to),
             points: Vec::new(),
         };
-        let rows: Vec<(i64, String, Option<String>, Option<String>, Option<String>)> =
-            self.with(|s| {
-                let err = sql_err(&s.path);
-                let id: Option<i64> = s
-                    .conn
-                    .query_row("SELECT id FROM accounts WHERE name = ?1", [account], |r| {
-                        r.get(0)
-                    })
-                    .optional()
-                    .map_err(&err)?;
-                let Some(id) = id else { return Ok(Vec::new()) };
-                // From the last row before `from` (the value in force then).
-                s.conn
-                    .prepare_cached(
-                        "SELECT at, status, margin_ratio, net_assets, currency FROM polls
+        let rows: Vec<SeriesRow> = self.with(|s| {
+            let err = sql_err(&s.path);
+            let id: Option<i64> = s
+                .conn
+                .query_row("SELECT id FROM accounts WHERE name = ?1", [account], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(&err)?;
+            let Some(id) = id else { return Ok(Vec::new()) };
+            // From the last row before `from` (the value in force then).
+            s.conn
+                .prepare_cached(
+                    "SELECT at, status, margin_ratio, net_assets, currency FROM polls
                          WHERE account = ?1 AND at <= ?3 AND at >= coalesce(
                              (SELECT max(at) FROM polls WHERE account = ?1 AND at < ?2), ?2)
                          ORDER BY at, id",
-                    )
-                    .map_err(&err)?
-                    .query_map(params![id, ms(from), ms(to)], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-                    })
-                    .map_err(&err)?
-                    .collect::<Result<_, _>>()
-                    .map_err(&err)
-            })?;
+                )
+                .map_err(&err)?
+                .query_map(params![id, ms(from), ms(to)], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })
+                .map_err(&err)?
+                .collect::<Result<_, _>>()
+                .map_err(&err)
+        })?;
         let silence = self.heartbeat * 2;
         let mut prev: Option<DateTime<Utc>> = None;
         for (at, status, ratio, net, ccy) in rows {
@@ -390,6 +389,9 @@ impl HistoryReader for Reader {
         Ok(series)
     }
 }
+
+/// A poll row as a chart reads it: at, status, margin ratio, net assets, currency.
+type SeriesRow = (i64, String, Option<String>, Option<String>, Option<String>);
 
 /// A point that starts a gap: nothing is known from `at`.
 fn gap(at: DateTime<Utc>) -> SeriesPoint {
