@@ -9,7 +9,9 @@ mod cli;
 #[path = "../common/mod.rs"]
 mod common;
 mod ops;
+mod prometheus_e2e;
 mod promtool;
 mod sdk;
+mod serve;
 mod shared_budget;
 mod tmux_e2e;
