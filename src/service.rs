@@ -77,7 +77,8 @@ pub struct State {
     pub generation: u64,
     pub started_at: DateTime<Utc>,
     pub generated_at: DateTime<Utc>,
-    pub accounts: Vec<Account>,
+    /// Shared with the next states while unchanged (a poll changes one).
+    pub accounts: Vec<Arc<Account>>,
     /// `counters[i]` belongs to `accounts[i]`.
     pub counters: Vec<Counters>,
     /// The events log, newest first, at most RECENT_EVENTS.
@@ -213,6 +214,8 @@ pub fn start_with(
         started_at: now,
         changes: changes.clone(),
         pending: Vec::new(),
+        published: Vec::new(),
+        dirty: None,
         state: None,
     };
     engine.note_events();
@@ -283,6 +286,9 @@ struct Engine {
     changes: broadcast::Sender<Change>,
     /// Changes sent once the state that has them is published.
     pending: Vec<Change>,
+    /// The accounts as last published, and which changed since (None: any).
+    published: Vec<Arc<Account>>,
+    dirty: Option<Vec<usize>>,
     state: Option<watch::Sender<Arc<State>>>,
 }
 
@@ -304,6 +310,9 @@ impl Engine {
                 _ = tick.tick() => {
                     let out = self.monitor.tick(now);
                     let any = !out.is_empty();
+                    if any {
+                        self.touch(None);
+                    }
                     self.outcomes(out, now);
                     any
                 }
@@ -338,7 +347,10 @@ impl Engine {
                 }, if reloading.is_some() => {
                     reloading = None;
                     match done {
-                        Ok(Ok((cfg, clients))) => self.reconfigure(cfg, clients, now),
+                        Ok(Ok((cfg, clients))) => {
+                            self.touch(None);
+                            self.reconfigure(cfg, clients, now)
+                        }
                         Ok(Err(e)) => self.reload_failed(e, now),
                         Err(e) => self.reload_failed(format!("the reload stopped: {e}"), now),
                     }
@@ -375,6 +387,7 @@ impl Engine {
             poll::Event::Discovered { .. } => None,
         };
         let out = self.monitor.apply(e, now);
+        self.touch(polled.map(|(i, _)| i));
         if let Some((i, failed)) = polled
             && let Some(acc) = self.monitor.account(i)
         {
@@ -428,6 +441,7 @@ impl Engine {
                     index,
                     account_id,
                 } => {
+                    self.dirty = None;
                     for (account, plan) in self.pollers.add_discovered(parent, index, &account_id) {
                         self.monitor.planned(account, plan.interval, plan.note, now);
                     }
@@ -507,9 +521,23 @@ impl Engine {
         self.pending.push(Change::Accounts);
     }
 
-    fn snapshot(&self, now: DateTime<Utc>) -> State {
+    fn snapshot(&mut self, now: DateTime<Utc>) -> State {
         let requests = self.pollers.requests();
-        let accounts = self.monitor.accounts().to_vec();
+        let all = self.monitor.accounts();
+        // Only what changed is copied (200 accounts x 50 currencies each
+        // poll would be most of the service's work).
+        match self.dirty.take() {
+            Some(changed) if self.published.len() == all.len() => {
+                for i in changed {
+                    if let Some(a) = all.get(i) {
+                        self.published[i] = Arc::new(a.clone());
+                    }
+                }
+            }
+            _ => self.published = all.iter().cloned().map(Arc::new).collect(),
+        }
+        self.dirty = Some(Vec::new());
+        let accounts = self.published.clone();
         let counters: Vec<Counters> = accounts
             .iter()
             .enumerate()
@@ -560,9 +588,18 @@ impl Engine {
         }
     }
 
-    fn publish(&self, now: DateTime<Utc>) {
+    fn publish(&mut self, now: DateTime<Utc>) {
+        let state = Arc::new(self.snapshot(now));
         if let Some(tx) = &self.state {
-            tx.send_replace(Arc::new(self.snapshot(now)));
+            tx.send_replace(state);
+        }
+    }
+
+    /// Account `i` changed (None: any may have).
+    fn touch(&mut self, i: Option<usize>) {
+        match (i, self.dirty.as_mut()) {
+            (Some(i), Some(d)) => d.push(i),
+            _ => self.dirty = None,
         }
     }
 }
