@@ -21,6 +21,8 @@ pub mod poll;
 pub mod portfolio;
 pub mod record;
 pub mod secrets;
+pub mod serve;
+pub mod service;
 pub mod sim;
 pub mod snapshot;
 pub mod theme;

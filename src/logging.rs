@@ -40,3 +40,16 @@ pub fn init() -> Option<WorkerGuard> {
         .ok()?;
     Some(guard)
 }
+
+/// Logging for `baltui serve`: plain lines on stderr (no colour when stderr
+/// is not a terminal, so journald and container logs stay clean).
+/// `BALTUI_LOG` sets the filter (default `info`).
+pub fn init_stderr() {
+    use std::io::IsTerminal;
+    let filter = EnvFilter::try_from_env("BALTUI_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}

@@ -37,7 +37,13 @@ fn main() -> ExitCode {
         _ => {}
     }
     let _ = color_eyre::install();
-    let _log = baltui::logging::init();
+    // The service logs to stderr (journald, containers); the rest to a file.
+    let _log = if matches!(cli.command, Some(Command::Serve { .. })) {
+        baltui::logging::init_stderr();
+        None
+    } else {
+        baltui::logging::init()
+    };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -77,12 +83,38 @@ async fn dispatch(cli: Cli) -> ExitCode {
             currency,
             format,
         }) => history(cli.config, account, since, currency, format),
-        // Built by issue 16's work in progress; each is replaced by its runner.
-        Some(Command::Serve { .. }) => {
-            eprintln!("baltui: not built yet");
-            ExitCode::FAILURE
-        }
+        Some(Command::Serve { listen }) => serve(cli.config, listen).await,
         Some(Command::Completions { .. } | Command::Man) => ExitCode::SUCCESS,
+    }
+}
+
+async fn serve(path: Option<std::path::PathBuf>, listen: Option<std::net::SocketAddr>) -> ExitCode {
+    let cfg = match load(path) {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            eprintln!(
+                "baltui: no config file; pass --config PATH or create {}",
+                config::default_path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            );
+            return ExitCode::from(EXIT_CONFIG);
+        }
+        Err(e) => {
+            eprintln!("baltui: config error:\n{e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    for w in &cfg.warnings {
+        eprintln!("baltui: warning: {w}");
+    }
+    share_budgets();
+    match baltui::serve::run(cfg, listen).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("baltui: {}", e.message);
+            ExitCode::from(e.code)
+        }
     }
 }
 

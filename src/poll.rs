@@ -98,6 +98,8 @@ struct Poller {
     refresh: mpsc::Sender<()>,
     /// Current interval in ms: raised when more accounts join its budget.
     interval_ms: Arc<AtomicU64>,
+    /// HTTP requests sent by this poller (`venues::http::REQUESTS`).
+    requests: Arc<AtomicU64>,
     task: JoinHandle<()>,
 }
 
@@ -276,18 +278,23 @@ impl PollerSet {
         self.wanted.push(wanted);
         let interval_ms = Arc::new(AtomicU64::new(0));
         let (refresh, rx) = mpsc::channel(1);
-        let task = tokio::spawn(run(
-            index,
-            self.generation,
-            client,
-            interval_ms.clone(),
-            limit.window,
-            self.tx.clone(),
-            rx,
+        let requests = Arc::new(AtomicU64::new(0));
+        let task = tokio::spawn(crate::venues::http::REQUESTS.scope(
+            requests.clone(),
+            run(
+                index,
+                self.generation,
+                client,
+                interval_ms.clone(),
+                limit.window,
+                self.tx.clone(),
+                rx,
+            ),
         ));
         self.pollers.push(Poller {
             refresh,
             interval_ms,
+            requests,
             task,
         });
         self.plans.push(Plan {
@@ -313,6 +320,19 @@ impl PollerSet {
             }
         }
         changed
+    }
+
+    /// HTTP requests each account's poller has sent so far.
+    pub fn requests(&self) -> Vec<u64> {
+        self.pollers
+            .iter()
+            .map(|p| p.requests.load(Ordering::Relaxed))
+            .collect()
+    }
+
+    /// Each account's published limit (its budget key, requests, window).
+    pub fn limits(&self) -> &[Limit] {
+        &self.limits
     }
 
     pub fn shutdown(self) {
@@ -358,18 +378,23 @@ pub fn spawn_with(
         .map(|(i, (client, p))| {
             let (refresh, rx) = mpsc::channel(1);
             let interval_ms = Arc::new(AtomicU64::new(millis(p.interval)));
-            let task = tokio::spawn(run(
-                i,
-                generation,
-                client,
-                interval_ms.clone(),
-                p.window,
-                tx.clone(),
-                rx,
+            let requests = Arc::new(AtomicU64::new(0));
+            let task = tokio::spawn(crate::venues::http::REQUESTS.scope(
+                requests.clone(),
+                run(
+                    i,
+                    generation,
+                    client,
+                    interval_ms.clone(),
+                    p.window,
+                    tx.clone(),
+                    rx,
+                ),
             ));
             Poller {
                 refresh,
                 interval_ms,
+                requests,
                 task,
             }
         })

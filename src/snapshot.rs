@@ -121,6 +121,35 @@ impl AccountReport {
 }
 
 impl AccountReport {
+    /// An account as a running monitor knows it (`baltui serve`): its status
+    /// at `now`, its last good snapshot (kept through failed polls; the
+    /// status and `fetched_at` say how old it is), its findings.
+    pub fn from_account(
+        a: &crate::monitor::Account,
+        now: DateTime<Utc>,
+        t: &health::Thresholds,
+    ) -> Self {
+        let s = a.snapshot.clone();
+        AccountReport {
+            name: a.spec.name.clone(),
+            venue: a.spec.venue,
+            status: a.status(now, t),
+            error: a.last_error.clone(),
+            fetched_at: s.as_ref().map(|s| s.fetched_at),
+            venue_time: s.as_ref().and_then(|s| s.venue_time),
+            account_mode: s.as_ref().and_then(|s| s.account_mode.clone()),
+            findings: a.findings.clone(),
+            other_views: s
+                .as_ref()
+                .map(|s| s.other_views.clone())
+                .unwrap_or_default(),
+            wallets: s.as_ref().map(|s| s.wallets.clone()).unwrap_or_default(),
+            currencies: s.as_ref().map(|s| s.currencies.clone()).unwrap_or_default(),
+            totals: s.as_ref().map(|s| s.totals.clone()),
+            risk: s.map(|s| s.risk),
+        }
+    }
+
     /// This account as the totals see it: a fetched account is fresh (it was
     /// fetched for this report), any other has no figures.
     fn holding(&self) -> Holding<'_> {

@@ -176,6 +176,12 @@ pub fn check_reply(
     Err(VenueError::new(p.venue(), status_error(status, body)))
 }
 
+tokio::task_local! {
+    /// Requests sent by the task running under it (one per poller): the
+    /// service's `baltui_requests_total`.
+    pub static REQUESTS: std::sync::Arc<std::sync::atomic::AtomicU64>;
+}
+
 /// Send one request: wait for `budget` (if any), then `sign` it with the time
 /// of sending, send, read the body (capped), note the trace id and Date
 /// header, and apply the error rule. Every venue's every request goes here.
@@ -221,6 +227,8 @@ pub async fn send(
     if let Some(b) = budget {
         b.acquire().await;
     }
+    // Counted for the poller this runs under (the service's request counters).
+    let _ = REQUESTS.try_with(|n| n.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     // Signed after the budget wait: the timestamp is the time of sending.
     let req = sign(chrono::Utc::now());
     let mut url = format!("{}{}", base_url.trim_end_matches('/'), req.path);

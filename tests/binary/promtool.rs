@@ -274,3 +274,72 @@ fn promtool_accepts_every_family_from_the_document_examples() {
     let Some(bin) = promtool() else { return };
     assert_promtool_passes(&bin, &text);
 }
+
+/// `promtool check config` / `check rules` on the files in `deploy/`.
+fn assert_promtool_check(bin: &str, what: &str, file: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("deploy")
+        .join(file);
+    let out = Command::new(bin)
+        .args(["check", what])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "promtool check {what} {file}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn promtool_accepts_the_deploy_config_and_rules() {
+    let Some(bin) = promtool() else { return };
+    // The config names the rules file: checked along with it.
+    assert_promtool_check(&bin, "config", "prometheus.yml");
+    assert_promtool_check(&bin, "rules", "baltui-rules.yml");
+    // The three rules the README promises.
+    let rules = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/baltui-rules.yml"),
+    )
+    .unwrap();
+    for name in [
+        "BaltuiMarginNearLiquidation",
+        "BaltuiAccountDown",
+        "BaltuiDataStale",
+    ] {
+        assert!(rules.contains(&format!("alert: {name}")), "{name}");
+    }
+}
+
+/// What `baltui serve` serves on /metrics, every demo account of the
+/// simulator polled, passes promtool (the service's own counters too).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn promtool_accepts_the_served_metrics() {
+    let Some(bin) = promtool() else { return };
+    let sim = super::serve::sim(7).await;
+    let names: Vec<String> = sim.state.accounts().into_iter().map(|a| a.name).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let cfg = write_config(
+        "promtool-serve.toml",
+        &super::serve::config_text(&sim, &names, ""),
+    );
+    let srv = super::serve::serve(&cfg, &[]);
+    let text = super::serve::metrics_with(
+        &srv.url,
+        None,
+        "baltui_up{account=\"okx-futures\",venue=\"okx\"} 1",
+    )
+    .await;
+    for family in [
+        "baltui_requests_total",
+        "baltui_poll_failures_total",
+        "baltui_rate_limit_replies_total",
+        "baltui_last_success_timestamp_seconds",
+        "baltui_budget_requests_total",
+    ] {
+        assert!(text.contains(&format!("\n{family}{{")), "{family}");
+    }
+    assert_promtool_passes(&bin, &text);
+}
