@@ -23,6 +23,7 @@ mod okx_fixture;
 mod render;
 mod render_binance;
 mod render_bybit;
+mod render_chart;
 mod render_headroom;
 mod render_nav;
 mod render_numbers;
