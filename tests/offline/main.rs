@@ -21,6 +21,7 @@ mod longport_fixture;
 mod mirror;
 mod okx_fixture;
 mod render;
+mod render_attach;
 mod render_binance;
 mod render_bybit;
 mod render_chart;
