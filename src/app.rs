@@ -47,6 +47,13 @@ pub enum Msg {
         range: HistoryRange,
         result: Result<crate::model::Series, String>,
     },
+    /// The store's answer for the All tab's trend: account `account`'s
+    /// history up to `at` (24h ago).
+    Trend {
+        account: String,
+        at: DateTime<Utc>,
+        result: Result<crate::model::Series, String>,
+    },
     /// The store's last known snapshot of each account (by name), shown
     /// with its age until the first poll answers (or why it could not be read).
     Restored(Result<Vec<(String, crate::model::Snapshot)>, String>),
@@ -85,6 +92,12 @@ pub enum Effect {
         range: HistoryRange,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+    },
+    /// Read each account's margin ratio as it was at `at` (24h ago) for the
+    /// All tab's trend marker; answered with a `Msg::Trend` per account.
+    LoadTrend {
+        accounts: Vec<String>,
+        at: DateTime<Utc>,
     },
     /// Attached mode: ask the service to refresh this account (by name;
     /// None: every account).
@@ -140,6 +153,54 @@ pub enum History<'a> {
 /// Reload the open account's history after its polls at most this often
 /// (a chart of an hour or more gains nothing from each 2 s poll).
 pub const HISTORY_EVERY: chrono::Duration = chrono::Duration::seconds(10);
+
+/// How often the All tab's 24h trend is read again from the store.
+pub const TREND_EVERY: chrono::Duration = chrono::Duration::minutes(5);
+/// The trend compares with the value this long ago.
+pub const TREND_SPAN: chrono::Duration = chrono::Duration::hours(24);
+/// A value older than this before `TREND_SPAN` ago is not the value then
+/// (the store writes a heartbeat well within it).
+pub const TREND_WINDOW: chrono::Duration = chrono::Duration::hours(1);
+
+/// An account's margin ratio now against 24h ago (the All tab's marker).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trend {
+    /// Higher: further from liquidation.
+    Up,
+    Down,
+    /// Within 1% of the value then.
+    Same,
+}
+
+impl Trend {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Trend::Up => "▲",
+            Trend::Down => "▼",
+            Trend::Same => "=",
+        }
+    }
+
+    /// For a screen without color.
+    pub fn word(self) -> &'static str {
+        match self {
+            Trend::Up => "up",
+            Trend::Down => "down",
+            Trend::Same => "same",
+        }
+    }
+}
+
+/// The margin ratio in force at `at`: the last point at or before it (a
+/// point holds until the next), if recent enough and from a good poll.
+/// None when the series cannot say: never a guess.
+pub fn ratio_at(s: &crate::model::Series, at: DateTime<Utc>) -> Option<Decimal> {
+    let p = s.points.iter().rev().find(|p| p.at <= at)?;
+    if !p.ok || at - p.at > TREND_WINDOW {
+        return None;
+    }
+    p.margin_ratio
+}
 
 /// The connection of an attached monitor to its service.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -364,6 +425,11 @@ pub struct App {
     history_asked: Option<(String, HistoryRange, DateTime<Utc>)>,
     /// Set in attached mode: the service's host and the link's state.
     attached: Option<Attached>,
+    /// Each account's margin ratio 24h ago, by name (None: the store has
+    /// no value then).
+    trend_then: std::collections::HashMap<String, Option<Decimal>>,
+    /// When the trend was last asked for.
+    trend_asked: Option<DateTime<Utc>>,
 }
 
 impl App {
@@ -403,7 +469,45 @@ impl App {
             history: None,
             history_asked: None,
             attached: None,
+            trend_then: std::collections::HashMap::new(),
+            trend_asked: None,
         }
+    }
+
+    /// Account `acc`'s margin ratio now against 24h ago, when both are known.
+    pub fn trend(&self, acc: &Account) -> Option<Trend> {
+        let then = (*self.trend_then.get(&acc.spec.name)?)?;
+        let now = acc.snapshot.as_ref()?.risk.margin_ratio?;
+        let tolerance = then.abs() / Decimal::ONE_HUNDRED;
+        Some(if (now - then).abs() <= tolerance {
+            Trend::Same
+        } else if now > then {
+            Trend::Up
+        } else {
+            Trend::Down
+        })
+    }
+
+    /// Ask for the 24h-ago values while the All tab shows, every few minutes.
+    fn trend_effect(&mut self) -> Option<Effect> {
+        if !self.history_store || self.tab != 0 || self.accounts().is_empty() {
+            return None;
+        }
+        if self
+            .trend_asked
+            .is_some_and(|at| self.now - at < TREND_EVERY)
+        {
+            return None;
+        }
+        self.trend_asked = Some(self.now);
+        Some(Effect::LoadTrend {
+            accounts: self
+                .accounts()
+                .iter()
+                .map(|a| a.spec.name.clone())
+                .collect(),
+            at: self.now - TREND_SPAN,
+        })
     }
 
     /// A history store answers `Effect::LoadHistory` (the chart asks it).
@@ -1210,6 +1314,7 @@ impl App {
             self.refresh_portfolio();
         }
         fx.extend(self.history_effect(polled));
+        fx.extend(self.trend_effect());
         fx
     }
 
@@ -1288,6 +1393,19 @@ impl App {
                 result,
             } => {
                 self.history = Some((account, range, result));
+                Vec::new()
+            }
+            Msg::Trend {
+                account,
+                at,
+                result,
+            } => {
+                // An unreadable store shows no marker (the chart names the error).
+                let then = result.ok().and_then(|s| ratio_at(&s, at));
+                // Kept for accounts still here only: bounded by the accounts.
+                if self.accounts().iter().any(|a| a.spec.name == account) {
+                    self.trend_then.insert(account, then);
+                }
                 Vec::new()
             }
             Msg::Restored(Err(e)) => {

@@ -446,6 +446,27 @@ fn apply(
                         .await;
                 });
             }
+            Effect::LoadTrend { accounts, at } => {
+                let Some(reader) = io.history.clone() else {
+                    continue;
+                };
+                let (accounts, at, tx) = (accounts.clone(), *at, io.tx.clone());
+                // One blocking task reads them in turn: a burst of many
+                // accounts does not take the blocking pool.
+                tokio::task::spawn_blocking(move || {
+                    for account in accounts {
+                        let result = reader.series(&account, at - crate::app::TREND_WINDOW, at);
+                        let msg = Msg::Trend {
+                            account,
+                            at,
+                            result,
+                        };
+                        if tx.blocking_send(msg).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
             Effect::RefreshService(account) => {
                 if let Some(s) = &io.service {
                     s.refresh(account.clone());

@@ -924,3 +924,31 @@ fn a_monitor_not_attached_ignores_service_messages() {
         [Effect::Refresh(Some(0))]
     );
 }
+
+#[test]
+fn the_trend_is_asked_on_the_all_tab_every_few_minutes_with_a_store() {
+    let trends = |fx: &[Effect]| {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::LoadTrend { accounts, at } => Some((accounts.clone(), *at)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let at = |m: i64| t0() + chrono::Duration::minutes(m);
+    let mut a = app(2).with_history(true);
+    assert_eq!(
+        trends(&a.update(Msg::Tick(at(0)))),
+        [(
+            vec!["acc0".to_string(), "acc1".to_string()],
+            at(0) - chrono::Duration::hours(24)
+        )]
+    );
+    assert!(trends(&a.update(Msg::Tick(at(4)))).is_empty());
+    assert_eq!(trends(&a.update(Msg::Tick(at(5)))).len(), 1);
+    // Not while an account tab is open; none without a store.
+    a.update(key(KeyCode::Char('1')));
+    assert!(trends(&a.update(Msg::Tick(at(20)))).is_empty());
+    let mut b = app(2);
+    assert!(trends(&b.update(Msg::Tick(at(0)))).is_empty());
+}

@@ -287,3 +287,57 @@ fn last_known_values_show_with_their_age_until_the_first_poll() {
     assert!(!title.contains("last known"), "{title}");
     assert!(title.contains("✓ data fresh"), "{title}");
 }
+
+/// Three accounts polled now; the store knows a, b and c as they were 24h
+/// (and 10 minutes) ago, d only from 3 hours before that.
+fn trend_app() -> App {
+    let kind = baltui::venues::okx::KIND;
+    let names = ["a", "b", "c", "d"];
+    let mut app = app_with(names.iter().map(|n| spec(n, kind, false)).collect()).with_history(true);
+    for (i, r) in ["5", "2", "3.01", "5"].iter().enumerate() {
+        poll(&mut app, i, now(), Ok(okx_snapshot(now(), r)));
+    }
+    let at = now() - Duration::hours(24);
+    for (name, then, age) in [
+        ("a", "3", 10),
+        ("b", "3", 10),
+        ("c", "3", 10),
+        ("d", "3", 180),
+    ] {
+        app.update(Msg::Trend {
+            account: name.into(),
+            at,
+            result: Ok(Series {
+                account: name.into(),
+                from: Some(at - Duration::hours(1)),
+                to: Some(at),
+                points: vec![point(at - Duration::minutes(age), true, then)],
+            }),
+        });
+    }
+    app
+}
+
+#[test]
+fn the_all_tab_marks_the_24h_trend_of_the_margin_ratio_never_guessing() {
+    let app = trend_app();
+    let lines = text_rows(&buffer(&app, 140, 20, &Theme::color()));
+    let cell = |name: &str| {
+        let (_, l) = row(&lines[2..], &format!(" {name}  "));
+        l.to_string()
+    };
+    assert!(cell("a").contains("80% ▲"), "{}", cell("a"));
+    assert!(cell("b").contains("50% ▼"), "{}", cell("b"));
+    // Within 1% of the value then: the same.
+    assert!(cell("c").contains("% ="), "{}", cell("c"));
+    // The store's value for d is too old to be the one 24h ago: no marker.
+    let d = cell("d");
+    assert!(
+        d.contains("80%") && !d.contains('▲') && !d.contains('▼'),
+        "{d}"
+    );
+    // Without color, a word too.
+    let mono = text_rows(&buffer(&app, 140, 20, &Theme::mono()));
+    let (_, a) = row(&mono[2..], " a  ");
+    assert!(a.contains("80% ▲up"), "{a}");
+}
