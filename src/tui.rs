@@ -43,6 +43,8 @@ struct Io {
     service: Option<crate::attach::Handle>,
     /// Work done off the loop (store reads) answers here.
     tx: mpsc::Sender<Msg>,
+    /// Fires the alert command.
+    runner: crate::alerts::Runner,
 }
 
 /// "127.0.0.1:9477" from "http://user:pw@127.0.0.1:9477/x": what the screen
@@ -169,12 +171,13 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
         history: launch.history,
         service: None,
         tx,
+        runner,
     };
     let reload = Reloader {
         path: cfg.path.clone(),
         tx: poll_tx,
     };
-    screen(app, pollers, rx, reload, runner, io).await
+    screen(app, pollers, rx, reload, io).await
 }
 
 /// Show the accounts of a running `baltui serve` (no pollers here): its
@@ -224,12 +227,13 @@ pub async fn run_attached(launch: AttachLaunch) -> color_eyre::Result<()> {
         history: None,
         service: Some(handle),
         tx,
+        runner,
     };
     let reload = Reloader {
         path: None,
         tx: poll_tx,
     };
-    screen(app, pollers, rx, reload, runner, io).await
+    screen(app, pollers, rx, reload, io).await
 }
 
 /// Open the terminal, run the loop until the user quits, restore it.
@@ -238,7 +242,6 @@ async fn screen(
     mut pollers: PollerSet,
     rx: mpsc::Receiver<Msg>,
     reload: Reloader,
-    runner: crate::alerts::Runner,
     io: Io,
 ) -> color_eyre::Result<()> {
     let theme = Theme::from_env();
@@ -263,7 +266,6 @@ async fn screen(
         rx,
         &theme,
         &reload,
-        &runner,
         &io,
     )
     .await;
@@ -282,7 +284,6 @@ async fn event_loop(
     mut rx: mpsc::Receiver<Msg>,
     theme: &Theme,
     reloader: &Reloader,
-    runner: &crate::alerts::Runner,
     io: &Io,
 ) -> color_eyre::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
@@ -294,7 +295,7 @@ async fn event_loop(
     let mut sigint = signal(SignalKind::interrupt())?;
     // SIGUSR1 re-reads the config (SIGHUP means the terminal went away).
     let mut sigusr1 = signal(SignalKind::user_defined1())?;
-    apply(&[Effect::SetTitle(app.title())], pollers, runner, io);
+    apply(&[Effect::SetTitle(app.title())], pollers, io);
     // A reload reads secrets (a command may prompt or hang) and asks venues
     // who the keys belong to: it runs beside the loop, never inside it.
     let mut reloading: Option<tokio::task::JoinHandle<Result<Prepared, String>>> = None;
@@ -352,7 +353,7 @@ async fn event_loop(
         // Carrying out an effect can answer with messages (a new plan), whose
         // own effects are carried out in turn.
         while !effects.is_empty() {
-            let (quit, mut replies) = apply(&effects, pollers, runner, io);
+            let (quit, mut replies) = apply(&effects, pollers, io);
             if effects.contains(&Effect::Reload) {
                 if reloading.is_some() {
                     replies.push(Msg::ReloadFailed(
@@ -378,12 +379,7 @@ async fn event_loop(
 }
 
 /// Carry out effects: whether to quit, and the messages they answer with.
-fn apply(
-    effects: &[Effect],
-    pollers: &mut PollerSet,
-    runner: &crate::alerts::Runner,
-    io: &Io,
-) -> (bool, Vec<Msg>) {
+fn apply(effects: &[Effect], pollers: &mut PollerSet, io: &Io) -> (bool, Vec<Msg>) {
     let mut quit = false;
     let mut replies = Vec::new();
     for fx in effects {
@@ -409,7 +405,7 @@ fn apply(
             Effect::SetTitle(t) => {
                 let _ = crossterm::execute!(std::io::stdout(), crossterm::terminal::SetTitle(t));
             }
-            Effect::Alert(t) => runner.fire(t.clone()),
+            Effect::Alert(t) => io.runner.fire(t.clone()),
             Effect::LogTransition(t) => tracing::info!(
                 account = %t.account,
                 subject = %t.subject,
