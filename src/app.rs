@@ -41,6 +41,24 @@ pub enum Msg {
         interval: Duration,
         note: Option<String>,
     },
+    /// The history store's answer to `Effect::LoadHistory`.
+    History {
+        account: String,
+        range: HistoryRange,
+        result: Result<crate::model::Series, String>,
+    },
+    /// The store's answer for the All tab's trend: account `account`'s
+    /// history up to `at` (24h ago).
+    Trend {
+        account: String,
+        at: DateTime<Utc>,
+        result: Result<crate::model::Series, String>,
+    },
+    /// The store's last known snapshot of each account (by name), shown
+    /// with its age until the first poll answers (or why it could not be read).
+    Restored(Result<Vec<(String, crate::model::Snapshot)>, String>),
+    /// What the connection to a running service reported (attached mode).
+    Attach(crate::attach::Update),
 }
 
 impl From<crate::poll::Event> for Msg {
@@ -67,7 +85,142 @@ pub enum Effect {
     LogTransition(crate::alerts::Transition),
     /// Re-read the config and restart the pollers.
     Reload,
+    /// Read account `account`'s history from `from` to `to` off the loop
+    /// (the store blocks); answered with `Msg::History`.
+    LoadHistory {
+        account: String,
+        range: HistoryRange,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
+    /// Read each account's margin ratio as it was at `at` (24h ago) for the
+    /// All tab's trend marker; answered with a `Msg::Trend` per account.
+    LoadTrend {
+        accounts: Vec<String>,
+        at: DateTime<Utc>,
+    },
+    /// Attached mode: ask the service to refresh this account (by name;
+    /// None: every account).
+    RefreshService(Option<String>),
     Quit,
+}
+
+/// The history chart's span (`H` cycles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HistoryRange {
+    Hour,
+    #[default]
+    Day,
+    Week,
+}
+
+impl HistoryRange {
+    pub const ALL: [HistoryRange; 3] = [HistoryRange::Hour, HistoryRange::Day, HistoryRange::Week];
+
+    pub fn next(self) -> HistoryRange {
+        let i = Self::ALL.iter().position(|r| *r == self).unwrap_or(0);
+        Self::ALL[(i + 1) % Self::ALL.len()]
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            HistoryRange::Hour => "1h",
+            HistoryRange::Day => "24h",
+            HistoryRange::Week => "7d",
+        }
+    }
+
+    pub fn span(self) -> chrono::Duration {
+        match self {
+            HistoryRange::Hour => chrono::Duration::hours(1),
+            HistoryRange::Day => chrono::Duration::hours(24),
+            HistoryRange::Week => chrono::Duration::days(7),
+        }
+    }
+}
+
+/// What the history pane of the open account tab has to show.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum History<'a> {
+    /// This screen has no store (history off, or attached to a service).
+    Off,
+    /// Asked the store; no answer yet.
+    Loading,
+    Loaded(&'a crate::model::Series),
+    Failed(&'a str),
+}
+
+/// Reload the open account's history after its polls at most this often
+/// (a chart of an hour or more gains nothing from each 2 s poll).
+pub const HISTORY_EVERY: chrono::Duration = chrono::Duration::seconds(10);
+
+/// How often the All tab's 24h trend is read again from the store.
+pub const TREND_EVERY: chrono::Duration = chrono::Duration::minutes(5);
+/// The trend compares with the value this long ago.
+pub const TREND_SPAN: chrono::Duration = chrono::Duration::hours(24);
+/// A value older than this before `TREND_SPAN` ago is not the value then
+/// (the store writes a heartbeat well within it).
+pub const TREND_WINDOW: chrono::Duration = chrono::Duration::hours(1);
+
+/// An account's margin ratio now against 24h ago (the All tab's marker).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trend {
+    /// Higher: further from liquidation.
+    Up,
+    Down,
+    /// Within 1% of the value then.
+    Same,
+}
+
+impl Trend {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Trend::Up => "▲",
+            Trend::Down => "▼",
+            Trend::Same => "=",
+        }
+    }
+
+    /// For a screen without color.
+    pub fn word(self) -> &'static str {
+        match self {
+            Trend::Up => "up",
+            Trend::Down => "down",
+            Trend::Same => "same",
+        }
+    }
+}
+
+/// The margin ratio in force at `at`: the last point at or before it (a
+/// point holds until the next), if recent enough and from a good poll.
+/// None when the series cannot say: never a guess.
+pub fn ratio_at(s: &crate::model::Series, at: DateTime<Utc>) -> Option<Decimal> {
+    let p = s.points.iter().rev().find(|p| p.at <= at)?;
+    if !p.ok || at - p.at > TREND_WINDOW {
+        return None;
+    }
+    p.margin_ratio
+}
+
+/// The connection of an attached monitor to its service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    Connecting,
+    Connected,
+    /// Gone since `since`; the client tries again at `retry_at`.
+    Lost {
+        error: String,
+        since: DateTime<Utc>,
+        retry_at: DateTime<Utc>,
+    },
+}
+
+/// An attached monitor's service (`--connect`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attached {
+    /// "127.0.0.1:9477": no scheme, path or credentials.
+    pub host: String,
+    pub link: Link,
 }
 
 /// The column the balances table is sorted by (`s` cycles).
@@ -262,6 +415,21 @@ pub struct App {
     portfolio: crate::portfolio::Portfolio,
     /// The screen's clock: ticks, and never behind the latest poll.
     now: DateTime<Utc>,
+    /// A history store answers `Effect::LoadHistory` on this screen.
+    history_store: bool,
+    history_range: HistoryRange,
+    /// The store's last answer: (account, range, result).
+    history: Option<(String, HistoryRange, Result<crate::model::Series, String>)>,
+    /// The last history asked for the open tab: (account, range, when).
+    /// None while no account tab is open, so reopening one asks again.
+    history_asked: Option<(String, HistoryRange, DateTime<Utc>)>,
+    /// Set in attached mode: the service's host and the link's state.
+    attached: Option<Attached>,
+    /// Each account's margin ratio 24h ago, by name (None: the store has
+    /// no value then).
+    trend_then: std::collections::HashMap<String, Option<Decimal>>,
+    /// When the trend was last asked for.
+    trend_asked: Option<DateTime<Utc>>,
 }
 
 impl App {
@@ -296,7 +464,127 @@ impl App {
                 crate::config::DEFAULT_REPORT_CURRENCY,
             ),
             now,
+            history_store: false,
+            history_range: HistoryRange::default(),
+            history: None,
+            history_asked: None,
+            attached: None,
+            trend_then: std::collections::HashMap::new(),
+            trend_asked: None,
         }
+    }
+
+    /// Account `acc`'s margin ratio now against 24h ago, when both are known.
+    pub fn trend(&self, acc: &Account) -> Option<Trend> {
+        let then = (*self.trend_then.get(&acc.spec.name)?)?;
+        let now = acc.snapshot.as_ref()?.risk.margin_ratio?;
+        let tolerance = then.abs() / Decimal::ONE_HUNDRED;
+        Some(if (now - then).abs() <= tolerance {
+            Trend::Same
+        } else if now > then {
+            Trend::Up
+        } else {
+            Trend::Down
+        })
+    }
+
+    /// Ask for the 24h-ago values while the All tab shows, every few minutes.
+    fn trend_effect(&mut self) -> Option<Effect> {
+        if !self.history_store || self.tab != 0 || self.accounts().is_empty() {
+            return None;
+        }
+        if self
+            .trend_asked
+            .is_some_and(|at| self.now - at < TREND_EVERY)
+        {
+            return None;
+        }
+        self.trend_asked = Some(self.now);
+        Some(Effect::LoadTrend {
+            accounts: self
+                .accounts()
+                .iter()
+                .map(|a| a.spec.name.clone())
+                .collect(),
+            at: self.now - TREND_SPAN,
+        })
+    }
+
+    /// A history store answers `Effect::LoadHistory` (the chart asks it).
+    pub fn with_history(mut self, store: bool) -> Self {
+        self.history_store = store;
+        self
+    }
+
+    /// Attached to the service at `host`: refreshes go to it, the config is
+    /// its own, the screen says where the data comes from.
+    pub fn with_attached(mut self, host: &str) -> Self {
+        self.attached = Some(Attached {
+            host: host.to_string(),
+            link: Link::Connecting,
+        });
+        self
+    }
+
+    /// The service this screen is attached to, if any.
+    pub fn attached(&self) -> Option<&Attached> {
+        self.attached.as_ref()
+    }
+
+    /// The history chart's range.
+    pub fn history_range(&self) -> HistoryRange {
+        self.history_range
+    }
+
+    /// What the open account tab's history pane shows.
+    pub fn history(&self) -> History<'_> {
+        if !self.history_store {
+            return History::Off;
+        }
+        let Some(acc) = self.selected().and_then(|i| self.accounts().get(i)) else {
+            return History::Off;
+        };
+        match &self.history {
+            Some((a, r, res)) if *a == acc.spec.name && *r == self.history_range => match res {
+                Ok(s) => History::Loaded(s),
+                Err(e) => History::Failed(e),
+            },
+            _ => History::Loading,
+        }
+    }
+
+    /// The history the open tab needs: its account and the range.
+    fn history_wanted(&self) -> Option<(String, HistoryRange)> {
+        if !self.history_store {
+            return None;
+        }
+        let acc = self.selected().and_then(|i| self.accounts().get(i))?;
+        Some((acc.spec.name.clone(), self.history_range))
+    }
+
+    /// Ask for the open tab's history when it opened, its range changed, or
+    /// (`polled`) its account was just polled and the last ask is old enough.
+    fn history_effect(&mut self, polled: bool) -> Option<Effect> {
+        let Some((account, range)) = self.history_wanted() else {
+            self.history_asked = None;
+            return None;
+        };
+        let due = match &self.history_asked {
+            Some((a, r, at)) if *a == account && *r == range => {
+                polled && self.now - *at >= HISTORY_EVERY
+            }
+            _ => true,
+        };
+        if !due {
+            return None;
+        }
+        self.history_asked = Some((account.clone(), range, self.now));
+        Some(Effect::LoadHistory {
+            account,
+            range,
+            from: self.now - range.span(),
+            to: self.now,
+        })
     }
 
     // Set up before the first frame; afterwards only `update` changes the app.
@@ -697,7 +985,15 @@ impl App {
             (0, w) => format!("; was {w} warn"),
             (c, w) => format!("; was {c} critical, {w} warn"),
         };
-        format!("baltui: {now}{was}")
+        // A hidden pane still tells that its numbers stopped moving.
+        let lost = match &self.attached {
+            Some(Attached {
+                link: Link::Lost { .. },
+                ..
+            }) => "; service unreachable",
+            _ => "",
+        };
+        format!("baltui: {now}{was}{lost}")
     }
 
     /// What the monitor's outcomes mean on this screen.
@@ -810,6 +1106,17 @@ impl App {
                     }
                 }
             },
+            Action::Refresh | Action::RefreshAll if self.attached.is_some() => {
+                // The service polls; it refreshes through its own budget.
+                let name = match action {
+                    Action::Refresh => self
+                        .selected()
+                        .and_then(|i| self.accounts().get(i))
+                        .map(|a| a.spec.name.clone()),
+                    _ => None,
+                };
+                return vec![Effect::RefreshService(name)];
+            }
             Action::Refresh => return vec![Effect::Refresh(self.selected())],
             Action::RefreshAll => return vec![Effect::Refresh(None)],
             Action::CycleSort | Action::ReverseSort => {
@@ -844,7 +1151,18 @@ impl App {
                 self.help_scroll = 0;
             }
             Action::CloseOverlay => self.show_help = false,
-            Action::Reload => return vec![Effect::Reload],
+            Action::Reload => match &self.attached {
+                Some(a) => {
+                    let text = format!(
+                        "the service at {} owns the config: reload it there (send it SIGUSR1)",
+                        a.host
+                    );
+                    self.monitor
+                        .log("config".into(), Severity::Notice, text, self.now);
+                }
+                None => return vec![Effect::Reload],
+            },
+            Action::HistoryRange => self.history_range = self.history_range.next(),
             Action::Acknowledge => return self.acknowledge(),
             Action::Filter => self.input = Some(Input::Filter),
             Action::PickAccount => {
@@ -983,10 +1301,20 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         // Keys change no data: the totals move with polls, ticks and reloads.
         let data = !matches!(msg, Msg::Key(_) | Msg::Action(_) | Msg::Resize);
-        let fx = self.apply(msg);
+        // A poll of the open account (or a service's update of it) may have
+        // added to its history.
+        let viewed = self.selected();
+        let polled = match &msg {
+            Msg::Poll(crate::poll::Event::Polled { account, .. }) => Some(*account) == viewed,
+            Msg::Attach(crate::attach::Update::State { .. }) => viewed.is_some(),
+            _ => false,
+        };
+        let mut fx = self.apply(msg);
         if data {
             self.refresh_portfolio();
         }
+        fx.extend(self.history_effect(polled));
+        fx.extend(self.trend_effect());
         fx
     }
 
@@ -1058,6 +1386,101 @@ impl App {
             } => {
                 self.monitor.planned(account, interval, note, self.now);
                 Vec::new()
+            }
+            Msg::History {
+                account,
+                range,
+                result,
+            } => {
+                self.history = Some((account, range, result));
+                Vec::new()
+            }
+            Msg::Trend {
+                account,
+                at,
+                result,
+            } => {
+                // An unreadable store shows no marker (the chart names the error).
+                let then = result.ok().and_then(|s| ratio_at(&s, at));
+                // Kept for accounts still here only: bounded by the accounts.
+                if self.accounts().iter().any(|a| a.spec.name == account) {
+                    self.trend_then.insert(account, then);
+                }
+                Vec::new()
+            }
+            Msg::Restored(Err(e)) => {
+                let text = format!("cannot read the last known values from the history store: {e}");
+                self.monitor
+                    .log("history".into(), Severity::Warn, text, self.now);
+                Vec::new()
+            }
+            Msg::Restored(Ok(snaps)) => {
+                for (name, snap) in snaps {
+                    // A poll that answered first wins (restore skips it).
+                    self.monitor.restore(&name, snap);
+                }
+                Vec::new()
+            }
+            Msg::Attach(u) => self.attach(u),
+        }
+    }
+
+    /// What an attached monitor's connection reported.
+    fn attach(&mut self, u: crate::attach::Update) -> Vec<Effect> {
+        use crate::attach::Update;
+        let Some(att) = self.attached.as_mut() else {
+            return Vec::new();
+        };
+        match u {
+            Update::Connected { host } => {
+                let again = matches!(att.link, Link::Lost { .. });
+                att.host = host;
+                att.link = Link::Connected;
+                let text = if again {
+                    format!("reconnected to the service at {}", att.host)
+                } else {
+                    format!("attached to the service at {}", att.host)
+                };
+                self.monitor
+                    .log("service".into(), Severity::Notice, text, self.now);
+                if again {
+                    vec![Effect::SetTitle(self.title())]
+                } else {
+                    Vec::new()
+                }
+            }
+            Update::State { accounts, .. } => {
+                // Ages are by this screen's clock: the service's data ages
+                // here as it does there.
+                let out = self.monitor.mirror(accounts, self.now);
+                self.tab = self.tab.min(self.accounts().len());
+                self.effects(out)
+            }
+            Update::Event(line) => {
+                self.monitor
+                    .log(line.account, line.severity, line.text, line.at);
+                Vec::new()
+            }
+            Update::Lost { error, retry_in } => {
+                let retry_at =
+                    self.now + chrono::Duration::from_std(retry_in).unwrap_or(HISTORY_EVERY);
+                let since = match &att.link {
+                    Link::Lost { since, .. } => *since,
+                    _ => self.now,
+                };
+                let first = !matches!(att.link, Link::Lost { .. });
+                let text = format!("the service at {} is unreachable: {error}", att.host);
+                att.link = Link::Lost {
+                    error,
+                    since,
+                    retry_at,
+                };
+                // Logged once per outage; the banner counts the retries down.
+                if first {
+                    self.monitor
+                        .log("service".into(), Severity::Warn, text, self.now);
+                }
+                vec![Effect::SetTitle(self.title())]
             }
         }
     }

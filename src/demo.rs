@@ -33,6 +33,7 @@ pub async fn start() -> Result<(Launch, Sim), String> {
         Launch {
             config,
             banner: Some(banner),
+            history: None,
         },
         sim,
     ))

@@ -46,6 +46,8 @@ pub enum Action {
     /// Close what is open on top (a detail, the events log, the per-currency
     /// view) or clear the All tab's filter.
     Back,
+    /// The account tab's history chart: the next range (1h, 24h, 7d).
+    HistoryRange,
 }
 
 /// Where a binding applies.
@@ -180,7 +182,7 @@ impl Binding {
 /// The name of each action in the keymap file and in config `[keys]`, in
 /// the order a `[keys]` error lists them. `go_tab` (the digit pressed is the
 /// tab) is only in the file: config cannot rebind it.
-pub const ACTIONS: [(&str, Action); 27] = [
+pub const ACTIONS: [(&str, Action); 28] = [
     ("close", Action::CloseOverlay),
     ("quit", Action::Quit),
     ("next_tab", Action::NextTab),
@@ -208,6 +210,7 @@ pub const ACTIONS: [(&str, Action); 27] = [
     ("events_log", Action::EventsLog),
     ("by_currency", Action::ByCurrency),
     ("back", Action::Back),
+    ("history_range", Action::HistoryRange),
 ];
 
 /// Not rebindable by config `[keys]`.
@@ -246,6 +249,7 @@ impl Action {
             EventsLog => "events_log",
             ByCurrency => "by_currency",
             Back => "back",
+            HistoryRange => "history_range",
         }
     }
 
@@ -278,7 +282,7 @@ impl Action {
             Refresh => account_tab && !covered,
             CycleSort | ReverseSort => !covered && !view.by_currency,
             // Hiding rows changes the balances of an account tab.
-            ToggleZero => account_tab && !covered,
+            ToggleZero | HistoryRange => account_tab && !covered,
             Acknowledge => view.marks && !covered,
             Filter | ByCurrency => !account_tab && !covered,
             PickAccount => !covered && view.tabs > 2,

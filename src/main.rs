@@ -64,7 +64,7 @@ fn main() -> ExitCode {
 
 async fn dispatch(cli: Cli) -> ExitCode {
     match cli.command {
-        None => monitor(cli.config, cli.demo).await,
+        None => monitor(cli.config, cli.demo, cli.connect).await,
         Some(Command::Snapshot {
             format,
             table,
@@ -138,7 +138,11 @@ fn load(path: Option<std::path::PathBuf>) -> Result<Option<Config>, String> {
     }
 }
 
-async fn monitor(path: Option<std::path::PathBuf>, demo: bool) -> ExitCode {
+async fn monitor(
+    path: Option<std::path::PathBuf>,
+    demo: bool,
+    connect: Option<String>,
+) -> ExitCode {
     let loaded = if demo { Ok(None) } else { load(path) };
     let config = match loaded {
         Ok(c) => c,
@@ -154,6 +158,15 @@ async fn monitor(path: Option<std::path::PathBuf>, demo: bool) -> ExitCode {
         eprintln!("baltui: config error:\n{e}");
         return ExitCode::from(EXIT_CONFIG);
     }
+    // `--connect`, else `[serve] connect`: show a running service's screens.
+    let connect = connect.or_else(|| config.as_ref().and_then(|c| c.serve.connect.clone()));
+    if let Some(url) = connect {
+        if demo {
+            eprintln!("baltui: --demo and --connect cannot go together");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+        return attached(url, config).await;
+    }
     // The demo's in-process simulator is this process's alone: no ledger.
     if config.is_some() {
         share_budgets();
@@ -163,6 +176,8 @@ async fn monitor(path: Option<std::path::PathBuf>, demo: bool) -> ExitCode {
             baltui::tui::Launch {
                 config,
                 banner: None,
+                // The lead wires the store here.
+                history: None,
             },
             None,
         ),
@@ -179,6 +194,36 @@ async fn monitor(path: Option<std::path::PathBuf>, demo: bool) -> ExitCode {
         sim.shutdown().await;
     }
     match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("baltui: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The monitor attached to the service at `url`: the token (`[serve] token`)
+/// is read before the screen opens, so a missing one is a plain error.
+async fn attached(url: String, config: Option<Config>) -> ExitCode {
+    let token = match config.as_ref().and_then(|c| c.serve.token.clone()) {
+        Some(source) => {
+            // A secret command may block: off the async workers.
+            match tokio::task::spawn_blocking(move || source.resolve()).await {
+                Ok(Ok(t)) => Some(t),
+                Ok(Err(e)) => {
+                    eprintln!("baltui: config error:\n[serve] token: {e}");
+                    return ExitCode::from(EXIT_CONFIG);
+                }
+                Err(e) => {
+                    eprintln!("baltui: reading [serve] token stopped: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        None => None,
+    };
+    let launch = baltui::tui::AttachLaunch { url, token, config };
+    match baltui::tui::run_attached(launch).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("baltui: {e}");

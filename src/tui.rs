@@ -12,6 +12,7 @@ use chrono::Utc;
 use crossterm::event::{Event, EventStream, KeyEventKind, MouseButton, MouseEventKind};
 use futures::StreamExt;
 use std::io::Write;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -20,6 +21,54 @@ pub struct Launch {
     pub config: Config,
     /// Shown on top of the screen (demo mode).
     pub banner: Option<String>,
+    /// The history store's read side: the charts and the last known values
+    /// at start (None: no store; the chart pane says so).
+    pub history: Option<Arc<dyn crate::record::HistoryReader>>,
+}
+
+/// How an attached monitor (`--connect`) was started.
+pub struct AttachLaunch {
+    /// The service, e.g. "http://127.0.0.1:9477".
+    pub url: String,
+    /// The bearer token the service asks for (`[serve] token`).
+    pub token: Option<crate::secrets::Secret>,
+    /// The local config, if any: thresholds, keys, display and bell.
+    pub config: Option<Config>,
+}
+
+/// What effects reach besides the pollers.
+struct Io {
+    history: Option<Arc<dyn crate::record::HistoryReader>>,
+    /// Attached mode: the service that polls.
+    service: Option<crate::attach::Handle>,
+    /// Work done off the loop (store reads) answers here.
+    tx: mpsc::Sender<Msg>,
+    /// Fires the alert command.
+    runner: crate::alerts::Runner,
+}
+
+/// "127.0.0.1:9477" from "http://user:pw@127.0.0.1:9477/x": what the screen
+/// may name (no scheme, path or credentials).
+pub fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    rest.rsplit_once('@').map_or(rest, |(_, h)| h).to_string()
+}
+
+/// Read the store's last known values off the loop; the app shows them with
+/// their age until the first poll answers.
+fn restore(history: &Option<Arc<dyn crate::record::HistoryReader>>, tx: &mpsc::Sender<Msg>) {
+    let Some(reader) = history.clone() else {
+        return;
+    };
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let result = match tokio::task::spawn_blocking(move || reader.last_known()).await {
+            Ok(r) => r,
+            Err(e) => Err(format!("the read stopped: {e}")),
+        };
+        let _ = tx.send(Msg::Restored(result)).await;
+    });
 }
 
 /// Clients, pollers and the account list for a config, under `generation`.
@@ -76,6 +125,8 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
     let cfg = launch.config;
     // Bounded: pollers wait (they never drop data) if the screen falls behind.
     let (tx, rx) = mpsc::channel(256);
+    // Asked before the pollers start, so it usually answers before them.
+    restore(&launch.history, &tx);
     // The pollers speak the engine's events; they reach the screen as messages.
     let (poll_tx, mut poll_rx) = mpsc::channel::<poll::Event>(256);
     let forward = tx.clone();
@@ -86,7 +137,7 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
             }
         }
     });
-    let (mut pollers, first) = start(&cfg, 0, poll_tx.clone())
+    let (pollers, first) = start(&cfg, 0, poll_tx.clone())
         .await
         .map_err(|e| color_eyre::eyre::eyre!(e))?;
     // Shown in the events pane from the first frame.
@@ -98,13 +149,14 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
         .notes
         .into_iter()
         .map(|(name, note)| (name, Severity::Notice, note));
-    let mut app = App::new(first.specs, cfg.thresholds.clone(), Utc::now())
+    let app = App::new(first.specs, cfg.thresholds.clone(), Utc::now())
         .with_banner(launch.banner)
         .with_bell(cfg.bell)
         .with_keymap(first.keymap)
         .with_numbers(first.numbers)
         .with_report_currency(&first.report_currency)
         .with_alerts((!cfg.alert_command.is_empty()).then_some(cfg.alert_min))
+        .with_history(launch.history.is_some())
         .with_events(warnings.chain(notes));
     let report_tx = tx.clone();
     let runner = crate::alerts::Runner::new(
@@ -115,11 +167,83 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
             let _ = report_tx.try_send(Msg::AlertFailed { account, error });
         }),
     );
-    drop(tx);
+    let io = Io {
+        history: launch.history,
+        service: None,
+        tx,
+        runner,
+    };
     let reload = Reloader {
         path: cfg.path.clone(),
         tx: poll_tx,
     };
+    screen(app, pollers, rx, reload, io).await
+}
+
+/// Show the accounts of a running `baltui serve` (no pollers here): its
+/// state and events come over the connection, refreshes go to it.
+pub async fn run_attached(launch: AttachLaunch) -> color_eyre::Result<()> {
+    let cfg = launch.config;
+    let host = host_of(&launch.url);
+    let (mut updates, handle) = crate::attach::connect(&launch.url, launch.token);
+    let (tx, rx) = mpsc::channel(256);
+    let forward = tx.clone();
+    tokio::spawn(async move {
+        while let Some(u) = updates.recv().await {
+            if forward.send(Msg::Attach(u)).await.is_err() {
+                break;
+            }
+        }
+    });
+    // No accounts polled here: an empty set, so the loop stays one loop.
+    let (poll_tx, _) = mpsc::channel::<poll::Event>(1);
+    let pollers = poll::spawn_with(Vec::new(), &[], 0, poll_tx.clone(), 0.0);
+    let thresholds = cfg
+        .as_ref()
+        .map(|c| c.thresholds.clone())
+        .unwrap_or_default();
+    let mut app = App::new(Vec::new(), thresholds, Utc::now()).with_attached(&host);
+    if let Some(c) = &cfg {
+        app = app
+            .with_bell(c.bell)
+            // Checked by main before the screen opens.
+            .with_keymap(crate::keymap::Keymap::from_config(&c.keys).unwrap_or_default())
+            .with_numbers(crate::ui::format::Numbers::from_config(&c.display))
+            .with_report_currency(&c.report_currency)
+            .with_events(
+                c.warnings
+                    .iter()
+                    .map(|w| ("config".to_string(), Severity::Warn, w.clone())),
+            );
+    }
+    // The service fires the alert command; a second run here would double it.
+    let runner = crate::alerts::Runner::new(
+        Vec::new(),
+        Duration::from_secs(1),
+        Vec::new(),
+        Box::new(|_, _| {}),
+    );
+    let io = Io {
+        history: None,
+        service: Some(handle),
+        tx,
+        runner,
+    };
+    let reload = Reloader {
+        path: None,
+        tx: poll_tx,
+    };
+    screen(app, pollers, rx, reload, io).await
+}
+
+/// Open the terminal, run the loop until the user quits, restore it.
+async fn screen(
+    mut app: App,
+    mut pollers: PollerSet,
+    rx: mpsc::Receiver<Msg>,
+    reload: Reloader,
+    io: Io,
+) -> color_eyre::Result<()> {
     let theme = Theme::from_env();
 
     let mut terminal = ratatui::try_init().map_err(|e| {
@@ -142,7 +266,7 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
         rx,
         &theme,
         &reload,
-        &runner,
+        &io,
     )
     .await;
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
@@ -160,7 +284,7 @@ async fn event_loop(
     mut rx: mpsc::Receiver<Msg>,
     theme: &Theme,
     reloader: &Reloader,
-    runner: &crate::alerts::Runner,
+    io: &Io,
 ) -> color_eyre::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut events = EventStream::new();
@@ -171,7 +295,7 @@ async fn event_loop(
     let mut sigint = signal(SignalKind::interrupt())?;
     // SIGUSR1 re-reads the config (SIGHUP means the terminal went away).
     let mut sigusr1 = signal(SignalKind::user_defined1())?;
-    apply(&[Effect::SetTitle(app.title())], pollers, runner);
+    apply(&[Effect::SetTitle(app.title())], pollers, io);
     // A reload reads secrets (a command may prompt or hang) and asks venues
     // who the keys belong to: it runs beside the loop, never inside it.
     let mut reloading: Option<tokio::task::JoinHandle<Result<Prepared, String>>> = None;
@@ -229,7 +353,7 @@ async fn event_loop(
         // Carrying out an effect can answer with messages (a new plan), whose
         // own effects are carried out in turn.
         while !effects.is_empty() {
-            let (quit, mut replies) = apply(&effects, pollers, runner);
+            let (quit, mut replies) = apply(&effects, pollers, io);
             if effects.contains(&Effect::Reload) {
                 if reloading.is_some() {
                     replies.push(Msg::ReloadFailed(
@@ -255,11 +379,7 @@ async fn event_loop(
 }
 
 /// Carry out effects: whether to quit, and the messages they answer with.
-fn apply(
-    effects: &[Effect],
-    pollers: &mut PollerSet,
-    runner: &crate::alerts::Runner,
-) -> (bool, Vec<Msg>) {
+fn apply(effects: &[Effect], pollers: &mut PollerSet, io: &Io) -> (bool, Vec<Msg>) {
     let mut quit = false;
     let mut replies = Vec::new();
     for fx in effects {
@@ -285,7 +405,7 @@ fn apply(
             Effect::SetTitle(t) => {
                 let _ = crossterm::execute!(std::io::stdout(), crossterm::terminal::SetTitle(t));
             }
-            Effect::Alert(t) => runner.fire(t.clone()),
+            Effect::Alert(t) => io.runner.fire(t.clone()),
             Effect::LogTransition(t) => tracing::info!(
                 account = %t.account,
                 subject = %t.subject,
@@ -294,6 +414,60 @@ fn apply(
                 message = %t.message,
                 "finding transition"
             ),
+            Effect::LoadHistory {
+                account,
+                range,
+                from,
+                to,
+            } => {
+                let Some(reader) = io.history.clone() else {
+                    continue;
+                };
+                let (account, range, from, to) = (account.clone(), *range, *from, *to);
+                let tx = io.tx.clone();
+                // The store blocks on the disk: never on the loop.
+                tokio::spawn(async move {
+                    let name = account.clone();
+                    let read = move || reader.series(&name, from, to);
+                    let result = match tokio::task::spawn_blocking(read).await {
+                        Ok(r) => r,
+                        Err(e) => Err(format!("the read stopped: {e}")),
+                    };
+                    let _ = tx
+                        .send(Msg::History {
+                            account,
+                            range,
+                            result,
+                        })
+                        .await;
+                });
+            }
+            Effect::LoadTrend { accounts, at } => {
+                let Some(reader) = io.history.clone() else {
+                    continue;
+                };
+                let (accounts, at, tx) = (accounts.clone(), *at, io.tx.clone());
+                // One blocking task reads them in turn: a burst of many
+                // accounts does not take the blocking pool.
+                tokio::task::spawn_blocking(move || {
+                    for account in accounts {
+                        let result = reader.series(&account, at - crate::app::TREND_WINDOW, at);
+                        let msg = Msg::Trend {
+                            account,
+                            at,
+                            result,
+                        };
+                        if tx.blocking_send(msg).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            Effect::RefreshService(account) => {
+                if let Some(s) = &io.service {
+                    s.refresh(account.clone());
+                }
+            }
             Effect::Quit => quit = true,
             // Needs awaiting: done by the loop.
             Effect::Reload => {}

@@ -160,11 +160,28 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, i: usize, theme: &Theme)
     };
     let rest = height.saturating_sub(1 + reason_h);
     let summary_h = summary_need.min(rest.saturating_sub(table_min));
-    let table_h = table_need.min(rest - summary_h);
+    // The history pane: a chart may take the balances down to their least
+    // (they scroll); a one-line note only takes room nobody else needs.
+    let spare = rest - summary_h;
+    let history_h = if acc.snapshot.is_none() {
+        0
+    } else if super::chart::has_chart(app) {
+        match spare.saturating_sub(table_min) {
+            n if n >= super::chart::CHART_MIN => spare
+                .saturating_sub(table_need)
+                .clamp(super::chart::CHART_MIN, n.min(super::chart::CHART_MAX)),
+            _ => 0,
+        }
+    } else if spare >= table_need + super::chart::NOTE_HEIGHT {
+        super::chart::NOTE_HEIGHT
+    } else {
+        0
+    };
+    let table_h = table_need.min(spare - history_h);
 
     let h = |n: usize| Constraint::Length(u16::try_from(n).unwrap_or(u16::MAX));
-    let [title_a, reason_a, table_a, summary_a] =
-        Layout::vertical([h(1), h(reason_h), h(table_h), h(summary_h)]).areas(area);
+    let [title_a, reason_a, table_a, summary_a, history_a] =
+        Layout::vertical([h(1), h(reason_h), h(table_h), h(summary_h), h(history_h)]).areas(area);
 
     frame.render_widget(Paragraph::new(title), title_a);
     if let Some(r) = reason {
@@ -174,6 +191,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, i: usize, theme: &Theme)
         Some(snap) => {
             balances(frame, table_a, app, acc, snap, &rows, old, theme);
             summary(frame, summary_a, app, acc, snap, old, theme);
+            super::chart::render(frame, history_a, app, theme);
         }
         None => {
             let text = match status {
@@ -200,7 +218,20 @@ fn data_badge(
         .as_ref()
         .map(|s| app.zone().age(app.now(), s.fetched_at));
     match status {
-        Status::Loading => vec![Span::styled("… LOADING", theme.muted)],
+        Status::Loading => match &acc.snapshot {
+            // The store's last known values, until the first poll answers.
+            Some(snap) => vec![
+                Span::styled("… LOADING", theme.muted),
+                Span::styled(
+                    format!(
+                        " last known, updated {}",
+                        format::ago(app.now(), snap.fetched_at)
+                    ),
+                    theme.warn,
+                ),
+            ],
+            None => vec![Span::styled("… LOADING", theme.muted)],
+        },
         Status::Ok => {
             let age = age.unwrap_or_default();
             let age = age.strip_suffix(" ago").unwrap_or(&age).to_string();
@@ -408,7 +439,17 @@ fn reason_line(app: &App, acc: &Account, status: Status, theme: &Theme) -> Optio
         Status::Loading => (
             Severity::Notice,
             "LOADING",
-            format!("waiting for {}", acc.spec.venue.label()),
+            match &acc.snapshot {
+                Some(snap) => format!(
+                    "waiting for {}; the values below are the last known, from {} ({})",
+                    acc.spec.venue.label(),
+                    app.zone()
+                        .age(app.now(), snap.fetched_at)
+                        .trim_start_matches("as of "),
+                    format::ago(app.now(), snap.fetched_at),
+                ),
+                None => format!("waiting for {}", acc.spec.venue.label()),
+            },
         ),
         Status::Stale => (
             Severity::Warn,

@@ -2,6 +2,7 @@
 //! called on every redraw and tested against a `TestBackend`.
 
 pub mod account;
+pub mod chart;
 pub mod clock;
 pub mod detail;
 pub mod events;
@@ -47,7 +48,8 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         return;
     }
 
-    let banner_h = u16::from(app.banner().is_some());
+    let lost = lost_line(app, theme);
+    let banner_h = u16::from(app.banner().is_some()) + u16::from(lost.is_some());
     let log = match app.cover() {
         Some(crate::app::Cover::Log { scroll }) => Some(*scroll),
         _ => None,
@@ -66,11 +68,19 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     ])
     .areas(area);
 
+    let [demo_a, lost_a] = Layout::vertical([
+        Constraint::Length(u16::from(app.banner().is_some())),
+        Constraint::Length(u16::from(lost.is_some())),
+    ])
+    .areas(banner);
     if let Some(text) = app.banner() {
         frame.render_widget(
             Paragraph::new(Line::from(format!(" {text}"))).style(theme.banner),
-            banner,
+            demo_a,
         );
+    }
+    if let Some(l) = lost {
+        frame.render_widget(Paragraph::new(l), lost_a);
     }
     tabs::render(frame, tabs_area, app, theme);
     match (log, app.selected()) {
@@ -103,6 +113,39 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
             theme,
         );
     }
+}
+
+/// An attached monitor whose service went away: says so in words on top
+/// (the values below stay, aging), with the error and the next try.
+fn lost_line(app: &App, theme: &Theme) -> Option<Line<'static>> {
+    let a = app.attached()?;
+    let crate::app::Link::Lost {
+        error,
+        since,
+        retry_at,
+    } = &a.link
+    else {
+        return None;
+    };
+    let now = app.now();
+    Some(Line::from(vec![
+        Span::styled(
+            " ✖ SERVICE UNREACHABLE ",
+            theme.badge(crate::health::Severity::Critical),
+        ),
+        Span::styled(
+            format!(
+                " {}: {error} · retrying {} · lost {} · the values below are its last",
+                a.host,
+                match format::until(now, *retry_at).as_str() {
+                    "due" => "now".to_string(),
+                    r => r.to_string(),
+                },
+                format::ago(now, *since),
+            ),
+            theme.critical,
+        ),
+    ]))
 }
 
 /// One line instead of a broken layout; still names any trouble, so a tiny tmux
@@ -193,10 +236,12 @@ pub fn margin_ratio_finding(acc: &Account) -> Option<&Finding> {
     })
 }
 
-/// The numbers on screen are from an earlier good poll (stale, or the latest poll
-/// failed): they stay visible, dimmed, with their age.
+/// The numbers on screen are from an earlier good poll (stale, the latest poll
+/// failed, or restored from the store before the first poll): they stay
+/// visible, dimmed, with their age.
 pub fn data_is_old(acc: &Account, status: Status) -> bool {
-    acc.snapshot.is_some() && !matches!(status, Status::Ok | Status::Loading)
+    // Loading with numbers: the store's last known values, not fresh ones.
+    acc.snapshot.is_some() && status != Status::Ok
 }
 
 /// "updated 3s ago" (within a minute), "data as of 14:02:11", "loading" or

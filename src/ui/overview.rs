@@ -330,14 +330,20 @@ fn table(frame: &mut Frame, area: Rect, app: &App, order: &[usize], theme: &Them
             },
             ratio_sev.or(margin_sev).map_or(data, |s| theme.severity(s)),
         ));
-        headroom.cells.push((
-            format::percent(
-                snap.and_then(|s| s.risk.headroom.as_ref())
-                    .map(|h| h.fraction),
-                false,
-            ),
-            margin_sev.map_or(data, |s| theme.severity(s)),
-        ));
+        let room = format::percent(
+            snap.and_then(|s| s.risk.headroom.as_ref())
+                .map(|h| h.fraction),
+            false,
+        );
+        // The 24h trend of the margin ratio: a shape, and a word without color.
+        let room = match app.trend(acc) {
+            Some(t) if theme.mono => format!("{room} {}{}", t.symbol(), t.word()),
+            Some(t) => format!("{room} {}", t.symbol()),
+            None => room,
+        };
+        headroom
+            .cells
+            .push((room, margin_sev.map_or(data, |s| theme.severity(s))));
         age.cells.push((
             match snap {
                 Some(s) => app.zone().age(now, s.fetched_at),

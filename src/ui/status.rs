@@ -31,6 +31,19 @@ pub fn counts_span(crit: usize, warn: usize, theme: &Theme) -> Span<'static> {
     )
 }
 
+/// "⇄ attached to 127.0.0.1:9477", or that it is not (yet, any more).
+pub fn attach_span(a: &crate::app::Attached, theme: &Theme) -> Span<'static> {
+    use crate::app::Link;
+    match &a.link {
+        Link::Connected => Span::styled(format!("⇄ attached to {}", a.host), theme.accent),
+        Link::Connecting => Span::styled(format!("… connecting to {}", a.host), theme.muted),
+        Link::Lost { .. } => Span::styled(
+            format!("✖ lost {}", a.host),
+            theme.badge(Severity::Critical),
+        ),
+    }
+}
+
 /// Short form of a description for the status line: the part before " (".
 fn short(desc: &str) -> &str {
     desc.split(" (").next().unwrap_or(desc)
@@ -60,6 +73,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // cut (a cut "1 critical" could read as "1 crit" or worse, "1"); the
     // rest goes whole, from the end, when the row is too narrow.
     let mut right: Vec<Span> = vec![counts_span(crit, warn, theme)];
+    // Where the numbers come from, on an attached monitor: always in sight.
+    if let Some(a) = app.attached() {
+        right.push(attach_span(a, theme));
+    }
     // Cleared warnings nobody acknowledged yet stay in sight.
     let (mc, mw) = app.mark_counts();
     if mc + mw > 0 {

@@ -508,3 +508,27 @@ fn reload_with_a_hanging_secret_command_keeps_the_screen_live() {
     assert_eq!(status, "EXIT:0", "q quits while the reload still waits");
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// `--connect` to a port nobody listens on: the screen says in words that
+/// the service is unreachable, names it, and `q` still quits cleanly.
+#[test]
+fn an_attached_monitor_says_when_its_service_is_unreachable() {
+    if tmux_available().is_none() {
+        return;
+    }
+    // A free loopback port: bound, then let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind a loopback port")
+        .port();
+    let host = format!("127.0.0.1:{port}");
+    let url = format!("http://{host}");
+    let t = Tmux::start_with("attach", &format!("--connect {}", sh_quote(&url)));
+    let lost = format!("✖ lost {host}");
+    let screen = t.wait_for("the unreachable banner", STARTUP, |s| {
+        s.contains("SERVICE UNREACHABLE") && s.contains(&lost)
+    });
+    assert!(screen.contains(&format!("{host}: ")), "{screen}");
+    t.send("q");
+    assert_eq!(t.wait_exit(STEP), "EXIT:0", "{}", t.exit_note());
+}

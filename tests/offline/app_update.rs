@@ -671,3 +671,284 @@ fn a_cleared_critical_leaves_a_mark_until_acknowledged() {
     a.update(key(KeyCode::Char('a')));
     assert!(a.accounts().iter().all(|x| x.marks.is_empty()));
 }
+
+// ---- The history chart's reads, last known values, an attached monitor ----
+
+fn history_of(a: &[Effect]) -> Vec<(String, baltui::app::HistoryRange, DateTime<Utc>)> {
+    a.iter()
+        .filter_map(|e| match e {
+            Effect::LoadHistory {
+                account,
+                range,
+                from,
+                to,
+            } => {
+                assert_eq!(*to - *from, range.span(), "the range to now");
+                Some((account.clone(), *range, *to))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn history_is_asked_when_a_tab_opens_and_when_its_range_changes() {
+    use baltui::app::HistoryRange::{Day, Hour, Week};
+    let mut a = app(2).with_history(true);
+    assert!(
+        history_of(&a.update(Msg::Tick(t0()))).is_empty(),
+        "All: no chart"
+    );
+    assert_eq!(
+        history_of(&a.update(key(KeyCode::Char('2')))),
+        [("acc1".to_string(), Day, t0())]
+    );
+    // Pressing the open tab again asks nothing new.
+    assert!(history_of(&a.update(key(KeyCode::Char('2')))).is_empty());
+    let h = || Msg::Key(KeyEvent::new(KeyCode::Char('H'), KeyModifiers::SHIFT));
+    assert_eq!(
+        history_of(&a.update(h())),
+        [("acc1".to_string(), Week, t0())]
+    );
+    assert_eq!(
+        history_of(&a.update(h())),
+        [("acc1".to_string(), Hour, t0())]
+    );
+    // Another tab, then back: each opening asks (the range is kept).
+    assert_eq!(
+        history_of(&a.update(key(KeyCode::Char('1')))),
+        [("acc0".to_string(), Hour, t0())]
+    );
+    assert!(history_of(&a.update(key(KeyCode::Char('0')))).is_empty());
+    assert_eq!(
+        history_of(&a.update(key(KeyCode::Char('1')))),
+        [("acc0".to_string(), Hour, t0())]
+    );
+    // The range key does nothing on All.
+    a.update(key(KeyCode::Char('0')));
+    assert!(a.update(h()).is_empty());
+    assert_eq!(a.history_range(), Hour);
+}
+
+#[test]
+fn history_is_asked_again_after_polls_of_the_viewed_account_at_most_every_10s() {
+    let mut a = app(2).with_history(true);
+    a.update(key(KeyCode::Char('1')));
+    let at = |s: i64| t0() + chrono::Duration::seconds(s);
+    let ask = |a: &mut App, acc: usize, s: i64| {
+        history_of(&a.update(polled(acc, at(s), Ok(snap(at(s), Some("3"))))))
+    };
+    assert!(ask(&mut a, 0, 5).is_empty(), "5 s after the last ask");
+    assert!(ask(&mut a, 0, 9).is_empty());
+    assert_eq!(
+        ask(&mut a, 0, 10),
+        [("acc0".to_string(), Default::default(), at(10))]
+    );
+    // The other account's polls are not on this chart.
+    assert!(ask(&mut a, 1, 30).is_empty());
+    // Ticks alone never ask.
+    assert!(history_of(&a.update(Msg::Tick(at(60)))).is_empty());
+    assert_eq!(ask(&mut a, 0, 61).len(), 1);
+}
+
+#[test]
+fn without_a_store_history_is_never_asked_and_the_pane_is_off() {
+    let mut a = app(2);
+    let mut fx = a.update(key(KeyCode::Char('1')));
+    fx.extend(a.update(polled(
+        0,
+        t0() + chrono::Duration::seconds(30),
+        Ok(snap(t0(), Some("3"))),
+    )));
+    fx.extend(a.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('H'),
+        KeyModifiers::SHIFT,
+    ))));
+    assert!(history_of(&fx).is_empty(), "{fx:?}");
+    assert_eq!(a.history(), baltui::app::History::Off);
+}
+
+#[test]
+fn a_history_answer_shows_only_on_its_account_and_range() {
+    use baltui::app::{History, HistoryRange};
+    let mut a = app(2).with_history(true);
+    a.update(key(KeyCode::Char('1')));
+    assert_eq!(a.history(), History::Loading);
+    let series = |acc: &str| baltui::model::Series {
+        account: acc.into(),
+        from: None,
+        to: None,
+        points: vec![],
+    };
+    // A late answer for the other tab is not this tab's chart.
+    a.update(Msg::History {
+        account: "acc1".into(),
+        range: HistoryRange::Day,
+        result: Ok(series("acc1")),
+    });
+    assert_eq!(a.history(), History::Loading);
+    a.update(Msg::History {
+        account: "acc0".into(),
+        range: HistoryRange::Day,
+        result: Ok(series("acc0")),
+    });
+    assert_eq!(a.history(), History::Loaded(&series("acc0")));
+    a.update(Msg::History {
+        account: "acc0".into(),
+        range: HistoryRange::Day,
+        result: Err("disk I/O error".into()),
+    });
+    assert_eq!(a.history(), History::Failed("disk I/O error"));
+}
+
+#[test]
+fn last_known_values_fill_only_accounts_no_poll_answered_yet() {
+    let mut a = app(2);
+    let old = t0() - chrono::Duration::hours(3);
+    a.update(polled(1, t0(), Ok(snap(t0(), Some("4")))));
+    a.update(Msg::Restored(Ok(vec![
+        ("acc0".into(), snap(old, Some("2"))),
+        ("acc1".into(), snap(old, Some("9"))),
+        ("gone".into(), snap(old, Some("9"))),
+    ])));
+    let ratio = |a: &App, i: usize| {
+        a.accounts()[i]
+            .snapshot
+            .as_ref()
+            .and_then(|s| s.risk.margin_ratio)
+    };
+    assert_eq!(ratio(&a, 0), Some("2".parse().unwrap()));
+    assert_eq!(
+        a.accounts()[0].status(a.now(), a.thresholds()),
+        Status::Loading
+    );
+    assert_eq!(ratio(&a, 1), Some("4".parse().unwrap()), "the poll wins");
+    // A store that cannot be read says so in the events.
+    a.update(Msg::Restored(Err("file is not a database".into())));
+    let e = &a.events()[0];
+    assert_eq!(e.severity, Severity::Warn);
+    assert!(e.text.contains("file is not a database"), "{}", e.text);
+}
+
+fn mirror(name: &str, ratio: &str) -> baltui::monitor::Mirror {
+    baltui::monitor::Mirror {
+        spec: spec(name),
+        poll: PollState::Ok,
+        last_error: None,
+        snapshot: Some(snap(t0(), Some(ratio))),
+        findings: Vec::new(),
+        last_attempt_at: Some(t0()),
+        next_poll_at: None,
+        marks: Vec::new(),
+    }
+}
+
+fn state(accounts: Vec<baltui::monitor::Mirror>) -> Msg {
+    Msg::Attach(baltui::attach::Update::State {
+        accounts,
+        generated_at: t0(),
+    })
+}
+
+#[test]
+fn an_attached_monitor_mirrors_the_service_and_refreshes_through_it() {
+    use baltui::app::Link;
+    let mut a = App::new(Vec::new(), Thresholds::default(), t0()).with_attached("127.0.0.1:9477");
+    assert_eq!(a.attached().unwrap().link, Link::Connecting);
+    a.update(Msg::Attach(baltui::attach::Update::Connected {
+        host: "127.0.0.1:9477".into(),
+    }));
+    assert_eq!(a.attached().unwrap().link, Link::Connected);
+    a.update(state(vec![mirror("a", "3"), mirror("b", "3")]));
+    let names = |a: &App| {
+        a.accounts()
+            .iter()
+            .map(|x| x.spec.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&a), ["a", "b"]);
+    a.update(key(KeyCode::Char('2')));
+    // Refresh keys ask the service, by name; nothing is polled here.
+    assert_eq!(
+        a.update(key(KeyCode::Char('r'))),
+        [Effect::RefreshService(Some("b".into()))]
+    );
+    assert_eq!(
+        a.update(key(KeyCode::Char('R'))),
+        [Effect::RefreshService(None)]
+    );
+    // The config is the service's: no reload here, and the screen says why.
+    assert!(a.update(key(KeyCode::Char('c'))).is_empty());
+    assert!(
+        a.events()[0].text.contains(
+            "the service at 127.0.0.1:9477 owns the config: reload it there (send it SIGUSR1)"
+        ),
+        "{}",
+        a.events()[0].text
+    );
+    // Its events join the log.
+    a.update(Msg::Attach(baltui::attach::Update::Event(
+        baltui::monitor::EventLine {
+            at: t0(),
+            account: "a".into(),
+            severity: Severity::Warn,
+            text: "rate limited by OKX".into(),
+        },
+    )));
+    assert_eq!(a.events()[0].text, "rate limited by OKX");
+    // An account gone from the service goes here too; the open tab stays in range.
+    a.update(state(vec![mirror("a", "3")]));
+    assert_eq!(names(&a), ["a"]);
+    assert!(a.tab() <= 1, "tab {}", a.tab());
+    // Lost: logged once per outage, however many retries.
+    let before = a.events().len();
+    for _ in 0..3 {
+        a.update(Msg::Attach(baltui::attach::Update::Lost {
+            error: "connection refused".into(),
+            retry_in: Duration::from_secs(5),
+        }));
+    }
+    assert_eq!(a.events().len(), before + 1);
+    assert!(matches!(a.attached().unwrap().link, Link::Lost { .. }));
+    // The accounts and their values stay.
+    assert_eq!(names(&a), ["a"]);
+}
+
+#[test]
+fn a_monitor_not_attached_ignores_service_messages() {
+    let mut a = app(1);
+    a.update(state(vec![mirror("x", "3")]));
+    assert_eq!(a.accounts()[0].spec.name, "acc0");
+    assert_eq!(
+        a.update(key(KeyCode::Char('r'))),
+        [Effect::Refresh(Some(0))]
+    );
+}
+
+#[test]
+fn the_trend_is_asked_on_the_all_tab_every_few_minutes_with_a_store() {
+    let trends = |fx: &[Effect]| {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::LoadTrend { accounts, at } => Some((accounts.clone(), *at)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let at = |m: i64| t0() + chrono::Duration::minutes(m);
+    let mut a = app(2).with_history(true);
+    assert_eq!(
+        trends(&a.update(Msg::Tick(at(0)))),
+        [(
+            vec!["acc0".to_string(), "acc1".to_string()],
+            at(0) - chrono::Duration::hours(24)
+        )]
+    );
+    assert!(trends(&a.update(Msg::Tick(at(4)))).is_empty());
+    assert_eq!(trends(&a.update(Msg::Tick(at(5)))).len(), 1);
+    // Not while an account tab is open; none without a store.
+    a.update(key(KeyCode::Char('1')));
+    assert!(trends(&a.update(Msg::Tick(at(20)))).is_empty());
+    let mut b = app(2);
+    assert!(trends(&b.update(Msg::Tick(at(0)))).is_empty());
+}

@@ -335,6 +335,7 @@ fn help_lists_exactly_the_keys_that_act_per_view() {
     let pick = "o open an account by name (type to filter)";
     let by_ccy = "t totals per currency across accounts (All tab)";
     let zero = "z hide or show all-zero rows";
+    let history = "H history range (the account tab's chart: 1h, 24h, 7d)";
     let ack = "a acknowledge cleared warnings (\"was CRITICAL ...\"; on All: every account's)";
 
     assert_eq!(
@@ -368,7 +369,17 @@ fn help_lists_exactly_the_keys_that_act_per_view() {
             &always,
             &rows,
             &tabs,
-            &[open, refresh, refresh_all, sort, reverse, zero, log, pick]
+            &[
+                open,
+                refresh,
+                refresh_all,
+                sort,
+                reverse,
+                zero,
+                history,
+                log,
+                pick
+            ]
         ])
     );
     // A cleared warning to acknowledge; an account without balances.
@@ -384,7 +395,17 @@ fn help_lists_exactly_the_keys_that_act_per_view() {
         expect(&[
             &always,
             &tabs,
-            &[refresh, refresh_all, sort, reverse, zero, ack, log, pick]
+            &[
+                refresh,
+                refresh_all,
+                sort,
+                reverse,
+                zero,
+                history,
+                ack,
+                log,
+                pick
+            ]
         ])
     );
     assert_eq!(
@@ -416,10 +437,10 @@ fn help_lists_exactly_the_keys_that_act_per_view() {
     }));
     let close = text.iter().position(|l| l == "In this help").unwrap();
     assert!(text[close + 1].ends_with("  close help"), "{text:?}");
-    // 22 keys here, help's 5, and the two legend lines.
+    // 23 keys here, help's 5, and the two legend lines.
     assert_eq!(
         text.iter().filter(|l| l.starts_with("  ")).count(),
-        22 + 5 + 2
+        23 + 5 + 2
     );
 }
 
