@@ -100,7 +100,7 @@ fn bench(c: &mut Criterion) {
 
     // The 24h store, filled as fast as the writer takes it.
     let mut w =
-        Writer::start(&path, KEEP, HEARTBEAT, Box::new(|m| eprintln!("{m}"))).expect("writer");
+        Writer::start(&path, KEEP, HEARTBEAT, Box::new(|_, m| eprintln!("{m}"))).expect("writer");
     let t = Instant::now();
     for step in 0..POLLS_PER_ACCOUNT {
         for i in 0..ACCOUNTS {
@@ -152,7 +152,7 @@ fn bench(c: &mut Criterion) {
 
     // One poll that changed, committed on its own (no batch to share).
     let mut w =
-        Writer::start(&path, KEEP, HEARTBEAT, Box::new(|m| eprintln!("{m}"))).expect("writer");
+        Writer::start(&path, KEEP, HEARTBEAT, Box::new(|_, m| eprintln!("{m}"))).expect("writer");
     let mut step = POLLS_PER_ACCOUNT;
     g.bench_function("write_one_poll", |b| {
         b.iter(|| {

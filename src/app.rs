@@ -35,6 +35,12 @@ pub enum Msg {
         account: String,
         error: String,
     },
+    /// A line for the events log from beside the engine (the history store).
+    Note {
+        account: String,
+        severity: Severity,
+        text: String,
+    },
     /// The scheduler changed an account's interval (more accounts share its budget).
     Planned {
         account: usize,
@@ -1352,6 +1358,14 @@ impl App {
             }
             Msg::AlertFailed { account, error } => {
                 self.monitor.log(account, Severity::Warn, error, self.now);
+                Vec::new()
+            }
+            Msg::Note {
+                account,
+                severity,
+                text,
+            } => {
+                self.monitor.log(account, severity, text, self.now);
                 Vec::new()
             }
             Msg::Reconfigured(r) => {

@@ -34,6 +34,8 @@ pub async fn start() -> Result<(Launch, Sim), String> {
             config,
             banner: Some(banner),
             history: None,
+            recorder: None,
+            notes: None,
         },
         sim,
     ))

@@ -171,13 +171,14 @@ async fn monitor(
     if config.is_some() {
         share_budgets();
     }
-    let (launch, sim) = match config {
+    let (mut launch, sim) = match config {
         Some(config) => (
             baltui::tui::Launch {
                 config,
                 banner: None,
-                // The lead wires the store here.
                 history: None,
+                recorder: None,
+                notes: None,
             },
             None,
         ),
@@ -189,7 +190,52 @@ async fn monitor(
             }
         },
     };
+    // The demo's numbers are not the user's: its history lives in a temp
+    // dir, gone when it quits. Held until the screen closes.
+    let demo_dir = match &sim {
+        Some(_) => match tempfile::tempdir() {
+            Ok(d) => Some(d),
+            Err(e) => {
+                eprintln!("baltui: cannot make a temp dir for the demo's history: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
+    let mut settings = launch.config.history.clone();
+    if let Some(d) = &demo_dir {
+        settings.path = Some(d.path().join(baltui::history::FILE_NAME));
+    }
+    // The monitor records when no other process does (a running `serve`
+    // records; then this one reads only). Faults reach the log: the events
+    // pane is the app's, and the writer reports from its own thread.
+    let (note_tx, notes) = tokio::sync::mpsc::channel(64);
+    let start_notes = note_tx.clone();
+    match baltui::history::open_for(
+        &settings,
+        false,
+        Box::new(move |severity, text| {
+            tracing::warn!(severity = severity.as_str(), "{text}");
+            let _ = note_tx.try_send((severity, text));
+        }),
+    ) {
+        Ok(opened) => {
+            for n in opened.notes {
+                tracing::info!("{n}");
+                let _ = start_notes.try_send((baltui::health::Severity::Notice, n));
+            }
+            launch.notes = Some(notes);
+            launch.recorder = opened
+                .writer
+                .map(|w| Box::new(w) as Box<dyn baltui::record::Recorder>);
+            launch.history = opened
+                .reader
+                .map(|r| r as std::sync::Arc<dyn baltui::record::HistoryReader>);
+        }
+        Err(e) => tracing::warn!("history: {e}"),
+    }
     let result = baltui::tui::run(launch).await;
+    drop(demo_dir);
     if let Some(sim) = sim {
         sim.shutdown().await;
     }
@@ -222,7 +268,25 @@ async fn attached(url: String, config: Option<Config>) -> ExitCode {
         }
         None => None,
     };
-    let launch = baltui::tui::AttachLaunch { url, token, config };
+    // The service's store, read when it is on this machine.
+    let settings = config
+        .as_ref()
+        .map(|c| c.history.clone())
+        .unwrap_or_default();
+    let history = if settings.enabled {
+        baltui::history::default_path(&settings).map(|p| {
+            std::sync::Arc::new(baltui::history::LazyReader::new(p, settings.heartbeat))
+                as std::sync::Arc<dyn baltui::record::HistoryReader>
+        })
+    } else {
+        None
+    };
+    let launch = baltui::tui::AttachLaunch {
+        url,
+        token,
+        config,
+        history,
+    };
     match baltui::tui::run_attached(launch).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -104,6 +104,8 @@ pub enum Change {
 enum Request {
     Refresh(Option<usize>),
     Reload,
+    /// A line for the events log from beside the engine (the history store).
+    Log(String, Severity, String),
     Stop,
 }
 
@@ -157,6 +159,15 @@ impl Handle {
     /// Re-read the config file (the old config keeps running on an error).
     pub fn reload(&self) -> bool {
         self.requests.try_send(Request::Reload).is_ok()
+    }
+
+    /// Add a line to the events log (published, recorded, streamed), waiting
+    /// for room rather than losing it.
+    pub async fn log(&self, account: String, severity: Severity, text: String) -> bool {
+        self.requests
+            .send(Request::Log(account, severity, text))
+            .await
+            .is_ok()
     }
 }
 
@@ -325,6 +336,10 @@ impl Engine {
                     Some(Request::Refresh(a)) => {
                         self.pollers.refresh(a);
                         false
+                    }
+                    Some(Request::Log(account, severity, text)) => {
+                        self.monitor.log(account, severity, text, now);
+                        true
                     }
                     Some(Request::Reload) => {
                         if reloading.is_some() {

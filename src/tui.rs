@@ -24,6 +24,12 @@ pub struct Launch {
     /// The history store's read side: the charts and the last known values
     /// at start (None: no store; the chart pane says so).
     pub history: Option<Arc<dyn crate::record::HistoryReader>>,
+    /// Records this monitor's polls into the store (None: history is off,
+    /// or another process, e.g. `baltui serve`, records into it).
+    pub recorder: Option<Box<dyn crate::record::Recorder>>,
+    /// What the store has to say (its faults, a note at start), for the
+    /// events pane.
+    pub notes: Option<mpsc::Receiver<(Severity, String)>>,
 }
 
 /// How an attached monitor (`--connect`) was started.
@@ -34,6 +40,9 @@ pub struct AttachLaunch {
     pub token: Option<crate::secrets::Secret>,
     /// The local config, if any: thresholds, keys, display and bell.
     pub config: Option<Config>,
+    /// The store the service records into, when it is on this machine:
+    /// the charts read it (None: the chart pane says there is none).
+    pub history: Option<Arc<dyn crate::record::HistoryReader>>,
 }
 
 /// What effects reach besides the pollers.
@@ -45,6 +54,51 @@ struct Io {
     tx: mpsc::Sender<Msg>,
     /// Fires the alert command.
     runner: crate::alerts::Runner,
+    /// Writes polls, transitions and events into the history store.
+    recorder: std::sync::Mutex<Recording>,
+}
+
+/// The recorder and the newest events-log line it has been given.
+#[derive(Default)]
+struct Recording {
+    recorder: Option<Box<dyn crate::record::Recorder>>,
+    newest_event: Option<crate::monitor::EventLine>,
+}
+
+impl Recording {
+    /// After `app.update`: the poll just applied (if any), the transitions
+    /// among `effects`, and the events-log lines added since last time.
+    fn note(
+        &mut self,
+        app: &App,
+        polled: Option<(usize, chrono::DateTime<Utc>)>,
+        effects: &[Effect],
+    ) {
+        let Some(r) = self.recorder.as_mut() else {
+            return;
+        };
+        if let Some((i, at)) = polled
+            && let Some(acc) = app.accounts().get(i)
+        {
+            r.polled(acc, at);
+        }
+        for fx in effects {
+            if let Effect::LogTransition(t) = fx {
+                r.transition(t, Utc::now());
+            }
+        }
+        let events = app.monitor().events();
+        let fresh: Vec<&crate::monitor::EventLine> = events
+            .iter()
+            .take_while(|e| Some(*e) != self.newest_event.as_ref())
+            .collect();
+        for e in fresh.iter().rev() {
+            r.event(e);
+        }
+        if let Some(first) = events.front() {
+            self.newest_event = Some(first.clone());
+        }
+    }
 }
 
 /// "127.0.0.1:9477" from "http://user:pw@127.0.0.1:9477/x": what the screen
@@ -127,6 +181,21 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
     let (tx, rx) = mpsc::channel(256);
     // Asked before the pollers start, so it usually answers before them.
     restore(&launch.history, &tx);
+    if let Some(mut notes) = launch.notes {
+        let forward = tx.clone();
+        tokio::spawn(async move {
+            while let Some((severity, text)) = notes.recv().await {
+                let note = Msg::Note {
+                    account: "history".into(),
+                    severity,
+                    text,
+                };
+                if forward.send(note).await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
     // The pollers speak the engine's events; they reach the screen as messages.
     let (poll_tx, mut poll_rx) = mpsc::channel::<poll::Event>(256);
     let forward = tx.clone();
@@ -172,6 +241,10 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
         service: None,
         tx,
         runner,
+        recorder: std::sync::Mutex::new(Recording {
+            recorder: launch.recorder,
+            newest_event: None,
+        }),
     };
     let reload = Reloader {
         path: cfg.path.clone(),
@@ -224,10 +297,12 @@ pub async fn run_attached(launch: AttachLaunch) -> color_eyre::Result<()> {
         Box::new(|_, _| {}),
     );
     let io = Io {
-        history: None,
+        history: launch.history,
         service: Some(handle),
         tx,
         runner,
+        // The service records; an attached monitor only reads.
+        recorder: std::sync::Mutex::new(Recording::default()),
     };
     let reload = Reloader {
         path: None,
@@ -349,7 +424,17 @@ async fn event_loop(
                 }
             }
         };
+        // A poll this app takes is recorded once it is applied.
+        let polled = match &msg {
+            Msg::Poll(e @ poll::Event::Polled { account, at, .. }) if app.monitor().accepts(e) => {
+                Some((*account, *at))
+            }
+            _ => None,
+        };
         let mut effects = app.update(msg);
+        if let Ok(mut r) = io.recorder.lock() {
+            r.note(app, polled, &effects);
+        }
         // Carrying out an effect can answer with messages (a new plan), whose
         // own effects are carried out in turn.
         while !effects.is_empty() {

@@ -6,6 +6,7 @@
 use super::ms;
 use super::store::{LockError, Store, StoreLock};
 use crate::alerts::Transition;
+use crate::health::Severity;
 use crate::model::{CurrencyBalance, Snapshot};
 use crate::monitor::{Account, EventLine, PollState};
 use crate::record::Recorder;
@@ -30,7 +31,7 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 const RETRY: Duration = Duration::from_secs(5);
 
 /// The caller's way to hear about the writer's faults and recoveries.
-pub type Report = Box<dyn Fn(String) + Send>;
+pub type Report = Box<dyn Fn(Severity, String) + Send>;
 
 /// One account right after a poll, as the store keeps it.
 #[derive(Debug, Clone)]
@@ -81,9 +82,9 @@ struct Shared {
 }
 
 impl Shared {
-    fn say(&self, text: String) {
+    fn say(&self, severity: Severity, text: String) {
         if let Ok(f) = self.report.lock() {
-            f(text);
+            f(severity, text);
         }
     }
 }
@@ -205,7 +206,7 @@ impl Writer {
             Ok(()) => {
                 if self.shared.queue_full.swap(false, Ordering::Relaxed) {
                     let n = self.shared.queue_dropped.load(Ordering::Relaxed);
-                    self.shared.say(format!(
+                    self.shared.say(Severity::Notice, format!(
                         "history: recording into {} again ({n} records were dropped while its queue was full)",
                         self.path.display()
                     ));
@@ -214,7 +215,7 @@ impl Writer {
             Err(TrySendError::Full(_)) => {
                 self.shared.queue_dropped.fetch_add(1, Ordering::Relaxed);
                 if !self.shared.queue_full.swap(true, Ordering::Relaxed) {
-                    self.shared.say(format!(
+                    self.shared.say(Severity::Warn, format!(
                         "history: cannot write {}: the write queue is full (the disk is slow or stuck); dropping records; polling and alerts go on",
                         self.path.display()
                     ));
@@ -348,7 +349,7 @@ impl Thread {
         match Store::open(&self.path) {
             Ok((store, note)) => {
                 if let Some(note) = note {
-                    self.shared.say(note);
+                    self.shared.say(Severity::Warn, note);
                 }
                 self.store = Some(store);
                 // A fresh file knows nothing: the next row of each account
@@ -373,10 +374,13 @@ impl Thread {
             Some(n) => *n += dropped,
             None => {
                 self.failing = Some(dropped);
-                self.shared.say(format!(
-                    "history: cannot write {}: {why}; polling and alerts go on",
-                    self.path.display()
-                ));
+                self.shared.say(
+                    Severity::Warn,
+                    format!(
+                        "history: cannot write {}: {why}; polling and alerts go on",
+                        self.path.display()
+                    ),
+                );
             }
         }
     }
@@ -402,10 +406,13 @@ impl Thread {
             match result {
                 Ok(()) => {
                     if let Some(n) = self.failing.take() {
-                        self.shared.say(format!(
-                            "history: writing {} again ({n} records were lost)",
-                            self.path.display()
-                        ));
+                        self.shared.say(
+                            Severity::Notice,
+                            format!(
+                                "history: writing {} again ({n} records were lost)",
+                                self.path.display()
+                            ),
+                        );
                     }
                 }
                 Err(e) => {

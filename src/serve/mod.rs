@@ -23,6 +23,7 @@ pub mod metrics;
 
 use crate::attach::Wire;
 use crate::config::Config;
+use crate::health::Severity;
 use crate::secrets::Secret;
 use crate::service::{Change, State};
 use axum::extract::{Query, Request, State as Ax};
@@ -37,7 +38,7 @@ use futures::{Stream, StreamExt};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 
 /// Exit status: a config or usage problem (as every baltui command).
 pub const EXIT_CONFIG: u8 = 4;
@@ -102,9 +103,60 @@ pub async fn run(cfg: Config, listen: Option<SocketAddr>) -> Result<(), Failed> 
         failed(1, format!("cannot listen on {addr}: {e}{hint}"))
     })?;
     let bound = listener.local_addr().unwrap_or(addr);
-    let service = crate::service::start(cfg, None, Vec::new())
+    // The store: one recording service per store (a second one refuses
+    // here); its last values are shown, with their age, until each
+    // account's first poll answers. Its faults become events.
+    let (note_tx, mut note_rx) = mpsc::channel::<(Severity, String)>(64);
+    let opened = crate::history::open_for(
+        &cfg.history,
+        true,
+        Box::new(move |severity, text| {
+            let _ = note_tx.try_send((severity, text));
+        }),
+    )
+    .map_err(|e| failed(1, e))?;
+    let mut notes: Vec<(Severity, String)> = opened
+        .notes
+        .into_iter()
+        .map(|n| (Severity::Notice, n))
+        .collect();
+    let restored = match opened.reader.clone() {
+        Some(reader) => {
+            use crate::record::HistoryReader as _;
+            match tokio::task::spawn_blocking(move || reader.last_known()).await {
+                Ok(Ok(r)) => r,
+                Ok(Err(e)) => {
+                    notes.push((
+                        Severity::Notice,
+                        format!("history: no last known values ({e})"),
+                    ));
+                    Vec::new()
+                }
+                Err(e) => {
+                    notes.push((Severity::Warn, format!("history: the read stopped: {e}")));
+                    Vec::new()
+                }
+            }
+        }
+        None => Vec::new(),
+    };
+    let recorder = opened
+        .writer
+        .map(|w| Box::new(w) as Box<dyn crate::record::Recorder>);
+    let service = crate::service::start(cfg, recorder, restored)
         .await
         .map_err(|e| failed(EXIT_CONFIG, e))?;
+    let logger = service.handle();
+    tokio::spawn(async move {
+        for (severity, text) in notes {
+            logger.log("history".into(), severity, text).await;
+        }
+        while let Some((severity, text)) = note_rx.recv().await {
+            if !logger.log("history".into(), severity, text).await {
+                break;
+            }
+        }
+    });
     let (stop_tx, stopping) = watch::channel(false);
     let shared = Shared {
         state: service.state.clone(),

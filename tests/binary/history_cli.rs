@@ -64,7 +64,7 @@ fn fill(path: &Path) -> chrono::DateTime<chrono::Utc> {
         path,
         Duration::from_secs(90 * 86_400),
         Duration::from_secs(300),
-        Box::new(|m| panic!("{m}")),
+        Box::new(|_, m| panic!("{m}")),
     )
     .unwrap();
     let t1 = t + chrono::Duration::seconds(5);

@@ -14,5 +14,6 @@ mod prometheus_e2e;
 mod promtool;
 mod sdk;
 mod serve;
+mod serve_history;
 mod shared_budget;
 mod tmux_e2e;

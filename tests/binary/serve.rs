@@ -56,6 +56,7 @@ pub fn serve(cfg: &Path, env: &[(&str, &str)]) -> Served {
     ])
     .env("BALTUI_LOG_DIR", tmpdir("log"))
     .env("BALTUI_STATE_DIR", fresh_state_dir())
+    .env("BALTUI_DATA_DIR", fresh_state_dir())
     .stdout(Stdio::null())
     .stderr(Stdio::piped());
     for (k, v) in env {
@@ -119,7 +120,7 @@ pub fn config_text(sim: &Sim, names: &[&str], extra: &str) -> String {
 
 /// The simulator's margin ratio for its MarginSwing account `name` as last
 /// served (the step before the next).
-fn sim_ratio(sim: &Sim, name: &str) -> Decimal {
+pub fn sim_ratio(sim: &Sim, name: &str) -> Decimal {
     let a = sim
         .state
         .accounts()
@@ -135,9 +136,9 @@ fn sim_ratio(sim: &Sim, name: &str) -> Decimal {
         .ratio
 }
 
-const SEED: u64 = 7;
+pub const SEED: u64 = 7;
 
-async fn get(url: &str, token: Option<&str>) -> (u16, String) {
+pub async fn get(url: &str, token: Option<&str>) -> (u16, String) {
     let mut rb = reqwest::Client::new().get(url);
     if let Some(t) = token {
         rb = rb.bearer_auth(t);
@@ -160,7 +161,7 @@ pub async fn metrics_with(url: &str, token: Option<&str>, line: &str) -> String 
     }
 }
 
-fn value_of(text: &str, series: &str) -> Option<Decimal> {
+pub fn value_of(text: &str, series: &str) -> Option<Decimal> {
     text.lines()
         .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
         .map(|v| v.parse().unwrap())
@@ -342,6 +343,7 @@ async fn a_token_is_needed_off_loopback_and_checked_and_never_served() {
     let out = Command::new(BIN)
         .args(["--config", cfg.to_str().unwrap(), "serve"])
         .env("BALTUI_STATE_DIR", fresh_state_dir())
+        .env("BALTUI_DATA_DIR", fresh_state_dir())
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -521,6 +523,7 @@ async fn a_port_in_use_is_named() {
             &addr,
         ])
         .env("BALTUI_STATE_DIR", fresh_state_dir())
+        .env("BALTUI_DATA_DIR", fresh_state_dir())
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);

@@ -110,7 +110,7 @@ impl Tmux {
             bin = sh_quote(env!("CARGO_BIN_EXE_baltui")),
         );
         let outer = format!(
-            "BALTUI_LOG_DIR={logs}; BALTUI_STATE_DIR={logs}; export BALTUI_LOG_DIR BALTUI_STATE_DIR; /bin/sh -c {inner}; echo EXIT:$? > {exit}",
+            "BALTUI_LOG_DIR={logs}; BALTUI_STATE_DIR={logs}; BALTUI_DATA_DIR={logs}; export BALTUI_LOG_DIR BALTUI_STATE_DIR BALTUI_DATA_DIR; /bin/sh -c {inner}; echo EXIT:$? > {exit}",
             logs = path("logs"),
             inner = sh_quote(&inner),
             exit = path("exit"),

@@ -103,6 +103,7 @@ pub fn baltui_in(state: &std::path::Path, args: &[&str]) -> (i32, String, String
         .args(args)
         .env("BALTUI_LOG_DIR", tmpdir("log"))
         .env("BALTUI_STATE_DIR", state)
+        .env("BALTUI_DATA_DIR", state)
         .output()
         .unwrap();
     (

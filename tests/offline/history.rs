@@ -89,7 +89,7 @@ fn writer(path: &Path, keep: Duration) -> (Writer, Arc<Mutex<Vec<String>>>) {
         path,
         keep,
         HEARTBEAT,
-        Box::new(move |m| s.lock().unwrap().push(m)),
+        Box::new(move |_, m| s.lock().unwrap().push(m)),
     )
     .unwrap();
     (w, said)
@@ -356,7 +356,7 @@ fn a_second_writer_is_refused_naming_the_path_and_pid() {
         Store::lock(&path).err(),
         Some(history::LockError::Held(msg.clone()))
     );
-    let second = Writer::start(&path, KEEP, HEARTBEAT, Box::new(|_| {}));
+    let second = Writer::start(&path, KEEP, HEARTBEAT, Box::new(|_, _| {}));
     assert_eq!(second.err(), Some(msg));
     drop(lock);
     let (w, _) = writer(&path, KEEP);
