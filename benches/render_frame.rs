@@ -92,6 +92,45 @@ fn bench(c: &mut Criterion) {
             term.draw(|f| baltui::ui::render(f, &one, &theme)).unwrap();
         })
     });
+
+    // The history chart over 7 days of 5 s polls (120,960 points, every one
+    // a change, a failed poll every 500th): the worst a 7d range can hold.
+    let mut chart = app(1, 3).with_history(true);
+    chart.update(Msg::Action(baltui::keymap::Action::GoTab(1)));
+    let now = chart.now();
+    let from = now - Duration::days(7);
+    let points = (0..120_960i64)
+        .map(|k| baltui::model::SeriesPoint {
+            at: from + Duration::seconds(5 * k),
+            ok: k % 500 != 0,
+            margin_ratio: Some(rust_decimal::Decimal::new(300 + (k * 7919) % 400, 2)),
+            net_assets: Some(rust_decimal::Decimal::new(
+                1_200_000 + (k * 104_729) % 50_000,
+                2,
+            )),
+            currency: Some("USD".into()),
+        })
+        .collect();
+    chart.update(Msg::History {
+        account: "acct-00".into(),
+        range: baltui::app::HistoryRange::Week,
+        result: Ok(baltui::model::Series {
+            account: "acct-00".into(),
+            from: Some(from),
+            to: Some(now),
+            points,
+        }),
+    });
+    // 24h (the default) -> 7d.
+    chart.update(Msg::Action(baltui::keymap::Action::HistoryRange));
+    assert_eq!(chart.history_range(), baltui::app::HistoryRange::Week);
+    let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    g.bench_function("account_tab_7d_chart_120k_points", |b| {
+        b.iter(|| {
+            term.draw(|f| baltui::ui::render(f, &chart, &theme))
+                .unwrap();
+        })
+    });
     g.finish();
 }
 
