@@ -268,12 +268,13 @@ async fn attached(url: String, config: Option<Config>) -> ExitCode {
         }
         None => None,
     };
-    // The service's store, read when it is on this machine.
+    // The service's store, read when the service is on this machine (the
+    // same config names the same store).
     let settings = config
         .as_ref()
         .map(|c| c.history.clone())
         .unwrap_or_default();
-    let history = if settings.enabled {
+    let history = if settings.enabled && config::is_loopback_url(&url) {
         baltui::history::default_path(&settings).map(|p| {
             std::sync::Arc::new(baltui::history::LazyReader::new(p, settings.heartbeat))
                 as std::sync::Arc<dyn baltui::record::HistoryReader>

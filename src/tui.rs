@@ -275,7 +275,9 @@ pub async fn run_attached(launch: AttachLaunch) -> color_eyre::Result<()> {
         .as_ref()
         .map(|c| c.thresholds.clone())
         .unwrap_or_default();
-    let mut app = App::new(Vec::new(), thresholds, Utc::now()).with_attached(&host);
+    let mut app = App::new(Vec::new(), thresholds, Utc::now())
+        .with_attached(&host)
+        .with_history(launch.history.is_some());
     if let Some(c) = &cfg {
         app = app
             .with_bell(c.bell)
