@@ -46,13 +46,18 @@ impl Served {
 /// `baltui --config cfg serve --listen 127.0.0.1:0 <extra>`, once it says
 /// where it listens.
 pub fn serve(cfg: &Path, env: &[(&str, &str)]) -> Served {
+    serve_on(cfg, "127.0.0.1:0", env)
+}
+
+/// `baltui --config cfg serve --listen <listen>`, once it says where it listens.
+pub fn serve_on(cfg: &Path, listen: &str, env: &[(&str, &str)]) -> Served {
     let mut cmd = Command::new(BIN);
     cmd.args([
         "--config",
         cfg.to_str().unwrap(),
         "serve",
         "--listen",
-        "127.0.0.1:0",
+        listen,
     ])
     .env("BALTUI_LOG_DIR", tmpdir("log"))
     .env("BALTUI_STATE_DIR", fresh_state_dir())

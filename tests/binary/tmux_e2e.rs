@@ -532,3 +532,48 @@ fn an_attached_monitor_says_when_its_service_is_unreachable() {
     t.send("q");
     assert_eq!(t.wait_exit(STEP), "EXIT:0", "{}", t.exit_note());
 }
+
+/// A monitor attached to a real `baltui serve` shows its accounts and says
+/// where they come from; when the service stops it says so and keeps the
+/// last values; when the service is back on its port it attaches again.
+#[test]
+fn an_attached_monitor_follows_a_real_service_through_a_restart() {
+    if tmux_available().is_none() {
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim = rt.block_on(super::serve::sim(super::serve::SEED));
+    let text = super::serve::config_text(&sim, &["okx-margin"], "");
+    let cfg = super::common::write_config("tmux-attach.toml", &text);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind a loopback port")
+        .port();
+    let host = format!("127.0.0.1:{port}");
+    let data = super::common::fresh_state_dir();
+    let env = [("BALTUI_DATA_DIR", data.to_str().unwrap())];
+    let first = super::serve::serve_on(&cfg, &host, &env);
+    let t = Tmux::start_with(
+        "attach-real",
+        &format!("--connect {}", sh_quote(&format!("http://{host}"))),
+    );
+    let attached = format!("attached to {host}");
+    let screen = t.wait_for("the service's account", STARTUP * 3, |s| {
+        s.contains(&attached) && overview_accounts(s).contains(&"okx-margin".to_string())
+    });
+    assert!(!screen.contains("UNREACHABLE"), "{screen}");
+    drop(first);
+    let screen = t.wait_for("the unreachable banner", STARTUP * 3, |s| {
+        s.contains("SERVICE UNREACHABLE")
+    });
+    assert!(
+        overview_accounts(&screen).contains(&"okx-margin".to_string()),
+        "the last values stay: {screen}"
+    );
+    let _second = super::serve::serve_on(&cfg, &host, &env);
+    t.wait_for("attached again", STARTUP * 6, |s| {
+        s.contains(&attached) && !s.contains("SERVICE UNREACHABLE")
+    });
+    t.send("q");
+    assert_eq!(t.wait_exit(STEP), "EXIT:0", "{}", t.exit_note());
+}
