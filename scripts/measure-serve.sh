@@ -7,7 +7,8 @@
 #   - CPU of the service over SECONDS (default 60) with CLIENTS (default 10)
 #     attached event-stream readers, nothing else asking.
 # Usage: scripts/measure-serve.sh [path/to/baltui]   (default target/release/baltui)
-# Env: ACCOUNTS, CLIENTS, SECONDS_CPU, WARMUP (seconds, default 30).
+# Env: ACCOUNTS, CLIENTS, SECONDS_CPU, WARMUP (seconds, default 30); QUIET=1 polls each
+# account once an hour, so after the first polls the service is at rest.
 set -euo pipefail
 BIN=${1:-target/release/baltui}
 ACCOUNTS=${ACCOUNTS:-200}
@@ -23,7 +24,7 @@ cleanup() {
   rm -rf "$DIR"
 }
 trap cleanup EXIT
-export BALTUI_STATE_DIR=$DIR/state BALTUI_LOG_DIR=$DIR/log
+export BALTUI_STATE_DIR=$DIR/state BALTUI_LOG_DIR=$DIR/log BALTUI_DATA_DIR=$DIR/data
 
 "$BIN" sim --port 0 >"$DIR/sim.toml" 2>"$DIR/sim.err" &
 PIDS+=($!)
@@ -31,7 +32,7 @@ for _ in $(seq 50); do grep -q "end of baltui sim config" "$DIR/sim.toml" 2>/dev
 
 # Repeat the simulator's accounts (Webull's discovering app keys left out:
 # each would add its sub-accounts) under new names up to ACCOUNTS.
-python3 - "$DIR/sim.toml" "$ACCOUNTS" >"$DIR/config.toml" <<'PY'
+python3 - "$DIR/sim.toml" "$ACCOUNTS" "${QUIET:-0}" >"$DIR/config.toml" <<'PY'
 import sys
 text = open(sys.argv[1]).read()
 blocks = [b for b in text.split("[[account]]")[1:] if 'venue = "webull"' not in b]
@@ -41,6 +42,8 @@ for i in range(n):
     b = blocks[i % len(blocks)]
     name = b.split('name = "', 1)[1].split('"', 1)[0]
     print("[[account]]")
+    if sys.argv[3] == "1":
+        print('poll_interval = "3600s"')
     print(b.replace(f'name = "{name}"', f'name = "{name}-{i:03d}"', 1))
     print()
 PY

@@ -75,3 +75,38 @@ pub fn client_for(
         .build(&acc.base_url, http, &mut secret)
         .map(VenueClient::new)
 }
+
+/// A re-read config and its clients, ready to launch.
+pub type Prepared = (crate::config::Config, Vec<VenueClient>);
+
+/// Longest a reload may take to read secrets and build clients.
+pub const RELOAD_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Build the clients of a re-read config in a task (a secret command may
+/// prompt or hang: never on the caller's loop), within `RELOAD_LIMIT`. On
+/// any error the caller keeps its old config running.
+pub fn prepare_reload(
+    cfg: crate::config::Config,
+) -> tokio::task::JoinHandle<Result<Prepared, String>> {
+    tokio::spawn(async move {
+        let build = clients_for(&cfg.accounts, cfg.request_timeout);
+        match tokio::time::timeout(RELOAD_LIMIT, build).await {
+            Ok(clients) => Ok((cfg, clients?)),
+            Err(_) => Err(format!(
+                "reading the secrets took longer than {} s (a secret command waiting for input?); the old config keeps running",
+                RELOAD_LIMIT.as_secs()
+            )),
+        }
+    })
+}
+
+/// The end of the reload in `slot` (pending forever when there is none:
+/// for a `select!` arm guarded by `slot.is_some()`).
+pub async fn reloaded(
+    slot: &mut Option<tokio::task::JoinHandle<Result<Prepared, String>>>,
+) -> Result<Result<Prepared, String>, tokio::task::JoinError> {
+    match slot.as_mut() {
+        Some(task) => task.await,
+        None => std::future::pending().await,
+    }
+}

@@ -89,25 +89,10 @@ async fn dispatch(cli: Cli) -> ExitCode {
 }
 
 async fn serve(path: Option<std::path::PathBuf>, listen: Option<std::net::SocketAddr>) -> ExitCode {
-    let cfg = match load(path) {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            eprintln!(
-                "baltui: no config file; pass --config PATH or create {}",
-                config::default_path()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default()
-            );
-            return ExitCode::from(EXIT_CONFIG);
-        }
-        Err(e) => {
-            eprintln!("baltui: config error:\n{e}");
-            return ExitCode::from(EXIT_CONFIG);
-        }
+    let cfg = match load_required(path) {
+        Ok(c) => c,
+        Err(code) => return code,
     };
-    for w in &cfg.warnings {
-        eprintln!("baltui: warning: {w}");
-    }
     share_budgets();
     match baltui::serve::run(cfg, listen).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -126,6 +111,31 @@ fn share_budgets() {
         tracing::warn!("no state directory: budgets are not shared with other processes");
     }
     baltui::ledger::set_global(ledger);
+}
+
+/// The config a headless command needs: a missing or broken one is said
+/// on stderr (exit 4); its warnings are printed.
+fn load_required(path: Option<std::path::PathBuf>) -> Result<Config, ExitCode> {
+    let cfg = match load(path) {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            eprintln!(
+                "baltui: no config file; pass --config PATH or create {}",
+                config::default_path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            );
+            return Err(ExitCode::from(EXIT_CONFIG));
+        }
+        Err(e) => {
+            eprintln!("baltui: config error:\n{e}");
+            return Err(ExitCode::from(EXIT_CONFIG));
+        }
+    };
+    for w in &cfg.warnings {
+        eprintln!("baltui: warning: {w}");
+    }
+    Ok(cfg)
 }
 
 fn load(path: Option<std::path::PathBuf>) -> Result<Option<Config>, String> {
@@ -207,8 +217,8 @@ async fn monitor(
         settings.path = Some(d.path().join(baltui::history::FILE_NAME));
     }
     // The monitor records when no other process does (a running `serve`
-    // records; then this one reads only). Faults reach the log: the events
-    // pane is the app's, and the writer reports from its own thread.
+    // records; then this one reads only). The store's notes and faults
+    // (from the writer's own thread) reach the events pane through `notes`.
     let (note_tx, notes) = tokio::sync::mpsc::channel(64);
     let start_notes = note_tx.clone();
     match baltui::history::open_for(
@@ -308,25 +318,10 @@ async fn snapshot(
         eprintln!("baltui: --table applies to --format csv only");
         return ExitCode::from(EXIT_CONFIG);
     }
-    let cfg = match load(path) {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            eprintln!(
-                "baltui: no config file; pass --config PATH or create {}",
-                config::default_path()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default()
-            );
-            return ExitCode::from(EXIT_CONFIG);
-        }
-        Err(e) => {
-            eprintln!("baltui: config error:\n{e}");
-            return ExitCode::from(EXIT_CONFIG);
-        }
+    let cfg = match load_required(path) {
+        Ok(c) => c,
+        Err(code) => return code,
     };
-    for w in &cfg.warnings {
-        eprintln!("baltui: warning: {w}");
-    }
     let cfg = match baltui::snapshot::select_accounts(&cfg, &accounts) {
         Ok(c) => c,
         Err(e) => {

@@ -225,6 +225,14 @@ impl Account {
         }
     }
 
+    /// A margin-ratio sample for the sparkline (the oldest goes past HISTORY_LEN).
+    fn push_margin(&mut self, r: Decimal) {
+        if self.margin_history.len() == HISTORY_LEN {
+            self.margin_history.pop_front();
+        }
+        self.margin_history.push_back(r);
+    }
+
     /// The worst unacknowledged mark, if any.
     pub fn worst_mark(&self) -> Option<&Mark> {
         self.marks.iter().max_by_key(|m| (m.severity, m.to))
@@ -608,7 +616,7 @@ impl Monitor {
             return false;
         };
         if let Some(r) = snapshot.risk.margin_ratio {
-            acc.margin_history.push_back(r);
+            acc.push_margin(r);
         }
         acc.snapshot = Some(snapshot);
         true
@@ -634,10 +642,7 @@ impl Monitor {
                     _ => false,
                 };
                 if newer && let Some(r) = m.snapshot.as_ref().and_then(|s| s.risk.margin_ratio) {
-                    if acc.margin_history.len() == HISTORY_LEN {
-                        acc.margin_history.pop_front();
-                    }
-                    acc.margin_history.push_back(r);
+                    acc.push_margin(r);
                 }
                 acc.spec = m.spec;
                 acc.poll = m.poll;
@@ -718,10 +723,7 @@ impl Monitor {
                     }
                 }
                 if let Some(r) = snap.risk.margin_ratio {
-                    if acc.margin_history.len() == HISTORY_LEN {
-                        acc.margin_history.pop_front();
-                    }
-                    acc.margin_history.push_back(r);
+                    acc.push_margin(r);
                 }
                 if !matches!(before_poll, PollState::Ok | PollState::Loading) {
                     log.push((Severity::Ok, "recovered".into()));

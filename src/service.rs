@@ -23,8 +23,6 @@ pub const RECENT_EVENTS: usize = 200;
 /// Changes a slow event-stream reader may fall behind by before it skips
 /// (it is told, and re-reads the whole state).
 pub const CHANGES_CAP: usize = 1024;
-/// Longest a reload may take to read secrets and build clients.
-pub const RELOAD_LIMIT: Duration = Duration::from_secs(60);
 
 /// One account's counters since the service started (kept across reloads,
 /// by account name).
@@ -276,7 +274,7 @@ fn launch(
     (pollers, specs)
 }
 
-type Prepared = (Config, Vec<VenueClient>);
+use crate::clients::Prepared;
 
 struct Engine {
     monitor: Monitor,
@@ -354,12 +352,7 @@ impl Engine {
                         true
                     }
                 },
-                done = async {
-                    match reloading.as_mut() {
-                        Some(task) => task.await,
-                        None => std::future::pending().await,
-                    }
-                }, if reloading.is_some() => {
+                done = crate::clients::reloaded(&mut reloading), if reloading.is_some() => {
                     reloading = None;
                     match done {
                         Ok(Ok((cfg, clients))) => {
@@ -493,16 +486,7 @@ impl Engine {
             return Err("this service has no config file to re-read".into());
         };
         let cfg = Config::load(path)?;
-        Ok(tokio::spawn(async move {
-            let build = crate::clients::clients_for(&cfg.accounts, cfg.request_timeout);
-            match tokio::time::timeout(RELOAD_LIMIT, build).await {
-                Ok(clients) => Ok((cfg, clients?)),
-                Err(_) => Err(format!(
-                    "reading the secrets took longer than {} s (a secret command waiting for input?); the old config keeps running",
-                    RELOAD_LIMIT.as_secs()
-                )),
-            }
-        }))
+        Ok(crate::clients::prepare_reload(cfg))
     }
 
     fn reload_failed(&mut self, e: String, now: DateTime<Utc>) {

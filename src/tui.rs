@@ -406,12 +406,7 @@ async fn event_loop(
             _ = sighup.recv() => return Ok(()),
             _ = sigint.recv() => return Ok(()),
             _ = sigusr1.recv() => Msg::Action(crate::keymap::Action::Reload),
-            done = async {
-                match reloading.as_mut() {
-                    Some(task) => task.await,
-                    None => std::future::pending().await,
-                }
-            }, if reloading.is_some() => {
+            done = crate::clients::reloaded(&mut reloading), if reloading.is_some() => {
                 reloading = None;
                 match done {
                     Ok(Ok((cfg, clients))) => {
@@ -570,11 +565,7 @@ struct Reloader {
     tx: mpsc::Sender<poll::Event>,
 }
 
-/// Longest a reload may take to read secrets and build clients.
-const RELOAD_LIMIT: Duration = Duration::from_secs(60);
-
-/// A re-read config and its clients, ready to launch.
-type Prepared = (Config, Vec<crate::venues::VenueClient>);
+use crate::clients::Prepared;
 
 impl Reloader {
     /// Re-read the file now (a parse error answers at once) and build the
@@ -586,15 +577,6 @@ impl Reloader {
         };
         let cfg = Config::load(path)?;
         crate::keymap::Keymap::from_config(&cfg.keys)?;
-        Ok(tokio::spawn(async move {
-            let build = crate::clients::clients_for(&cfg.accounts, cfg.request_timeout);
-            match tokio::time::timeout(RELOAD_LIMIT, build).await {
-                Ok(clients) => Ok((cfg, clients?)),
-                Err(_) => Err(format!(
-                    "reading the secrets took longer than {} s (a secret command waiting for input?); the old config keeps running",
-                    RELOAD_LIMIT.as_secs()
-                )),
-            }
-        }))
+        Ok(crate::clients::prepare_reload(cfg))
     }
 }
