@@ -701,18 +701,21 @@ fn by_currency(holdings: &[Holding<'_>]) -> (Vec<CurrencySum>, Vec<String>) {
         .map(|(ccy, rows)| {
             let mut accounts: Vec<String> = Vec::new();
             let mut stale: Vec<String> = Vec::new();
+            // Each account once, in the order found (a set: hundreds of
+            // accounts hold one currency on a service).
+            let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
             for (name, is_stale, _) in &rows {
-                if !accounts.iter().any(|a| a == name) {
+                if seen.insert(name) {
                     accounts.push(name.to_string());
-                }
-                if *is_stale && !stale.iter().any(|a| a == name) {
-                    stale.push(name.to_string());
+                    if *is_stale {
+                        stale.push(name.to_string());
+                    }
                 }
             }
+            let names: Vec<String> = rows.iter().map(|r| r.0.to_string()).collect();
             let mut sums = [None; 3];
             let mut partial = Vec::new();
             for (i, (field, get)) in FIELDS.iter().enumerate() {
-                let names: Vec<String> = rows.iter().map(|r| r.0.to_string()).collect();
                 let (total, missing, overflow) =
                     sum(names.iter().zip(rows.iter().map(|r| get(r.2))));
                 if overflow {
