@@ -23,6 +23,21 @@ pub struct Transition {
     pub message: String,
 }
 
+impl Transition {
+    /// Write it to the log (every transition, alerted or not, so the log
+    /// answers "what happened at 03:12").
+    pub fn log(&self) {
+        tracing::info!(
+            account = %self.account,
+            subject = %self.subject,
+            from = self.previous.as_str(),
+            to = self.severity.as_str(),
+            message = %self.message,
+            "finding transition"
+        );
+    }
+}
+
 /// Config `[alerts]`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -431,14 +431,7 @@ impl Engine {
                 Outcome::Summary | Outcome::Rose => {}
                 Outcome::Alert(t) => self.runner.fire(t),
                 Outcome::LogTransition(t) => {
-                    tracing::info!(
-                        account = %t.account,
-                        subject = %t.subject,
-                        from = t.previous.as_str(),
-                        to = t.severity.as_str(),
-                        message = %t.message,
-                        "finding transition"
-                    );
+                    t.log();
                     if let Some(r) = self.recorder.as_mut() {
                         r.transition(&t, now);
                     }

@@ -488,14 +488,7 @@ fn apply(effects: &[Effect], pollers: &mut PollerSet, io: &Io) -> (bool, Vec<Msg
                 let _ = crossterm::execute!(std::io::stdout(), crossterm::terminal::SetTitle(t));
             }
             Effect::Alert(t) => io.runner.fire(t.clone()),
-            Effect::LogTransition(t) => tracing::info!(
-                account = %t.account,
-                subject = %t.subject,
-                from = t.previous.as_str(),
-                to = t.severity.as_str(),
-                message = %t.message,
-                "finding transition"
-            ),
+            Effect::LogTransition(t) => t.log(),
             Effect::LoadHistory {
                 account,
                 range,
